@@ -1,0 +1,75 @@
+"""A model's configuration as plain data: what `build_model` takes and what a checkpoint stores."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale")
+BASE_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and switches of one PixelRNN (paper Table 1 and §3).
+
+    ``hidden`` is h: residual blocks carry 2h feature maps and their recurrent/convolutional core h.
+    ``layers`` counts residual blocks (the paper's "layers"), not the first 7x7 or the output layers.
+    ``out_hidden`` is the width of the two ReLU + 1x1 mask-B output layers (1024 on CIFAR-10, 32 on
+    MNIST). ``kernel`` is the 3x3 of PixelCNN blocks and the k of the Row LSTM's k x 1 convolutions.
+    For ``arch="multiscale"``, ``base_arch`` is the architecture of both the small unconditional model
+    and the large conditional one, ``scale`` the subsampling factor (§3.6).
+    """
+
+    arch: str
+    channels: int = 3
+    levels: int = 256
+    hidden: int = 16
+    layers: int = 2
+    out_hidden: int = 32
+    residual: bool = True
+    skip: bool = True
+    first_kernel: int = 7
+    kernel: int = 3
+    cond_features: int = 0
+    base_arch: str = "row_lstm"
+    scale: int = 2
+    upsample_features: int = 16
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
+        if self.channels < 1:
+            raise ValueError(f"channels must be at least 1, got {self.channels}")
+        if not 2 <= self.levels <= 256:
+            raise ValueError(f"levels must be between 2 and 256, got {self.levels}")
+        if self.hidden < self.channels:
+            raise ValueError(f"hidden={self.hidden} is too small to hold {self.channels} colour groups")
+        if self.out_hidden < self.channels:
+            raise ValueError(f"out_hidden={self.out_hidden} is too small to hold {self.channels} colour groups")
+        if self.layers < 1:
+            raise ValueError(f"layers must be at least 1, got {self.layers}")
+        for name in ("first_kernel", "kernel"):
+            if getattr(self, name) < 1 or getattr(self, name) % 2 == 0:
+                raise ValueError(f"{name} must be a positive odd number, got {getattr(self, name)}")
+        if self.arch == "multiscale":
+            if self.base_arch not in BASE_ARCHITECTURES:
+                raise ValueError(
+                    f"multiscale base_arch must be one of {', '.join(BASE_ARCHITECTURES)}, got {self.base_arch!r}"
+                )
+            if self.scale < 2:
+                raise ValueError(f"multiscale scale must be at least 2, got {self.scale}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown model settings: {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> "ModelConfig":
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,75 @@
+"""Multi-Scale PixelRNN (paper §3.6): a small image first, then the full image conditioned on it.
+
+An unconditional PixelRNN models the s x s image subsampled from the n x n one (every ``scale``-th pixel
+of every ``scale``-th row). A conditional PixelRNN models the rest: the small image goes through a
+deconvolutional upsampling net, and every layer of the conditional model adds an unmasked 1x1 conv of
+the result to its input-to-state maps. The joint likelihood counts every sub-pixel once: the subsampled
+positions' logits come from the small model, all other positions' logits from the conditional model.
+Generation order: the subsampled pixels in raster order, then the remaining pixels in raster order.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .architectures import single_scale_model
+from .pixel_model import check_input, scale_levels
+
+
+class Upsampler(nn.Module):
+    """The deconvolutional net from the s x s image to conditioning maps at full size (§3.6)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        u = config.upsample_features
+        self.net = nn.Sequential(
+            nn.Conv2d(config.channels, u, 3, padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(u, u, config.scale, stride=config.scale),
+            nn.ReLU(),
+            nn.Conv2d(u, u, 3, padding=1),
+        )
+
+    def forward(self, small: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        return self.net(small)[:, :, :height, :width]
+
+
+class MultiScalePixelRNN(nn.Module):
+    """Two PixelRNNs of ``config.base_arch`` composed into one model with the usual logits contract."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        base = config.replace(arch=config.base_arch)
+        self.small = single_scale_model(base)
+        self.upsampler = Upsampler(config)
+        self.large = single_scale_model(base.replace(cond_features=config.upsample_features))
+
+    def subsample(self, x: torch.Tensor) -> torch.Tensor:
+        """The small image: every ``scale``-th pixel of every ``scale``-th row, from (0, 0)."""
+        s = self.config.scale
+        return x[:, :, ::s, ::s]
+
+    def condition(self, small: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        """Conditioning maps for the large model from a complete small image."""
+        dtype = self.upsampler.net[0].weight.dtype
+        return self.upsampler(scale_levels(small, self.config.levels, dtype), height, width)
+
+    def pixel_order(self, height: int, width: int) -> torch.Tensor:
+        """Rank of each pixel in the generation order: small-image pixels first, then the rest."""
+        s = self.config.scale
+        is_small = torch.zeros(height, width, dtype=torch.bool)
+        is_small[::s, ::s] = True
+        keys = (~is_small).long() * (height * width) + torch.arange(height * width).view(height, width)
+        return keys.flatten().argsort().argsort().view(height, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (B, L, C, H, W) of every sub-pixel given those before it in :meth:`pixel_order`."""
+        cfg = self.config
+        check_input(x, cfg.channels, cfg.levels)
+        small = self.subsample(x)
+        logits = self.large(x, self.condition(small, x.shape[2], x.shape[3])).clone()
+        logits[:, :, :, :: cfg.scale, :: cfg.scale] = self.small(small)
+        return logits
+

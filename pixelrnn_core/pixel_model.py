@@ -1,0 +1,91 @@
+"""What every single-scale PixelRNN shares (paper Table 1, §3.3, §3.4).
+
+    x (B, C, H, W) ints -> scaled to [-1, 1]
+      -> 7x7 conv, mask A                       2h maps
+      -> ``layers`` residual blocks              2h maps each (architecture specific)
+      -> sum of learnable 1x1 mask-B skips      (or the last block's output without skips)
+      -> ReLU, 1x1 mask B -> ReLU, 1x1 mask B   C * L maps
+      -> logits (B, L, C, H, W): an L-way softmax per sub-pixel
+
+An architecture only supplies its block (``make_block``). A block maps 2h maps to 2h maps and may take
+conditioning maps (multi-scale, §3.6) that it adds to its input-to-state maps.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .masks import MaskedConv2d
+
+
+def scale_levels(x: torch.Tensor, levels: int, dtype: torch.dtype) -> torch.Tensor:
+    """Integer levels ``0 .. levels-1`` as floats in [-1, 1], the paper's "scaling and centring"."""
+    return x.to(dtype) * (2.0 / (levels - 1)) - 1.0
+
+
+def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
+    """Raise a clear ValueError unless ``x`` is an integer (B, channels, H, W) tensor in [0, levels)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"expected a torch.Tensor of sub-pixel values, got {type(x).__name__}")
+    if x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == torch.bool:
+        raise TypeError(f"expected an integer tensor of levels (int64), got dtype {x.dtype}")
+    if x.dim() != 4 or x.shape[1] != channels:
+        raise ValueError(f"expected shape (batch, {channels}, height, width), got {tuple(x.shape)}")
+    if x.numel() and (int(x.min()) < 0 or int(x.max()) >= levels):
+        raise ValueError(
+            f"values must lie in [0, {levels}); got min {int(x.min())}, max {int(x.max())}"
+        )
+
+
+class OutputHead(nn.Module):
+    """Two "ReLU followed by 1x1 conv, mask B" layers, the last producing C * L logit maps (Table 1)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        c = config.channels
+        self.hidden = MaskedConv2d(2 * config.hidden, config.out_hidden, 1, "B", c)
+        self.logits = MaskedConv2d(config.out_hidden, c * config.levels, 1, "B", c)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.logits(torch.relu(self.hidden(torch.relu(features))))
+
+
+class PixelModel(nn.Module):
+    """Base of PixelCNN, Row LSTM and Diagonal BiLSTM: stem, residual stack, skips and softmax head."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        c, width = config.channels, 2 * config.hidden
+        self.stem = MaskedConv2d(c, width, config.first_kernel, "A", c)
+        self.blocks = nn.ModuleList(self.make_block(config) for _ in range(config.layers))
+        self.skips = (
+            nn.ModuleList(MaskedConv2d(width, width, 1, "B", c) for _ in range(config.layers))
+            if config.skip
+            else None
+        )
+        self.head = OutputHead(config)
+
+    def make_block(self, config: ModelConfig) -> nn.Module:
+        raise NotImplementedError
+
+    def pixel_order(self, height: int, width: int) -> torch.Tensor:
+        """Rank of each pixel in the generation order: raster order, row by row."""
+        return torch.arange(height * width).view(height, width)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits ``(B, L, C, H, W)`` of every sub-pixel given the sub-pixels before it (R -> G -> B)."""
+        cfg = self.config
+        check_input(x, cfg.channels, cfg.levels)
+        features = self.stem(scale_levels(x, cfg.levels, self.stem.weight.dtype))
+        skip_sum = None
+        for index, block in enumerate(self.blocks):
+            out = block(features, condition)
+            features = out + features if cfg.residual else out
+            if self.skips is not None:
+                skipped = self.skips[index](features)
+                skip_sum = skipped if skip_sum is None else skip_sum + skipped
+        logits = self.head(features if skip_sum is None else skip_sum)
+        batch, _, height, width = logits.shape
+        return logits.view(batch, cfg.channels, cfg.levels, height, width).transpose(1, 2)

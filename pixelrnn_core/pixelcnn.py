@@ -1,0 +1,38 @@
+"""PixelCNN (paper §3.5, Figure 5): residual blocks of 1x1 -> 3x3 -> 1x1 mask-B convolutions.
+
+Its receptive field is bounded by the depth and has a blind spot up and to the right of the pixel,
+which the recurrent architectures do not have (§3.5).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .masks import MaskedConv2d
+from .pixel_model import PixelModel
+
+
+class PixelCNNBlock(nn.Module):
+    """ReLU, 1x1 (2h -> h), ReLU, k x k (h -> h), ReLU, 1x1 (h -> 2h); all mask B (Figure 5)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        h, c = config.hidden, config.channels
+        self.reduce = MaskedConv2d(2 * h, h, 1, "B", c)
+        self.conv = MaskedConv2d(h, h, config.kernel, "B", c)
+        self.expand = MaskedConv2d(h, 2 * h, 1, "B", c)
+        self.condition = nn.Conv2d(config.cond_features, h, 1) if config.cond_features else None
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        hidden = self.conv(torch.relu(self.reduce(torch.relu(x))))
+        if self.condition is not None:
+            hidden = hidden + self.condition(condition)
+        return self.expand(torch.relu(hidden))
+
+
+class PixelCNN(PixelModel):
+    """PixelCNN: 7x7 mask-A conv, residual PixelCNN blocks, ReLU + 1x1 mask-B output (Table 1)."""
+
+    def make_block(self, config: ModelConfig) -> nn.Module:
+        return PixelCNNBlock(config)

@@ -1,0 +1,67 @@
+"""Row LSTM (paper §3.1): an LSTM that runs down the image one whole row at a time.
+
+The input-to-state part is a k x 1 convolution along the row with mask B, computed for the whole map at
+once. The state-to-state part is an unmasked k x 1 convolution over the previous row's hidden state.
+The receptive field is a triangle above the pixel (plus a few pixels to its left); it does not cover the
+whole left context.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .lstm_cell import lstm_update
+from .masks import MaskedConv2d, gate_groups
+from .pixel_model import PixelModel
+
+
+class RowLSTMBlock(nn.Module):
+    """Residual Row LSTM block: 2h maps -> LSTM with h states -> 1x1 mask B back to 2h (§3.3)."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        h, c, k = config.hidden, config.channels, config.kernel
+        self.input_to_state = MaskedConv2d(2 * h, 4 * h, (1, k), "B", c, out_groups=gate_groups(h, c))
+        self.state_to_state = nn.Conv1d(h, 4 * h, k, padding=k // 2)
+        self.initial_hidden = nn.Parameter(torch.zeros(h))
+        self.initial_cell = nn.Parameter(torch.zeros(h))
+        self.output = MaskedConv2d(h, 2 * h, 1, "B", c)
+        self.condition = nn.Conv2d(config.cond_features, 4 * h, 1) if config.cond_features else None
+
+    def initial_state(self, batch: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The learned state above the first row, the same at every column."""
+        h = self.initial_hidden.numel()
+        return (
+            self.initial_hidden.view(1, h, 1).expand(batch, h, width),
+            self.initial_cell.view(1, h, 1).expand(batch, h, width),
+        )
+
+    def input_gates(self, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
+        """Input-to-state gate maps (B, 4h, H, W) for the whole image at once (§3.1)."""
+        gates = self.input_to_state(x)
+        if self.condition is not None:
+            gates = gates + self.condition(condition)
+        return gates
+
+    def step(
+        self, row_gates: torch.Tensor, hidden: torch.Tensor, cell: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One row: its input gates (B, 4h, W) plus the state-to-state conv of the row above."""
+        return lstm_update(row_gates + self.state_to_state(hidden), cell)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        gates = self.input_gates(x, condition)
+        hidden, cell = self.initial_state(x.shape[0], x.shape[3])
+        rows = []
+        for r in range(x.shape[2]):
+            hidden, cell = self.step(gates[:, :, r], hidden, cell)
+            rows.append(hidden)
+        return self.output(torch.stack(rows, dim=2))
+
+
+class RowLSTM(PixelModel):
+    """Row LSTM PixelRNN: 7x7 mask-A conv, residual Row LSTM blocks, ReLU + 1x1 output (Table 1)."""
+
+    def make_block(self, config: ModelConfig) -> nn.Module:
+        return RowLSTMBlock(config)
