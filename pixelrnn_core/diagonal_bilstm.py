@@ -5,7 +5,14 @@ space the input-to-state part is a 1x1 mask-B convolution and the state-to-state
 convolution over the previous column, i.e. the states at (r-1, c) and (r, c-1) of the unskewed image.
 The right-to-left direction is the same LSTM run on the mirrored image; its output is shifted down by
 one row before it is added to the left-to-right output, so that no pixel sees the future of its own
-row. Together the two directions cover the whole causal context.
+row.
+
+With a mask-A first layer, no feature at (r, c) ever holds the pixel (r, c) itself, so the last pixel of
+row r-1 would appear in no feature of row r-1 and the right-to-left scan could not carry it to the
+pixels of row r (they would miss exactly that one pixel of their context). Because the right-to-left
+output is shifted down, the whole of row r-1 is past for it: its input-to-state part also reads the
+image itself through an unmasked 1x1 conv. With that, the two directions cover the whole causal
+context, as the paper's Figure 4 shows (a test checks it).
 """
 from __future__ import annotations
 
@@ -34,9 +41,13 @@ def unskew(x: torch.Tensor, width: int) -> torch.Tensor:
 
 
 class DiagonalLSTM(nn.Module):
-    """One direction (left to right) of the Diagonal BiLSTM; returns h states (B, h, H, W)."""
+    """One direction (left to right) of the Diagonal BiLSTM; returns h states (B, h, H, W).
 
-    def __init__(self, config: ModelConfig) -> None:
+    ``sees_image``: the input-to-state part also reads the scaled image through an unmasked 1x1 conv;
+    only for the right-to-left direction, whose output is shifted down a row.
+    """
+
+    def __init__(self, config: ModelConfig, sees_image: bool = False) -> None:
         super().__init__()
         h, c = config.hidden, config.channels
         self.input_to_state = MaskedConv2d(2 * h, 4 * h, 1, "B", c, out_groups=gate_groups(h, c))
@@ -44,11 +55,17 @@ class DiagonalLSTM(nn.Module):
         self.initial_hidden = nn.Parameter(torch.zeros(h))
         self.initial_cell = nn.Parameter(torch.zeros(h))
         self.condition = nn.Conv2d(config.cond_features, 4 * h, 1) if config.cond_features else None
+        self.image_to_state = nn.Conv2d(c, 4 * h, 1) if sees_image else None
 
-    def input_gates(self, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
+    def input_gates(
+        self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Input-to-state gate maps (B, 4h, H, W), unskewed."""
         gates = self.input_to_state(x)
         if self.condition is not None:
             gates = gates + self.condition(condition)
+        if self.image_to_state is not None:
+            gates = gates + self.image_to_state(image)
         return gates
 
     def initial(self, batch: int, height: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,8 +83,10 @@ class DiagonalLSTM(nn.Module):
         above_and_left = torch.cat([initial_hidden[:, :, :1], hidden], dim=2)
         return lstm_update(column_gates + self.state_to_state(above_and_left), cell)
 
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        gates = skew(self.input_gates(x, condition))
+    def forward(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, image: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        gates = skew(self.input_gates(x, condition, image))
         batch, _, height, skewed_width = gates.shape
         initial_hidden, initial_cell = self.initial(batch, height)
         hidden, cell = initial_hidden, initial_cell
@@ -95,13 +114,16 @@ class DiagonalBiLSTMBlock(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.left_to_right = DiagonalLSTM(config)
-        self.right_to_left = DiagonalLSTM(config)
+        self.right_to_left = DiagonalLSTM(config, sees_image=True)
         self.output = MaskedConv2d(config.hidden, 2 * config.hidden, 1, "B", config.channels)
 
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, condition: torch.Tensor | None = None, image: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """``image`` is the scaled input image, which only the shifted right-to-left direction reads."""
         left = self.left_to_right(x, condition)
         mirrored_condition = None if condition is None else condition.flip(3)
-        right = self.right_to_left(x.flip(3), mirrored_condition).flip(3)
+        right = self.right_to_left(x.flip(3), mirrored_condition, image.flip(3)).flip(3)
         return self.output(left + shift_down(right))
 
 
@@ -110,3 +132,8 @@ class DiagonalBiLSTM(PixelModel):
 
     def make_block(self, config: ModelConfig) -> nn.Module:
         return DiagonalBiLSTMBlock(config)
+
+    def run_block(
+        self, block: nn.Module, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor
+    ) -> torch.Tensor:
+        return block(features, condition, image)

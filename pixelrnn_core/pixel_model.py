@@ -70,6 +70,12 @@ class PixelModel(nn.Module):
     def make_block(self, config: ModelConfig) -> nn.Module:
         raise NotImplementedError
 
+    def run_block(
+        self, block: nn.Module, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor
+    ) -> torch.Tensor:
+        """Apply one residual block's body; ``image`` is the scaled input, for blocks that read it."""
+        return block(features, condition)
+
     def pixel_order(self, height: int, width: int) -> torch.Tensor:
         """Rank of each pixel in the generation order: raster order, row by row."""
         return torch.arange(height * width).view(height, width)
@@ -78,10 +84,11 @@ class PixelModel(nn.Module):
         """Logits ``(B, L, C, H, W)`` of every sub-pixel given the sub-pixels before it (R -> G -> B)."""
         cfg = self.config
         check_input(x, cfg.channels, cfg.levels)
-        features = self.stem(scale_levels(x, cfg.levels, self.stem.weight.dtype))
+        image = scale_levels(x, cfg.levels, self.stem.weight.dtype)
+        features = self.stem(image)
         skip_sum = None
         for index, block in enumerate(self.blocks):
-            out = block(features, condition)
+            out = self.run_block(block, features, condition, image)
             features = out + features if cfg.residual else out
             if self.skips is not None:
                 skipped = self.skips[index](features)

@@ -52,3 +52,17 @@ def test_causal_without_residual_or_skip(arch, residual, skip):
         change = logit_change(model, x, perturbed(x, 16, i, j, c))
         assert change[rank <= rank[i, j, c]].max() < UNCHANGED
         assert change[rank > rank[i, j, c]].max() > CHANGED
+
+
+@pytest.mark.parametrize("base_arch", ["pixelcnn", "diagonal_bilstm"])
+def test_multiscale_on_every_base_is_causal_in_its_order(base_arch):
+    """Small-image pixels first, then the rest; with a scale of 3 on a size it does not divide."""
+    model = tiny_model("multiscale", 3, 8, base_arch=base_arch, scale=3, upsample_features=8)
+    x = torch.randint(0, 8, (1, 3, 7, 5), generator=torch.Generator().manual_seed(4))
+    rank = subpixel_rank(model, 7, 5, 3)
+    for i in range(7):
+        for j in range(5):
+            for c in range(3):
+                change = logit_change(model, x, perturbed(x, 8, i, j, c))
+                assert change[rank <= rank[i, j, c]].max() < UNCHANGED, f"{(i, j, c)} leaks backwards"
+                assert rank[i, j, c] == rank.max() or change[rank > rank[i, j, c]].max() > CHANGED
