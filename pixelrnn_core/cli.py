@@ -24,11 +24,22 @@ def run_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the desktop app; Qt is imported only here, so the library never needs it."""
+    from pixelrnn_gui import run_app
+
+    return run_app(args.image, args.mask)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pixelrnn", description="PixelRNN models: train, evaluate, sample, complete.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     presets = commands.add_parser("presets", help="list the paper's model sizes by name")
     presets.set_defaults(run=run_presets)
+    gui = commands.add_parser("gui", help="open the desktop app to mask, complete and inspect images")
+    gui.add_argument("image", nargs="?", help="an image to open")
+    gui.add_argument("--mask", help="a mask for it (white = fill)")
+    gui.set_defaults(run=run_gui)
     return parser
 
 

@@ -1,0 +1,22 @@
+"""Starting the app: the QApplication, the main window, and the files named on the command line."""
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from .main_window import MainWindow
+
+
+def run_app(image: str | None = None, mask: str | None = None) -> int:
+    """Open the window (with ``image`` and its ``mask`` if given) and run until it closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PixelRNN")
+    app.setOrganizationName("pixelrnn")
+    window = MainWindow()
+    window.show()
+    if image is not None:
+        window.open_image(image, mask)
+    elif mask is not None:
+        window.load_mask_file(mask)
+    return app.exec()

@@ -1,0 +1,384 @@
+"""The canvas: shows the document's image with its mask overlay, lets the user paint the image and the
+mask, zoom at the cursor, pan, and pick pixels for the inspector. It owns no state beyond the view."""
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QWidget
+
+from .document import Box, Document
+from .qimages import mask_overlay, rgb_to_qimage
+
+
+class Tool(enum.Enum):
+    PAINT = "Brush"
+    ERASE = "Eraser"
+    MASK_BRUSH = "Mask brush"
+    MASK_ERASER = "Mask eraser"
+    MASK_RECT = "Mask rectangle"
+    PICK = "Inspect"
+
+
+BRUSH_TOOLS = (Tool.PAINT, Tool.ERASE, Tool.MASK_BRUSH, Tool.MASK_ERASER)
+MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
+GRID_ZOOM = 8.0
+WHITE = np.array([255, 255, 255], dtype=np.uint8)
+
+
+def footprint(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column offsets of a round brush ``size`` pixels across, centred on the pointer pixel."""
+    centre = (size - 1) / 2
+    rows, cols = np.mgrid[0:size, 0:size]
+    inside = (rows - centre) ** 2 + (cols - centre) ** 2 <= (size / 2) ** 2 + 0.25
+    offset = (size - 1) // 2
+    return rows[inside] - offset, cols[inside] - offset
+
+
+def line_pixels(start: tuple[int, int], end: tuple[int, int]) -> list[tuple[int, int]]:
+    """The pixels on the segment from ``start`` to ``end`` (row, col), so fast strokes have no gaps."""
+    steps = max(abs(end[0] - start[0]), abs(end[1] - start[1]), 1)
+    rows = np.rint(np.linspace(start[0], end[0], steps + 1)).astype(int)
+    cols = np.rint(np.linspace(start[1], end[1], steps + 1)).astype(int)
+    return list(zip(rows.tolist(), cols.tolist()))
+
+
+class Canvas(QWidget):
+    """Image + mask editor. Signals carry image coordinates (row, col)."""
+
+    pixelHovered = Signal(int, int)  # (-1, -1) when the pointer leaves the image
+    pixelPicked = Signal(int, int)
+    zoomChanged = Signal(float)
+    brushSizeChanged = Signal(int)
+    editRefused = Signal(str)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("canvas")
+        self.setAccessibleName("Image canvas")
+        self.setToolTip(
+            "The image and its mask. Wheel: zoom at the pointer; Space-drag or middle-drag: pan; "
+            "[ and ]: brush size; hold Tab after a fill to see the original"
+        )
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # the main window takes file drops
+        self.setMinimumSize(240, 240)
+        self.document = document
+        self.tool = Tool.MASK_BRUSH
+        self.brush_sizes = {Tool.PAINT: 1, Tool.ERASE: 3, Tool.MASK_BRUSH: 3, Tool.MASK_ERASER: 3}
+        self.colour = QColor(0, 0, 0)
+        self.zoom = 1.0
+        self.origin = QPointF(0, 0)
+        self.show_mask = True
+        self.locked = False
+        self.fill_cursor: tuple[int, int] | None = None
+        self.compare_image: np.ndarray | None = None
+        self.comparing = False
+        self.overlay: QImage | None = None
+        self.overlay_opacity = 0.6
+        self._image_cache: QImage | None = None
+        self._mask_cache: QImage | None = None
+        self._hover: tuple[int, int] | None = None
+        self._space_held = False
+        self._pan_from: QPointF | None = None
+        self._stroke_before: np.ndarray | None = None
+        self._stroke_last: tuple[int, int] | None = None
+        self._rect_from: tuple[int, int] | None = None
+        self._fit_pending = True
+        document.imageChanged.connect(self._image_changed)
+        document.maskChanged.connect(self._mask_changed)
+        document.replaced.connect(self._document_replaced)
+
+    # ---- view -------------------------------------------------------------------------------
+    def _image_changed(self) -> None:
+        self._image_cache = None
+        self.update()
+
+    def _mask_changed(self) -> None:
+        self._mask_cache = None
+        self.update()
+
+    def _document_replaced(self) -> None:
+        self._image_cache = self._mask_cache = None
+        self.overlay = None
+        self.compare_image = None
+        self.fit()
+
+    def fit(self) -> None:
+        """Zoom so the whole image fits, centred."""
+        if self.width() < 2 or self.height() < 2:
+            self._fit_pending = True
+            return
+        self._fit_pending = False
+        zoom = min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
+        self._set_zoom(zoom, QPointF(self.width() / 2, self.height() / 2), centre=True)
+
+    def actual_size(self) -> None:
+        """One screen pixel per image pixel, centred."""
+        self._set_zoom(1.0, QPointF(self.width() / 2, self.height() / 2), centre=True)
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Multiply the zoom, keeping the image point under ``anchor`` (widget coords) in place."""
+        self._set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
+
+    def _set_zoom(self, zoom: float, anchor: QPointF, centre: bool = False) -> None:
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if centre:
+            self.origin = QPointF(
+                (self.width() - self.document.width * zoom) / 2, (self.height() - self.document.height * zoom) / 2
+            )
+        else:
+            self.origin = anchor - (anchor - self.origin) * (zoom / self.zoom)
+        self.zoom = zoom
+        self.zoomChanged.emit(zoom)
+        self.update()
+
+    def set_tool(self, tool: Tool) -> None:
+        self.tool = tool
+        self.setCursor(Qt.CursorShape.BlankCursor if tool in BRUSH_TOOLS else Qt.CursorShape.CrossCursor)
+        self.brushSizeChanged.emit(self.brush_size)
+        self.update()
+
+    @property
+    def brush_size(self) -> int:
+        return self.brush_sizes.get(self.tool, 1)
+
+    def set_brush_size(self, size: int) -> None:
+        if self.tool in self.brush_sizes:
+            self.brush_sizes[self.tool] = min(max(size, 1), 64)
+            self.brushSizeChanged.emit(self.brush_sizes[self.tool])
+            self.update()
+
+    def set_overlay(self, overlay: QImage | None) -> None:
+        self.overlay = overlay
+        self.update()
+
+    def set_overlay_opacity(self, opacity: float) -> None:
+        self.overlay_opacity = opacity
+        self.update()
+
+    def set_show_mask(self, shown: bool) -> None:
+        self.show_mask = shown
+        self.update()
+
+    def set_fill_cursor(self, pixel: tuple[int, int] | None) -> None:
+        self.fill_cursor = pixel
+        self.update()
+
+    def set_comparing(self, comparing: bool) -> None:
+        self.comparing = comparing and self.compare_image is not None
+        self.update()
+
+    def image_pixel(self, position: QPointF) -> tuple[int, int]:
+        """(row, col) of the image pixel under a widget position (may lie outside the image)."""
+        point = (position - self.origin) / self.zoom
+        return int(np.floor(point.y())), int(np.floor(point.x()))
+
+    def widget_point(self, row: float, col: float) -> QPointF:
+        return self.origin + QPointF(col, row) * self.zoom
+
+    def _inside(self, pixel: tuple[int, int]) -> bool:
+        return 0 <= pixel[0] < self.document.height and 0 <= pixel[1] < self.document.width
+
+    # ---- painting the widget ----------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if self._fit_pending:
+            self.fit()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window().color().darker(130))
+        painter.save()
+        painter.translate(self.origin)
+        painter.scale(self.zoom, self.zoom)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.drawImage(0, 0, self._shown_image())
+        if self.overlay is not None and not self.comparing:
+            painter.setOpacity(self.overlay_opacity)
+            painter.drawImage(QRectF(0, 0, self.document.width, self.document.height), self.overlay)
+            painter.setOpacity(1.0)
+        if self.show_mask and not self.comparing:
+            if self._mask_cache is None:
+                self._mask_cache = mask_overlay(self.document.mask)
+            painter.drawImage(0, 0, self._mask_cache)
+        painter.restore()
+        if self.zoom >= GRID_ZOOM:
+            self._paint_grid(painter)
+        self._paint_markers(painter)
+
+    def _shown_image(self) -> QImage:
+        if self.comparing and self.compare_image is not None:
+            return rgb_to_qimage(self.compare_image)
+        if self._image_cache is None:
+            self._image_cache = rgb_to_qimage(self.document.image)
+        return self._image_cache
+
+    def _paint_grid(self, painter: QPainter) -> None:
+        painter.setPen(QPen(QColor(128, 128, 128, 90), 0))
+        top_left = self.image_pixel(QPointF(0, 0))
+        bottom_right = self.image_pixel(QPointF(self.width(), self.height()))
+        rows = range(max(top_left[0], 0), min(bottom_right[0] + 1, self.document.height) + 1)
+        cols = range(max(top_left[1], 0), min(bottom_right[1] + 1, self.document.width) + 1)
+        left, right = self.widget_point(0, 0).x(), self.widget_point(0, self.document.width).x()
+        top, bottom = self.widget_point(0, 0).y(), self.widget_point(self.document.height, 0).y()
+        for row in rows:
+            y = self.widget_point(row, 0).y()
+            painter.drawLine(QPointF(left, y), QPointF(right, y))
+        for col in cols:
+            x = self.widget_point(0, col).x()
+            painter.drawLine(QPointF(x, top), QPointF(x, bottom))
+
+    def _paint_markers(self, painter: QPainter) -> None:
+        if self.fill_cursor is not None:
+            row, col = self.fill_cursor
+            painter.setPen(QPen(QColor(255, 220, 0), 2))
+            painter.drawRect(QRectF(self.widget_point(row, col), self.widget_point(row + 1, col + 1)).adjusted(-2, -2, 2, 2))
+        if self._rect_from is not None and self._hover is not None:
+            box = self._rect_box(self._rect_from, self._hover)
+            painter.setPen(QPen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine))
+            painter.drawRect(QRectF(self.widget_point(box.top, box.left), self.widget_point(box.bottom, box.right)))
+        if self._hover is not None and self.tool in BRUSH_TOOLS and self.underMouse():
+            size = self.brush_size
+            row, col = self._hover
+            offset = (size - 1) // 2
+            corner = self.widget_point(row - offset, col - offset)
+            extent = QRectF(corner, corner + QPointF(size, size) * self.zoom)
+            for colour, width in ((QColor(0, 0, 0), 3), (QColor(255, 255, 255), 1)):
+                painter.setPen(QPen(colour, width))
+                painter.drawEllipse(extent) if size > 2 else painter.drawRect(extent)
+
+    # ---- input ------------------------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.25**steps, event.position())
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.setFocus()
+        position = event.position()
+        pixel = self.image_pixel(position)
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space_held
+        ):
+            self._pan_from = position
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.tool == Tool.PICK:
+            if self._inside(pixel):
+                self.pixelPicked.emit(*pixel)
+            return
+        if self.locked:
+            self.editRefused.emit("The image cannot be edited while a fill is running.")
+            return
+        if self.tool == Tool.MASK_RECT:
+            self._rect_from = self._clamp(pixel)
+            self._hover = self._rect_from
+            self.update()
+            return
+        self._stroke_before = getattr(self.document, self._stroke_layer()).copy()
+        self._stroke_last = pixel
+        self._dab([pixel])
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        position = event.position()
+        if self._pan_from is not None:
+            self.origin += position - self._pan_from
+            self._pan_from = position
+            self.update()
+            return
+        pixel = self.image_pixel(position)
+        self._hover = self._clamp(pixel) if self._rect_from is not None else pixel
+        self.pixelHovered.emit(*(pixel if self._inside(pixel) else (-1, -1)))
+        if self._stroke_before is not None and self._stroke_last is not None:
+            self._dab(line_pixels(self._stroke_last, pixel))
+            self._stroke_last = pixel
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.set_tool(self.tool)
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self._rect_from is not None:
+            box = self._rect_box(self._rect_from, self._clamp(self.image_pixel(event.position())))
+            self._rect_from = None
+            mask = self.document.mask.copy()
+            mask[box.slices] = True
+            self.document.edit("Mask rectangle", "mask", mask)
+            return
+        if self._stroke_before is not None:
+            before, self._stroke_before, self._stroke_last = self._stroke_before, None, None
+            self.document.record(f"{self.tool.value} stroke", self._stroke_layer(), before)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        self._hover = None
+        self.pixelHovered.emit(-1, -1)
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        elif event.key() == Qt.Key.Key_BracketRight:
+            self.set_brush_size(self.brush_size + 1)
+        elif event.key() == Qt.Key.Key_BracketLeft:
+            self.set_brush_size(self.brush_size - 1)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.set_tool(self.tool)
+        else:
+            super().keyReleaseEvent(event)
+
+    def event(self, event: QEvent) -> bool:
+        # Tab normally moves the focus; while there is an original to compare with, holding it shows that.
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.compare_image is not None:
+            key_event: QKeyEvent = event  # type: ignore[assignment]
+            if key_event.key() == Qt.Key.Key_Tab and key_event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                if not key_event.isAutoRepeat():
+                    self.set_comparing(event.type() == QEvent.Type.KeyPress)
+                return True
+        return super().event(event)
+
+    # ---- edits ------------------------------------------------------------------------------
+    def _stroke_layer(self) -> str:
+        return "image" if self.tool in (Tool.PAINT, Tool.ERASE) else "mask"
+
+    def _dab(self, pixels: list[tuple[int, int]]) -> None:
+        """Apply the brush at each pixel of ``pixels`` to the live document."""
+        offsets_r, offsets_c = footprint(self.brush_size)
+        rows = (np.array([p[0] for p in pixels])[:, None] + offsets_r[None, :]).ravel()
+        cols = (np.array([p[1] for p in pixels])[:, None] + offsets_c[None, :]).ravel()
+        inside = (rows >= 0) & (rows < self.document.height) & (cols >= 0) & (cols < self.document.width)
+        rows, cols = rows[inside], cols[inside]
+        if rows.size == 0:
+            return
+        if self.tool == Tool.PAINT:
+            self.document.image[rows, cols] = (self.colour.red(), self.colour.green(), self.colour.blue())
+        elif self.tool == Tool.ERASE:
+            self.document.image[rows, cols] = WHITE
+        else:
+            self.document.mask[rows, cols] = self.tool == Tool.MASK_BRUSH
+        (self.document.imageChanged if self._stroke_layer() == "image" else self.document.maskChanged).emit()
+
+    def _clamp(self, pixel: tuple[int, int]) -> tuple[int, int]:
+        return (min(max(pixel[0], 0), self.document.height - 1), min(max(pixel[1], 0), self.document.width - 1))
+
+    @staticmethod
+    def _rect_box(a: tuple[int, int], b: tuple[int, int]) -> Box:
+        return Box(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]) + 1, max(a[1], b[1]) + 1)
+
+    def widget_position(self, row: int, col: int) -> QPoint:
+        """The widget point at the centre of image pixel (row, col)."""
+        return self.widget_point(row + 0.5, col + 0.5).toPoint()

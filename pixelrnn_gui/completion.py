@@ -1,0 +1,306 @@
+"""The completion controller: runs a ``prc.CompletionJob`` on the document's masked region and shows it
+live, pixel by pixel; pause/resume, step a pixel or a row, cancel (keep or revert), rank and apply the
+K candidates, resample from a chosen pixel. App state only; the panel owns the widgets.
+
+A raster-order model sees only the pixels before each sub-pixel (paper §2, eq. 1-2); the job ranks
+candidates by the likelihood of the known pixels after the hole (PAPER.md §4), so the best-scored
+candidate is the one applied when the fill ends.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pixelrnn_core as prc
+from PySide6.QtCore import QObject, Signal
+
+from .background import BackgroundWork
+from .document import Box, Document
+from .image_files import write_atomically
+from .levels import to_levels, to_rgb
+
+CONTEXT_MARGIN = 32  # pixels of known image kept around the hole when a large image is completed
+
+
+def completion_box(mask: np.ndarray, margin: int = CONTEXT_MARGIN) -> Box:
+    """The region given to the model: the mask's bounding box grown by ``margin`` on every side, so
+    a large image is completed at native resolution around the hole (models are size-agnostic)."""
+    box = Box.around(mask)
+    height, width = mask.shape
+    return Box(max(box.top - margin, 0), max(box.left - margin, 0), min(box.bottom + margin, height), min(box.right + margin, width))
+
+
+def context_warning(mask: np.ndarray) -> str | None:
+    """A warning when the mask leaves a raster-order model (almost) nothing to condition on."""
+    if not mask.any():
+        return None
+    if mask.all():
+        return "The mask covers the whole image: the model has no context and samples a new image."
+    first = int(np.flatnonzero(mask.ravel())[0])
+    if first < mask.shape[1]:
+        return (
+            "The mask starts in the first row: the model reads top to bottom, so it has almost no "
+            "context before the hole. Leave some rows above it unmasked."
+        )
+    return None
+
+
+@dataclass
+class Candidate:
+    """One finished completion: which of the K it is, its score (nats) and the full RGB image."""
+
+    index: int
+    score: float
+    image: np.ndarray
+
+
+class CompletionController(QObject):
+    """Runs fills. Signals are emitted on the GUI thread."""
+
+    stateChanged = Signal(str)  # "idle", "running", "paused"
+    progressed = Signal(int, int, float)  # sub-pixels done, total, sub-pixels per second
+    cursorMoved = Signal(int, int)  # image pixel just decided; (-1, -1) when no fill runs
+    candidatesReady = Signal(list)  # [Candidate] ranked best first
+    finished = Signal()  # a fill ran to its end and was applied
+    cancelled = Signal(bool)  # True: the partial fill was kept; False: reverted
+    failed = Signal(str)
+    modelChanged = Signal(str, dict)  # checkpoint path, its metadata
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.model = None
+        self.model_path: Path | None = None
+        self.metadata: dict = {}
+        self.device = "cpu"
+        self.state = "idle"
+        self.job = None
+        self.work: BackgroundWork | None = None
+        self.box: Box | None = None
+        self.fill_mask: np.ndarray | None = None  # the filled pixels, in document coordinates
+        self.original: np.ndarray | None = None  # the image before the fill
+        self.shown_candidate = 0
+        self.probs: np.ndarray | None = None  # (K, h, w, C, L) distributions each step drew from
+        self.candidates: list[Candidate] = []
+        self._keep_partial = True
+        self._done = 0
+        self._rate_start: tuple[float, int] | None = None
+
+    # ---- model ------------------------------------------------------------------------------
+    def load_model(self, path: str | Path) -> bool:
+        """Load a checkpoint; on failure emit ``failed`` with a clear message and keep the old model."""
+        path = Path(path)
+        try:
+            metadata = prc.checkpoint_metadata(path)
+            model = prc.load_checkpoint(path, device="cpu")
+        except (prc.CheckpointError, OSError, ValueError) as error:
+            self.failed.emit(str(error).splitlines()[0] if str(error) else f"cannot load {path.name}")
+            return False
+        model.eval()
+        self.model, self.model_path, self.metadata = model, path, metadata
+        self.modelChanged.emit(str(path), metadata)
+        return True
+
+    def set_device(self, device: str) -> None:
+        self.device = device
+
+    @property
+    def busy(self) -> bool:
+        return self.work is not None
+
+    # ---- running ----------------------------------------------------------------------------
+    def start(self, samples: int = 1, seed: int = 0, temperature: float = 1.0, greedy: bool = False) -> bool:
+        """Start filling the document's mask; False (with ``failed`` emitted) if it cannot start."""
+        if self.busy:
+            return False
+        if self.model is None:
+            self.failed.emit("Choose a model first (Model: Open checkpoint…).")
+            return False
+        mask = self.document.mask
+        if not mask.any():
+            self.failed.emit("Nothing to fill: paint a mask over the pixels the model should complete.")
+            return False
+        config = self.model.config
+        box = completion_box(mask)
+        try:
+            image = to_levels(self.document.image[box.slices], config.channels, config.levels)
+            self.job = prc.CompletionJob(
+                self.model, image, mask[box.slices].copy(), samples=samples, seed=seed,
+                temperature=temperature, greedy=greedy, device=self.device,
+            )
+        except (ValueError, RuntimeError) as error:
+            self.failed.emit(str(error).splitlines()[0])
+            self.job = None
+            return False
+        self.box, self.original = box, self.document.image.copy()
+        self.fill_mask = mask.copy()
+        self.shown_candidate = 0
+        self.candidates = []
+        height, width = box.bottom - box.top, box.right - box.left
+        self.probs = np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32)
+        self._run()
+        return True
+
+    def resample_from(self, row: int, col: int) -> bool:
+        """Redraw every sub-pixel of the last fill from image pixel (row, col) on."""
+        if self.busy or self.job is None or self.box is None or self.fill_mask is None:
+            return False
+        if not self.fill_mask[row, col]:
+            self.failed.emit("Pick a pixel inside the last fill to resample from it.")
+            return False
+        self.job.resample_from(row - self.box.top, col - self.box.left, 0)
+        self._run()
+        return True
+
+    def _run(self) -> None:
+        self._done = 0
+        self._rate_start = None
+        self.work = BackgroundWork(self.job.run(), on_stop=self.job.cancel, parent=self)
+        self.work.produced.connect(self._show_steps)
+        self.work.paused.connect(lambda: self._set_state("paused"))
+        self.work.completed.connect(self._completed)
+        self.work.stopped.connect(self._stopped)
+        self.work.failed.connect(self._failed)
+        self._before_run = self.document.image.copy()
+        self._set_state("running")
+        self.work.start()
+
+    def pause(self) -> None:
+        if self.work is not None:
+            self.work.pause()
+
+    def resume(self) -> None:
+        if self.work is not None:
+            self._rate_start = None
+            self.work.resume()
+            self._set_state("running")
+
+    def step_pixel(self) -> None:
+        """Decide the sub-pixels up to the end of the next pixel, then pause."""
+        if self.work is not None:
+            last_channel = self.model.config.channels - 1
+            self.work.resume(lambda step: step.channel == last_channel)
+            self._set_state("running")
+
+    def step_row(self) -> None:
+        """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
+        if self.work is not None and self.fill_mask is not None and self.box is not None:
+            last_channel = self.model.config.channels - 1
+            local = self.fill_mask[self.box.slices]
+            row_ends = {r: int(np.flatnonzero(local[r])[-1]) for r in range(local.shape[0]) if local[r].any()}
+            self.work.resume(lambda step: step.channel == last_channel and row_ends.get(step.row) == step.col)
+            self._set_state("running")
+
+    def cancel(self, keep_partial: bool) -> None:
+        """Stop the fill; keep what was drawn (one undoable edit) or put the original back."""
+        if self.work is not None:
+            self._keep_partial = keep_partial
+            self.work.stop()
+
+    def shutdown(self) -> None:
+        """Stop any running work and wait for its thread (the window is closing)."""
+        if self.work is not None:
+            self.work.produced.disconnect()
+            self.work.stop_and_wait()
+            self.work = None
+
+    # ---- results arriving on the GUI thread -------------------------------------------------
+    def _show_steps(self, steps: list) -> None:
+        if self.box is None or self.probs is None:
+            return
+        levels = self.model.config.levels
+        image = self.document.image
+        for step in steps:
+            value = int(step.values[self.shown_candidate])
+            row, col = self.box.top + step.row, self.box.left + step.col
+            shown = round(value * 255 / (levels - 1))
+            if self.model.config.channels == 1:
+                image[row, col] = shown
+            else:
+                image[row, col, step.channel] = shown
+            self.probs[:, step.row, step.col, step.channel] = step.probs
+        last = steps[-1]
+        self.document.imageChanged.emit()
+        self._done = last.index + 1
+        now = time.monotonic()
+        if self._rate_start is None:
+            self._rate_start = (now - 1e-3, self._done - len(steps))
+        started, done_at_start = self._rate_start
+        rate = (self._done - done_at_start) / max(now - started, 1e-3)
+        self.progressed.emit(self._done, last.total, rate)
+        self.cursorMoved.emit(self.box.top + last.row, self.box.left + last.col)
+
+    def _completed(self) -> None:
+        images, scores = self.job.images, np.asarray(self.job.scores, dtype=np.float64)
+        self.candidates = [
+            Candidate(int(k), float(scores[k]), self._with_candidate(self.original, images[k]))
+            for k in np.argsort(-scores, kind="stable")
+        ]
+        self._end_work()
+        best = self.candidates[0]
+        self.shown_candidate = best.index
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), best.image)
+        self.document.record("Fill", "image", self._before_run)
+        self.candidatesReady.emit(self.candidates)
+        self.finished.emit()
+
+    def _stopped(self) -> None:
+        self._end_work()
+        if self._keep_partial:
+            self.document.record("Partial fill", "image", self._before_run)
+        else:
+            self.document.write("image", Box(0, 0, self.document.height, self.document.width), self._before_run)
+            self.job = None
+        self.cancelled.emit(self._keep_partial)
+
+    def _failed(self, message: str) -> None:
+        self._end_work()
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), self._before_run)
+        self.job = None
+        self.failed.emit(f"The fill failed and was undone: {message}")
+
+    def _end_work(self) -> None:
+        if self.work is not None:
+            self.work.wait()
+            self.work.deleteLater()
+            self.work = None
+        self.cursorMoved.emit(-1, -1)
+        self._set_state("idle")
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.stateChanged.emit(state)
+
+    def _with_candidate(self, base: np.ndarray, candidate_levels: np.ndarray) -> np.ndarray:
+        """``base`` with the fill region replaced by one candidate (levels shown as 8-bit RGB)."""
+        image = base.copy()
+        region = image[self.box.slices]
+        local_mask = self.fill_mask[self.box.slices]
+        region[local_mask] = to_rgb(candidate_levels, self.model.config.levels)[local_mask]
+        return image
+
+    def apply_candidate(self, index: int) -> None:
+        """Put candidate ``index`` (of K) into the image as one undoable edit."""
+        candidate = next((c for c in self.candidates if c.index == index), None)
+        if candidate is None or self.busy:
+            return
+        before = self.document.image.copy()
+        self.shown_candidate = index
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), candidate.image)
+        self.document.record(f"Apply candidate {index + 1}", "image", before)
+
+    def export_probabilities(self, path: str | Path) -> None:
+        """Save the last fill's distributions as .npz (atomic): ``probs`` (K, h, w, C, L), the fill
+        ``mask`` (h, w), the region's ``top``/``left`` in the image and the candidates' ``scores``."""
+        if self.probs is None or self.box is None or self.fill_mask is None:
+            raise ValueError("there is no fill to export yet")
+        scores = np.array([c.score for c in sorted(self.candidates, key=lambda c: c.index)])
+        write_atomically(
+            Path(path),
+            lambda stream: np.savez_compressed(
+                stream, probs=self.probs, mask=self.fill_mask[self.box.slices], top=self.box.top,
+                left=self.box.left, scores=scores,
+            ),
+        )

@@ -1,0 +1,262 @@
+"""The Complete panel: model and device pickers, sampling settings, run controls, progress and the
+ranked candidate strip. It forwards the user's choices to the :class:`CompletionController`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .completion import Candidate, CompletionController
+from .qimages import rgb_to_qimage
+
+OPEN_CHECKPOINT = "Open checkpoint file…"
+BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "resources"
+
+
+def bundled_checkpoints() -> list[Path]:
+    """Checkpoints shipped in resources/ (each with its model card)."""
+    return sorted(BUNDLED_MODELS.rglob("*.safetensors")) if BUNDLED_MODELS.is_dir() else []
+
+
+def model_card(path: str, metadata: dict) -> str:
+    """The model card shown under the picker: data, architecture, size and bits/dim."""
+    config = metadata.get("config", {})
+    lines = [f"<b>{Path(path).name}</b>"]
+    if config:
+        lines.append(
+            f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
+            f"{config.get('channels', '?')} channel(s) × {config.get('levels', '?')} levels"
+        )
+    for key, label in (("data", "data"), ("image_size", "trained on"), ("bits_per_dim", "bits/dim"), ("step", "steps")):
+        if key in metadata:
+            value = metadata[key]
+            lines.append(f"{label}: {value:.3f}" if isinstance(value, float) else f"{label}: {value}")
+    return "<br>".join(lines)
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def labelled(widget: QWidget, name: str, tip: str) -> QWidget:
+    widget.setAccessibleName(name)
+    widget.setToolTip(tip)
+    return widget
+
+
+class CompletionPanel(QWidget):
+    """Widgets for one controller; ``resampleRequested`` asks the window for a pixel to resample from."""
+
+    resampleRequested = Signal()
+    checkpointChosen = Signal(str)
+
+    def __init__(self, controller: CompletionController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setAccessibleName("Completion panel")
+        self.model_picker = labelled(QComboBox(), "Model", "The model that fills the mask: a bundled one or a checkpoint file")
+        self.model_picker.setObjectName("modelPicker")
+        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_picker.setMinimumContentsLength(14)
+        self.card = labelled(QLabel("No model chosen."), "Model card", "What the chosen model was trained on and how well")
+        self.card.setWordWrap(True)
+        self.device_picker = labelled(QComboBox(), "Device", "Where the model runs")
+        self.device_picker.setObjectName("devicePicker")
+        self.device_picker.addItem("CPU", "cpu")
+        if torch.cuda.is_available():
+            self.device_picker.addItem("CUDA (GPU)", "cuda")
+        self.samples = labelled(QSpinBox(), "Candidates", "How many completions to draw (K); they are ranked by likelihood")
+        self.samples.setObjectName("samplesSpin")
+        self.samples.setRange(1, 16)
+        self.temperature = labelled(QDoubleSpinBox(), "Temperature", "Below 1: safer, smoother fills; above 1: wilder ones")
+        self.temperature.setObjectName("temperatureSpin")
+        self.temperature.setRange(0.05, 3.0)
+        self.temperature.setSingleStep(0.05)
+        self.temperature.setValue(1.0)
+        self.seed = labelled(QSpinBox(), "Seed", "The same seed, model and mask give the same fill")
+        self.seed.setObjectName("seedSpin")
+        self.seed.setRange(0, 2**31 - 1)
+        self.greedy = labelled(QCheckBox("Greedy (most likely value)"), "Greedy", "Take the most likely value instead of sampling")
+        self.greedy.toggled.connect(lambda on: self.temperature.setEnabled(not on))
+
+        self.complete_button = self._button("Complete", "completeButton", "Fill the masked pixels, live (Ctrl+Return)")
+        self.pause_button = self._button("Pause", "pauseButton", "Pause or resume the fill (P)")
+        self.pause_button.setCheckable(True)
+        self.step_pixel_button = self._button("Step pixel", "stepPixelButton", "Fill one more pixel, then pause")
+        self.step_row_button = self._button("Step row", "stepRowButton", "Fill up to the end of this row, then pause")
+        self.cancel_button = self._button("Cancel", "cancelButton", "Stop the fill; keep the partial fill or revert (Esc)")
+        self.resample_button = self._button("Resample from here…", "resampleButton", "Click a pixel of the last fill to redraw everything after it")
+        self.progress = labelled(QProgressBar(), "Progress", "Sub-pixels decided out of all to fill")
+        self.progress.setObjectName("progressBar")
+        self.progress.setFormat("%v / %m sub-pixels")
+        self.progress.setValue(0)
+        self.speed = labelled(QLabel(""), "Speed", "Sub-pixels per second and time left")
+        self.strip = labelled(QListWidget(), "Candidates", "Completions ranked by likelihood of the known pixels after the hole; click one to apply it")
+        self.strip.setObjectName("candidateStrip")
+        self.strip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.strip.setFlow(QListWidget.Flow.LeftToRight)
+        self.strip.setWrapping(False)
+        self.strip.setIconSize(QSize(64, 64))
+        self.strip.setFixedHeight(120)
+        self.strip.itemClicked.connect(lambda item: controller.apply_candidate(item.data(Qt.ItemDataRole.UserRole)))
+        self._layout()
+        self._connect()
+        self.refresh_models([])
+        self._state_changed("idle")
+
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        button = labelled(QPushButton(text), text.rstrip("…"), tip)
+        button.setObjectName(name)
+        return button
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Model", self.model_picker)
+        form.addRow(self.card)
+        form.addRow("Device", self.device_picker)
+        form.addRow("Candidates", self.samples)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Seed", self.seed)
+        form.addRow(self.greedy)
+        buttons = QGridLayout()
+        buttons.addWidget(self.complete_button, 0, 0, 1, 2)
+        buttons.addWidget(self.pause_button, 1, 0)
+        buttons.addWidget(self.cancel_button, 1, 1)
+        buttons.addWidget(self.step_pixel_button, 2, 0)
+        buttons.addWidget(self.step_row_button, 2, 1)
+        buttons.addWidget(self.resample_button, 3, 0, 1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        row = QHBoxLayout()
+        row.addWidget(self.speed)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Candidates (best first)"))
+        layout.addWidget(self.strip)
+        layout.addStretch(1)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.model_picker.activated.connect(self._model_picked)
+        self.device_picker.currentIndexChanged.connect(lambda _: c.set_device(self.device_picker.currentData()))
+        self.complete_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
+        self.step_pixel_button.clicked.connect(c.step_pixel)
+        self.step_row_button.clicked.connect(c.step_row)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.resample_button.clicked.connect(self.resampleRequested)
+        c.stateChanged.connect(self._state_changed)
+        c.progressed.connect(self._progressed)
+        c.candidatesReady.connect(self._show_candidates)
+        c.modelChanged.connect(self._model_changed)
+
+    # ---- models -----------------------------------------------------------------------------
+    def refresh_models(self, recent: list[str]) -> None:
+        """List bundled checkpoints, then recently used ones, then the file-dialog entry."""
+        current = str(self.controller.model_path) if self.controller.model_path else None
+        self.model_picker.clear()
+        paths = [str(p) for p in bundled_checkpoints()] + [p for p in recent if Path(p).is_file()]
+        for path in dict.fromkeys(paths):
+            self.model_picker.addItem(Path(path).stem, path)
+            self.model_picker.setItemData(self.model_picker.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+        self.model_picker.addItem(OPEN_CHECKPOINT, None)
+        index = self.model_picker.findData(current)
+        self.model_picker.setCurrentIndex(index if index >= 0 else self.model_picker.count() - 1)
+
+    def _model_picked(self, index: int) -> None:
+        path = self.model_picker.itemData(index)
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open a checkpoint", "", "Checkpoints (*.safetensors);;All files (*)")
+            if not path:
+                self.refresh_models([])
+                return
+        self.checkpointChosen.emit(path)
+
+    def _model_changed(self, path: str, metadata: dict) -> None:
+        self.card.setText(model_card(path, metadata))
+        index = self.model_picker.findData(path)
+        if index < 0:
+            self.model_picker.insertItem(self.model_picker.count() - 1, Path(path).stem, path)
+            index = self.model_picker.findData(path)
+        self.model_picker.setCurrentIndex(index)
+
+    # ---- running ----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.strip.clear()
+        self.progress.setValue(0)
+        self.controller.start(
+            samples=self.samples.value(), seed=self.seed.value(),
+            temperature=self.temperature.value(), greedy=self.greedy.isChecked(),
+        )
+
+    def cancel(self) -> None:
+        """Ask whether to keep the partial fill; the fill is paused while the user decides."""
+        if not self.controller.busy:
+            return
+        self.controller.pause()
+        keep = self.ask_keep_partial()
+        if keep is None:
+            if not self.pause_button.isChecked():
+                self.controller.resume()
+            return
+        self.controller.cancel(keep)
+
+    def ask_keep_partial(self) -> bool | None:
+        """True: keep the partial fill, False: revert, None: go on filling."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Cancel the fill", "Keep the pixels filled so far?", parent=self)
+        keep = box.addButton("Keep partial fill", QMessageBox.ButtonRole.AcceptRole)
+        revert = box.addButton("Revert", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Go on filling", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return True if box.clickedButton() is keep else False if box.clickedButton() is revert else None
+
+    def _state_changed(self, state: str) -> None:
+        busy = state != "idle"
+        for widget in (self.model_picker, self.device_picker, self.samples, self.seed, self.greedy, self.complete_button, self.resample_button):
+            widget.setEnabled(not busy)
+        self.temperature.setEnabled(not busy and not self.greedy.isChecked())
+        for widget in (self.pause_button, self.step_pixel_button, self.step_row_button, self.cancel_button):
+            widget.setEnabled(busy)
+        self.pause_button.setChecked(state == "paused")
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        if not busy:
+            self.speed.setText("")
+
+    def _progressed(self, done: int, total: int, rate: float) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+        eta = (total - done) / rate if rate > 0 else 0.0
+        self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds(eta)}")
+
+    def _show_candidates(self, candidates: list[Candidate]) -> None:
+        self.strip.clear()
+        for rank, candidate in enumerate(candidates, start=1):
+            icon = QIcon(QPixmap.fromImage(rgb_to_qimage(candidate.image)).scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio))
+            item = QListWidgetItem(icon, f"#{rank}  {candidate.score:.1f} nats")
+            item.setData(Qt.ItemDataRole.UserRole, candidate.index)
+            item.setToolTip(f"Candidate {candidate.index + 1}: log-likelihood of the known pixels after the hole {candidate.score:.2f} nats")
+            self.strip.addItem(item)
+        if candidates:
+            self.strip.setCurrentRow(0)

@@ -1,0 +1,341 @@
+"""The inspector: the model's softmax at one pixel (paper §2: one L-way distribution per sub-pixel,
+R, then G given R, then B given R and G), heatmaps of entropy and surprisal over the image, and the
+region's bits/dim. Numbers come from ``prc.inspect`` on a background thread."""
+from __future__ import annotations
+
+import numpy as np
+import pixelrnn_core as prc
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .background import BackgroundWork, one_call
+from .completion import CompletionController, completion_box
+from .document import Box, Document
+from .levels import to_levels
+from .qimages import rgba_to_qimage
+
+INSPECT_WHOLE_IMAGE_PIXELS = 128 * 128
+CHANNEL_NAMES = "RGB"
+# A dark-to-bright colour ramp (black, purple, orange, pale yellow) for heatmaps.
+RAMP = np.array([[0, 0, 4], [80, 18, 123], [182, 54, 121], [251, 136, 97], [252, 253, 191]], dtype=np.float32)
+MARKERS = {"sampled": QColor(255, 140, 0), "original": QColor(0, 170, 255), "argmax": QColor(40, 200, 80)}
+HEATMAPS = ("None", "Entropy", "Surprisal of current value", "NLL of original")
+
+
+def heat_colours(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """(H, W) floats -> (H, W, 4) uint8 RGBA on :data:`RAMP`; NaN is transparent."""
+    scaled = np.clip((values - low) / max(high - low, 1e-9), 0, 1) * (len(RAMP) - 1)
+    lower = np.floor(np.nan_to_num(scaled)).astype(int).clip(0, len(RAMP) - 2)
+    frac = (np.nan_to_num(scaled) - lower)[..., None]
+    rgb = RAMP[lower] * (1 - frac) + RAMP[lower + 1] * frac
+    rgba = np.concatenate([rgb, np.full(values.shape + (1,), 255, np.float32)], axis=-1)
+    rgba[np.isnan(values)] = 0
+    return rgba.astype(np.uint8)
+
+
+class Histogram(QWidget):
+    """An L-bin bar chart of one sub-pixel's distribution with value markers."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(220, 70)
+        self.setAccessibleName(title)
+        self.title = title
+        self.probs: np.ndarray | None = None
+        self.markers: dict[str, int] = {}
+
+    def show_distribution(self, title: str, probs: np.ndarray | None, markers: dict[str, int]) -> None:
+        self.title, self.probs, self.markers = title, probs, markers
+        self.setToolTip(title)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(250, 250, 250))
+        painter.setPen(QColor(40, 40, 40))
+        painter.drawText(self.rect().adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self.title)
+        if self.probs is None:
+            return
+        top, height = 18.0, self.height() - 22.0
+        bin_width = (self.width() - 8.0) / len(self.probs)
+        peak = max(float(self.probs.max()), 1e-9)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(90, 90, 110))
+        for value, p in enumerate(self.probs):
+            bar = height * float(p) / peak
+            painter.drawRect(QRectF(4 + value * bin_width, top + height - bar, max(bin_width, 1.0), bar))
+        for name, value in self.markers.items():
+            painter.setPen(QPen(MARKERS[name], 2))
+            x = 4 + (value + 0.5) * bin_width
+            painter.drawLine(int(x), int(top), int(x), int(top + height))
+
+
+class Legend(QWidget):
+    """The heatmap's colour ramp with its range in bits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Heatmap legend")
+        self.setMinimumHeight(34)
+        self.range: tuple[float, float] | None = None
+
+    def set_range(self, low_high: tuple[float, float] | None) -> None:
+        self.range = low_high
+        self.setToolTip("" if low_high is None else f"{low_high[0]:.2f} to {low_high[1]:.2f} bits")
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self.range is None:
+            return
+        painter = QPainter(self)
+        gradient = QLinearGradient(4, 0, self.width() - 4, 0)
+        for i, colour in enumerate(RAMP):
+            gradient.setColorAt(i / (len(RAMP) - 1), QColor(*colour.astype(int)))
+        painter.fillRect(QRectF(4, 2, self.width() - 8, 12), gradient)
+        painter.setPen(QColor(30, 30, 30))
+        text_box = self.rect().adjusted(4, 16, -4, 0)
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft, f"{self.range[0]:.2f} bits")
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, f"{self.range[1]:.2f} bits")
+
+
+class Inspector(QWidget):
+    """Per-pixel distributions and heatmaps for the document under the controller's model."""
+
+    overlayChanged = Signal(object)  # QImage or None
+    opacityChanged = Signal(float)
+    inspected = Signal()
+    message = Signal(str)
+
+    def __init__(self, document: Document, controller: CompletionController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.setAccessibleName("Inspector")
+        self.setToolTip("The model's predicted distribution at the pixel under the pointer")
+        self.document, self.controller = document, controller
+        self.result = None  # prc.inspect of the current image
+        self.original_result = None  # prc.inspect of the image before the last fill
+        self.box: Box | None = None
+        self.pixel: tuple[int, int] | None = None
+        self.pinned = False
+        self.work: BackgroundWork | None = None
+        self._stale = False
+        self.pixel_label = QLabel("Point at a pixel.")
+        self.pixel_label.setAccessibleName("Pixel")
+        self.pixel_label.setWordWrap(True)
+        self.histograms = [Histogram(f"{name}") for name in CHANNEL_NAMES]
+        self.key = QLabel(
+            " ".join(f"<span style='color:{c.name()}'>■</span> {n}" for n, c in MARKERS.items())
+        )
+        self.key.setAccessibleName("Marker key")
+        self.key.setToolTip("Markers: the current (sampled) value, the original value, the most likely value")
+        self.bits_label = QLabel("")
+        self.bits_label.setAccessibleName("Bits per dimension")
+        self.bits_label.setToolTip("Negative log-likelihood of the image (and of the mask region) in bits per sub-pixel")
+        self.heatmap = QComboBox()
+        self.heatmap.addItems(HEATMAPS)
+        self.heatmap.setObjectName("heatmapPicker")
+        self.heatmap.setAccessibleName("Heatmap")
+        self.heatmap.setToolTip("Colour the image by the model's uncertainty (entropy) or surprise, in bits per pixel")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(60)
+        self.opacity.setAccessibleName("Heatmap opacity")
+        self.opacity.setToolTip("How strongly the heatmap covers the image")
+        self.legend = Legend()
+        self.inspect_button = QPushButton("Inspect now")
+        self.inspect_button.setAccessibleName("Inspect now")
+        self.inspect_button.setToolTip("Run the model over the image to update the distributions and heatmaps")
+        self.export_button = QPushButton("Export fill probabilities…")
+        self.export_button.setAccessibleName("Export fill probabilities")
+        self.export_button.setToolTip("Save the distributions the last fill drew from as a .npz file")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pixel_label)
+        for histogram in self.histograms:
+            layout.addWidget(histogram)
+        layout.addWidget(self.key)
+        form = QFormLayout()
+        form.addRow("Heatmap", self.heatmap)
+        form.addRow("Opacity", self.opacity)
+        layout.addLayout(form)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.bits_label)
+        layout.addWidget(self.inspect_button)
+        layout.addWidget(self.export_button)
+        layout.addStretch(1)
+        self._debounce = QTimer(self, singleShot=True, interval=400)
+        self._debounce.timeout.connect(self.inspect)
+        self.heatmap.currentIndexChanged.connect(lambda _: self._update_overlay())
+        self.opacity.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100))
+        self.inspect_button.clicked.connect(self.inspect)
+        self.export_button.clicked.connect(self.export_probabilities)
+        document.imageChanged.connect(self._document_changed)
+        document.replaced.connect(self._document_changed)
+        controller.modelChanged.connect(lambda *_: self._document_changed())
+        controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
+
+    # ---- running prc.inspect ----------------------------------------------------------------
+    def _document_changed(self) -> None:
+        self._stale = True
+        if not self.controller.busy:
+            self._debounce.start()
+
+    def inspection_box(self) -> Box | None:
+        """The region inspected: the whole image when small, else the region a fill would use."""
+        if self.document.height * self.document.width <= INSPECT_WHOLE_IMAGE_PIXELS:
+            return Box(0, 0, self.document.height, self.document.width)
+        return completion_box(self.document.mask) if self.document.mask.any() else None
+
+    def inspect(self) -> None:
+        """Run ``prc.inspect`` on the current image (and on the one before the last fill)."""
+        model = self.controller.model
+        if model is None or self.controller.busy or self.work is not None:
+            return
+        box = self.inspection_box()
+        if box is None:
+            self.message.emit("The image is large: paint a mask to inspect the region around it.")
+            return
+        config, device = model.config, self.controller.device
+        try:
+            image = to_levels(self.document.image[box.slices], config.channels, config.levels)
+        except ValueError as error:
+            self.message.emit(str(error))
+            return
+        mask = self.document.mask[box.slices].copy()
+        original = self.controller.original
+        original_levels = None if original is None else to_levels(original[box.slices], config.channels, config.levels)
+
+        def both():
+            current = prc.inspect(model, image, mask if mask.any() else None, device=device)
+            before = None if original_levels is None else prc.inspect(model, original_levels, None, device=device)
+            return current, before
+
+        self._stale = False
+        self.work = BackgroundWork(one_call(both), parent=self)
+        self.work.produced.connect(lambda results: self._show_result(box, *results[0]))
+        self.work.failed.connect(lambda text: self.message.emit(f"Inspection failed: {text}"))
+        self.work.finished.connect(self._work_ended)
+        self.work.start()
+
+    def _work_ended(self) -> None:
+        if self.work is not None:
+            self.work.deleteLater()
+            self.work = None
+        if self._stale and not self.controller.busy:
+            self._debounce.start()
+
+    def shutdown(self) -> None:
+        self._debounce.stop()
+        if self.work is not None:
+            self.work.stop_and_wait()
+
+    def _show_result(self, box: Box, result, original_result) -> None:
+        self.box, self.result, self.original_result = box, result, original_result
+        text = f"Image: {result.bits_per_dim:.3f} bits/dim"
+        if result.masked_bits_per_dim is not None:
+            text += f" · masked region: {result.masked_bits_per_dim:.3f} bits/dim"
+        self.bits_label.setText(text)
+        self._update_overlay()
+        if self.pixel is not None:
+            self.show_pixel(*self.pixel)
+        self.inspected.emit()
+
+    # ---- showing ----------------------------------------------------------------------------
+    def hover(self, row: int, col: int) -> None:
+        if not self.pinned and row >= 0:
+            self.show_pixel(row, col)
+
+    def pin(self, row: int, col: int) -> None:
+        self.pinned = True
+        self.show_pixel(row, col)
+
+    def pixel_probs(self, row: int, col: int) -> np.ndarray | None:
+        """(C, L) distributions the model predicts at image pixel (row, col), or None if not inspected."""
+        box = self.box
+        if self.result is None or box is None or not (box.top <= row < box.bottom and box.left <= col < box.right):
+            return None
+        return self.result.probs[row - box.top, col - box.left]
+
+    def show_pixel(self, row: int, col: int) -> None:
+        self.pixel = (row, col)
+        probs = self.pixel_probs(row, col)
+        if probs is None:
+            self.pixel_label.setText(f"Pixel ({row}, {col}): not inspected yet.")
+            for histogram in self.histograms:
+                histogram.show_distribution(histogram.accessibleName(), None, {})
+            return
+        config = self.controller.model.config
+        current = to_levels(self.document.image[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]
+        original = None
+        if self.controller.original is not None and self.controller.fill_mask is not None and self.controller.fill_mask[row, col]:
+            original = to_levels(self.controller.original[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]
+        names = CHANNEL_NAMES if config.channels == 3 else ["Grey"]
+        lines = [f"<b>Pixel ({row}, {col})</b>"]
+        for channel, histogram in enumerate(self.histograms):
+            histogram.setVisible(channel < config.channels)
+            if channel >= config.channels:
+                continue
+            given = ", ".join(f"{names[c]}={int(current[c])}" for c in range(channel))
+            title = names[channel] + (f" | {given}" if given else "")
+            dist = probs[channel]
+            markers = {"sampled": int(current[channel]), "argmax": int(dist.argmax())}
+            if original is not None:
+                markers["original"] = int(original[channel])
+            histogram.show_distribution(title, dist, markers)
+            entropy = float(self.result.entropy_bits[row - self.box.top, col - self.box.left, channel])
+            lines.append(
+                f"{title}: value {int(current[channel])}, p={float(dist[current[channel]]):.4f}, "
+                f"argmax {int(dist.argmax())}, entropy {entropy:.2f} bits"
+            )
+        self.pixel_label.setText("<br>".join(lines))
+
+    def heatmap_values(self) -> np.ndarray | None:
+        """(H, W) bits per pixel of the chosen heatmap over the whole image (NaN outside the box)."""
+        choice = self.heatmap.currentText()
+        if choice == "None" or self.result is None or self.box is None:
+            return None
+        if choice == "Entropy":
+            region = self.result.entropy_bits.sum(axis=-1)
+        elif choice == "Surprisal of current value":
+            region = self.result.surprisal_bits.sum(axis=-1)
+        elif self.original_result is not None:
+            region = self.original_result.surprisal_bits.sum(axis=-1)
+        else:
+            self.message.emit("NLL of the original needs a fill first.")
+            return None
+        values = np.full((self.document.height, self.document.width), np.nan, dtype=np.float32)
+        values[self.box.slices] = region
+        return values
+
+    def _update_overlay(self) -> None:
+        values = self.heatmap_values()
+        if values is None:
+            self.legend.set_range(None)
+            self.overlayChanged.emit(None)
+            return
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        self.legend.set_range((low, high))
+        image: QImage = rgba_to_qimage(heat_colours(values, low, high))
+        self.overlayChanged.emit(image)
+
+    def export_probabilities(self) -> None:
+        if self.controller.probs is None:
+            self.message.emit("There is no fill to export yet: complete a mask first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export fill probabilities", "fill-probabilities.npz", "NumPy archive (*.npz)")
+        if path:
+            try:
+                self.controller.export_probabilities(path)
+            except (OSError, ValueError) as error:
+                self.message.emit(str(error))
+                return
+            self.message.emit(f"Saved the fill's probabilities to {path}")

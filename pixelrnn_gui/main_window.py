@@ -1,0 +1,572 @@
+"""The main window: menus and shortcuts, the canvas in the middle, the Complete panel and the
+inspector docked on the right, a message bar for errors, and the settings kept between sessions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QGuiApplication, QKeySequence, QPixmap, QIcon
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialog,
+    QDialogButtonBox,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .canvas import Canvas, Tool
+from .completion import CompletionController, context_warning
+from .completion_panel import CompletionPanel
+from .document import Document
+from .image_files import ImageFileError, load_image, load_mask, save_png
+from .inspector import Inspector
+from .qimages import qimage_to_rgb
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+RECENT_LIMIT = 8
+
+
+class MessageBar(QWidget):
+    """A dismissable line at the top of the window for errors and notices; never blocks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Message")
+        close = QPushButton("Dismiss")
+        close.setAccessibleName("Dismiss message")
+        close.setToolTip("Hide this message")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.setAutoFillBackground(True)
+        self._hide_timer = QTimer(self, singleShot=True, interval=8000)
+        self._hide_timer.timeout.connect(self.hide)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        colour = "#f8d7da" if error else "#fff3cd"
+        self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
+        self.label.setText(text)
+        self.show()
+        if error:
+            self._hide_timer.stop()
+        else:
+            self._hide_timer.start()
+
+
+class NewCanvasDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New canvas")
+        self.width_spin, self.height_spin = QSpinBox(), QSpinBox()
+        for spin, name in ((self.width_spin, "Width"), (self.height_spin, "Height")):
+            spin.setRange(1, 4096)
+            spin.setValue(32)
+            spin.setSuffix(" px")
+            spin.setAccessibleName(name)
+            spin.setToolTip(f"{name} of the blank canvas in pixels")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QFormLayout(self)
+        layout.addRow("Width", self.width_spin)
+        layout.addRow("Height", self.height_spin)
+        layout.addRow(buttons)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("pixelrnn", "pixelrnn")
+        self.document = Document(self)
+        self.canvas = Canvas(self.document)
+        self.controller = CompletionController(self.document, self)
+        self.panel = CompletionPanel(self.controller)
+        self.inspector = Inspector(self.document, self.controller)
+        self.message_bar = MessageBar()
+        self._resample_armed = False
+        self._tool_before_pick = Tool.MASK_BRUSH
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.canvas, 1)
+        self.setCentralWidget(central)
+        self._add_dock("Complete", self.panel, "completeDock")
+        self._add_dock("Inspector", self.inspector, "inspectorDock")
+        self.position_label, self.zoom_label, self.warning_label = QLabel(), QLabel(), QLabel()
+        self.warning_label.setStyleSheet("color: #b35c00;")
+        for label, name in ((self.warning_label, "Mask warning"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom")):
+            label.setAccessibleName(name)
+            self.statusBar().addPermanentWidget(label)
+        self._make_actions()
+        self._connect()
+        self.setAcceptDrops(True)
+        self._restore_settings()
+        self._update_title()
+        self._mask_changed()
+
+    # ---- construction -----------------------------------------------------------------------
+    def _add_dock(self, title: str, widget: QWidget, name: str) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(scroll)
+        dock.setAccessibleName(title)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+    def _action(self, menu, text: str, tip: str, slot, shortcut=None, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New canvas…", "Start a blank canvas of a chosen size", self.new_canvas, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open image…", "Open an image to complete", self.open_image_dialog, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._action(file_menu, "&Save image", "Save the image as PNG", self.save_image, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save image &as…", "Save the image as a new PNG file", self.save_image_as, QKeySequence.StandardKey.SaveAs)
+        self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.save_mask, "Ctrl+Shift+M")
+        self._action(file_menu, "&Load mask…", "Load a mask from an image file (white = fill)", self.load_mask_dialog, "Ctrl+M")
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &checkpoint…", "Choose a model checkpoint file", self.open_checkpoint_dialog, "Ctrl+Shift+O")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", "Close the window", self.close, QKeySequence.StandardKey.Quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        for action in (undo, redo):
+            action.setToolTip(action.text().replace("&", ""))
+            edit_menu.addAction(action)
+            self.addAction(action)
+        self.undo_action, self.redo_action = undo, redo
+        self._action(edit_menu, "&Paste image", "Replace the canvas with the image on the clipboard", self.paste_image, QKeySequence.StandardKey.Paste)
+        self._action(edit_menu, "Brush &colour…", "Choose the colour the brush paints with", self.choose_colour, "C")
+
+        tools_menu = bar.addMenu("&Tools")
+        self.tool_group = QActionGroup(self)
+        self.tool_actions: dict[Tool, QAction] = {}
+        toolbar = self.addToolBar("Tools")
+        toolbar.setObjectName("toolsToolbar")
+        keys = {Tool.PAINT: "B", Tool.ERASE: "E", Tool.MASK_BRUSH: "M", Tool.MASK_ERASER: "Shift+M", Tool.MASK_RECT: "R", Tool.PICK: "I"}
+        tips = {
+            Tool.PAINT: "Paint the image with the brush colour ([ ] size)",
+            Tool.ERASE: "Paint the image white ([ ] size)",
+            Tool.MASK_BRUSH: "Paint the mask: the pixels the model will fill ([ ] size)",
+            Tool.MASK_ERASER: "Remove pixels from the mask ([ ] size)",
+            Tool.MASK_RECT: "Drag a rectangle to add to the mask",
+            Tool.PICK: "Click a pixel to pin it in the inspector",
+        }
+        for tool, key in keys.items():
+            action = self._action(tools_menu, tool.value, tips[tool], lambda _=False, t=tool: self.set_tool(t), key, checkable=True)
+            self.tool_group.addAction(action)
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setAccessibleName(tool.value)
+            self.tool_actions[tool] = action
+        self.colour_action = QAction(self._colour_icon(), "Colour", self)
+        self.colour_action.setToolTip("Brush colour (C)")
+        self.colour_action.triggered.connect(self.choose_colour)
+        toolbar.addAction(self.colour_action)
+        toolbar.widgetForAction(self.colour_action).setAccessibleName("Brush colour")
+
+        mask_menu = bar.addMenu("&Mask")
+        self._action(mask_menu, "&Invert mask", "Fill everything that is not masked, and nothing that is", self.invert_mask, "Ctrl+I")
+        self._action(mask_menu, "&Clear mask", "Remove the whole mask", self.clear_mask, "Ctrl+Shift+Backspace")
+        self._action(mask_menu, "Mask the &bottom half", "The paper's completion task: fill the lower half", self.mask_bottom_half, "Ctrl+H")
+        self.show_mask_action = self._action(mask_menu, "&Show mask overlay", "Show or hide the mask's red tint", self.canvas.set_show_mask, "O", checkable=True)
+        self.show_mask_action.setChecked(True)
+
+        view_menu = bar.addMenu("&View")
+        self._action(view_menu, "&Fit", "Fit the image in the window", self.canvas.fit, "F")
+        self._action(view_menu, "&Actual size (1:1)", "One screen pixel per image pixel", self.canvas.actual_size, "1")
+        self._action(view_menu, "Zoom &in", "Zoom in", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
+        self._action(view_menu, "Zoom &out", "Zoom out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        self.compare_action = self._action(view_menu, "&Compare with original", "Show the image as it was before the last fill (or hold Tab)", self.canvas.set_comparing, "Ctrl+T", checkable=True)
+
+        fill_menu = bar.addMenu("&Complete")
+        self._action(fill_menu, "&Complete", "Fill the masked pixels", self.panel.start, "Ctrl+Return")
+        self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.pause_button.click, "P")
+        self._action(fill_menu, "Step &pixel", "Fill one more pixel", self.controller.step_pixel, "N")
+        self._action(fill_menu, "Step &row", "Fill to the end of the row", self.controller.step_row, "Shift+N")
+        self._action(fill_menu, "C&ancel", "Stop the fill", self.panel.cancel, "Esc")
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "List every shortcut", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+
+    def _connect(self) -> None:
+        d, c = self.document, self.controller
+        d.maskChanged.connect(self._mask_changed)
+        d.replaced.connect(self._mask_changed)
+        d.undo_stack.cleanChanged.connect(lambda _: self._update_title())
+        d.pathChanged.connect(self._update_title)
+        self.canvas.pixelHovered.connect(self._hovered)
+        self.canvas.pixelHovered.connect(self.inspector.hover)
+        self.canvas.pixelPicked.connect(self._picked)
+        self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.canvas.editRefused.connect(self.message_bar.show_message)
+        self.canvas.brushSizeChanged.connect(lambda size: self.statusBar().showMessage(f"Brush size {size}", 1500))
+        c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
+        c.stateChanged.connect(self._fill_state_changed)
+        c.failed.connect(lambda text: self.message_bar.show_message(text, error=True))
+        c.finished.connect(self._fill_finished)
+        c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
+        c.modelChanged.connect(self._model_changed)
+        self.panel.checkpointChosen.connect(self.load_checkpoint)
+        self.panel.resampleRequested.connect(self._arm_resample)
+        self.panel.device_picker.currentIndexChanged.connect(lambda _: self.settings.setValue("device", self.panel.device_picker.currentData()))
+        self.inspector.overlayChanged.connect(self.canvas.set_overlay)
+        self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
+        self.inspector.message.connect(self.message_bar.show_message)
+
+    # ---- settings ---------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = s.value("windowState")
+        if state is not None:
+            self.restoreState(state)
+        for tool in self.canvas.brush_sizes:
+            self.canvas.brush_sizes[tool] = int(s.value(f"brushSize/{tool.name}", self.canvas.brush_sizes[tool]))
+        self.canvas.colour = QColor(str(s.value("brushColour", "#000000")))
+        self.colour_action.setIcon(self._colour_icon())
+        self.set_tool(Tool[str(s.value("tool", Tool.MASK_BRUSH.name))])
+        index = self.panel.device_picker.findData(s.value("device", "cpu"))
+        self.panel.device_picker.setCurrentIndex(max(index, 0))
+        self.controller.set_device(self.panel.device_picker.currentData())
+        self._refresh_recent()
+        model = s.value("model")
+        if model and Path(str(model)).is_file():
+            self.controller.load_model(str(model))
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        for tool, size in self.canvas.brush_sizes.items():
+            s.setValue(f"brushSize/{tool.name}", size)
+        s.setValue("brushColour", self.canvas.colour.name())
+        s.setValue("tool", self.canvas.tool.name)
+        s.sync()
+
+    def _recent(self, key: str) -> list[str]:
+        value = self.settings.value(key, [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _remember(self, key: str, path: Path) -> None:
+        recent = [str(path)] + [p for p in self._recent(key) if p != str(path)]
+        self.settings.setValue(key, recent[:RECENT_LIMIT])
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent("recentFiles"):
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_image(p))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+        self.panel.refresh_models(self._recent("recentModels"))
+
+    def _folder(self, key: str) -> str:
+        return str(self.settings.value(key, str(Path.home())))
+
+    # ---- files ------------------------------------------------------------------------------
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost; True when it is fine to go on."""
+        if not self.document.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "The image has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_image()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder("lastImageFolder"), IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
+        """Open an image (and a mask for it); errors go to the message bar and change nothing."""
+        if self.controller.busy or not self.confirm_discard():
+            return False
+        path = Path(path)
+        try:
+            image = load_image(path)
+            mask = load_mask(mask_path, image.shape[:2]) if mask_path is not None else None
+        except ImageFileError as error:
+            self.message_bar.show_message(str(error), error=True)
+            return False
+        self.document.replace(image, path, mask)
+        self.settings.setValue("lastImageFolder", str(path.parent))
+        self._remember("recentFiles", path)
+        self.message_bar.hide()
+        return True
+
+    def new_canvas(self) -> None:
+        if self.controller.busy or not self.confirm_discard():
+            return
+        dialog = NewCanvasDialog(self)
+        if dialog.exec():
+            self.new_blank(dialog.height_spin.value(), dialog.width_spin.value())
+
+    def new_blank(self, height: int, width: int) -> None:
+        self.document.replace(np.full((height, width, 3), 255, dtype=np.uint8), None)
+
+    def paste_image(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.message_bar.show_message("The clipboard holds no image.")
+            return
+        if self.controller.busy or not self.confirm_discard():
+            return
+        self.document.replace(qimage_to_rgb(image), None)
+        self.document.untitled_changes = True
+        self._update_title()
+
+    def save_image(self) -> bool:
+        if self.document.path is None or self.document.path.suffix.lower() != ".png":
+            return self.save_image_as()
+        return self._write_image(self.document.path)
+
+    def save_image_as(self) -> bool:
+        start = str(Path(self._folder("lastImageFolder")) / ((self.document.path.stem if self.document.path else "untitled") + ".png"))
+        path, _ = QFileDialog.getSaveFileName(self, "Save image as PNG", start, "PNG image (*.png)")
+        return bool(path) and self._write_image(Path(path).with_suffix(".png"))
+
+    def _write_image(self, path: Path) -> bool:
+        try:
+            save_png(path, self.document.image)
+        except ImageFileError as error:
+            self.message_bar.show_message(str(error), error=True)
+            return False
+        self.document.set_path(path)
+        self.settings.setValue("lastImageFolder", str(path.parent))
+        self._remember("recentFiles", path)
+        self.statusBar().showMessage(f"Saved {path.name}", 4000)
+        return True
+
+    def save_mask(self, path: str | Path | None = None) -> bool:
+        if not path:
+            stem = self.document.path.stem if self.document.path else "untitled"
+            start = str(Path(self._folder("lastMaskFolder")) / f"{stem}-mask.png")
+            path, _ = QFileDialog.getSaveFileName(self, "Save mask as PNG", start, "PNG image (*.png)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            save_png(path, self.document.mask)
+        except ImageFileError as error:
+            self.message_bar.show_message(str(error), error=True)
+            return False
+        self.settings.setValue("lastMaskFolder", str(path.parent))
+        self.statusBar().showMessage(f"Saved the mask to {path.name}", 4000)
+        return True
+
+    def load_mask_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load mask", self._folder("lastMaskFolder"), IMAGE_FILTER)
+        if path:
+            self.load_mask_file(path)
+
+    def load_mask_file(self, path: str | Path) -> bool:
+        if self.controller.busy:
+            return False
+        try:
+            mask = load_mask(path, self.document.image.shape[:2])
+        except ImageFileError as error:
+            self.message_bar.show_message(str(error), error=True)
+            return False
+        self.settings.setValue("lastMaskFolder", str(Path(path).parent))
+        self.document.edit("Load mask", "mask", mask)
+        return True
+
+    def open_checkpoint_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self._folder("lastModelFolder"), "Checkpoints (*.safetensors);;All files (*)")
+        if path:
+            self.load_checkpoint(path)
+
+    def load_checkpoint(self, path: str) -> None:
+        if self.controller.busy:
+            return
+        if self.controller.load_model(path):
+            self.settings.setValue("lastModelFolder", str(Path(path).parent))
+            self.settings.setValue("model", str(path))
+            self._remember("recentModels", Path(path))
+        else:
+            self.panel.refresh_models(self._recent("recentModels"))
+
+    # ---- drag and drop ----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        data = event.mimeData()
+        files = [url.toLocalFile() for url in data.urls() if url.isLocalFile()]
+        if files:
+            target = files[0]
+            if target.endswith(".safetensors"):
+                self.load_checkpoint(target)
+            else:
+                self.open_image(target)
+        elif data.hasImage() and not self.controller.busy and self.confirm_discard():
+            self.document.replace(qimage_to_rgb(data.imageData()), None)
+        event.acceptProposedAction()
+
+    # ---- tools and mask edits ---------------------------------------------------------------
+    def set_tool(self, tool: Tool) -> None:
+        self._resample_armed = False
+        self.canvas.set_tool(tool)
+        self.tool_actions[tool].setChecked(True)
+
+    def _colour_icon(self) -> QIcon:
+        pixmap = QPixmap(16, 16)
+        pixmap.fill(self.canvas.colour)
+        return QIcon(pixmap)
+
+    def choose_colour(self) -> None:
+        colour = QColorDialog.getColor(self.canvas.colour, self, "Brush colour")
+        if colour.isValid():
+            self.canvas.colour = colour
+            self.colour_action.setIcon(self._colour_icon())
+            self.set_tool(Tool.PAINT)
+
+    def _edit_mask(self, text: str, mask: np.ndarray) -> None:
+        if self.controller.busy:
+            self.message_bar.show_message("The mask cannot change while a fill is running.")
+            return
+        self.document.edit(text, "mask", mask)
+
+    def invert_mask(self) -> None:
+        self._edit_mask("Invert mask", ~self.document.mask)
+
+    def clear_mask(self) -> None:
+        self._edit_mask("Clear mask", np.zeros_like(self.document.mask))
+
+    def mask_bottom_half(self) -> None:
+        mask = np.zeros_like(self.document.mask)
+        mask[self.document.height // 2 :] = True
+        self._edit_mask("Mask bottom half", mask)
+
+    def _mask_changed(self) -> None:
+        warning = context_warning(self.document.mask)
+        self.warning_label.setText(warning or "")
+        self.warning_label.setToolTip(warning or "")
+
+    # ---- completion -------------------------------------------------------------------------
+    def _fill_state_changed(self, state: str) -> None:
+        busy = state != "idle"
+        self.canvas.locked = busy
+        self.undo_action.setEnabled(not busy and self.document.undo_stack.canUndo())
+        self.redo_action.setEnabled(not busy and self.document.undo_stack.canRedo())
+        self.statusBar().showMessage({"running": "Filling…", "paused": "Paused."}.get(state, ""), 0 if busy else 1)
+
+    def _fill_finished(self) -> None:
+        self.canvas.compare_image = self.controller.original
+        self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000)
+
+    def _model_changed(self, path: str, metadata: dict) -> None:
+        self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
+
+    def _arm_resample(self) -> None:
+        if self.controller.job is None:
+            self.message_bar.show_message("Complete a mask first; then pick a pixel of the fill to resample from.")
+            return
+        self._tool_before_pick = self.canvas.tool
+        self.set_tool(Tool.PICK)
+        self._resample_armed = True
+        self.statusBar().showMessage("Click a pixel inside the fill: everything after it is drawn again.", 8000)
+
+    def _picked(self, row: int, col: int) -> None:
+        if self._resample_armed:
+            self.set_tool(self._tool_before_pick)
+            self.controller.resample_from(row, col)
+        else:
+            self.inspector.pin(row, col)
+
+    def _hovered(self, row: int, col: int) -> None:
+        if row < 0:
+            self.position_label.setText("")
+            return
+        r, g, b = (int(v) for v in self.document.image[row, col])
+        masked = " · masked" if self.document.mask[row, col] else ""
+        self.position_label.setText(f"({row}, {col})  RGB {r} {g} {b}{masked}")
+
+    # ---- help, title, closing ---------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        actions = [a for a in self.actions() if not a.shortcut().isEmpty()]
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        table = QTableWidget(len(actions) + 4, 2, dialog)
+        table.setAccessibleName("Shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Keys"])
+        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)) for a in actions]
+        rows += [("Brush size", "[ and ]"), ("Pan", "Space-drag or middle-drag"), ("Zoom at pointer", "Wheel"), ("Compare with original", "Hold Tab on the canvas")]
+        for row, (name, keys) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(name))
+            table.setItem(row, 1, QTableWidgetItem(keys))
+        table.resizeColumnsToContents()
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        dialog.resize(460, 560)
+        dialog.show()
+        self.shortcuts_dialog = dialog
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else "untitled"
+        self.setWindowModified(self.document.modified)
+        self.setWindowTitle(f"{name}[*] — PixelRNN")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        was_running = self.controller.state == "running"
+        self.controller.pause()
+        if not self.confirm_discard():
+            if was_running:
+                self.controller.resume()
+            event.ignore()
+            return
+        self.controller.shutdown()
+        self.inspector.shutdown()
+        self._save_settings()
+        event.accept()

@@ -1,0 +1,36 @@
+"""GUI tests run on Qt's offscreen platform, set before anything imports Qt."""
+import os
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from pixelrnn_gui.main_window import MainWindow  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The real main window, with its settings in a throwaway file. It is closed here (not by
+    qtbot, which would close it before this fixture can discard the test's unsaved edits)."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    main = MainWindow(settings)
+    main.resize(1100, 760)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.document.undo_stack.setClean()
+    main.document.untitled_changes = False
+    assert main.close()
+    main.deleteLater()
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    """An 8x8 RGB test image with distinct pixel values, as PNG."""
+    pixels = (np.arange(8 * 8 * 3, dtype=np.uint8).reshape(8, 8, 3) * 5) % 251
+    path = tmp_path / "picture.png"
+    Image.fromarray(pixels).save(path)
+    return path, pixels

@@ -1,0 +1,188 @@
+"""Editing flows on the real window: open, paint the mask with the mouse, undo/redo, mask tools,
+saving round trips, and bad files reported in the window."""
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from pixelrnn_gui.canvas import Tool
+
+
+def drag(qtbot, canvas, pixels):
+    """Press at the first (row, col), move through the rest, release at the last."""
+    points = [canvas.widget_position(r, c) for r, c in pixels]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(canvas, point)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[-1])
+
+
+def test_open_image_shows_it(window, image_file):
+    path, pixels = image_file
+    assert window.open_image(path)
+    np.testing.assert_array_equal(window.document.image, pixels)
+    assert not window.document.mask.any()
+    assert path.name in window.windowTitle()
+
+
+def test_paint_mask_with_mouse_then_undo_redo(window, qtbot, image_file):
+    path, pixels = image_file
+    window.open_image(path)
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.brush_sizes[Tool.MASK_BRUSH] = 1
+    drag(qtbot, window.canvas, [(5, 1), (5, 6)])
+    expected = np.zeros((8, 8), bool)
+    expected[5, 1:7] = True
+    np.testing.assert_array_equal(window.document.mask, expected)
+    np.testing.assert_array_equal(window.document.image, pixels)  # the mask brush never paints pixels
+    window.undo_action.trigger()
+    assert not window.document.mask.any()
+    window.redo_action.trigger()
+    np.testing.assert_array_equal(window.document.mask, expected)
+    assert window.document.modified
+
+
+def test_brush_paints_colour_and_eraser_paints_white(window, qtbot, image_file):
+    path, pixels = image_file
+    window.open_image(path)
+    window.canvas.colour.setRgb(10, 200, 30)
+    window.set_tool(Tool.PAINT)
+    drag(qtbot, window.canvas, [(2, 2)])
+    assert tuple(window.document.image[2, 2]) == (10, 200, 30)
+    window.set_tool(Tool.ERASE)
+    window.canvas.brush_sizes[Tool.ERASE] = 1
+    drag(qtbot, window.canvas, [(3, 3)])
+    assert tuple(window.document.image[3, 3]) == (255, 255, 255)
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, pixels)
+
+
+def test_brush_size_keys_and_mask_eraser(window, qtbot, image_file):
+    window.open_image(image_file[0])
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.brush_sizes[Tool.MASK_BRUSH] = 1
+    window.canvas.setFocus()
+    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    qtbot.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    assert window.canvas.brush_size == 3
+    drag(qtbot, window.canvas, [(4, 4)])
+    assert window.document.mask[3:6, 3:6].all() and window.document.mask.sum() == 9
+    window.set_tool(Tool.MASK_ERASER)
+    window.canvas.brush_sizes[Tool.MASK_ERASER] = 1
+    drag(qtbot, window.canvas, [(4, 4)])
+    assert not window.document.mask[4, 4] and window.document.mask.sum() == 8
+
+
+def test_mask_rectangle_invert_clear(window, qtbot, image_file):
+    window.open_image(image_file[0])
+    window.set_tool(Tool.MASK_RECT)
+    drag(qtbot, window.canvas, [(6, 5), (7, 2)])
+    expected = np.zeros((8, 8), bool)
+    expected[6:8, 2:6] = True
+    np.testing.assert_array_equal(window.document.mask, expected)
+    window.invert_mask()
+    np.testing.assert_array_equal(window.document.mask, ~expected)
+    assert "first row" in window.warning_label.text()  # the inverted mask leaves no context
+    window.clear_mask()
+    assert not window.document.mask.any()
+    assert window.warning_label.text() == ""
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.mask, expected)
+
+
+def test_save_image_and_mask_round_trip(window, qtbot, image_file, tmp_path):
+    path, pixels = image_file
+    window.open_image(path)
+    window.canvas.colour.setRgb(1, 2, 3)
+    window.set_tool(Tool.PAINT)
+    drag(qtbot, window.canvas, [(0, 0)])
+    window.set_tool(Tool.MASK_RECT)
+    drag(qtbot, window.canvas, [(4, 0), (7, 7)])
+    out = tmp_path / "saved.png"
+    assert window._write_image(out)
+    assert window.save_mask(tmp_path / "mask.png")
+    assert not window.document.modified
+    saved = np.asarray(Image.open(out).convert("RGB"))
+    assert tuple(saved[0, 0]) == (1, 2, 3)
+    np.testing.assert_array_equal(saved[1:], pixels[1:])
+    assert not list(tmp_path.glob(".*.tmp"))  # the temp file was renamed, not left behind
+    window.clear_mask()
+    assert window.load_mask_file(tmp_path / "mask.png")
+    assert window.document.mask[4:].all() and not window.document.mask[:4].any()
+    window.document.undo_stack.setClean()
+    assert window.open_image(out, tmp_path / "mask.png")
+    assert window.document.mask[4:].all()
+
+
+def test_unreadable_files_are_reported_and_nothing_changes(window, image_file, tmp_path):
+    path, pixels = image_file
+    window.open_image(path)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    assert not window.open_image(junk)
+    assert "junk.png" in window.message_bar.text()
+    np.testing.assert_array_equal(window.document.image, pixels)
+    small = tmp_path / "small.png"
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(small)
+    assert not window.load_mask_file(small)
+    assert "4x4" in window.message_bar.text()
+    assert not window.document.mask.any()
+
+
+def test_unsaved_changes_prompt_can_cancel_opening(window, qtbot, image_file, monkeypatch, tmp_path):
+    path, pixels = image_file
+    window.open_image(path)
+    window.mask_bottom_half()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
+    other = tmp_path / "other.png"
+    Image.fromarray(np.zeros((3, 3, 3), np.uint8)).save(other)
+    assert not window.open_image(other)
+    assert asked and window.document.image.shape == (8, 8, 3)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    assert window.open_image(other)
+    assert window.document.image.shape == (3, 3, 3)
+
+
+def test_blank_canvas_zoom_fit_and_recent_files(window, qtbot, image_file):
+    window.new_blank(20, 30)
+    assert window.document.image.shape == (20, 30, 3) and (window.document.image == 255).all()
+    canvas = window.canvas
+    canvas.fit()
+    fitted = canvas.zoom
+    anchor = canvas.widget_position(10, 15).toPointF()
+    canvas.zoom_by(2.0, anchor)
+    assert canvas.zoom == pytest.approx(fitted * 2)
+    assert canvas.image_pixel(anchor) == (10, 15)  # zoom keeps the pixel under the pointer
+    canvas.actual_size()
+    assert canvas.zoom == 1.0
+    window.open_image(image_file[0])
+    assert [a.toolTip() for a in window.recent_menu.actions()] == [str(image_file[0])]
+
+
+def test_settings_remember_tool_sizes(window, qtbot, tmp_path):
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.set_brush_size(7)
+    window._save_settings()
+    from pixelrnn_gui.main_window import MainWindow
+
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.canvas.brush_sizes[Tool.MASK_BRUSH] == 7
+
+
+def test_controls_have_names_and_tooltips(window):
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider, QWidget
+
+    for name in ("canvas", "completeButton", "cancelButton", "modelPicker", "devicePicker", "samplesSpin",
+                 "temperatureSpin", "seedSpin", "inspector", "progressBar"):
+        assert window.findChild(QWidget, name) is not None, name
+    for kind in (QAbstractButton, QAbstractSpinBox, QComboBox, QSlider):
+        for widget in window.findChildren(kind):
+            if widget.objectName().startswith("qt_") or not widget.isVisibleTo(window):
+                continue
+            assert widget.accessibleName(), widget
+            assert widget.toolTip(), widget.accessibleName()
