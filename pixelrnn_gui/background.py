@@ -27,17 +27,21 @@ class BackgroundWork(QThread):
     """Iterates ``steps`` on its own thread. Signals are delivered on the GUI thread."""
 
     produced = Signal(list)  # the steps made since the last batch, in order
-    paused = Signal()
+    paused = Signal(int)  # how many resumes it had seen: a pause older than the last resume is stale
     completed = Signal()  # the generator ran out
     stopped = Signal()  # stop() ended it early
     failed = Signal(str)  # it raised; the message is one line
 
-    def __init__(self, steps: Iterable[Any], on_stop: Callable[[], None] | None = None, parent: QObject | None = None):
+    def __init__(
+        self, steps: Iterable[Any], on_stop: Callable[[], None] | None = None, paused: bool = False,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self._steps = steps
         self._on_stop = on_stop
         self._condition = threading.Condition()
-        self._advancing = True
+        self._advancing = not paused
+        self.resumes = 0
         self._stop = False
         self._pause_when: Callable[[Any], bool] | None = None
 
@@ -53,6 +57,7 @@ class BackgroundWork(QThread):
         with self._condition:
             self._advancing = True
             self._pause_when = pause_when
+            self.resumes += 1
             self._condition.notify_all()
 
     def stop(self) -> None:
@@ -79,7 +84,7 @@ class BackgroundWork(QThread):
                         if batch:
                             self.produced.emit(batch)
                             batch = []
-                        self.paused.emit()
+                        self.paused.emit(self.resumes)
                         while not self._advancing and not self._stop:
                             self._condition.wait()
                     if self._stop:

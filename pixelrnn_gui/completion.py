@@ -19,14 +19,14 @@ from PySide6.QtCore import QObject, Signal
 from .background import BackgroundWork
 from .document import Box, Document
 from .image_files import write_atomically
-from .levels import to_levels, to_rgb
+from .levels import level_to_byte, to_levels, to_rgb
 
-CONTEXT_MARGIN = 32  # pixels of known image kept around the hole when a large image is completed
+CONTEXT_MARGIN = 32  # pixels of context the engine keeps on every side of the hole by default
 
 
 def completion_box(mask: np.ndarray, margin: int = CONTEXT_MARGIN) -> Box:
-    """The region given to the model: the mask's bounding box grown by ``margin`` on every side, so
-    a large image is completed at native resolution around the hole (models are size-agnostic)."""
+    """The region a fill works on in a large image: the mask's bounding box grown by ``margin`` on
+    every side (the job completes at native resolution around the hole; models are size-agnostic)."""
     box = Box.around(mask)
     height, width = mask.shape
     return Box(max(box.top - margin, 0), max(box.left - margin, 0), min(box.bottom + margin, height), min(box.right + margin, width))
@@ -111,8 +111,11 @@ class CompletionController(QObject):
         return self.work is not None
 
     # ---- running ----------------------------------------------------------------------------
-    def start(self, samples: int = 1, seed: int = 0, temperature: float = 1.0, greedy: bool = False) -> bool:
-        """Start filling the document's mask; False (with ``failed`` emitted) if it cannot start."""
+    def start(
+        self, samples: int = 1, seed: int = 0, temperature: float = 1.0, greedy: bool = False, paused: bool = False
+    ) -> bool:
+        """Start filling the document's mask (``paused``: ready, waiting for a step or resume);
+        False (with ``failed`` emitted) if it cannot start."""
         if self.busy:
             return False
         if self.model is None:
@@ -123,11 +126,11 @@ class CompletionController(QObject):
             self.failed.emit("Nothing to fill: paint a mask over the pixels the model should complete.")
             return False
         config = self.model.config
-        box = completion_box(mask)
+        box = Box.around(mask)
         try:
-            image = to_levels(self.document.image[box.slices], config.channels, config.levels)
+            image = to_levels(self.document.image, config.channels, config.levels)
             self.job = prc.CompletionJob(
-                self.model, image, mask[box.slices].copy(), samples=samples, seed=seed,
+                self.model, image, mask.copy(), samples=samples, seed=seed,
                 temperature=temperature, greedy=greedy, device=self.device,
             )
         except (ValueError, RuntimeError) as error:
@@ -140,7 +143,7 @@ class CompletionController(QObject):
         self.candidates = []
         height, width = box.bottom - box.top, box.right - box.left
         self.probs = np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32)
-        self._run()
+        self._run(paused)
         return True
 
     def resample_from(self, row: int, col: int) -> bool:
@@ -150,22 +153,30 @@ class CompletionController(QObject):
         if not self.fill_mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False
-        self.job.resample_from(row - self.box.top, col - self.box.left, 0)
+        try:
+            self.job.resample_from(row, col, 0)
+        except ValueError as error:
+            self.failed.emit(str(error))
+            return False
         self._run()
         return True
 
-    def _run(self) -> None:
+    def _run(self, paused: bool = False) -> None:
         self._done = 0
         self._rate_start = None
-        self.work = BackgroundWork(self.job.run(), on_stop=self.job.cancel, parent=self)
+        self.work = BackgroundWork(self.job.run(), on_stop=self.job.cancel, paused=paused, parent=self)
         self.work.produced.connect(self._show_steps)
-        self.work.paused.connect(lambda: self._set_state("paused"))
+        self.work.paused.connect(self._paused)
         self.work.completed.connect(self._completed)
         self.work.stopped.connect(self._stopped)
         self.work.failed.connect(self._failed)
         self._before_run = self.document.image.copy()
-        self._set_state("running")
+        self._set_state("paused" if paused else "running")
         self.work.start()
+
+    def _paused(self, resumes: int) -> None:
+        if self.work is not None and resumes == self.work.resumes:
+            self._set_state("paused")
 
     def pause(self) -> None:
         if self.work is not None:
@@ -188,8 +199,8 @@ class CompletionController(QObject):
         """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
         if self.work is not None and self.fill_mask is not None and self.box is not None:
             last_channel = self.model.config.channels - 1
-            local = self.fill_mask[self.box.slices]
-            row_ends = {r: int(np.flatnonzero(local[r])[-1]) for r in range(local.shape[0]) if local[r].any()}
+            mask = self.fill_mask
+            row_ends = {r: int(np.flatnonzero(mask[r])[-1]) for r in range(mask.shape[0]) if mask[r].any()}
             self.work.resume(lambda step: step.channel == last_channel and row_ends.get(step.row) == step.col)
             self._set_state("running")
 
@@ -212,15 +223,14 @@ class CompletionController(QObject):
             return
         levels = self.model.config.levels
         image = self.document.image
+        top, left = self.box.top, self.box.left
         for step in steps:
-            value = int(step.values[self.shown_candidate])
-            row, col = self.box.top + step.row, self.box.left + step.col
-            shown = round(value * 255 / (levels - 1))
+            shown = level_to_byte(int(step.values[self.shown_candidate]), levels)
             if self.model.config.channels == 1:
-                image[row, col] = shown
+                image[step.row, step.col] = shown
             else:
-                image[row, col, step.channel] = shown
-            self.probs[:, step.row, step.col, step.channel] = step.probs
+                image[step.row, step.col, step.channel] = shown
+            self.probs[:, step.row - top, step.col - left, step.channel] = step.probs
         last = steps[-1]
         self.document.imageChanged.emit()
         self._done = last.index + 1
@@ -230,7 +240,7 @@ class CompletionController(QObject):
         started, done_at_start = self._rate_start
         rate = (self._done - done_at_start) / max(now - started, 1e-3)
         self.progressed.emit(self._done, last.total, rate)
-        self.cursorMoved.emit(self.box.top + last.row, self.box.left + last.col)
+        self.cursorMoved.emit(last.row, last.col)
 
     def _completed(self) -> None:
         images, scores = self.job.images, np.asarray(self.job.scores, dtype=np.float64)
@@ -276,9 +286,7 @@ class CompletionController(QObject):
     def _with_candidate(self, base: np.ndarray, candidate_levels: np.ndarray) -> np.ndarray:
         """``base`` with the fill region replaced by one candidate (levels shown as 8-bit RGB)."""
         image = base.copy()
-        region = image[self.box.slices]
-        local_mask = self.fill_mask[self.box.slices]
-        region[local_mask] = to_rgb(candidate_levels, self.model.config.levels)[local_mask]
+        image[self.fill_mask] = to_rgb(candidate_levels, self.model.config.levels)[self.fill_mask]
         return image
 
     def apply_candidate(self, index: int) -> None:

@@ -103,13 +103,13 @@ class CompletionPanel(QWidget):
         self.complete_button = self._button("Complete", "completeButton", "Fill the masked pixels, live (Ctrl+Return)")
         self.pause_button = self._button("Pause", "pauseButton", "Pause or resume the fill (P)")
         self.pause_button.setCheckable(True)
-        self.step_pixel_button = self._button("Step pixel", "stepPixelButton", "Fill one more pixel, then pause")
-        self.step_row_button = self._button("Step row", "stepRowButton", "Fill up to the end of this row, then pause")
+        self.step_pixel_button = self._button("Step pixel", "stepPixelButton", "Fill one more pixel, then pause (starts a fill if none runs)")
+        self.step_row_button = self._button("Step row", "stepRowButton", "Fill up to the end of this row, then pause (starts a fill if none runs)")
         self.cancel_button = self._button("Cancel", "cancelButton", "Stop the fill; keep the partial fill or revert (Esc)")
         self.resample_button = self._button("Resample from here…", "resampleButton", "Click a pixel of the last fill to redraw everything after it")
         self.progress = labelled(QProgressBar(), "Progress", "Sub-pixels decided out of all to fill")
         self.progress.setObjectName("progressBar")
-        self.progress.setFormat("%v / %m sub-pixels")
+        self.progress.setFormat("No fill running")
         self.progress.setValue(0)
         self.speed = labelled(QLabel(""), "Speed", "Sub-pixels per second and time left")
         self.strip = labelled(QListWidget(), "Candidates", "Completions ranked by likelihood of the known pixels after the hole; click one to apply it")
@@ -161,10 +161,10 @@ class CompletionPanel(QWidget):
         c = self.controller
         self.model_picker.activated.connect(self._model_picked)
         self.device_picker.currentIndexChanged.connect(lambda _: c.set_device(self.device_picker.currentData()))
-        self.complete_button.clicked.connect(self.start)
+        self.complete_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
-        self.step_pixel_button.clicked.connect(c.step_pixel)
-        self.step_row_button.clicked.connect(c.step_row)
+        self.step_pixel_button.clicked.connect(lambda: self.step(c.step_pixel))
+        self.step_row_button.clicked.connect(lambda: self.step(c.step_row))
         self.cancel_button.clicked.connect(self.cancel)
         self.resample_button.clicked.connect(self.resampleRequested)
         c.stateChanged.connect(self._state_changed)
@@ -203,13 +203,18 @@ class CompletionPanel(QWidget):
         self.model_picker.setCurrentIndex(index)
 
     # ---- running ----------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, paused: bool = False) -> bool:
         self.strip.clear()
         self.progress.setValue(0)
-        self.controller.start(
+        return self.controller.start(
             samples=self.samples.value(), seed=self.seed.value(),
-            temperature=self.temperature.value(), greedy=self.greedy.isChecked(),
+            temperature=self.temperature.value(), greedy=self.greedy.isChecked(), paused=paused,
         )
+
+    def step(self, advance) -> None:
+        """Step a fill; with none running, start one paused and take the first step."""
+        if self.controller.busy or self.start(paused=True):
+            advance()
 
     def cancel(self) -> None:
         """Ask whether to keep the partial fill; the fill is paused while the user decides."""
@@ -237,14 +242,17 @@ class CompletionPanel(QWidget):
         for widget in (self.model_picker, self.device_picker, self.samples, self.seed, self.greedy, self.complete_button, self.resample_button):
             widget.setEnabled(not busy)
         self.temperature.setEnabled(not busy and not self.greedy.isChecked())
-        for widget in (self.pause_button, self.step_pixel_button, self.step_row_button, self.cancel_button):
+        for widget in (self.pause_button, self.cancel_button):
             widget.setEnabled(busy)
+        for widget in (self.step_pixel_button, self.step_row_button):
+            widget.setEnabled(state != "running")
         self.pause_button.setChecked(state == "paused")
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         if not busy:
             self.speed.setText("")
 
     def _progressed(self, done: int, total: int, rate: float) -> None:
+        self.progress.setFormat("%v / %m sub-pixels")
         self.progress.setMaximum(total)
         self.progress.setValue(done)
         eta = (total - done) / rate if rate > 0 else 0.0

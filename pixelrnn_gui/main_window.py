@@ -114,8 +114,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_bar)
         layout.addWidget(self.canvas, 1)
         self.setCentralWidget(central)
-        self._add_dock("Complete", self.panel, "completeDock")
-        self._add_dock("Inspector", self.inspector, "inspectorDock")
+        self._add_dock("Complete", self.panel, "completeDock", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("Inspector", self.inspector, "inspectorDock", Qt.DockWidgetArea.RightDockWidgetArea)
         self.position_label, self.zoom_label, self.warning_label = QLabel(), QLabel(), QLabel()
         self.warning_label.setStyleSheet("color: #b35c00;")
         for label, name in ((self.warning_label, "Mask warning"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom")):
@@ -129,15 +129,17 @@ class MainWindow(QMainWindow):
         self._mask_changed()
 
     # ---- construction -----------------------------------------------------------------------
-    def _add_dock(self, title: str, widget: QWidget, name: str) -> None:
+    def _add_dock(self, title: str, widget: QWidget, name: str, area: Qt.DockWidgetArea) -> None:
         scroll = QScrollArea()
         scroll.setWidget(widget)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(widget.minimumSizeHint().width() + 24)
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(scroll)
         dock.setAccessibleName(title)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.addDockWidget(area, dock)
 
     def _action(self, menu, text: str, tip: str, slot, shortcut=None, checkable: bool = False) -> QAction:
         action = QAction(text, self)
@@ -220,10 +222,10 @@ class MainWindow(QMainWindow):
         self.compare_action = self._action(view_menu, "&Compare with original", "Show the image as it was before the last fill (or hold Tab)", self.canvas.set_comparing, "Ctrl+T", checkable=True)
 
         fill_menu = bar.addMenu("&Complete")
-        self._action(fill_menu, "&Complete", "Fill the masked pixels", self.panel.start, "Ctrl+Return")
+        self._action(fill_menu, "&Complete", "Fill the masked pixels", lambda: self.panel.start(), "Ctrl+Return")
         self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.pause_button.click, "P")
-        self._action(fill_menu, "Step &pixel", "Fill one more pixel", self.controller.step_pixel, "N")
-        self._action(fill_menu, "Step &row", "Fill to the end of the row", self.controller.step_row, "Shift+N")
+        self._action(fill_menu, "Step &pixel", "Fill one more pixel", self.panel.step_pixel_button.click, "N")
+        self._action(fill_menu, "Step &row", "Fill to the end of the row", self.panel.step_row_button.click, "Shift+N")
         self._action(fill_menu, "C&ancel", "Stop the fill", self.panel.cancel, "Esc")
 
         help_menu = bar.addMenu("&Help")
