@@ -155,6 +155,7 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         device = local_device(args.device)
         init_from_environment(device)
+        main_process = is_main_process()
         if args.resume:
             trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs)
             if is_main_process():
@@ -166,7 +167,7 @@ def run_train(args: argparse.Namespace) -> int:
         return fail("train", error)
     finally:
         shutdown()
-    if is_main_process():
+    if main_process:
         best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
         print(f"{finished.reason} at step {finished.step}; best validation {best}; run folder {trainer.folder.path}")
     return 0 if finished.reason == "completed" else 130

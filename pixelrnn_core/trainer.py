@@ -239,8 +239,9 @@ class Trainer:
                 if self.step % self.settings.log_every == 0 or self.step == self.total_steps:
                     elapsed = time.perf_counter() - window_start
                     per_step = (time.perf_counter() - session_start) / session_steps
+                    mean_loss = sum_over_processes(torch.tensor([window_loss / window_steps], device=self.device)).item() / world_size()
                     event = TrainStep(
-                        self.step, self.total_steps, self.epoch, window_loss / window_steps,
+                        self.step, self.total_steps, self.epoch, mean_loss,
                         self.optimizer.param_groups[0]["lr"],
                         window_steps * self.settings.batch_size * world_size() / max(elapsed, 1e-9),
                         per_step * (self.total_steps - self.step),
