@@ -49,5 +49,5 @@ def read_idx_images(path: Path) -> np.ndarray:
     expected = int(np.prod(shape))
     if len(data) - header != expected:
         raise DataError(f"{path}: IDX header promises {expected} bytes of {shape} images, file holds {len(data) - header}")
-    images = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+    images = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape).copy()
     return images[..., None] if ndim == 3 else images
