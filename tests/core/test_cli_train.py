@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import pixelrnn_core as prc
+from pixelrnn_core.checkpoints import read_header
 from pixelrnn_core.cli import main
 
 from .datafiles import gradient_images, write_broken_files, write_idx, write_image_folder
@@ -91,7 +92,7 @@ def test_resume_after_kill_9_continues_steps_and_metrics(tmp_path, capsys):
     finally:
         process.kill()
         process.wait(timeout=30)
-    killed_at = prc.checkpoint_metadata(run / "last.safetensors")["step"]
+    killed_at = json.loads(read_header(run / "training-state.safetensors")["progress"])["step"]
     assert 0 < killed_at < 300
     assert main(["train", "--resume", str(run)]) == 0
     out = capsys.readouterr().out
