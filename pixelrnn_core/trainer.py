@@ -43,7 +43,8 @@ def step_seed(seed: int, step: int, process: int) -> int:
 
 
 class Trainer:
-    """Trains ``model`` on ``data`` into the run folder ``run_dir``, starting from ``progress``."""
+    """Trains ``model`` on ``data`` into the run folder ``run_dir`` (from step 0, or from a saved
+    state after :meth:`restore`)."""
 
     def __init__(
         self,

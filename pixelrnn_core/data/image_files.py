@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from .spec import DatasetSpec
 
@@ -101,7 +101,8 @@ def read_image(path: Path, size: int, channels: int, spec: DatasetSpec, rng: np.
                     raise SkipImage(f"too large ({width}x{height} pixels; limit {max_pixels}), possible decompression bomb")
                 image.seek(0)
                 image.load()
-                converted = to_mode(image, channels, spec.background)
+                # Photos store their orientation in EXIF; apply it so they are not trained sideways.
+                converted = to_mode(ImageOps.exif_transpose(image), channels, spec.background)
     except SkipImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:

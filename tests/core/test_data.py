@@ -81,6 +81,16 @@ def test_palette_sixteen_bit_cmyk_and_gray_are_converted(tmp_path):
     assert read(tmp_path, size=8, channels=1).shape == (4, 8, 8, 1)
 
 
+def test_exif_orientation_is_applied(tmp_path):
+    image = np.zeros((8, 8), np.uint8)
+    image[0, :] = 255  # white top row as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    Image.fromarray(image).save(tmp_path / "photo.png", exif=exif)
+    shown = read(tmp_path, size=8, channels=1)[0, ..., 0]
+    assert (shown[:, -1] == 255).all() and (shown[:, 0] == 0).all()
+
+
 def test_larger_images_are_cropped_or_resized_and_smaller_skipped_or_upscaled(tmp_path):
     big = np.zeros((16, 32), np.uint8)
     big[:, 16:] = 255  # left half black, right half white
