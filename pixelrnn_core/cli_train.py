@@ -139,8 +139,8 @@ def show_progress(trainer: Trainer) -> Finished:
     finished = None
     for event in trainer.events():
         if isinstance(event, TrainStep):
+            bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}", refresh=False)
             bar.update(event.step - bar.n)
-            bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}")
         elif isinstance(event, Validation) and is_main_process():
             bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
         elif isinstance(event, Finished):
