@@ -1,7 +1,7 @@
 """Each architecture trained with the same step budget on Fashion-MNIST, 8-bit (bits/dim) and
 dynamically binarized (nats/image); prints test NLL and training speed as a Markdown table.
 
-    OMP_NUM_THREADS=1 python benchmarks/train_fashion_mnist.py --steps 300 --test-limit 2000 --out /tmp/fm-bench
+    OMP_NUM_THREADS=1 PYTHONPATH=. python benchmarks/train_fashion_mnist.py --steps 500 --out /tmp/fm-bench
 
 Data: Debian package `dataset-fashion-mnist` (files under /usr/share/datasets/fashion-mnist/).
 """

@@ -67,6 +67,13 @@ class RunFolder:
                 continue
         return records
 
+    def remove_partial_writes(self) -> None:
+        """Delete temporary files a killed run left behind mid-write (see :mod:`.files`)."""
+        for folder in (self.path, self.path / "checkpoints"):
+            if folder.is_dir():
+                for partial in folder.glob(".*.tmp"):
+                    partial.unlink(missing_ok=True)
+
     def keep_metrics_until(self, step: int, validated: bool) -> None:
         """Drop records a resumed run will write again: those after ``step``, and a validation at
         ``step`` itself unless the saved state includes it (``validated``)."""

@@ -372,5 +372,6 @@ def resume_run(
     barrier()
     if is_main_process():
         folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)
+        folder.remove_partial_writes()
     barrier()
     return trainer

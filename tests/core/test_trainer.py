@@ -108,7 +108,10 @@ def test_resume_continues_exactly_where_it_stopped(tmp_path, folder, arch):
     for event in interrupted.events():
         if isinstance(event, prc.CheckpointSaved) and event.step == 6:
             interrupted.cancel()
+    partial = tmp_path / "split" / ".last.safetensors.x1y2.tmp"
+    partial.write_bytes(b"half a checkpoint, cut short by kill -9")
     resumed = prc.resume_run(tmp_path / "split")
+    assert not partial.exists()
     assert resumed.step == 6
     assert resumed.run().step == 10
     whole, split = load_file(tmp_path / "whole" / "last.safetensors"), load_file(tmp_path / "split" / "last.safetensors")
