@@ -11,6 +11,7 @@ import torch
 from tqdm import tqdm
 
 from .checkpoints import CheckpointError
+from .config import ARCHITECTURES
 from .data import DataError, DatasetSpec, ImageSet, load_training_data
 from .data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from .distributed import init_from_environment, is_main_process, local_device, shutdown
@@ -35,7 +36,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument("data", nargs="?", metavar="DATA", help="training data (with --resume: only if it moved)")
     model = train.add_argument_group("model")
     which = model.add_mutually_exclusive_group()
-    which.add_argument("--arch", help="pixelcnn, row_lstm, diagonal_bilstm or multiscale")
+    which.add_argument("--arch", choices=ARCHITECTURES, help="the model family (paper §3)")
     which.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's model sizes (see `pixelrnn presets`)")
     model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h)")
     model.add_argument("--layers", type=int, help="number of residual blocks")
@@ -81,6 +82,8 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
     evaluate.add_argument("data", metavar="DATA")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
+    evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
+    evaluate.add_argument("--limit", type=int, help="use only the first N images")
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
     evaluate.set_defaults(run=run_eval)
@@ -177,7 +180,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Print the NLL of a checkpoint on DATA."""
     try:
         device = local_device(args.device)
-        result, image_set = evaluate_checkpoint(args.checkpoint, args.data, args.batch_size, device)
+        result, image_set = evaluate_checkpoint(args.checkpoint, args.data, args.batch_size, device, args.size, args.limit)
     except USER_ERRORS as error:
         return fail("eval", error)
     if image_set.skipped:

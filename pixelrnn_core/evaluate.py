@@ -71,13 +71,14 @@ def evaluate_images(
 
 
 def evaluation_spec(metadata: dict[str, Any], data_path: str) -> DatasetSpec:
-    """The preprocessing a checkpoint was trained with, applied to every image of ``data_path``.
+    """The preprocessing a checkpoint was trained with, applied to every image of ``data_path`` (at the
+    model's channels: a grayscale model can be evaluated on colour images and vice versa).
     A checkpoint saved without a data spec is read at its model's channels and levels (levels=2:
     fixed threshold at half intensity)."""
     config = metadata["config"]
     if "data" in metadata:
         spec = DatasetSpec.from_dict(metadata["data"])
-        return spec.replace(path=str(data_path), augment=False, val_fraction=0.0, limit=None)
+        return spec.replace(path=str(data_path), channels=config["channels"], augment=False, val_fraction=0.0, limit=None)
     binarize = "threshold" if config["levels"] == 2 else "none"
     return DatasetSpec(str(data_path), channels=config["channels"], levels=config["levels"], binarize=binarize)
 
@@ -87,9 +88,14 @@ def evaluate_checkpoint(
     data_path: str | os.PathLike,
     batch_size: int = 64,
     device: str | torch.device = "cpu",
+    size: int | None = None,
+    limit: int | None = None,
 ) -> tuple[Evaluation, ImageSet]:
-    """Evaluate a saved model on every image of ``data_path``; also returns the read report."""
-    spec = evaluation_spec(checkpoint_metadata(checkpoint), str(data_path))
+    """Evaluate a saved model on the images of ``data_path`` (the first ``limit``; at ``size`` instead of
+    the training size if given); also returns the read report."""
+    spec = evaluation_spec(checkpoint_metadata(checkpoint), str(data_path)).replace(limit=limit)
+    if size is not None:
+        spec = spec.replace(size=size)
     model = load_checkpoint(checkpoint, device=device)
     images, image_set = load_evaluation_data(spec)
     if images.shape[1] != model.config.channels:

@@ -45,6 +45,8 @@ def test_train_then_eval_json(tmp_path, capsys):
     assert code == 0 and set(result) == {"bits_per_dim", "nats_per_image", "images"}
     assert result["images"] == 13 and 0 < result["bits_per_dim"] < 3.5
     assert result["nats_per_image"] == pytest.approx(result["bits_per_dim"] * 3 * 36 * np.log(2))
+    assert main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json", "--limit", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 5
 
 
 def test_binarized_idx_training_with_a_preset(tmp_path, capsys):
