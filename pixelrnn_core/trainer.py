@@ -211,6 +211,21 @@ class Trainer:
             self.model.train()
         return Preview(self.step, result)
 
+    def report(self, loss: float, steps_per_second: float, seconds_per_step: float) -> TrainStep:
+        """The progress event for the last logging window (loss averaged over processes), also
+        appended to the metrics."""
+        mean_loss = sum_over_processes(torch.tensor([loss], device=self.device)).item() / world_size()
+        event = TrainStep(
+            self.step, self.total_steps, self.epoch, mean_loss, self.optimizer.param_groups[0]["lr"],
+            steps_per_second * self.settings.batch_size * world_size(), seconds_per_step * (self.total_steps - self.step),
+        )
+        if is_main_process():
+            self.folder.append_metrics(
+                {"kind": "train", "step": event.step, "epoch": event.epoch, "bits_per_dim": event.bits_per_dim,
+                 "learning_rate": event.learning_rate, "images_per_second": event.images_per_second, "time": time.time()}
+            )
+        return event
+
     def events(self) -> Iterator[Event]:
         """Train until the planned number of steps or a cancel, yielding what happens."""
         network = self.model
@@ -238,22 +253,8 @@ class Trainer:
                 self.step += 1
                 self.step_in_epoch += 1
                 if self.step % self.settings.log_every == 0 or self.step == self.total_steps:
-                    elapsed = time.perf_counter() - window_start
-                    per_step = (time.perf_counter() - session_start) / session_steps
-                    mean_loss = sum_over_processes(torch.tensor([window_loss / window_steps], device=self.device)).item() / world_size()
-                    event = TrainStep(
-                        self.step, self.total_steps, self.epoch, mean_loss,
-                        self.optimizer.param_groups[0]["lr"],
-                        window_steps * self.settings.batch_size * world_size() / max(elapsed, 1e-9),
-                        per_step * (self.total_steps - self.step),
-                    )
-                    if is_main_process():
-                        self.folder.append_metrics(
-                            {"kind": "train", "step": event.step, "epoch": event.epoch, "bits_per_dim": event.bits_per_dim,
-                             "learning_rate": event.learning_rate, "images_per_second": event.images_per_second,
-                             "time": time.time()}
-                        )
-                    yield event
+                    now = time.perf_counter()
+                    yield self.report(window_loss / window_steps, window_steps / (now - window_start), (now - session_start) / session_steps)
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
                 if self.step_in_epoch == len(batches) or self.step == self.total_steps:
                     break
