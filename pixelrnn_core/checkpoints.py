@@ -23,6 +23,7 @@ from .registry import model_from_config
 FORMAT = "pixelrnn-checkpoint"
 FORMAT_VERSION = "1"
 MAX_HEADER_BYTES = 100_000_000
+MODEL_KIND = "model"
 
 
 class CheckpointError(ValueError):
@@ -93,14 +94,22 @@ def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, **metadata: Any) -> None:
     """Write ``model``'s weights with its config and ``metadata`` (JSON-able values: data spec, step,
     bits_per_dim, ...) to ``path`` as safetensors, atomically."""
-    config = model.config.to_dict()
-    write_safetensors(path, cpu_tensors(model.state_dict()), {"config": config, "metadata": metadata})
+    header = {"kind": MODEL_KIND, "config": model.config.to_dict(), "metadata": metadata}
+    write_safetensors(path, cpu_tensors(model.state_dict()), header)
+
+
+def check_model_kind(path: Path, header: dict[str, str]) -> None:
+    """Refuse pixelrnn files that hold something other than a model (e.g. a run's training state)."""
+    kind = header_value(path, header, "kind")
+    if kind != MODEL_KIND:
+        raise CheckpointError(f"{path}: a pixelrnn {kind} file, not a model checkpoint (use last.safetensors or best.safetensors)")
 
 
 def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
     """``{"config": <ModelConfig dict>, **metadata}`` of a checkpoint, read without loading weights."""
     path = Path(path)
     header = read_header(path)
+    check_model_kind(path, header)
     return {"config": header_value(path, header, "config"), **header_value(path, header, "metadata")}
 
 
@@ -118,5 +127,6 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     """The model saved at ``path`` on ``device``, in eval mode. Never unpickles anything."""
     path = Path(path)
     tensors, header = read_tensors(path)
+    check_model_kind(path, header)
     model = model_from_tensors(path, header_value(path, header, "config"), tensors)
     return model.to(device).eval()

@@ -16,6 +16,7 @@ MODEL_PREFIX = "model."
 OPTIMIZER_PREFIX = "optimizer."
 CPU_RNG = "rng.cpu"
 CUDA_RNG_PREFIX = "rng.cuda."
+STATE_KIND = "training-state"
 
 
 def optimizer_tensors_and_header(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -60,6 +61,7 @@ def save_training_state(
         for index, rng in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"{CUDA_RNG_PREFIX}{index}"] = rng
     header = {
+        "kind": STATE_KIND,
         "config": model.config.to_dict(),
         "progress": progress,
         "optimizer": optimizer_header,

@@ -90,7 +90,7 @@ def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
     prc.save_checkpoint(path, prc.build_model("pixelcnn", **TINY))
     tensors, header = prc.checkpoints.read_tensors(path)
     bigger = {**prc.checkpoint_metadata(path)["config"], "hidden": 12}
-    prc.checkpoints.write_safetensors(path, tensors, {"config": bigger, "metadata": {}})
+    prc.checkpoints.write_safetensors(path, tensors, {"kind": "model", "config": bigger, "metadata": {}})
     with pytest.raises(prc.CheckpointError, match="do not fit"):
         prc.load_checkpoint(path)
 
@@ -106,6 +106,7 @@ def test_training_state_restores_weights_and_optimizer(tmp_path):
     fresh = prc.build_model("row_lstm", **TINY)
     fresh_optimizer = make_optimizer(TrainSettings(optimizer="adam"), fresh.parameters())
     assert load_training_state(tmp_path / "state.safetensors", fresh, fresh_optimizer) == {"step": 1}
+    assert_refused(tmp_path / "state.safetensors", "training-state file, not a model checkpoint")
     for a, b in zip(model.parameters(), fresh.parameters()):
         assert torch.equal(a, b)
     saved, restored = optimizer.state_dict(), fresh_optimizer.state_dict()
