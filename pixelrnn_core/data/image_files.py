@@ -52,7 +52,7 @@ def sixteen_bit_to_8(image: Image.Image) -> Image.Image:
         full_scale = 65535.0
     else:
         full_scale = 255.0
-    return Image.fromarray(np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8), "L")
+    return Image.fromarray(np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8))
 
 
 def to_mode(image: Image.Image, channels: int, background: tuple[int, int, int]) -> Image.Image:

@@ -68,11 +68,11 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
         return images
     if min(images.shape[1:3]) < size and spec.small == "skip":
         raise DataError(f"{spec.path}: images are {images.shape[2]}x{images.shape[1]}, smaller than --size {size}")
-    mode = "L" if images.shape[-1] == 1 else "RGB"
     out = np.empty((len(images), size, size, images.shape[-1]), np.uint8)
     for index, image in enumerate(images):
         rng = np.random.default_rng([spec.seed, index])
-        fitted = fit_size(Image.fromarray(image.squeeze(-1) if mode == "L" else image, mode), size, spec.fit, spec.small, rng)
+        picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)  # "L" or "RGB"
+        fitted = fit_size(picture, size, spec.fit, spec.small, rng)
         out[index] = np.asarray(fitted).reshape(size, size, -1)
     return out
 
