@@ -192,11 +192,14 @@ class CompletionJob:
 
     def _score(self) -> np.ndarray:
         """log p(known sub-pixels after the hole | everything before them), nats, per candidate (§4)."""
-        with torch.no_grad():
-            log_probs = torch.log_softmax(self.model(self._x).double(), dim=1)
-            log_probs = log_probs.gather(1, self._x[:, None]).squeeze(1).cpu().numpy()  # (K, C, h, w)
         first_hole = self._subpixel_rank[self._local_mask].min()
         after_hole = ~self._local_mask[:, :, None] & (self._subpixel_rank > first_hole)
+        if not after_hole.any():
+            return np.zeros(self.samples)
+        with torch.no_grad():
+            logits = self.model(self._x)
+            chosen = logits.gather(1, self._x[:, None]).squeeze(1) - torch.logsumexp(logits, dim=1)
+            log_probs = chosen.double().cpu().numpy()  # (K, C, h, w)
         return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
 
     def resample_from(self, row: int, col: int, channel: int) -> None:
