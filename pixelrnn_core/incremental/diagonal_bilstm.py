@@ -20,6 +20,8 @@ from .layers import Pointwise, group_slices, rows_by_group
 class CachedDiagonalLSTM:
     """One direction: its input-to-state terms and the state-to-state conv split into its two taps."""
 
+    STATE = ("initial_hidden", "initial_cell", "hidden_above", "hidden", "cell")
+
     def __init__(self, lstm: DiagonalLSTM, batch: int, width: int, channels: int) -> None:
         h = lstm.initial_hidden.numel()
         gates = gate_groups(h, channels)
@@ -89,6 +91,8 @@ class CachedDiagonalLSTM:
 
 class CachedDiagonalBiLSTMBlock:
     """Left-to-right updated per pixel; right-to-left scanned once per completed row."""
+
+    STATE, PARTS = ("row_inputs", "right_shifted"), ("left", "right")
 
     def __init__(self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int) -> None:
         self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels)

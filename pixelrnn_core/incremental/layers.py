@@ -43,6 +43,22 @@ def rows_by_group(
     return parts
 
 
+def repeat_batch(stepper: object, count: int) -> None:
+    """Turn a stepper computed for one candidate into ``count`` identical ones: repeat every state
+    tensor it names in ``STATE`` (lists of tensors too) and do the same inside the steppers it names in
+    ``PARTS`` (objects or lists of them)."""
+    for name in stepper.STATE:
+        value = getattr(stepper, name)
+        if isinstance(value, list):
+            setattr(stepper, name, [item.expand(count, *item.shape[1:]).clone() for item in value])
+        else:
+            setattr(stepper, name, value.expand(count, *value.shape[1:]).clone())
+    for name in getattr(stepper, "PARTS", ()):
+        value = getattr(stepper, name)
+        for part in value if isinstance(value, list) else [value]:
+            repeat_batch(part, count)
+
+
 class Pointwise:
     """A 1 x 1 convolution applied to a row segment ``(B, n, F) -> (B, n, O)``.
 
@@ -76,6 +92,8 @@ class RowCachedConv:
     :meth:`compute` the segment's outputs. Positions right of the segment in the current row are masked
     out of every output, so whatever they hold does not matter.
     """
+
+    STATE = ("buffer",)
 
     def __init__(
         self, conv: MaskedConv2d, batch: int, width: int, channels: int, out_groups: torch.Tensor | None = None

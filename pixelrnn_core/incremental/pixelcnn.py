@@ -11,6 +11,8 @@ class CachedPixelCNNBlock:
     """ReLU, 1x1, ReLU, k x k (row-cached), ReLU, 1x1 on a segment of the current row, or on one colour
     group of one pixel."""
 
+    STATE, PARTS = ("hidden",), ("conv",)
+
     def __init__(self, block: PixelCNNBlock, batch: int, width: int, channels: int) -> None:
         self.reduce = Pointwise(block.reduce, channels)
         self.conv = RowCachedConv(block.conv, batch, width, channels)

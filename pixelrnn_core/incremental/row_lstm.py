@@ -18,6 +18,9 @@ from .layers import Pointwise, RowCachedConv, group_slices
 class CachedRowLSTMBlock:
     """One Row LSTM layer advanced a row segment, or one colour group of one pixel, at a time."""
 
+    STATE = ("hidden", "cell", "previous_cell", "state_to_state")
+    PARTS = ("input_to_state",)
+
     def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int) -> None:
         self.block = block
         h = block.initial_hidden.numel()

@@ -7,6 +7,9 @@ states are not yet final. Asking for the logits of sub-pixel (r, c, g) brings ev
 colour group g of every layer at (r, c): by the masks (§3.4) that group depends only on channels < g of
 the pixel, which are decided, and channel g's logits read only groups <= g. After the last channel the
 pixel is complete and the cursor moves on, so each pixel costs one pass of every layer's weights.
+
+Candidates agree on every sub-pixel before the first one sampled, so that part (the known rows above a
+hole, say) is computed once, for one candidate, and its states are then repeated for all of them.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from ..pixel_model import PixelModel, scale_levels
 from ..pixelcnn import PixelCNNBlock
 from ..row_lstm import RowLSTMBlock
 from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
-from .layers import Pointwise, RowCachedConv, group_slices
+from .layers import Pointwise, RowCachedConv, group_slices, repeat_batch
 from .pixelcnn import CachedPixelCNNBlock
 from .row_lstm import CachedRowLSTMBlock
 
@@ -45,6 +48,8 @@ class CachedPixelModel:
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
     """
 
+    STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
+
     def __init__(
         self, model: PixelModel, batch: int, height: int, width: int, condition: torch.Tensor | None = None
     ) -> None:
@@ -52,7 +57,7 @@ class CachedPixelModel:
         self.batch, self.height, self.width = batch, height, width
         cfg = model.config
         self.levels, self.channels, self.residual = cfg.levels, cfg.channels, cfg.residual
-        self.condition = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
+        self.all_conditions = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
         c = self.channels
         self.skips = None if model.skips is None else [Pointwise(skip, c) for skip in model.skips]
         self.head_hidden = Pointwise(model.head.hidden, c)
@@ -63,7 +68,23 @@ class CachedPixelModel:
 
     def reset(self) -> None:
         """Forget every cached state; the next request recomputes from the top of the image."""
-        c, batch, width = self.channels, self.batch, self.width
+        self.active_batch: int | None = None
+
+    def shared_prefix(self, x: torch.Tensor, row: int, col: int) -> bool:
+        """Whether all candidates agree on everything before (row, col)."""
+        if self.batch == 1:
+            return False
+        prefix = x.flatten(2)[:, :, : row * self.width + col]
+        same = bool((prefix == prefix[:1]).all())
+        if self.all_conditions is not None:
+            same = same and bool((self.all_conditions == self.all_conditions[:1]).all())
+        return same
+
+    def build(self, batch: int) -> None:
+        """Fresh caches for ``batch`` candidates, at the top of the image."""
+        c, width = self.channels, self.width
+        self.active_batch = batch
+        self.condition = None if self.all_conditions is None else self.all_conditions[:batch]
         self.stem = RowCachedConv(self.model.stem, batch, width, c)
         self.blocks = [cached_block(block, batch, width, c) for block in self.model.blocks]
         # the current pixel's block inputs, skip sum and head hidden maps, filled one colour group at a time
@@ -90,8 +111,9 @@ class CachedPixelModel:
 
     def logits(self, x: torch.Tensor, row: int, col: int, channel: int) -> torch.Tensor:
         """Logits (B, L) of sub-pixel (row, col, channel) given every sub-pixel before it in ``x``."""
-        if (row, col) < (self.row, self.col):
-            self.reset()
+        if self.active_batch is None or (row, col) < (self.row, self.col):
+            self.build(1 if self.shared_prefix(x, row, col) else self.batch)
+        full_x, x = x, x[: self.active_batch]
         self.store_completed_pixel(x)
         while self.row < row:
             if self.col < self.width:
@@ -101,6 +123,9 @@ class CachedPixelModel:
         if self.col < col:
             self.advance(x, row, self.col, col)
             self.col, self.groups_done = col, 0
+        if self.active_batch < self.batch:
+            repeat_batch(self, self.batch)
+            self.active_batch, self.condition, x = self.batch, self.all_conditions, full_x
         if channel < self.groups_done:
             self.groups_done = 0  # asked again: the pixel's earlier channels may have changed
         for group in range(self.groups_done, channel + 1):

@@ -23,10 +23,13 @@ def generation_order(model, height: int, width: int, channels: int) -> list[tupl
     return [(r, c, ch) for r, c in pixels for ch in range(channels)]
 
 
-def replay(model, height, width, channels, levels, decided, tolerance, batch=2):
-    """Walk the generation order, changing each decided sub-pixel; compare cached and full logits."""
+def replay(model, height, width, channels, levels, decided, tolerance, batch=2, same_start=False):
+    """Walk the generation order, changing each decided sub-pixel; compare cached and full logits.
+    ``same_start``: the candidates start identical (as in a completion), so the cached engine computes
+    the part before the first decided sub-pixel once and repeats it for every candidate."""
     generator = torch.Generator().manual_seed(3)
-    x = torch.randint(0, levels, (batch, channels, height, width), generator=generator)
+    x = torch.randint(0, levels, (1 if same_start else batch, channels, height, width), generator=generator)
+    x = x.expand(batch, -1, -1, -1).clone()
     cached = make_engine("cached", model, batch, height, width)
     worst = 0.0
     with torch.no_grad():
@@ -51,6 +54,12 @@ def test_cached_logits_equal_full_forward_with_known_pixels_between(arch):
     """Known rows are computed in bulk, known runs inside a row as segments; a hole and a scattered mask."""
     model = tiny_model(arch, 3)
     replay(model, 7, 6, 3, 16, lambda r, c: (r >= 3 and 1 <= c <= 3) or (r * 7 + c) % 5 == 0, 1e-10)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_cached_logits_when_candidates_share_the_known_part(arch):
+    model = tiny_model(arch, 3)
+    replay(model, 6, 5, 3, 16, lambda r, c: r >= 3 or (r, c) == (2, 4), 1e-10, batch=3, same_start=True)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
