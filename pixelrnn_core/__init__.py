@@ -2,7 +2,60 @@
 
 The public API is what this module exports; everything else is internal.
 """
+from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
+from .completion import CompletionJob, CompletionStep, complete
 from .config import ARCHITECTURES, ModelConfig
+from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
+from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
+from .images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
+from .inspection import Inspection, inspect
+from .orientation import ORIENTATIONS
 from .registry import PRESETS, build_model, model_from_config
+from .run_folder import RunFolder
+from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .train_settings import TrainSettings
+from .trainer import Trainer, new_run, resume_run
 
-__all__ = ["ARCHITECTURES", "PRESETS", "ModelConfig", "build_model", "model_from_config"]
+__all__ = [
+    "ARCHITECTURES",
+    "ORIENTATIONS",
+    "PRESETS",
+    "CheckpointError",
+    "CheckpointSaved",
+    "CompletionJob",
+    "CompletionStep",
+    "DataError",
+    "DatasetSpec",
+    "Evaluation",
+    "Finished",
+    "ImageFileError",
+    "ImageSet",
+    "Inspection",
+    "ModelConfig",
+    "Paused",
+    "Preview",
+    "RunFolder",
+    "SkippedFile",
+    "TrainSettings",
+    "TrainStep",
+    "Trainer",
+    "TrainingData",
+    "Validation",
+    "build_model",
+    "checkpoint_metadata",
+    "complete",
+    "evaluate_checkpoint",
+    "evaluate_images",
+    "inspect",
+    "load_checkpoint",
+    "load_images",
+    "load_training_data",
+    "model_from_config",
+    "new_run",
+    "read_image",
+    "read_mask",
+    "resume_run",
+    "sample_grid",
+    "save_checkpoint",
+    "to_8bit",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cli_train import add_eval_parser, add_train_parser
 from .registry import PRESETS, build_model
 
 
@@ -36,6 +37,8 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     presets = commands.add_parser("presets", help="list the paper's model sizes by name")
     presets.set_defaults(run=run_presets)
+    add_train_parser(commands)
+    add_eval_parser(commands)
     gui = commands.add_parser("gui", help="open the desktop app to mask, complete and inspect images")
     gui.add_argument("image", nargs="?", help="an image to open")
     gui.add_argument("--mask", help="a mask for it (white = fill)")

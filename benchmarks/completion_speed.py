@@ -1,0 +1,92 @@
+"""Naive vs cached completion speed at the paper's CIFAR-10 sizes (32x32 RGB, 256 levels).
+
+For each architecture (presets cifar10-pixelcnn, cifar10-row-lstm, cifar10-diagonal-bilstm; random
+weights, which cost the same as trained ones) and each number of candidates K, this fills the bottom
+half of a 32x32 RGB image (16 x 32 x 3 = 1536 sub-pixels per candidate):
+
+* cached: the whole bottom half for K candidates in one batch, timed from the first sub-pixel to the
+  last (it includes bringing the known top half up to date);
+* naive: a full forward pass per sub-pixel, far too slow to run to the end on a CPU, so only
+  ``--naive-subpixels`` sub-pixels are timed (after one untimed warm-up pass per architecture) and its
+  fill time is extrapolated from that rate -- every naive step costs the same full pass. For K above
+  ``--naive-batch`` the naive engine is timed with that many candidates and its throughput (candidate
+  sub-pixels per second) is taken to hold at K (naive cost grows at least linearly with the batch);
+  such rows are marked with '*'.
+
+Rates are candidate sub-pixels per second (K x sub-pixels / s), so batches compare directly.
+
+    python benchmarks/completion_speed.py [--device cpu|cuda] [--samples 1 64] [--naive-subpixels 2]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+import pixelrnn_core as prc
+
+PRESETS = ("cifar10-pixelcnn", "cifar10-row-lstm", "cifar10-diagonal-bilstm")
+SIZE = 32
+
+
+def bottom_half_job(model, samples: int, engine: str, device: str) -> prc.CompletionJob:
+    image = np.random.default_rng(0).integers(0, 256, (SIZE, SIZE, 3)).astype(np.uint8)
+    mask = np.zeros((SIZE, SIZE), dtype=bool)
+    mask[SIZE // 2 :] = True
+    return prc.CompletionJob(model, image, mask, samples=samples, seed=0, engine=engine, device=device)
+
+
+def timed_steps(job: prc.CompletionJob, limit: int | None) -> tuple[int, float]:
+    """Decide up to ``limit`` sub-pixels (all if None); (how many, seconds)."""
+    start = time.perf_counter()
+    count = sum(1 for _ in itertools.islice(job.run(), limit))
+    return count, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    parser.add_argument("--samples", type=int, nargs="+", default=[1, 64], help="candidates per batch (default 1 64)")
+    parser.add_argument("--naive-subpixels", type=int, default=2, help="sub-pixels timed for the naive engine")
+    parser.add_argument("--naive-batch", type=int, default=8, help="most candidates the naive engine is timed with")
+    parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
+    args = parser.parse_args()
+
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, OMP_NUM_THREADS="
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, device {args.device}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"bottom half of a {SIZE}x{SIZE} RGB image, 256 levels; naive timed over {args.naive_subpixels} sub-pixels")
+    print(
+        f"{'preset':<25}{'K':>4}{'naive cand-sub-px/s':>21}{'cached cand-sub-px/s':>22}{'cached/naive':>14}"
+        f"{'cached fill s':>15}{'naive fill s (extrap.)':>24}"
+    )
+    for preset in args.presets:
+        torch.manual_seed(0)
+        model = prc.build_model(preset).eval()
+        timed_steps(bottom_half_job(model, 1, "naive", args.device), 1)  # warm-up: sets up the kernels
+        for samples in args.samples:
+            cached_job = bottom_half_job(model, samples, "cached", args.device)
+            total = cached_job.total
+            _, cached_seconds = timed_steps(cached_job, None)
+            naive_samples = min(samples, args.naive_batch)
+            naive_job = bottom_half_job(model, naive_samples, "naive", args.device)
+            naive_count, naive_seconds = timed_steps(naive_job, args.naive_subpixels)
+            cached_rate = samples * total / cached_seconds
+            naive_rate = naive_samples * naive_count / naive_seconds
+            mark = "*" if naive_samples < samples else " "
+            print(
+                f"{preset:<25}{samples:>4}{naive_rate:>20.3f}{mark}{cached_rate:>22.1f}{cached_rate / naive_rate:>14.0f}"
+                f"{cached_seconds:>15.2f}{samples * total / naive_rate:>24.0f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""`pixelrnn train` and `pixelrnn eval`: the command-line faces of the trainer and the evaluator."""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from .checkpoints import CheckpointError
+from .config import ARCHITECTURES
+from .data import DataError, DatasetSpec, ImageSet, load_training_data
+from .data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
+from .distributed import init_from_environment, is_main_process, local_device, shutdown
+from .evaluate import evaluate_checkpoint
+from .registry import PRESETS, model_config
+from .train_events import Finished, TrainStep, Validation
+from .train_settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
+from .trainer import Trainer, new_run, resume_run
+
+USER_ERRORS = (DataError, CheckpointError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
+SKIPS_LISTED = 10
+
+
+def add_train_parser(commands: argparse._SubParsersAction) -> None:
+    train = commands.add_parser(
+        "train",
+        help="train a PixelRNN on a folder of images or a dataset file",
+        description="Train a PixelRNN. DATA is a folder of images (searched recursively) or a dataset file: "
+        "IDX (MNIST, Fashion-MNIST; gzipped or not), a CIFAR-10 python batch or its folder, or a "
+        "downsampled-ImageNet .npz. Run under `torchrun --nproc_per_node=N` to train with N processes.",
+    )
+    train.add_argument("data", nargs="?", metavar="DATA", help="training data (with --resume: only if it moved)")
+    model = train.add_argument_group("model")
+    which = model.add_mutually_exclusive_group()
+    which.add_argument("--arch", choices=ARCHITECTURES, help="the model family (paper §3)")
+    which.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's model sizes (see `pixelrnn presets`)")
+    model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h)")
+    model.add_argument("--layers", type=int, help="number of residual blocks")
+    model.add_argument("--out-hidden", type=int, help="width of the two output layers")
+    model.add_argument("--base-arch", help="multiscale: architecture of both of its models")
+    data = train.add_argument_group("data")
+    data.add_argument("--size", type=int, help="side of the square training images (folders: default 32)")
+    data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
+    data.add_argument("--levels", type=int, help="values per sub-pixel (default 256, or 2 when binarizing)")
+    data.add_argument("--binarize", choices=BINARIZATIONS, default="none", help="binary images: fixed threshold or dynamic (stochastic) binarization")
+    data.add_argument("--threshold", type=float, default=0.5, help="--binarize threshold: fraction of full intensity")
+    data.add_argument("--fit", choices=FITS, default="crop", help="larger images: random crop or resize + centre crop")
+    data.add_argument("--small", choices=SMALL_IMAGE_POLICIES, default="skip", help="smaller images: skip or upscale")
+    data.add_argument("--augment", action="store_true", help="random flips/transposes (the 8 symmetries of the square)")
+    data.add_argument("--val-fraction", type=float, default=0.1, help="fraction held out for validation")
+    data.add_argument("--limit", type=int, help="use only the first N images")
+    data.add_argument("--seed", type=int, default=0, help="seed of the split, the crops, the shuffles and the model")
+    opt = train.add_argument_group("optimization")
+    opt.add_argument("--batch-size", type=int, default=16, help="images per step and process (paper: 16)")
+    opt.add_argument("--epochs", type=int, help="passes over the training images (default 10; with --resume: extend to)")
+    opt.add_argument("--max-steps", type=int, help="stop after this many steps")
+    opt.add_argument("--lr", type=float, default=1e-3, help="learning rate")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS, default="rmsprop", help="RMSProp (paper) or Adam")
+    opt.add_argument("--schedule", choices=SCHEDULES, default="constant", help="learning-rate schedule")
+    opt.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
+    opt.add_argument("--grad-clip", type=float, default=1.0, help="largest gradient norm (0: no clipping)")
+    opt.add_argument("--precision", choices=PRECISIONS, default="auto", help="auto: bf16/fp16 autocast on CUDA, fp32 elsewhere")
+    opt.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps ... (default: cuda if available)")
+    run = train.add_argument_group("run folder")
+    run.add_argument("--out", metavar="RUN_DIR", help="new run folder for config, metrics and checkpoints")
+    run.add_argument("--resume", metavar="RUN_DIR", help="continue the stopped or killed run in RUN_DIR")
+    run.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    run.add_argument("--log-every", type=int, default=10, help="steps between metrics records")
+    train.set_defaults(run=run_train)
+
+
+def add_eval_parser(commands: argparse._SubParsersAction) -> None:
+    evaluate = commands.add_parser(
+        "eval",
+        help="negative log-likelihood of a checkpoint on data (bits/dim, nats/image)",
+        description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
+    )
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
+    evaluate.add_argument("data", metavar="DATA")
+    evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
+    evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
+    evaluate.add_argument("--limit", type=int, help="use only the first N images")
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
+    evaluate.set_defaults(run=run_eval)
+
+
+def fail(command: str, error: BaseException) -> int:
+    print(f"pixelrnn {command}: error: {error}", file=sys.stderr)
+    return 2
+
+
+def report_data(image_set: ImageSet, train_images: int, validation_images: int, source: str) -> None:
+    """One line on what was read, then what was skipped and why."""
+    print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images")
+    if image_set.skipped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in image_set.skip_summary().items())
+        print(f"skipped {len(image_set.skipped)} file(s): {reasons}")
+        for item in image_set.skipped[:SKIPS_LISTED]:
+            print(f"  {item.path}: {item.reason}")
+        if len(image_set.skipped) > SKIPS_LISTED:
+            print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more (all listed in the run's run.json)")
+
+
+def model_settings(args: argparse.Namespace) -> dict[str, Any]:
+    names = {"hidden": args.hidden, "layers": args.layers, "out_hidden": args.out_hidden, "base_arch": args.base_arch}
+    return {name: value for name, value in names.items() if value is not None}
+
+
+def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
+    if args.data is None or args.out is None or (args.arch is None and args.preset is None):
+        raise ValueError("a new run needs DATA, --arch or --preset, and --out RUN_DIR (or use --resume RUN_DIR)")
+    preset = PRESETS.get(args.preset, {})
+    levels = args.levels or preset.get("levels") or (2 if args.binarize != "none" else 256)
+    spec = DatasetSpec(
+        args.data, size=args.size, channels=args.channels or preset.get("channels"), levels=levels,
+        binarize=args.binarize, threshold=args.threshold, fit=args.fit, small=args.small,
+        val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
+    )
+    data = load_training_data(spec)
+    config = model_config(args.preset or args.arch, channels=data.channels, levels=levels, **model_settings(args))
+    settings = TrainSettings(
+        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or 10,
+        max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
+        precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
+    )
+    trainer = new_run(args.out, spec, config, settings, device, data=data)
+    if is_main_process():
+        report_data(data.image_set, len(data.train), len(data.validation), args.data)
+        print(f"model: {config.arch}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
+    return trainer
+
+
+def show_progress(trainer: Trainer) -> Finished:
+    """Run ``trainer`` with a progress bar; Ctrl-C asks it to stop cleanly at the next step."""
+    signal.signal(signal.SIGINT, lambda *_: trainer.cancel())
+    bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", disable=not is_main_process(), dynamic_ncols=True)
+    finished = None
+    for event in trainer.events():
+        if isinstance(event, TrainStep):
+            bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}", refresh=False)
+            bar.update(event.step - bar.n)
+        elif isinstance(event, Validation) and is_main_process():
+            bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
+        elif isinstance(event, Finished):
+            finished = event
+    bar.close()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return finished
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train a new model, or continue a run with --resume."""
+    try:
+        device = local_device(args.device)
+        init_from_environment(device)
+        main_process = is_main_process()
+        if args.resume:
+            trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs)
+            if is_main_process():
+                print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}")
+        else:
+            trainer = start_new_run(args, device)
+        finished = show_progress(trainer)
+    except USER_ERRORS as error:
+        return fail("train", error)
+    finally:
+        shutdown()
+    if main_process:
+        best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
+        print(f"{finished.reason} at step {finished.step}; best validation {best}; run folder {trainer.folder.path}")
+    return 0 if finished.reason == "completed" else 130
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Print the NLL of a checkpoint on DATA."""
+    try:
+        device = local_device(args.device)
+        result, image_set = evaluate_checkpoint(args.checkpoint, args.data, args.batch_size, device, args.size, args.limit)
+    except USER_ERRORS as error:
+        return fail("eval", error)
+    if image_set.skipped:
+        print(f"skipped {len(image_set.skipped)} unreadable file(s) of {args.data}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(f"{result.bits_per_dim:.4f} bits/dim, {result.nats_per_image:.2f} nats/image over {result.images} images")
+    return 0

@@ -1,0 +1,261 @@
+"""Image completion: fill the masked sub-pixels of an image with a PixelRNN, one at a time.
+
+The model decides the masked sub-pixels in its generation order (raster, R -> G -> B inside a pixel;
+multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it.
+Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
+given that candidate, log p(A | B, H_k) (PAPER.md §4): rank the candidates by it, or resample them with
+weights exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from .devices import frozen_copy, resolve_device
+from .engines import ENGINES, make_engine
+from .multiscale import MultiScalePixelRNN
+from .orientation import best_orientation, check_orientation, orient, restore
+from .sampling import choose_values, draw_uniforms
+from .windowing import completion_window
+
+
+@dataclass(frozen=True)
+class CompletionStep:
+    """One decided sub-pixel: where it is (in the caller's image), and what each candidate got."""
+
+    index: int
+    total: int
+    row: int
+    col: int
+    channel: int
+    values: np.ndarray  # (K,) the value chosen for each candidate
+    probs: np.ndarray  # (K, L) the distribution it was drawn from (after temperature)
+
+
+def check_image(image: np.ndarray, channels: int, levels: int) -> np.ndarray:
+    """The image as uint8 (H, W, C), or a clear ValueError."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"image must be a numpy array, got {type(image).__name__}")
+    if image.ndim == 2 and channels == 1:
+        image = image[:, :, None]
+    if image.ndim != 3 or image.shape[2] != channels:
+        raise ValueError(f"image must have shape (height, width, {channels}), got {image.shape}")
+    if not np.issubdtype(image.dtype, np.integer):
+        raise ValueError(f"image must hold integer levels (uint8), got dtype {image.dtype}")
+    if image.size and (image.min() < 0 or image.max() >= levels):
+        raise ValueError(f"image values must lie in [0, {levels}), got {image.min()}..{image.max()}")
+    return image.astype(np.uint8)
+
+
+def check_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The mask as bool (H, W), or a clear ValueError."""
+    mask = np.asarray(mask)
+    if mask.shape != shape:
+        raise ValueError(f"mask must have the image's shape {shape}, got {mask.shape}")
+    if mask.dtype != bool:
+        if not np.isin(mask, (0, 1)).all():
+            raise ValueError("mask must be boolean (True = fill) or hold only 0 and 1")
+        mask = mask.astype(bool)
+    return mask
+
+
+class CompletionJob:
+    """A completion that can be watched, cancelled, paused, resumed and partly redrawn.
+
+    ``image`` uint8 (H, W, C) with values in [0, L); ``mask`` bool (H, W), True = fill. ``samples`` K
+    candidates run as one batch; candidate k always uses the k-th row of the randomness, so
+    ``images[k]`` is the k-th sample drawn. ``engine``: "cached" (incremental) or "naive" (a full forward
+    pass per sub-pixel); both give the same images for the same ``seed``. ``greedy`` takes the most
+    likely value instead of sampling; ``temperature`` divides the logits. ``device``: where to run
+    (default: the model's device). ``orientation``: None, "auto" (the flip/transpose in which the most
+    known pixels precede the hole; for models trained with dihedral augmentation) or one of
+    :data:`pixelrnn_core.orientation.ORIENTATIONS`; the result is mapped back. ``window``: None (the hole
+    with up to 32 pixels of context on every side) or (height, width), the size the model works on --
+    e.g. its training size for a large photo. Pixels outside the window are untouched.
+
+    The job works on its own copy of the model, so training it meanwhile changes nothing here.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        image: np.ndarray,
+        mask: np.ndarray,
+        samples: int = 1,
+        seed: int = 0,
+        engine: str = "cached",
+        temperature: float = 1.0,
+        greedy: bool = False,
+        device: str | torch.device | None = None,
+        orientation: str | None = None,
+        window: tuple[int, int] | None = None,
+    ) -> None:
+        cfg = model.config
+        self.channels, self.levels = cfg.channels, cfg.levels
+        image = check_image(image, self.channels, self.levels)
+        mask = check_mask(mask, image.shape[:2])
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        if not isinstance(samples, (int, np.integer)) or samples < 1:
+            raise ValueError(f"samples must be a positive integer, got {samples!r}")
+        if not greedy and not (np.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        self.samples, self.seed, self.temperature, self.greedy = int(samples), int(seed), float(temperature), greedy
+        self.device = resolve_device(model, device)
+        self.model = frozen_copy(model, self.device)
+
+        if orientation == "auto":
+            orientation = best_orientation(mask, self.model)
+        self.orientation = orientation or "identity"
+        check_orientation(self.orientation)
+        self._image = orient(image, self.orientation)
+        self._mask = orient(mask, self.orientation)
+        self._source = orient(np.indices(image.shape[:2]).transpose(1, 2, 0), self.orientation)
+        align = cfg.scale if isinstance(self.model, MultiScalePixelRNN) else 1
+        self._window = completion_window(self._mask, window, align)
+        self._plan_subpixels()
+
+        self._x = torch.from_numpy(self._image[self._window.rows, self._window.cols]).long()
+        self._x = self._x.permute(2, 0, 1)[None].repeat(self.samples, 1, 1, 1).to(self.device)
+        self._x[:, :, self._pixels[:, 0], self._pixels[:, 1]] = 0
+        with torch.no_grad():
+            self._engine = make_engine(engine, self.model, self.samples, self._window.height, self._window.width)
+        self._draws = 0
+        self._uniforms = draw_uniforms(self.seed, 0, self.samples, self.total)
+        self._next = 0
+        self._run_token = 0
+        self._cancelled = threading.Event()
+        self.scores: np.ndarray | None = None
+        if self.total == 0:
+            self.scores = np.zeros(self.samples)
+
+    def _plan_subpixels(self) -> None:
+        """The masked pixels of the window in generation order, and every sub-pixel's rank."""
+        window = self._window
+        local_mask = self._mask[window.rows, window.cols]
+        pixel_rank = self.model.pixel_order(window.height, window.width).numpy()
+        self._subpixel_rank = pixel_rank[:, :, None] * self.channels + np.arange(self.channels)
+        order = np.argsort(pixel_rank[local_mask], kind="stable")
+        self._pixels = np.argwhere(local_mask)[order]  # (P, 2) window coordinates
+        self._local_mask = local_mask
+        self.total = len(self._pixels) * self.channels
+
+    @property
+    def done(self) -> bool:
+        return self._next >= self.total
+
+    @property
+    def decided(self) -> int:
+        """How many sub-pixels have been decided so far."""
+        return self._next
+
+    def _source_position(self, row: int, col: int) -> tuple[int, int]:
+        """Window coordinates -> the caller's image coordinates."""
+        source = self._source[self._window.top + row, self._window.left + col]
+        return int(source[0]), int(source[1])
+
+    def cancel(self) -> None:
+        """Stop: :meth:`run` returns after the sub-pixel it is deciding (safe from any thread)."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def run(self) -> Iterator[CompletionStep]:
+        """Decide the remaining sub-pixels, yielding each. Stop iterating to pause; call again to resume.
+
+        A newer :meth:`run` (or :meth:`resample_from`) ends any older run's iteration.
+        """
+        self._run_token += 1
+        token = self._run_token
+        while self._next < self.total and not self._cancelled.is_set() and token == self._run_token:
+            yield self._decide_next()
+        if self.done and self.scores is None and token == self._run_token:
+            self.scores = self._score()
+
+    def _decide_next(self) -> CompletionStep:
+        index = self._next
+        row, col = (int(v) for v in self._pixels[index // self.channels])
+        channel = index % self.channels
+        with torch.no_grad():
+            logits = self._engine.logits(self._x, row, col, channel)
+        values, probs = choose_values(logits, self._uniforms[:, index], self.temperature, self.greedy)
+        self._x[:, channel, row, col] = torch.from_numpy(values).to(self.device)
+        self._next = index + 1
+        source_row, source_col = self._source_position(row, col)
+        return CompletionStep(index, self.total, source_row, source_col, channel, values.astype(np.uint8), probs)
+
+    def _score(self) -> np.ndarray:
+        """log p(known sub-pixels after the hole | everything before them), nats, per candidate (§4)."""
+        first_hole = self._subpixel_rank[self._local_mask].min()
+        after_hole = ~self._local_mask[:, :, None] & (self._subpixel_rank > first_hole)
+        if not after_hole.any():
+            return np.zeros(self.samples)
+        with torch.no_grad():
+            logits = self.model(self._x)
+            chosen = logits.gather(1, self._x[:, None]).squeeze(1) - torch.logsumexp(logits, dim=1)
+            log_probs = chosen.double().cpu().numpy()  # (K, C, h, w)
+        return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
+
+    def resample_from(self, row: int, col: int, channel: int) -> None:
+        """Keep every sub-pixel decided before (row, col, channel) in the generation order; the next
+        :meth:`run` redraws the rest with fresh randomness. Coordinates are the caller's image's."""
+        local = np.argwhere((self._source[..., 0] == row) & (self._source[..., 1] == col))
+        if not 0 <= channel < self.channels:
+            raise ValueError(f"channel must lie in [0, {self.channels}), got {channel}")
+        window = self._window
+        if len(local) == 0 or not (
+            window.top <= local[0, 0] < window.top + window.height
+            and window.left <= local[0, 1] < window.left + window.width
+        ):
+            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed")
+        rank = self._subpixel_rank[local[0, 0] - window.top, local[0, 1] - window.left, channel]
+        planned = self._subpixel_rank[self._pixels[:, 0], self._pixels[:, 1]].reshape(-1)
+        start = int(np.searchsorted(planned, rank))
+        self._run_token += 1
+        self._cancelled.clear()
+        self.scores = None if self.total else self.scores
+        for index in range(start, self._next):
+            r, c = self._pixels[index // self.channels]
+            self._x[:, index % self.channels, r, c] = 0
+        if start < self._next:
+            self._engine.reset()
+        self._next = min(self._next, start)
+        self._draws += 1
+        self._uniforms[:, start:] = draw_uniforms(self.seed, self._draws, self.samples, self.total - start)
+
+    @property
+    def images(self) -> np.ndarray:
+        """uint8 (K, H, W, C): the image with each candidate's decisions so far (undecided ones are 0)."""
+        oriented = np.repeat(self._image[None], self.samples, axis=0)
+        decided = self._x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
+        oriented[:, self._window.rows, self._window.cols] = decided
+        return restore(oriented.transpose(1, 2, 0, 3), self.orientation).transpose(2, 0, 1, 3).copy()
+
+
+def complete(
+    model: torch.nn.Module,
+    image: np.ndarray,
+    mask: np.ndarray,
+    samples: int = 1,
+    seed: int = 0,
+    engine: str = "cached",
+    temperature: float = 1.0,
+    greedy: bool = False,
+    device: str | torch.device | None = None,
+    orientation: str | None = None,
+    window: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """Fill the masked pixels: uint8 (K, H, W, C), the K samples in the order drawn (candidate k uses
+    the k-th row of the seeded randomness). Pixels outside the mask are returned unchanged. To rank or
+    resample the candidates by how well they fit the pixels after the hole, use
+    :class:`CompletionJob` and its ``scores``. Arguments as for :class:`CompletionJob`."""
+    job = CompletionJob(model, image, mask, samples, seed, engine, temperature, greedy, device, orientation, window)
+    for _ in job.run():
+        pass
+    return job.images

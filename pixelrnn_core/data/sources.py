@@ -1,0 +1,96 @@
+"""Any supported data source, recognised by its content, as one uint8 (N, H, W, C) array."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
+from .idx import GZIP_MAGIC, is_idx, read_bytes, read_idx_images
+from .image_files import SkippedFile, fit_size, read_image_folder
+from .imagenet_npz import ZIP_MAGIC, read_npz_images
+from .pixels import to_channels
+from .spec import DataError, DatasetSpec
+
+
+@dataclass
+class ImageSet:
+    """The usable images of a source (uint8, (N, H, W, C), 0..255) and the files that were skipped."""
+
+    images: np.ndarray
+    skipped: list[SkippedFile] = field(default_factory=list)
+    source_format: str = "images"
+
+    def skip_summary(self) -> dict[str, int]:
+        """How many files were skipped for each reason (reasons without their details)."""
+        counts: dict[str, int] = {}
+        for item in self.skipped:
+            reason = item.reason.split(" (")[0]
+            counts[reason] = counts.get(reason, 0) + 1
+        return counts
+
+
+def detect_format(path: Path) -> str:
+    """"images", "cifar10", "idx" or "npz" for ``path``, from its content; DataError otherwise."""
+    if path.is_dir():
+        return "cifar10" if cifar_batch_files(path) else "images"
+    if not path.is_file():
+        raise DataError(f"{path}: no such file or folder")
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if not head:
+        raise DataError(f"{path}: empty file")
+    if head.startswith(GZIP_MAGIC):
+        head = read_bytes(path)[:4]
+    if is_idx(head):
+        return "idx"
+    if head.startswith(ZIP_MAGIC):
+        return "npz"
+    if is_pickle(head):
+        return "cifar10"
+    raise DataError(f"{path}: not a folder of images or a dataset file (IDX, CIFAR-10 batch, .npz)")
+
+
+def read_array_source(path: Path, source_format: str) -> np.ndarray:
+    if source_format == "idx":
+        return read_idx_images(path)
+    if source_format == "npz":
+        return read_npz_images(path)
+    return read_cifar_folder(path) if path.is_dir() else read_cifar_batch(path)
+
+
+def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
+    """Dataset-file images brought to ``spec.size`` the same way folder images are."""
+    size = spec.size
+    if size is None or images.shape[1:3] == (size, size):
+        return images
+    if min(images.shape[1:3]) < size and spec.small == "skip":
+        raise DataError(f"{spec.path}: images are {images.shape[2]}x{images.shape[1]}, smaller than --size {size}")
+    out = np.empty((len(images), size, size, images.shape[-1]), np.uint8)
+    for index, image in enumerate(images):
+        rng = np.random.default_rng([spec.seed, index])
+        picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)  # "L" or "RGB"
+        fitted = fit_size(picture, size, spec.fit, spec.small, rng)
+        out[index] = np.asarray(fitted).reshape(size, size, -1)
+    return out
+
+
+def load_images(spec: DatasetSpec) -> ImageSet:
+    """Read the source ``spec.path`` names: a DataError if nothing usable is found."""
+    path = Path(spec.path).expanduser()
+    source_format = detect_format(path)
+    if source_format == "images":
+        images, skipped = read_image_folder(path, spec)
+        if not len(images):
+            detail = f"; skipped {len(skipped)} file(s), e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
+            raise DataError(f"{path}: no usable image found{detail}")
+        return ImageSet(images, skipped, source_format)
+    images = read_array_source(path, source_format)
+    if not len(images):
+        raise DataError(f"{path}: the dataset file holds no images")
+    if spec.limit is not None:
+        images = images[: spec.limit]
+    images = to_channels(images, spec.channels or images.shape[-1])
+    return ImageSet(resize_array(images, spec), [], source_format)

@@ -1,0 +1,103 @@
+"""Negative log-likelihood in the paper's units (§5.1): bits per dimension (total discrete NLL over
+H * W * C sub-pixels, divided by ln 2) and nats per image (as reported for binarized MNIST).
+
+Multi-scale models need nothing special: their logits already give every sub-pixel exactly once.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .checkpoints import checkpoint_metadata, load_checkpoint
+from .data import DatasetSpec, ImageSet, load_evaluation_data, model_input
+from .distributed import rank, sum_over_processes, world_size
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """NLL averaged over ``images`` images: per sub-pixel in bits, and per image in nats."""
+
+    bits_per_dim: float
+    nats_per_image: float
+    images: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def nll_nats(model: nn.Module, levels: torch.Tensor) -> torch.Tensor:
+    """Summed NLL in nats of a batch of int64 levels (B, C, H, W) under ``model``."""
+    logits = model(levels)
+    return F.cross_entropy(logits.float(), levels, reduction="sum")
+
+
+def evaluate_images(
+    model: nn.Module,
+    images: torch.Tensor,
+    spec: DatasetSpec,
+    batch_size: int = 64,
+    autocast: torch.dtype | None = None,
+    seed: int = 0,
+) -> Evaluation:
+    """NLL of uint8 images (N, C, H, W) under ``model``, preprocessed as ``spec`` says. Dynamic
+    binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
+    process scores its share and the totals are summed."""
+    device = next(model.parameters()).device
+    shard = images[rank() :: world_size()]
+    generator = torch.Generator().manual_seed(seed)
+    total = torch.zeros(2, dtype=torch.float64, device=device)
+    was_training = model.training
+    model.eval()
+    amp = torch.autocast(device.type, dtype=autocast) if autocast else contextlib.nullcontext()
+    with torch.no_grad(), amp:
+        for start in range(0, len(shard), batch_size):
+            levels = model_input(shard[start : start + batch_size], spec, generator).to(device)
+            total[0] += nll_nats(model, levels).double()
+            total[1] += len(levels)
+    model.train(was_training)
+    nats, count = sum_over_processes(total).tolist()
+    dims = math.prod(images.shape[1:])
+    count = int(count)
+    if count == 0:
+        raise ValueError("no images to evaluate")
+    return Evaluation(nats / (count * dims * math.log(2)), nats / count, count)
+
+
+def evaluation_spec(metadata: dict[str, Any], data_path: str) -> DatasetSpec:
+    """The preprocessing a checkpoint was trained with, applied to every image of ``data_path`` (at the
+    model's channels: a grayscale model can be evaluated on colour images and vice versa).
+    A checkpoint saved without a data spec is read at its model's channels and levels (levels=2:
+    fixed threshold at half intensity)."""
+    config = metadata["config"]
+    if "data" in metadata:
+        spec = DatasetSpec.from_dict(metadata["data"])
+        return spec.replace(path=str(data_path), channels=config["channels"], augment=False, val_fraction=0.0, limit=None)
+    binarize = "threshold" if config["levels"] == 2 else "none"
+    return DatasetSpec(str(data_path), channels=config["channels"], levels=config["levels"], binarize=binarize)
+
+
+def evaluate_checkpoint(
+    checkpoint: str | os.PathLike,
+    data_path: str | os.PathLike,
+    batch_size: int = 64,
+    device: str | torch.device = "cpu",
+    size: int | None = None,
+    limit: int | None = None,
+) -> tuple[Evaluation, ImageSet]:
+    """Evaluate a saved model on the images of ``data_path`` (the first ``limit``; at ``size`` instead of
+    the training size if given); also returns the read report."""
+    spec = evaluation_spec(checkpoint_metadata(checkpoint), str(data_path)).replace(limit=limit)
+    if size is not None:
+        spec = spec.replace(size=size)
+    model = load_checkpoint(checkpoint, device=device)
+    images, image_set = load_evaluation_data(spec)
+    if images.shape[1] != model.config.channels:
+        raise ValueError(f"{data_path}: images have {images.shape[1]} channels, the model expects {model.config.channels}")
+    return evaluate_images(model, images, spec, batch_size), image_set

@@ -1,0 +1,96 @@
+"""Image and mask files: PNG/JPEG/... to the uint8 level arrays completion works on, and back.
+
+A model with L levels sees ``value * L // 256`` of an 8-bit image; a level l is shown as
+``round(l * 255 / (L - 1))``. Files are written atomically (temp file + rename).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+PIL_MODES = {1: "L", 3: "RGB"}
+
+
+class ImageFileError(ValueError):
+    """An image or mask file that cannot be read or written; the message names the file."""
+
+
+def open_image(path: str | os.PathLike) -> Image.Image:
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            return opened.copy()
+    except (OSError, UnidentifiedImageError, ValueError) as error:
+        raise ImageFileError(f"cannot read image {os.fspath(path)!r}: {error}") from None
+
+
+def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) -> np.ndarray:
+    """uint8 (H, W, channels) of values in [0, levels) from an image file (grey for 1 channel, RGB for 3)."""
+    if channels not in PIL_MODES:
+        raise ValueError(f"image files have 1 (grey) or 3 (RGB) channels, not {channels}")
+    if not 2 <= levels <= 256:
+        raise ValueError(f"levels must be between 2 and 256, got {levels}")
+    picture = open_image(path)
+    if picture.mode in ("RGBA", "LA", "P") and channels == 3:
+        picture = picture.convert("RGBA")
+    values = np.asarray(picture.convert(PIL_MODES[channels]), dtype=np.uint16)
+    values = values.reshape(values.shape[0], values.shape[1], channels)
+    return (values * levels // 256).astype(np.uint8)
+
+
+def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """bool (H, W) from a mask image: True (fill) where its brightness is at least half. With ``shape``,
+    a mask of another size is refused."""
+    mask = np.asarray(open_image(path).convert("L")) >= 128
+    if shape is not None and mask.shape != tuple(shape):
+        raise ImageFileError(
+            f"mask {os.fspath(path)!r} is {mask.shape[1]}x{mask.shape[0]} pixels but the image is {shape[1]}x{shape[0]}"
+        )
+    return mask
+
+
+def to_8bit(image: np.ndarray, levels: int) -> np.ndarray:
+    """Levels [0, levels) -> 0..255 for display or saving."""
+    if levels == 256:
+        return image.astype(np.uint8)
+    return np.rint(image.astype(np.float64) * 255.0 / (levels - 1)).astype(np.uint8)
+
+
+def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1) -> np.ndarray:
+    """One (H', W', C) image of K images (K, H, W, C) in a grid, ``gap`` pixels of 0 between them.
+    ``columns`` defaults to ceil(sqrt(K))."""
+    count, height, width, channels = images.shape
+    columns = columns or int(np.ceil(np.sqrt(count)))
+    rows = -(-count // columns)
+    grid = np.zeros(
+        (rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, channels), dtype=images.dtype
+    )
+    for index, image in enumerate(images):
+        top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
+    """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix."""
+    path = Path(path)
+    if image.ndim != 3 or image.shape[2] not in PIL_MODES:
+        raise ValueError(f"can save (height, width, 1 or 3) images, got shape {image.shape}")
+    picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
+    image_format = Image.registered_extensions().get(path.suffix.lower())
+    if image_format is None:
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: unknown image format {path.suffix!r}")
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "wb") as file:
+            picture.save(file, format=image_format)
+        os.replace(temporary, path)
+    except OSError as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error}") from None

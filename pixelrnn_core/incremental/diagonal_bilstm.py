@@ -1,0 +1,138 @@
+"""Cached Diagonal BiLSTM block (paper §3.2, PAPER.md §3 "Incremental Diagonal BiLSTM").
+
+Unskewed, the left-to-right state (r, c) reads the states at (r-1, c) and (r, c-1) (the 2x1 column
+conv of the skewed map) and the cell at (r, c-1); positions above or left of the image hold the learned
+initial state. So it is updated one pixel at a time. The right-to-left state (r, c) reads (r-1, c) and
+(r, c+1); it enters the block output only shifted down one row, so it is scanned once per completed
+row, right to left, and added to the next row.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
+from ..lstm_cell import lstm_update
+from ..masks import gate_groups
+from .layers import Pointwise, group_slices, rows_by_group
+
+
+class CachedDiagonalLSTM:
+    """One direction: its input-to-state terms and the state-to-state conv split into its two taps."""
+
+    STATE = ("initial_hidden", "initial_cell", "hidden_above", "hidden", "cell")
+
+    def __init__(self, lstm: DiagonalLSTM, batch: int, width: int, channels: int) -> None:
+        h = lstm.initial_hidden.numel()
+        gates = gate_groups(h, channels)
+        self.input_to_state = Pointwise(lstm.input_to_state, channels, gates)
+        self.condition = None if lstm.condition is None else Pointwise(lstm.condition, channels, gates)
+        self.image_to_state = None if lstm.image_to_state is None else Pointwise(lstm.image_to_state, channels)
+        weight = lstm.state_to_state.weight.detach()  # (4h, h, 2): tap 0 reads above, tap 1 the side
+        self.from_above, self.from_side = weight[:, :, 0].contiguous(), weight[:, :, 1].contiguous()
+        self.state_bias = lstm.state_to_state.bias.detach()
+        # per colour group, both taps at once: rows of the group, columns [above | side]
+        self.group_state_to_state = rows_by_group(weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels)
+        self.state_groups = group_slices(h, channels)
+        self.initial_hidden = lstm.initial_hidden.detach().view(1, h).expand(batch, h)
+        self.initial_cell = lstm.initial_cell.detach().view(1, h).expand(batch, h)
+        self.hidden_above = self.initial_hidden.view(batch, 1, h).expand(batch, width, h).clone()
+        self.hidden = torch.zeros_like(self.hidden_above)
+        self.cell = torch.zeros_like(self.hidden_above)
+
+    def input_gates(
+        self, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        gates = self.input_to_state(features)
+        if self.condition is not None:
+            gates = gates + self.condition(condition)
+        if self.image_to_state is not None:
+            gates = gates + self.image_to_state(image)
+        return gates
+
+    def above_gates(self, start: int, stop: int) -> torch.Tensor:
+        """State-to-state term from the row above (with the conv's bias) for positions start..stop-1."""
+        return F.linear(self.hidden_above[:, start:stop], self.from_above, self.state_bias)
+
+    def side_state(self, col: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Hidden and cell state of the row neighbour at ``col - step`` (learned initial outside)."""
+        side = col - step
+        if 0 <= side < self.hidden.shape[1]:
+            return self.hidden[:, side], self.cell[:, side]
+        return self.initial_hidden, self.initial_cell
+
+    def step(self, gates: torch.Tensor, col: int, step: int) -> None:
+        """Update position ``col`` of the current row from its gates and its row neighbour."""
+        side_hidden, side_cell = self.side_state(col, step)
+        hidden, cell = lstm_update(gates + F.linear(side_hidden, self.from_side), side_cell)
+        self.hidden[:, col] = hidden
+        self.cell[:, col] = cell
+
+    def step_group(
+        self, features: torch.Tensor, condition: torch.Tensor | None, col: int, group: int
+    ) -> None:
+        """Update colour group ``group`` of position ``col`` (left-to-right direction)."""
+        side_hidden, side_cell = self.side_state(col, 1)
+        weight, bias = self.group_state_to_state[group]
+        states = torch.cat([self.hidden_above[:, col], side_hidden], dim=1)
+        gates = self.input_to_state.group(features, group) + F.linear(states, weight, bias)
+        if self.condition is not None:
+            gates = gates + self.condition.group(condition, group)
+        part = self.state_groups[group]
+        hidden, cell = lstm_update(gates, side_cell[:, part])
+        self.hidden[:, col, part] = hidden
+        self.cell[:, col, part] = cell
+
+    def commit_row(self) -> None:
+        """The current row becomes the row above."""
+        self.hidden_above, self.hidden = self.hidden, torch.zeros_like(self.hidden)
+        self.cell = torch.zeros_like(self.cell)
+
+
+class CachedDiagonalBiLSTMBlock:
+    """Left-to-right updated per pixel; right-to-left scanned once per completed row."""
+
+    STATE, PARTS = ("row_inputs", "right_shifted"), ("left", "right")
+
+    def __init__(self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int) -> None:
+        self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels)
+        self.right = CachedDiagonalLSTM(block.right_to_left, batch, width, channels)
+        self.output = Pointwise(block.output, channels)
+        h = self.left.hidden.shape[2]
+        self.input_groups = group_slices(2 * h, channels)
+        self.row_inputs = self.left.hidden.new_zeros(batch, width, 2 * h)  # this row's block inputs
+        # the right-to-left states of the row above, as the shift down adds them (zeros above row 0)
+        self.right_shifted = torch.zeros_like(self.left.hidden)
+
+    def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
+        if row > 0:
+            self.scan_right_to_left(image_above, condition_above)
+            self.left.commit_row()
+
+    def scan_right_to_left(self, image: torch.Tensor, condition: torch.Tensor | None) -> None:
+        """Run the right-to-left LSTM over the completed row (B, W, .), last column first."""
+        right = self.right
+        width = self.row_inputs.shape[1]
+        gates = right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width)
+        for col in range(width - 1, -1, -1):
+            right.step(gates[:, col], col, -1)
+        self.right_shifted = right.hidden
+        right.commit_row()
+
+    def advance(
+        self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None
+    ) -> torch.Tensor:
+        self.row_inputs[:, start:stop] = features
+        left = self.left
+        gates = left.input_gates(features, condition) + left.above_gates(start, stop)
+        for col in range(start, stop):
+            left.step(gates[:, col - start], col, 1)
+        return self.output(left.hidden[:, start:stop] + self.right_shifted[:, start:stop])
+
+    def advance_group(
+        self, features: torch.Tensor, col: int, group: int, condition: torch.Tensor | None
+    ) -> torch.Tensor:
+        inputs = self.input_groups[group]
+        self.row_inputs[:, col, inputs] = features[:, inputs]
+        self.left.step_group(features, condition, col, group)
+        return self.output.group(self.left.hidden[:, col] + self.right_shifted[:, col], group)

@@ -1,0 +1,136 @@
+"""Masked convolutions evaluated on a few positions of one row, for the cached steppers.
+
+Fast PixelCNN++ (Ramachandran et al. 2017, PAPER.md §3) keeps, per layer, the rows of its input that the
+layer's kernel reaches, and computes only the outputs the next sample needs. A mask-A/B kernel never
+reads rows below the current one, so a k x k kernel reaches ``k // 2 + 1`` rows: those above and the
+current row. Features of a row segment are laid out ``(batch, positions, features)`` so that every
+1 x 1 convolution is one matrix product.
+
+Colour groups (§3.4): the features of colour group g at a pixel depend on that pixel's channels < g
+only. So when channel g of the current pixel is to be sampled, only group g of every layer needs
+computing there -- the rows of each weight that belong to group g (:meth:`Pointwise.group`,
+:meth:`RowCachedConv.compute_group`) -- and after the last channel the pixel is complete.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..masks import MaskedConv2d, channel_groups
+
+
+def conv_weight(conv: nn.Module) -> torch.Tensor:
+    """The weight a convolution applies: masked if it is a :class:`MaskedConv2d`, detached."""
+    weight = conv.masked_weight() if isinstance(conv, MaskedConv2d) else conv.weight
+    return weight.detach()
+
+
+def group_slices(features: int, channels: int) -> list[slice]:
+    """The contiguous range of each colour group among ``features`` maps (see masks.channel_groups)."""
+    groups = channel_groups(features, channels)
+    return [slice(int(idx[0]), int(idx[-1]) + 1) for idx in (torch.nonzero(groups == g)[:, 0] for g in range(channels))]
+
+
+def rows_by_group(
+    weight: torch.Tensor, bias: torch.Tensor | None, out_groups: torch.Tensor, channels: int
+) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+    """For each colour group, the (contiguous) rows of a 2-D weight and of its bias that produce it."""
+    parts = []
+    for g in range(channels):
+        rows = torch.nonzero(out_groups == g)[:, 0].to(weight.device)
+        parts.append((weight[rows].contiguous(), None if bias is None else bias[rows].contiguous()))
+    return parts
+
+
+def repeat_batch(stepper: object, count: int) -> None:
+    """Turn a stepper computed for one candidate into ``count`` identical ones: repeat every state
+    tensor it names in ``STATE`` (lists of tensors too) and do the same inside the steppers it names in
+    ``PARTS`` (objects or lists of them)."""
+    for name in stepper.STATE:
+        value = getattr(stepper, name)
+        if isinstance(value, list):
+            setattr(stepper, name, [item.expand(count, *item.shape[1:]).clone() for item in value])
+        else:
+            setattr(stepper, name, value.expand(count, *value.shape[1:]).clone())
+    for name in getattr(stepper, "PARTS", ()):
+        value = getattr(stepper, name)
+        for part in value if isinstance(value, list) else [value]:
+            repeat_batch(part, count)
+
+
+class Pointwise:
+    """A 1 x 1 convolution applied to a row segment ``(B, n, F) -> (B, n, O)``.
+
+    ``out_groups`` (the colour group of each output map, default: contiguous groups) lets
+    :meth:`group` compute one group's outputs alone.
+    """
+
+    def __init__(self, conv: nn.Conv2d, channels: int, out_groups: torch.Tensor | None = None) -> None:
+        weight = conv_weight(conv)
+        if weight.shape[2:] != (1, 1):
+            raise ValueError(f"expected a 1x1 convolution, got a {tuple(weight.shape[2:])} kernel")
+        self.weight = weight[:, :, 0, 0]
+        self.bias = None if conv.bias is None else conv.bias.detach()
+        out_groups = channel_groups(self.weight.shape[0], channels) if out_groups is None else out_groups
+        self.groups = rows_by_group(self.weight, self.bias, out_groups, channels)
+
+    def __call__(self, features: torch.Tensor) -> torch.Tensor:
+        return F.linear(features, self.weight, self.bias)
+
+    def group(self, features: torch.Tensor, group: int) -> torch.Tensor:
+        """The outputs of colour group ``group`` only."""
+        weight, bias = self.groups[group]
+        return F.linear(features, weight, bias)
+
+
+class RowCachedConv:
+    """A masked k_h x k_w convolution that keeps the rows of its input its kernel reaches.
+
+    Call :meth:`begin_row` before the first position of each row (rows above the image read as zeros,
+    the convolution's own padding), :meth:`write` the input of a segment of the current row, then
+    :meth:`compute` the segment's outputs. Positions right of the segment in the current row are masked
+    out of every output, so whatever they hold does not matter.
+    """
+
+    STATE = ("buffer",)
+
+    def __init__(
+        self, conv: MaskedConv2d, batch: int, width: int, channels: int, out_groups: torch.Tensor | None = None
+    ) -> None:
+        weight = conv_weight(conv)
+        out_features, in_features, kernel_height, kernel_width = weight.shape
+        self.rows = kernel_height // 2 + 1
+        self.pad = kernel_width // 2
+        self.kernel_width = kernel_width
+        # (O, rows, kw, F) flattened to match the patches gathered in compute()
+        self.weight = weight[:, :, : self.rows].permute(0, 2, 3, 1).reshape(out_features, -1)
+        self.bias = None if conv.bias is None else conv.bias.detach()
+        out_groups = channel_groups(out_features, channels) if out_groups is None else out_groups
+        self.groups = rows_by_group(self.weight, self.bias, out_groups, channels)
+        self.buffer = weight.new_zeros(batch, self.rows, width + 2 * self.pad, in_features)
+
+    def begin_row(self) -> None:
+        """Drop the oldest row and start an empty current row."""
+        if self.rows > 1:
+            self.buffer[:, :-1] = self.buffer[:, 1:].clone()
+        self.buffer[:, -1].zero_()
+
+    def write(self, features: torch.Tensor, start: int, features_slice: slice = slice(None)) -> None:
+        """Store the input ``(B, n, F)`` of current-row positions ``start .. start + n - 1`` (or only
+        the input maps ``features_slice`` of them)."""
+        self.buffer[:, -1, self.pad + start : self.pad + start + features.shape[1], features_slice] = features
+
+    def compute(self, start: int, stop: int) -> torch.Tensor:
+        """Outputs ``(B, n, O)`` at current-row positions ``start .. stop - 1``."""
+        window = self.buffer[:, :, start : stop + 2 * self.pad]
+        # (B, rows, n, F, kw) -> (B, n, rows, kw, F)
+        patches = window.unfold(2, self.kernel_width, 1).permute(0, 2, 1, 4, 3)
+        batch, positions = patches.shape[:2]
+        return F.linear(patches.reshape(batch, positions, -1), self.weight, self.bias)
+
+    def compute_group(self, col: int, group: int) -> torch.Tensor:
+        """Outputs ``(B, O_g)`` of colour group ``group`` at current-row position ``col``."""
+        patch = self.buffer[:, :, col : col + self.kernel_width].reshape(self.buffer.shape[0], -1)
+        weight, bias = self.groups[group]
+        return F.linear(patch, weight, bias)

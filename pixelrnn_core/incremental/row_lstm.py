@@ -1,0 +1,77 @@
+"""Cached Row LSTM block (paper §3.1, PAPER.md §3 "Incremental Row LSTM").
+
+State (r, c) reads the layer input at (r, c - k//2 .. c) through the masked k x 1 input-to-state conv
+and the *complete* previous row's hidden state at (c - k//2 .. c + k//2) through the state-to-state
+conv. So the cache is the previous row's (h, c) with its state-to-state term computed once per row, and
+the current row's states computed so far.
+"""
+from __future__ import annotations
+
+import torch
+
+from ..lstm_cell import lstm_update
+from ..masks import gate_groups
+from ..row_lstm import RowLSTMBlock
+from .layers import Pointwise, RowCachedConv, group_slices
+
+
+class CachedRowLSTMBlock:
+    """One Row LSTM layer advanced a row segment, or one colour group of one pixel, at a time."""
+
+    STATE = ("hidden", "cell", "previous_cell", "state_to_state")
+    PARTS = ("input_to_state",)
+
+    def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int) -> None:
+        self.block = block
+        h = block.initial_hidden.numel()
+        gates = gate_groups(h, channels)
+        self.input_to_state = RowCachedConv(block.input_to_state, batch, width, channels, gates)
+        self.output = Pointwise(block.output, channels)
+        self.condition = None if block.condition is None else Pointwise(block.condition, channels, gates)
+        self.state_groups = group_slices(h, channels)
+        self.input_groups = group_slices(2 * h, channels)
+        self.gate_rows = [torch.nonzero(gates == g)[:, 0].to(block.initial_hidden.device) for g in range(channels)]
+        self.hidden = block.initial_hidden.detach().new_zeros(batch, width, h)
+        self.cell = torch.zeros_like(self.hidden)
+        self.previous_cell = torch.zeros_like(self.hidden)
+        self.state_to_state = self.hidden.new_zeros(batch, width, 4 * h)
+
+    def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
+        """Commit the finished row as the previous one and apply the state-to-state conv to it once."""
+        batch, width, _ = self.hidden.shape
+        if row == 0:
+            hidden, cell = self.block.initial_state(batch, width)  # (B, h, W)
+            previous_hidden, self.previous_cell = hidden.transpose(1, 2), cell.transpose(1, 2)
+        else:
+            previous_hidden, self.previous_cell = self.hidden, self.cell
+            self.hidden, self.cell = torch.zeros_like(self.hidden), torch.zeros_like(self.cell)
+        self.state_to_state = self.block.state_to_state(previous_hidden.transpose(1, 2)).transpose(1, 2)
+        self.input_to_state.begin_row()
+
+    def advance(
+        self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None
+    ) -> torch.Tensor:
+        self.input_to_state.write(features, start)
+        gates = self.input_to_state.compute(start, stop) + self.state_to_state[:, start:stop]
+        if self.condition is not None:
+            gates = gates + self.condition(condition)
+        batch, positions, four_h = gates.shape
+        hidden, cell = lstm_update(
+            gates.reshape(-1, four_h), self.previous_cell[:, start:stop].reshape(-1, four_h // 4)
+        )
+        self.hidden[:, start:stop] = hidden.view(batch, positions, -1)
+        self.cell[:, start:stop] = cell.view(batch, positions, -1)
+        return self.output(self.hidden[:, start:stop])
+
+    def advance_group(
+        self, features: torch.Tensor, col: int, group: int, condition: torch.Tensor | None
+    ) -> torch.Tensor:
+        inputs, states = self.input_groups[group], self.state_groups[group]
+        self.input_to_state.write(features[:, None, inputs], col, inputs)
+        gates = self.input_to_state.compute_group(col, group) + self.state_to_state[:, col, self.gate_rows[group]]
+        if self.condition is not None:
+            gates = gates + self.condition.group(condition, group)
+        hidden, cell = lstm_update(gates, self.previous_cell[:, col, states])
+        self.hidden[:, col, states] = hidden
+        self.cell[:, col, states] = cell
+        return self.output.group(self.hidden[:, col], group)

@@ -1,0 +1,174 @@
+"""A single-scale PixelRNN evaluated incrementally, exactly as its full forward pass (PAPER.md §3).
+
+The stem (7x7 mask A) keeps the rows of the image it reaches, each residual block its own cache, and
+the skips and the output head are 1 x 1, so they need none. A *cursor* marks the first position whose
+states are not yet final. Asking for the logits of sub-pixel (r, c, g) brings every position before
+(r, c) up to date -- a whole row at a time where rows are known, a segment otherwise -- then computes
+colour group g of every layer at (r, c): by the masks (§3.4) that group depends only on channels < g of
+the pixel, which are decided, and channel g's logits read only groups <= g. After the last channel the
+pixel is complete and the cursor moves on, so each pixel costs one pass of every layer's weights.
+
+Candidates agree on every sub-pixel before the first one sampled, so that part (the known rows above a
+hole, say) is computed once, for one candidate, and its states are then repeated for all of them.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from ..diagonal_bilstm import DiagonalBiLSTMBlock
+from ..pixel_model import PixelModel, scale_levels
+from ..pixelcnn import PixelCNNBlock
+from ..row_lstm import RowLSTMBlock
+from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
+from .layers import Pointwise, RowCachedConv, group_slices, repeat_batch
+from .pixelcnn import CachedPixelCNNBlock
+from .row_lstm import CachedRowLSTMBlock
+
+CACHED_BLOCKS: dict[type, Callable] = {
+    PixelCNNBlock: CachedPixelCNNBlock,
+    RowLSTMBlock: CachedRowLSTMBlock,
+    DiagonalBiLSTMBlock: CachedDiagonalBiLSTMBlock,
+}
+
+
+def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int):
+    """The cached stepper of one residual block."""
+    for kind, stepper in CACHED_BLOCKS.items():
+        if isinstance(block, kind):
+            return stepper(block, batch, width, channels)
+    raise ValueError(f"no cached engine for blocks of type {type(block).__name__}; use engine='naive'")
+
+
+class CachedPixelModel:
+    """Logits of one sub-pixel at a time of a :class:`PixelModel` on a (B, C, H, W) image.
+
+    ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
+    """
+
+    STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
+
+    def __init__(
+        self, model: PixelModel, batch: int, height: int, width: int, condition: torch.Tensor | None = None
+    ) -> None:
+        self.model = model
+        self.batch, self.height, self.width = batch, height, width
+        cfg = model.config
+        self.levels, self.channels, self.residual = cfg.levels, cfg.channels, cfg.residual
+        self.all_conditions = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
+        c = self.channels
+        self.skips = None if model.skips is None else [Pointwise(skip, c) for skip in model.skips]
+        self.head_hidden = Pointwise(model.head.hidden, c)
+        self.head_logits = Pointwise(model.head.logits, c)  # group g = the logits of channel g
+        self.feature_groups = group_slices(2 * cfg.hidden, c)
+        self.head_groups = group_slices(cfg.out_hidden, c)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every cached state; the next request recomputes from the top of the image."""
+        self.active_batch: int | None = None
+
+    def shared_prefix(self, x: torch.Tensor, row: int, col: int) -> bool:
+        """Whether all candidates agree on everything before (row, col)."""
+        if self.batch == 1:
+            return False
+        prefix = x.flatten(2)[:, :, : row * self.width + col]
+        same = bool((prefix == prefix[:1]).all())
+        if self.all_conditions is not None:
+            same = same and bool((self.all_conditions == self.all_conditions[:1]).all())
+        return same
+
+    def build(self, batch: int) -> None:
+        """Fresh caches for ``batch`` candidates, at the top of the image."""
+        c, width = self.channels, self.width
+        self.active_batch = batch
+        self.condition = None if self.all_conditions is None else self.all_conditions[:batch]
+        self.stem = RowCachedConv(self.model.stem, batch, width, c)
+        self.blocks = [cached_block(block, batch, width, c) for block in self.model.blocks]
+        # the current pixel's block inputs, skip sum and head hidden maps, filled one colour group at a time
+        dtype_like = self.stem.weight
+        self.features = [dtype_like.new_zeros(batch, 2 * self.model.config.hidden) for _ in range(len(self.blocks) + 1)]
+        self.skip_sum = dtype_like.new_zeros(batch, 2 * self.model.config.hidden)
+        self.hidden = dtype_like.new_zeros(batch, self.model.config.out_hidden)
+        self.row, self.col, self.groups_done = 0, 0, 0
+        self.completed_pixel: int | None = None  # column whose last channel was decided after its pass
+        self.begin_row(None)
+
+    def scaled(self, x: torch.Tensor) -> torch.Tensor:
+        return scale_levels(x, self.levels, self.stem.weight.dtype)
+
+    def begin_row(self, x: torch.Tensor | None) -> None:
+        """Start row ``self.row``; ``x`` holds the completed row above (None for the first row)."""
+        image_above = condition_above = None
+        if self.row > 0:
+            image_above = self.scaled(x[:, :, self.row - 1].transpose(1, 2))
+            condition_above = None if self.condition is None else self.condition[:, self.row - 1]
+        self.stem.begin_row()
+        for block in self.blocks:
+            block.begin_row(self.row, image_above, condition_above)
+
+    def logits(self, x: torch.Tensor, row: int, col: int, channel: int) -> torch.Tensor:
+        """Logits (B, L) of sub-pixel (row, col, channel) given every sub-pixel before it in ``x``."""
+        if self.active_batch is None or (row, col) < (self.row, self.col):
+            self.build(1 if self.shared_prefix(x, row, col) else self.batch)
+        full_x, x = x, x[: self.active_batch]
+        self.store_completed_pixel(x)
+        while self.row < row:
+            if self.col < self.width:
+                self.advance(x, self.row, self.col, self.width)
+            self.row, self.col = self.row + 1, 0
+            self.begin_row(x)
+        if self.col < col:
+            self.advance(x, row, self.col, col)
+            self.col, self.groups_done = col, 0
+        if self.active_batch < self.batch:
+            repeat_batch(self, self.batch)
+            self.active_batch, self.condition, x = self.batch, self.all_conditions, full_x
+        if channel < self.groups_done:
+            self.groups_done = 0  # asked again: the pixel's earlier channels may have changed
+        for group in range(self.groups_done, channel + 1):
+            self.advance_group(x, row, col, group)
+        self.groups_done = channel + 1
+        if self.groups_done == self.channels:
+            self.col, self.groups_done, self.completed_pixel = col + 1, 0, col
+        return self.head_logits.group(self.hidden, channel)
+
+    def store_completed_pixel(self, x: torch.Tensor) -> None:
+        """The stem's input at a completed pixel was written before its last channel was decided."""
+        if self.completed_pixel is not None:
+            col = self.completed_pixel
+            self.stem.write(self.scaled(x[:, :, self.row, col : col + 1].transpose(1, 2)), col)
+            self.completed_pixel = None
+
+    def advance(self, x: torch.Tensor, row: int, start: int, stop: int) -> None:
+        """Compute every layer at positions start..stop-1 of ``row``, all colour groups."""
+        self.stem.write(self.scaled(x[:, :, row, start:stop].transpose(1, 2)), start)
+        features = self.stem.compute(start, stop)
+        condition = None if self.condition is None else self.condition[:, row, start:stop]
+        for index, block in enumerate(self.blocks):
+            out = block.advance(features, start, stop, condition)
+            features = out + features if self.residual else out
+
+    def advance_group(self, x: torch.Tensor, row: int, col: int, group: int) -> None:
+        """Compute colour group ``group`` of every layer at (row, col), then of the head's hidden layer."""
+        self.stem.write(self.scaled(x[:, :, row, col : col + 1].transpose(1, 2)), col)
+        part = self.feature_groups[group]
+        features = self.features[0]
+        features[:, part] = self.stem.compute_group(col, group)
+        condition = None if self.condition is None else self.condition[:, row, col]
+        skip_sum = None
+        for index, block in enumerate(self.blocks):
+            out = block.advance_group(features, col, group, condition)
+            following = self.features[index + 1]
+            following[:, part] = out + features[:, part] if self.residual else out
+            features = following
+            if self.skips is not None:
+                skipped = self.skips[index].group(features, group)
+                skip_sum = skipped if skip_sum is None else skip_sum + skipped
+        if skip_sum is not None:
+            self.skip_sum[:, part] = skip_sum
+            features = self.skip_sum
+        head = self.head_groups[group]
+        self.hidden[:, head] = torch.relu(self.head_hidden.group(torch.relu(features), group))

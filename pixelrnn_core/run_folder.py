@@ -1,0 +1,86 @@
+"""The files of one training run: its config, metrics (JSON lines), checkpoints and training state.
+
+    RUN_DIR/run.json                    data spec, model config, training settings, data report
+    RUN_DIR/metrics.jsonl               one JSON object per line: {"kind": "train"|"validation", ...}
+    RUN_DIR/last.safetensors            latest weights        (prc.load_checkpoint reads these)
+    RUN_DIR/best.safetensors            best validation bits/dim so far
+    RUN_DIR/checkpoints/step-N.safetensors   every checkpoint_every steps
+    RUN_DIR/training-state.safetensors  optimizer, RNG and progress for --resume
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .files import atomic_write_bytes, atomic_write_json
+
+
+class RunFolder:
+    """Paths and small files of a run folder."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / "run.json"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / "training-state.safetensors"
+
+    def checkpoint_path(self, kind: str, step: int = 0) -> Path:
+        """``last``/``best`` weights, or the ``step`` checkpoint of the given step."""
+        if kind == "step":
+            return self.path / "checkpoints" / f"step-{step:08d}.safetensors"
+        return self.path / f"{kind}.safetensors"
+
+    def holds_run(self) -> bool:
+        return self.config_path.is_file()
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        atomic_write_json(self.config_path, config)
+
+    def read_config(self) -> dict[str, Any]:
+        if not self.holds_run():
+            raise FileNotFoundError(f"{self.path}: not a run folder (no run.json)")
+        return json.loads(self.config_path.read_text())
+
+    def append_metrics(self, record: dict[str, Any]) -> None:
+        with self.metrics_path.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        """Every complete metrics record (a line cut short by a kill is ignored)."""
+        if not self.metrics_path.is_file():
+            return []
+        records = []
+        for line in self.metrics_path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return records
+
+    def remove_partial_writes(self) -> None:
+        """Delete temporary files a killed run left behind mid-write (see :mod:`.files`)."""
+        for folder in (self.path, self.path / "checkpoints"):
+            if folder.is_dir():
+                for partial in folder.glob(".*.tmp"):
+                    partial.unlink(missing_ok=True)
+
+    def keep_metrics_until(self, step: int, validated: bool) -> None:
+        """Drop records a resumed run will write again: those after ``step``, and a validation at
+        ``step`` itself unless the saved state includes it (``validated``)."""
+        kept = [
+            r
+            for r in self.read_metrics()
+            if r.get("step", 0) < step
+            or (r.get("step", 0) == step and (validated or r.get("kind") != "validation"))
+        ]
+        atomic_write_bytes(self.metrics_path, "".join(json.dumps(r) + "\n" for r in kept).encode())

@@ -1,0 +1,107 @@
+"""How a run trains (optimizer, schedule, precision, checkpoint cadence), as plain JSON-able data."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import torch
+
+OPTIMIZERS = ("rmsprop", "adam")
+SCHEDULES = ("constant", "cosine")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Training hyper-parameters. The paper trains with RMSProp (§5: "RMSProp gives best convergence
+    performance") and batch size 16 on MNIST and CIFAR-10; it publishes no learning rates.
+
+    ``batch_size`` is per process under torchrun. ``max_steps`` (optional) ends the run early.
+    ``schedule``: "constant" or "cosine" decay to zero over the run, after ``warmup_steps`` of linear
+    warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: "auto"
+    uses bf16 autocast on CUDA GPUs that support it (else fp16 with loss scaling) and fp32 elsewhere.
+    A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
+    training loss is reported every ``log_every`` steps; the preview hook runs every
+    ``preview_every`` steps (0: never).
+    """
+
+    optimizer: str = "rmsprop"
+    lr: float = 1e-3
+    batch_size: int = 16
+    epochs: int = 10
+    max_steps: int | None = None
+    schedule: str = "constant"
+    warmup_steps: int = 0
+    grad_clip: float = 1.0
+    precision: str = "auto"
+    checkpoint_every: int = 500
+    log_every: int = 10
+    preview_every: int = 0
+    eval_batch_size: int = 64
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        for name in ("batch_size", "epochs", "checkpoint_every", "log_every", "eval_batch_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
+            raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrainSettings":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> "TrainSettings":
+        return dataclasses.replace(self, **changes)
+
+
+def learning_rate(settings: TrainSettings, step: int, total_steps: int) -> float:
+    """The learning rate for (0-based) ``step`` of ``total_steps``: a pure function of the step, so a
+    resumed run follows the same schedule."""
+    if step < settings.warmup_steps:
+        return settings.lr * (step + 1) / settings.warmup_steps
+    if settings.schedule == "constant":
+        return settings.lr
+    span = max(1, total_steps - settings.warmup_steps)
+    progress = min(1.0, (step - settings.warmup_steps) / span)
+    return settings.lr * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def make_optimizer(settings: TrainSettings, parameters: Iterable[torch.nn.Parameter]) -> torch.optim.Optimizer:
+    """RMSProp (the paper's choice) or Adam at ``settings.lr``."""
+    if settings.optimizer == "rmsprop":
+        return torch.optim.RMSprop(parameters, lr=settings.lr)
+    return torch.optim.Adam(parameters, lr=settings.lr)
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for ``precision`` on ``device``; None means plain fp32. Reduced precision is
+    only used on CUDA devices."""
+    if precision == "fp32":
+        return None
+    if device.type != "cuda":
+        if precision == "auto":
+            return None
+        raise ValueError(f"precision {precision!r} needs a CUDA device; {device} trains in fp32 (use --precision fp32 or auto)")
+    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
+        return torch.float16
+    return torch.bfloat16

@@ -1,0 +1,378 @@
+"""The training loop, shared by the CLI and the GUI (paper §5: maximum likelihood of the discrete
+sub-pixel values with RMSProp).
+
+:class:`Trainer` is a generator of events (:mod:`.train_events`): the caller iterates ``events()``
+(or calls ``run(callback)``) on whatever thread it likes; ``cancel()``, ``pause()`` and ``resume()``
+may be called from any thread and take effect between two steps. Start a run with :func:`new_run`,
+continue a stopped or killed one with :func:`resume_run`. Under torchrun the same loop trains with
+DistributedDataParallel and only rank 0 writes files.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data.distributed import DistributedSampler
+
+from .checkpoints import save_checkpoint
+from .config import ModelConfig
+from .data import DatasetSpec, TrainingData, load_training_data, model_input
+from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
+from .evaluate import evaluate_images
+from .registry import model_from_config
+from .run_folder import RunFolder
+from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .train_settings import TrainSettings, autocast_dtype, learning_rate, make_optimizer
+from .training_state import load_training_state, save_training_state
+
+PreviewHook = Callable[[nn.Module, int], Any]
+Event = TrainStep | Validation | CheckpointSaved | Preview | Paused | Finished
+
+
+def step_seed(seed: int, step: int, process: int) -> int:
+    """Seed of the random choices (augmentation, dynamic binarization) of one step of one process."""
+    return (seed * 1_000_003 + step * 7_919 + process * 104_729) % (2**63)
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` into the run folder ``run_dir`` (from step 0, or from a saved
+    state after :meth:`restore`)."""
+
+    def __init__(
+        self,
+        run_dir: str | Path,
+        model: nn.Module,
+        data: TrainingData,
+        settings: TrainSettings,
+        device: torch.device,
+        preview: PreviewHook | None = None,
+    ) -> None:
+        self.folder = RunFolder(run_dir)
+        self.model = model.to(device)
+        self.data = data
+        self.settings = settings
+        self.device = device
+        self.preview = preview
+        self.autocast = autocast_dtype(settings.precision, device)
+        self.optimizer = make_optimizer(settings, self.model.parameters())
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast == torch.float16)
+        self.step = 0
+        self.epoch = 0
+        self.step_in_epoch = 0
+        self.best_bits_per_dim: float | None = None
+        self.last_validation: float | None = None
+        self.validated_step: int | None = None
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.sampler = DistributedSampler(
+            range(len(data.train)), num_replicas=world_size(), rank=rank(), shuffle=True, seed=data.spec.seed
+        )
+
+    # --- control, from any thread -------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop after the current step; the run saves its last checkpoint and finishes."""
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        """Wait after the current step until :meth:`resume` or :meth:`cancel`."""
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # --- sizes ---------------------------------------------------------------------------------
+    @property
+    def steps_per_epoch(self) -> int:
+        return max(1, math.ceil(len(self.sampler) / self.settings.batch_size))
+
+    @property
+    def total_steps(self) -> int:
+        total = self.settings.epochs * self.steps_per_epoch
+        return min(total, self.settings.max_steps) if self.settings.max_steps else total
+
+    # --- state ---------------------------------------------------------------------------------
+    def progress(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "best_bits_per_dim": self.best_bits_per_dim,
+            "last_validation_bits_per_dim": self.last_validation,
+            "validated_step": self.validated_step,
+        }
+
+    def restore(self, path: Path) -> None:
+        """Continue from the training state saved at ``path``."""
+        progress = load_training_state(path, self.model, self.optimizer, self.scaler)
+        self.step = progress["step"]
+        self.epoch = progress["epoch"]
+        self.step_in_epoch = progress["step_in_epoch"]
+        self.best_bits_per_dim = progress["best_bits_per_dim"]
+        self.last_validation = progress["last_validation_bits_per_dim"]
+        self.validated_step = progress["validated_step"]
+
+    def checkpoint_metadata(self) -> dict[str, Any]:
+        return {
+            "data": self.data.spec.to_dict(),
+            "training": self.settings.to_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+            "bits_per_dim": self.last_validation,
+        }
+
+    def save(self, kinds: tuple[str, ...]) -> Iterator[CheckpointSaved]:
+        """Write the weights as each of ``kinds`` and, with "last", the training state (rank 0 only)."""
+        if is_main_process():
+            for kind in kinds:
+                path = self.folder.checkpoint_path(kind, self.step)
+                save_checkpoint(path, self.model, **self.checkpoint_metadata())
+                yield CheckpointSaved(self.step, str(path), kind)
+            if "last" in kinds:
+                save_training_state(self.folder.state_path, self.model, self.optimizer, self.progress(), self.scaler)
+        barrier()
+
+    # --- the loop ------------------------------------------------------------------------------
+    def autocast_context(self):
+        if self.autocast is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast)
+
+    def train_step(self, network: nn.Module, batch: torch.Tensor) -> float:
+        """One optimizer step on uint8 images; returns the batch's loss in bits/dim."""
+        generator = torch.Generator().manual_seed(step_seed(self.settings.seed, self.step, rank()))
+        levels = model_input(batch, self.data.spec, generator, augment=self.data.spec.augment).to(self.device)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate(self.settings, self.step, self.total_steps)
+        with self.autocast_context():
+            logits = network(levels)
+        loss = F.cross_entropy(logits.float(), levels)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        if self.settings.grad_clip > 0:
+            self.scaler.unscale_(self.optimizer)
+            nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.item() / math.log(2)
+
+    def epoch_batches(self) -> list[torch.Tensor]:
+        """This process's index batches of the current epoch (a fixed shuffle per epoch and seed)."""
+        self.sampler.set_epoch(self.epoch)
+        indices = torch.tensor(list(self.sampler), dtype=torch.long)
+        return list(indices.split(self.settings.batch_size))
+
+    def validate(self) -> Validation | None:
+        """Validation NLL at the end of an epoch, recorded in the metrics; None without a validation set."""
+        if not len(self.data.validation):
+            return None
+        result = evaluate_images(
+            self.model, self.data.validation, self.data.spec, self.settings.eval_batch_size, self.autocast, self.data.spec.seed
+        )
+        self.last_validation = result.bits_per_dim
+        self.validated_step = self.step
+        best = self.best_bits_per_dim is None or result.bits_per_dim < self.best_bits_per_dim
+        if best:
+            self.best_bits_per_dim = result.bits_per_dim
+        if is_main_process():
+            self.folder.append_metrics(
+                {"kind": "validation", "step": self.step, "epoch": self.epoch, "bits_per_dim": result.bits_per_dim,
+                 "nats_per_image": result.nats_per_image, "time": time.time()}
+            )
+        return Validation(self.step, self.epoch, result.bits_per_dim, result.nats_per_image, best)
+
+    def cancelled(self) -> bool:
+        """Whether any process was asked to stop (all processes must stop at the same step)."""
+        flag = torch.tensor([1.0 if self._cancel.is_set() else 0.0], device=self.device)
+        return bool(sum_over_processes(flag).item() > 0) if world_size() > 1 else self._cancel.is_set()
+
+    def call_preview(self) -> Preview | None:
+        if self.preview is None or not self.settings.preview_every or self.step % self.settings.preview_every:
+            return None
+        if not is_main_process():
+            return None
+        self.model.eval()
+        try:
+            result = self.preview(self.model, self.step)
+        finally:
+            self.model.train()
+        return Preview(self.step, result)
+
+    def report(self, loss: float, steps_per_second: float, seconds_per_step: float) -> TrainStep:
+        """The progress event for the last logging window (loss averaged over processes), also
+        appended to the metrics."""
+        mean_loss = sum_over_processes(torch.tensor([loss], device=self.device)).item() / world_size()
+        event = TrainStep(
+            self.step, self.total_steps, self.epoch, mean_loss, self.optimizer.param_groups[0]["lr"],
+            steps_per_second * self.settings.batch_size * world_size(), seconds_per_step * (self.total_steps - self.step),
+        )
+        if is_main_process():
+            self.folder.append_metrics(
+                {"kind": "train", "step": event.step, "epoch": event.epoch, "bits_per_dim": event.bits_per_dim,
+                 "learning_rate": event.learning_rate, "images_per_second": event.images_per_second, "time": time.time()}
+            )
+        return event
+
+    def events(self) -> Iterator[Event]:
+        """Train until the planned number of steps or a cancel, yielding what happens."""
+        network = self.model
+        if world_size() > 1:
+            device_ids = [self.device.index] if self.device.type == "cuda" else None
+            network = DistributedDataParallel(self.model, device_ids=device_ids)
+        self.model.train()
+        window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+        session_start, session_steps = time.perf_counter(), 0
+        reason = "completed"
+        while self.step < self.total_steps:
+            batches = self.epoch_batches()
+            while self.step_in_epoch < len(batches) and self.step < self.total_steps:
+                if self.paused and not self._cancel.is_set():
+                    yield Paused(self.step)
+                    self._running.wait()
+                    window_start = time.perf_counter()
+                if self.cancelled():
+                    reason = "cancelled"
+                    break
+                batch = self.data.train[batches[self.step_in_epoch]]
+                window_loss += self.train_step(network, batch)
+                window_steps += 1
+                session_steps += 1
+                self.step += 1
+                self.step_in_epoch += 1
+                if self.step % self.settings.log_every == 0 or self.step == self.total_steps:
+                    now = time.perf_counter()
+                    yield self.report(window_loss / window_steps, window_steps / (now - window_start), (now - session_start) / session_steps)
+                    window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+                if self.step_in_epoch == len(batches) or self.step == self.total_steps:
+                    break
+                if self.step % self.settings.checkpoint_every == 0:
+                    yield from self.save(("step", "last"))
+                preview = self.call_preview()
+                if preview is not None:
+                    yield preview
+            if reason == "cancelled":
+                break
+            yield from self.end_of_epoch(batches)
+        if reason == "cancelled":
+            yield from self.save(("last",))
+        yield Finished(self.step, self.epoch, reason, self.best_bits_per_dim)
+
+    def end_of_epoch(self, batches: list[torch.Tensor]) -> Iterator[Event]:
+        """Validate, keep the best weights, and start the next epoch when this one is complete."""
+        validation = self.validate()
+        if validation is not None:
+            yield validation
+        kinds = ["last"]
+        if self.step % self.settings.checkpoint_every == 0:
+            kinds.insert(0, "step")
+        if validation is not None and validation.best:
+            kinds.insert(0, "best")
+        if self.step_in_epoch == len(batches):
+            self.epoch += 1
+            self.step_in_epoch = 0
+        yield from self.save(tuple(kinds))
+        preview = self.call_preview()
+        if preview is not None:
+            yield preview
+
+    def run(self, callback: Callable[[Event], None] | None = None) -> Finished:
+        """Train to the end, passing every event to ``callback``; returns the :class:`Finished` event."""
+        finished = None
+        for event in self.events():
+            if callback is not None:
+                callback(event)
+            if isinstance(event, Finished):
+                finished = event
+        return finished
+
+
+def data_report(data: TrainingData) -> dict[str, Any]:
+    """What was read: counts, the source format and every skipped file with its reason."""
+    image_set = data.image_set
+    return {
+        "source_format": image_set.source_format,
+        "train_images": len(data.train),
+        "validation_images": len(data.validation),
+        "skipped": [{"path": s.path, "reason": s.reason} for s in image_set.skipped],
+    }
+
+
+def check_model_fits_data(config: ModelConfig, data: TrainingData) -> None:
+    if config.channels != data.channels:
+        raise ValueError(f"the model has {config.channels} channel(s) but the images have {data.channels}")
+    if config.levels != data.spec.levels:
+        raise ValueError(f"the model has {config.levels} levels but the data is quantized to {data.spec.levels}")
+
+
+def new_run(
+    run_dir: str | Path,
+    data_spec: DatasetSpec,
+    model_config: ModelConfig,
+    settings: TrainSettings,
+    device: str | torch.device = "cpu",
+    preview: PreviewHook | None = None,
+    data: TrainingData | None = None,
+) -> Trainer:
+    """Create the run folder ``run_dir`` (it must not hold a run) and a trainer for a new model.
+    ``data`` may be passed when already loaded from ``data_spec``."""
+    folder = RunFolder(run_dir)
+    if folder.holds_run():
+        raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
+    data = data if data is not None else load_training_data(data_spec)
+    check_model_fits_data(model_config, data)
+    torch.manual_seed(settings.seed)
+    model = model_from_config(model_config)
+    barrier()
+    if is_main_process():
+        folder.path.mkdir(parents=True, exist_ok=True)
+        folder.write_config(
+            {"data": data_spec.to_dict(), "model": model_config.to_dict(), "training": settings.to_dict(),
+             "data_report": data_report(data)}
+        )
+    barrier()
+    return Trainer(folder.path, model, data, settings, torch.device(device), preview)
+
+
+def resume_run(
+    run_dir: str | Path,
+    device: str | torch.device = "cpu",
+    preview: PreviewHook | None = None,
+    data_path: str | None = None,
+    epochs: int | None = None,
+) -> Trainer:
+    """A trainer that continues the run in ``run_dir`` from its last saved state, with the same data
+    split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run."""
+    folder = RunFolder(run_dir)
+    config = folder.read_config()
+    spec = DatasetSpec.from_dict(config["data"])
+    if data_path is not None:
+        spec = spec.replace(path=str(data_path))
+    settings = TrainSettings.from_dict(config["training"])
+    if epochs is not None:
+        settings = settings.replace(epochs=epochs)
+    data = load_training_data(spec)
+    torch.manual_seed(settings.seed)
+    model_config = ModelConfig.from_dict(config["model"])
+    check_model_fits_data(model_config, data)
+    trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
+    if folder.state_path.is_file():
+        trainer.restore(folder.state_path)
+    barrier()
+    if is_main_process():
+        folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)
+        folder.remove_partial_writes()
+    barrier()
+    return trainer

@@ -1,0 +1,120 @@
+"""`pixelrnn train` and `pixelrnn eval` as a user runs them, including kill -9 and torchrun."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pixelrnn_core as prc
+from pixelrnn_core.checkpoints import read_header
+from pixelrnn_core.cli import main
+
+from .datafiles import gradient_images, write_broken_files, write_idx, write_image_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ["--hidden", "4", "--layers", "1", "--out-hidden", "4"]
+
+
+def cli_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+def metrics(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_train_then_eval_json(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 12, 6)
+    write_broken_files(tmp_path / "images" / "bad", 6)
+    run = tmp_path / "run"
+    code = main(["train", str(tmp_path / "images"), "--arch", "row_lstm", *TINY, "--size", "6", "--levels", "8",
+                 "--batch-size", "4", "--epochs", "2", "--out", str(run)])
+    out = capsys.readouterr().out
+    assert code == 0
+    # the oversized file is under Pillow's decompression-bomb limit, so it is cropped and used
+    assert "skipped 3 file(s)" in out and "empty file" in out and "completed at step 6" in out
+    code = main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and set(result) == {"bits_per_dim", "nats_per_image", "images"}
+    assert result["images"] == 13 and 0 < result["bits_per_dim"] < 3.5
+    assert result["nats_per_image"] == pytest.approx(result["bits_per_dim"] * 3 * 36 * np.log(2))
+    assert main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json", "--limit", "5"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 5
+
+
+def test_binarized_idx_training_with_a_preset(tmp_path, capsys):
+    path = write_idx(tmp_path / "train-images-idx3-ubyte.gz", gradient_images(20, 5, 1)[..., 0], gzipped=True)
+    code = main(["train", str(path), "--preset", "mnist", "--layers", "1", "--hidden", "4", "--binarize", "dynamic",
+                 "--batch-size", "8", "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert code == 0
+    meta = prc.checkpoint_metadata(tmp_path / "run" / "last.safetensors")
+    assert meta["config"]["arch"] == "diagonal_bilstm" and meta["config"]["levels"] == 2
+    assert meta["data"]["binarize"] == "dynamic"
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "run" / "last.safetensors"), str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 20
+
+
+def test_clear_errors(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["train", str(tmp_path / "empty"), "--arch", "pixelcnn", "--out", str(tmp_path / "run")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("pixelrnn train: error:") and "no usable image" in error and "\n" not in error
+    fake = tmp_path / "model.safetensors"
+    fake.write_bytes(b"\x80\x04K\x01.")
+    assert main(["eval", str(fake), str(tmp_path / "empty"), "--json"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "pickle" in error and str(fake) in error and "\n" not in error
+    assert main(["train", "--resume", str(tmp_path / "empty")]) == 2
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_resume_after_kill_9_continues_steps_and_metrics(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 16, 4)
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "pixelrnn_core.cli", "train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY,
+               "--size", "4", "--levels", "4", "--batch-size", "2", "--max-steps", "300", "--epochs", "100",
+               "--checkpoint-every", "5", "--log-every", "1", "--out", str(run)]
+    process = subprocess.Popen(command, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if (run / "training-state.safetensors").exists() and len(metrics(run)) >= 12:
+                break
+            assert process.poll() is None, "training ended before it could be killed"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    killed_at = json.loads(read_header(run / "training-state.safetensors")["progress"])["step"]
+    assert 0 < killed_at < 300
+    assert main(["train", "--resume", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert f"resuming {run} at step {killed_at} of 300" in out and "completed at step 300" in out
+    train_steps = [r["step"] for r in metrics(run) if r["kind"] == "train"]
+    assert train_steps == list(range(1, 301))
+    assert prc.checkpoint_metadata(run / "last.safetensors")["step"] == 300
+
+
+def test_torchrun_two_processes_train_and_write_one_set_of_files(tmp_path):
+    write_image_folder(tmp_path / "images", 20, 4)
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "pixelrnn_core.cli", "train", str(tmp_path / "images"), "--arch", "row_lstm", *TINY,
+               "--size", "4", "--levels", "4", "--batch-size", "3", "--epochs", "2", "--log-every", "1",
+               "--device", "cpu", "--out", str(run)]
+    result = subprocess.run(command, env=cli_env(), capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count("completed at step 6") == 1  # 18 training images, 9 per process, 3 per step
+    assert sorted(p.name for p in run.iterdir()) == [
+        "best.safetensors", "last.safetensors", "metrics.jsonl", "run.json", "training-state.safetensors"]
+    assert [r["step"] for r in metrics(run) if r["kind"] == "train"] == [1, 2, 3, 4, 5, 6]
+    assert prc.checkpoint_metadata(run / "last.safetensors")["step"] == 6

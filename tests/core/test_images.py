@@ -1,0 +1,74 @@
+"""Image and mask files <-> the uint8 level arrays of completion (pixelrnn_core/images.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import pixelrnn_core as prc
+
+
+def write_png(path, array):
+    Image.fromarray(array).save(path)
+    return path
+
+
+def test_rgb_image_is_read_at_the_models_levels(tmp_path):
+    pixels = np.array([[[0, 127, 128], [255, 64, 3]]], dtype=np.uint8)
+    path = write_png(tmp_path / "a.png", pixels)
+    np.testing.assert_array_equal(prc.read_image(path, 3, 256), pixels)
+    np.testing.assert_array_equal(prc.read_image(path, 3, 4), pixels // 64)
+    assert prc.read_image(path, 1, 2).shape == (1, 2, 1)
+
+
+def test_grey_and_palette_images_are_converted(tmp_path):
+    grey = write_png(tmp_path / "g.png", np.array([[0, 200]], dtype=np.uint8))
+    np.testing.assert_array_equal(prc.read_image(grey, 3)[0, 1], [200, 200, 200])
+    palette = tmp_path / "p.png"
+    Image.fromarray(np.array([[[255, 0, 0], [0, 0, 255]]], dtype=np.uint8)).convert("P").save(palette)
+    np.testing.assert_array_equal(prc.read_image(palette, 3)[0], [[255, 0, 0], [0, 0, 255]])
+
+
+def test_mask_is_true_where_bright(tmp_path):
+    path = write_png(tmp_path / "m.png", np.array([[0, 127, 128, 255]], dtype=np.uint8))
+    np.testing.assert_array_equal(prc.read_mask(path), [[False, False, True, True]])
+    with pytest.raises(prc.ImageFileError, match="m.png.*4x1.*2x2"):
+        prc.read_mask(path, shape=(2, 2))
+
+
+def test_unreadable_file_gets_a_one_line_message_naming_it(tmp_path):
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"not an image")
+    with pytest.raises(prc.ImageFileError, match="broken.png") as error:
+        prc.read_image(path)
+    assert "\n" not in str(error.value)
+    with pytest.raises(prc.ImageFileError, match="missing.png"):
+        prc.read_mask(tmp_path / "missing.png")
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_save_then_read_round_trips_and_leaves_no_temporary_file(tmp_path, channels):
+    image = np.random.default_rng(0).integers(0, 16, (5, 7, channels)).astype(np.uint8)
+    path = tmp_path / "out.png"
+    prc.save_image(path, image, levels=16)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+    np.testing.assert_array_equal(prc.read_image(path, channels, 16), image)
+    np.testing.assert_array_equal(prc.to_8bit(np.array([0, 15]), 16), [0, 255])
+
+
+def test_save_refuses_an_unknown_format_and_a_missing_folder(tmp_path):
+    image = np.zeros((2, 2, 3), np.uint8)
+    with pytest.raises(prc.ImageFileError, match="unknown image format"):
+        prc.save_image(tmp_path / "out.xyz", image)
+    with pytest.raises(prc.ImageFileError, match="nowhere"):
+        prc.save_image(tmp_path / "nowhere" / "out.png", image)
+
+
+def test_grid_places_samples_row_by_row_with_gaps():
+    images = np.stack([np.full((2, 3, 1), k + 1, np.uint8) for k in range(5)])
+    grid = prc.sample_grid(images, gap=1)
+    assert grid.shape == (2 * 2 + 1, 3 * 3 + 2, 1)
+    assert grid[0, 0, 0] == 1 and grid[0, 4, 0] == 2 and grid[3, 0, 0] == 4 and grid[4, 6, 0] == 5
+    assert (grid[3:, 8:] == 0).all()
+    assert (grid[2] == 0).all() and (grid[:, 3] == 0).all()
+    assert prc.sample_grid(images, columns=5, gap=0).shape == (2, 15, 1)

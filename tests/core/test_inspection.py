@@ -1,0 +1,64 @@
+"""prc.inspect: the model's per-sub-pixel distributions, entropy, surprisal and bits/dim."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import pixelrnn_core as prc
+
+from .completion_helpers import ARCHS, mask_of, random_image, tiny_model
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("channels", [1, 3])
+def test_probabilities_sum_to_one_and_match_the_models_softmax(arch, channels):
+    model = tiny_model(arch, channels, dtype=torch.float32)
+    image = random_image(5, 6, channels)
+    result = prc.inspect(model, image)
+    assert result.probs.shape == (5, 6, channels, 16) and result.probs.dtype == np.float32
+    np.testing.assert_allclose(result.probs.sum(axis=3), 1.0, atol=1e-5)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(image).long().permute(2, 0, 1)[None])
+    expected = torch.softmax(logits[0], dim=0).permute(2, 3, 1, 0).numpy()
+    np.testing.assert_allclose(result.probs, expected, atol=1e-6)
+
+
+def test_surprisal_entropy_and_bits_per_dim():
+    model = tiny_model("diagonal_bilstm", 3)
+    image, mask = random_image(5, 5, 3), mask_of("hole", 5, 5)
+    result = prc.inspect(model, image, mask)
+    probs = result.probs.astype(np.float64)
+    actual = np.take_along_axis(probs, image[..., None].astype(np.int64), axis=3)[..., 0]
+    np.testing.assert_allclose(result.surprisal_bits, -np.log2(actual), rtol=1e-5)
+    np.testing.assert_allclose(result.entropy_bits, -(probs * np.log2(probs)).sum(axis=3), rtol=1e-5)
+    assert (result.entropy_bits >= 0).all() and (result.entropy_bits <= math.log2(16) + 1e-6).all()
+    assert result.bits_per_dim == pytest.approx(result.surprisal_bits.mean(), rel=1e-6)
+    assert result.masked_bits_per_dim == pytest.approx(result.surprisal_bits[mask].mean(), rel=1e-6)
+    assert result.masked_bits_per_dim != pytest.approx(result.bits_per_dim)
+
+
+def test_bits_per_dim_equals_the_cross_entropy_loss():
+    model = tiny_model("row_lstm", 3)
+    image = random_image(4, 6, 3)
+    x = torch.from_numpy(image).long().permute(2, 0, 1)[None]
+    with torch.no_grad():
+        nats = torch.nn.functional.cross_entropy(model(x), x).item()
+    result = prc.inspect(model, image)
+    assert result.bits_per_dim == pytest.approx(nats / math.log(2), rel=1e-9)
+    assert result.masked_bits_per_dim is None
+
+
+def test_inspecting_a_likely_image_costs_fewer_bits():
+    """Greedy completions are what the model expects: fewer bits in the hole than random pixels."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(6, 6, 3), mask_of("bottom_half", 6, 6)
+    greedy = prc.complete(model, image, mask, greedy=True)[0]
+    assert prc.inspect(model, greedy, mask).masked_bits_per_dim < prc.inspect(model, image, mask).masked_bits_per_dim
+
+
+def test_bad_image_gets_a_clear_message():
+    with pytest.raises(ValueError, match="shape"):
+        prc.inspect(tiny_model("pixelcnn", 3), np.zeros((4, 4), np.uint8))

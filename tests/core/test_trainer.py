@@ -1,0 +1,157 @@
+"""The training loop: events, files, cancel, pause, preview, exact resume, evaluation."""
+from __future__ import annotations
+
+import json
+import math
+import threading
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import pixelrnn_core as prc
+from pixelrnn_core.train_settings import autocast_dtype, learning_rate
+
+from .datafiles import write_broken_files, write_image_folder
+
+MODEL = dict(hidden=4, layers=1, out_hidden=4)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    write_image_folder(tmp_path / "images", 24, 6)
+    return tmp_path / "images"
+
+
+def start(run_dir, folder, arch="pixelcnn", preview=None, **settings):
+    spec = prc.DatasetSpec(str(folder), size=6, levels=4, val_fraction=0.25, augment=True)
+    config = prc.ModelConfig(arch, channels=3, levels=4, **MODEL)
+    defaults = dict(batch_size=4, epochs=2, log_every=2, checkpoint_every=3, seed=1)
+    return prc.new_run(run_dir, spec, config, prc.TrainSettings(**{**defaults, **settings}), preview=preview)
+
+
+def test_a_run_reports_events_and_writes_its_files(tmp_path, folder):
+    trainer = start(tmp_path / "run", folder)
+    events = list(trainer.events())
+    steps = [e for e in events if isinstance(e, prc.TrainStep)]
+    validations = [e for e in events if isinstance(e, prc.Validation)]
+    assert [e.step for e in steps] == [2, 4, 6, 8, 10]
+    assert all(e.total_steps == 10 and e.images_per_second > 0 and e.bits_per_dim > 0 for e in steps)
+    assert steps[-1].eta_seconds == 0 and [v.epoch for v in validations] == [0, 1]
+    assert events[-1] == prc.Finished(10, 2, "completed", min(v.bits_per_dim for v in validations))
+    saved = {(e.kind, e.step) for e in events if isinstance(e, prc.CheckpointSaved)}
+    assert {("step", 3), ("step", 6), ("step", 9), ("last", 5), ("last", 10), ("best", 5)} <= saved
+    run = tmp_path / "run"
+    assert (run / "checkpoints" / "step-00000003.safetensors").is_file()
+    meta = prc.checkpoint_metadata(run / "last.safetensors")
+    assert meta["step"] == 10 and meta["data"]["path"] == str(folder) and meta["bits_per_dim"] == validations[-1].bits_per_dim
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records if r["kind"] == "train"] == [2, 4, 6, 8, 10]
+    assert json.loads((run / "run.json").read_text())["data_report"]["train_images"] == 18
+
+
+def test_training_lowers_the_loss(tmp_path, folder):
+    events = list(start(tmp_path / "run", folder, epochs=6, lr=3e-3).events())
+    validations = [e.bits_per_dim for e in events if isinstance(e, prc.Validation)]
+    assert validations[-1] < validations[0] < 2.0 + 0.5  # 4 levels: 2 bits/dim is the uniform model
+
+
+def test_folder_with_broken_files_trains_and_reports_the_skips(tmp_path, folder):
+    write_broken_files(folder / "broken", 6)
+    spec = prc.DatasetSpec(str(folder), size=6, levels=4, max_pixels=10_000)
+    config = prc.ModelConfig("row_lstm", channels=3, levels=4, **MODEL)
+    trainer = prc.new_run(tmp_path / "run", spec, config, prc.TrainSettings(batch_size=8, epochs=1))
+    assert trainer.run().reason == "completed"
+    skipped = json.loads((tmp_path / "run" / "run.json").read_text())["data_report"]["skipped"]
+    assert len(skipped) == 4
+
+
+def test_cancel_stops_cleanly_and_keeps_the_last_state(tmp_path, folder):
+    trainer = start(tmp_path / "run", folder, log_every=1)
+    for event in trainer.events():
+        if isinstance(event, prc.TrainStep) and event.step == 2:
+            trainer.cancel()
+    assert event == prc.Finished(2, 0, "cancelled", None)
+    assert prc.checkpoint_metadata(tmp_path / "run" / "last.safetensors")["step"] == 2
+
+
+def test_pause_waits_until_resumed_from_another_thread(tmp_path, folder):
+    trainer = start(tmp_path / "run", folder, log_every=1)
+    seen = []
+    for event in trainer.events():
+        seen.append(type(event).__name__)
+        if isinstance(event, prc.TrainStep) and event.step == 1:
+            trainer.pause()
+        if isinstance(event, prc.Paused):
+            assert event.step == 1 and trainer.paused
+            threading.Timer(0.05, trainer.resume).start()
+    assert seen.count("Paused") == 1 and seen[-1] == "Finished"
+    assert event.reason == "completed" and event.step == 10
+
+
+def test_preview_hook_gets_the_model_every_n_steps(tmp_path, folder):
+    calls = []
+
+    def preview(model, step):
+        calls.append((step, model.training))
+        return f"preview {step}"
+
+    events = list(start(tmp_path / "run", folder, preview=preview, preview_every=4).events())
+    assert calls == [(4, False), (8, False)]
+    assert [e.result for e in events if isinstance(e, prc.Preview)] == ["preview 4", "preview 8"]
+
+
+@pytest.mark.parametrize("arch", ["pixelcnn", "diagonal_bilstm"])
+def test_resume_continues_exactly_where_it_stopped(tmp_path, folder, arch):
+    start(tmp_path / "whole", folder, arch, optimizer="adam", schedule="cosine").run()
+    interrupted = start(tmp_path / "split", folder, arch, optimizer="adam", schedule="cosine")
+    for event in interrupted.events():
+        if isinstance(event, prc.CheckpointSaved) and event.step == 6:
+            interrupted.cancel()
+    partial = tmp_path / "split" / ".last.safetensors.x1y2.tmp"
+    partial.write_bytes(b"half a checkpoint, cut short by kill -9")
+    resumed = prc.resume_run(tmp_path / "split")
+    assert not partial.exists()
+    assert resumed.step == 6
+    assert resumed.run().step == 10
+    whole, split = load_file(tmp_path / "whole" / "last.safetensors"), load_file(tmp_path / "split" / "last.safetensors")
+    assert all(torch.equal(whole[name], split[name]) for name in whole)
+    metrics = [(tmp_path / run / "metrics.jsonl").read_text().splitlines() for run in ("whole", "split")]
+    strip = [[{k: v for k, v in json.loads(line).items() if k not in ("time", "images_per_second")} for line in m] for m in metrics]
+    assert strip[0] == strip[1]
+
+
+def test_a_new_run_refuses_a_folder_that_holds_one(tmp_path, folder):
+    start(tmp_path / "run", folder)
+    with pytest.raises(FileExistsError, match="already holds a run"):
+        start(tmp_path / "run", folder)
+
+
+def test_model_and_data_must_agree(tmp_path, folder):
+    spec = prc.DatasetSpec(str(folder), size=6, channels=1)
+    with pytest.raises(ValueError, match="channel"):
+        prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", channels=3, **MODEL), prc.TrainSettings())
+
+
+def test_learning_rate_schedule_and_precision_choice():
+    settings = prc.TrainSettings(lr=1.0, schedule="cosine", warmup_steps=4)
+    assert [learning_rate(settings, s, 104) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert learning_rate(settings, 54, 104) == pytest.approx(0.5)
+    assert learning_rate(settings, 104, 104) == pytest.approx(0.0)
+    assert autocast_dtype("auto", torch.device("cpu")) is None
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        autocast_dtype("bf16", torch.device("cpu"))
+
+
+@pytest.mark.parametrize("arch", ["row_lstm", "multiscale"])
+def test_evaluation_is_the_mean_cross_entropy_in_the_papers_units(arch):
+    torch.manual_seed(0)
+    model = prc.build_model(arch, channels=3, levels=4, **MODEL)
+    images = torch.randint(0, 256, (5, 3, 6, 6), dtype=torch.uint8)
+    result = prc.evaluate_images(model, images, prc.DatasetSpec("x", levels=4), batch_size=2)
+    levels = images.long() * 4 // 256
+    with torch.no_grad():
+        nats = torch.nn.functional.cross_entropy(model(levels), levels, reduction="sum").item()
+    assert result.images == 5
+    assert result.nats_per_image == pytest.approx(nats / 5, rel=1e-5)
+    assert result.bits_per_dim == pytest.approx(nats / (5 * 3 * 36 * math.log(2)), rel=1e-5)
