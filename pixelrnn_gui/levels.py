@@ -6,6 +6,7 @@ round(l * 255 / (L - 1)), so showing a level and reading it back gives the same 
 from __future__ import annotations
 
 import numpy as np
+import pixelrnn_core as prc
 
 
 def to_levels(rgb: np.ndarray, channels: int, levels: int) -> np.ndarray:
@@ -21,7 +22,7 @@ def to_levels(rgb: np.ndarray, channels: int, levels: int) -> np.ndarray:
 
 def to_rgb(levels_image: np.ndarray, levels: int) -> np.ndarray:
     """uint8 (..., C) levels -> 8-bit RGB (..., 3); one channel is shown as grey."""
-    values = np.rint(levels_image.astype(np.float32) * (255.0 / (levels - 1))).astype(np.uint8)
+    values = prc.to_8bit(levels_image, levels)
     if values.shape[-1] == 1:
         values = np.repeat(values, 3, axis=-1)
     return values

@@ -1,0 +1,195 @@
+"""Completion flows on the real window with a tiny real model checkpoint: fill live, only masked pixels
+change and they equal the core's own completion; cancel (keep / revert); undo of a fill; the candidate
+strip; resample from here; the inspector's numbers; closing during a fill."""
+import numpy as np
+import pixelrnn_core as prc
+import pytest
+from PySide6.QtCore import Qt
+
+from pixelrnn_gui.canvas import Tool
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=8, layers=1, out_hidden=8)
+    path = tmp_path / "tiny.safetensors"
+    prc.save_checkpoint(path, model, data="random weights (test)")
+    return path
+
+
+@pytest.fixture
+def ready(window, qtbot, image_file, model_file):
+    """The window with the test image open, the tiny model loaded and the bottom 3 rows masked with
+    the rectangle tool."""
+    path, pixels = image_file
+    window.open_image(path)
+    window.load_checkpoint(str(model_file))
+    assert window.controller.model is not None
+    window.set_tool(Tool.MASK_RECT)
+    canvas = window.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(5, 0))
+    qtbot.mouseMove(canvas, canvas.widget_position(7, 7))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(7, 7))
+    assert window.document.mask[5:].all() and not window.document.mask[:5].any()
+    return window, pixels
+
+
+def click(qtbot, button):
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_complete_fills_only_the_mask_like_the_core(ready, qtbot):
+    window, pixels = ready
+    panel = window.panel
+    panel.seed.setValue(7)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    image = window.document.image
+    np.testing.assert_array_equal(image[:5], pixels[:5])
+    assert (image[5:] != pixels[5:]).any()
+    expected = prc.complete(window.controller.model, pixels, window.document.mask, samples=1, seed=7)[0]
+    np.testing.assert_array_equal(image, expected)
+    assert panel.progress.value() == panel.progress.maximum() == 3 * 8 * 3
+    assert window.canvas.fill_cursor is None
+
+
+def test_undo_and_redo_a_fill(ready, qtbot):
+    window, pixels = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    filled = window.document.image.copy()
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, pixels)
+    window.redo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, filled)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, keep):
+    window, pixels = ready
+    panel, controller = window.panel, window.controller
+    click(qtbot, panel.step_pixel_button)  # starts a fill paused and decides one pixel
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    assert (window.document.image[5, 0] != pixels[5, 0]).any()
+    np.testing.assert_array_equal(window.document.image[5, 1:], pixels[5, 1:])
+    click(qtbot, panel.step_row_button)  # ... then the rest of that row
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    partial = window.document.image.copy()
+    assert (partial[5] != pixels[5]).any()  # row 5 is filled
+    np.testing.assert_array_equal(partial[6:], pixels[6:])  # rows 6 and 7 are not yet
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda: keep)
+    with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS) as cancelled:
+        click(qtbot, panel.cancel_button)
+    assert cancelled.args == [keep]
+    np.testing.assert_array_equal(window.document.image, partial if keep else pixels)
+    assert not controller.busy and panel.complete_button.isEnabled()
+    if keep:
+        window.undo_action.trigger()
+        np.testing.assert_array_equal(window.document.image, pixels)
+
+
+def test_candidate_strip_is_ranked_and_applies_the_chosen_one(ready, qtbot):
+    window, pixels = ready
+    panel, controller = window.panel, window.controller
+    panel.samples.setValue(3)
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    scores = [c.score for c in controller.candidates]
+    assert panel.strip.count() == 3 and scores == sorted(scores, reverse=True)
+    images = controller.job.images  # (K, H, W, 3) at 256 levels = the 8-bit image
+    best = controller.candidates[0].index
+    np.testing.assert_array_equal(window.document.image, images[best])
+    item = panel.strip.item(2)
+    chosen = item.data(Qt.ItemDataRole.UserRole)
+    qtbot.mouseClick(panel.strip.viewport(), Qt.MouseButton.LeftButton, pos=panel.strip.visualItemRect(item).center())
+    np.testing.assert_array_equal(window.document.image, images[chosen])
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, images[best])
+
+
+def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
+    window, pixels = ready
+    controller = window.controller
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    first = window.document.image.copy()
+    click(qtbot, window.panel.resample_button)
+    assert window.canvas.tool == Tool.PICK
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=window.canvas.widget_position(6, 3))
+    again = window.document.image
+    np.testing.assert_array_equal(again[:6], first[:6])
+    np.testing.assert_array_equal(again[6, :3], first[6, :3])
+    assert (again[6:] != first[6:]).any()
+    window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, first)
+
+
+def test_hold_tab_compares_with_the_original(ready, qtbot):
+    window, pixels = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    canvas = window.canvas
+    canvas.setFocus()
+    qtbot.keyPress(canvas, Qt.Key.Key_Tab)
+    assert canvas.comparing and canvas.hasFocus()
+    np.testing.assert_array_equal(canvas.compare_image, pixels)
+    qtbot.keyRelease(canvas, Qt.Key.Key_Tab)
+    assert not canvas.comparing
+
+
+def test_inspector_shows_the_cores_numbers(ready, qtbot):
+    window, pixels = ready
+    inspector = window.inspector
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        inspector.inspect()
+    expected = prc.inspect(window.controller.model, pixels, window.document.mask)
+    np.testing.assert_allclose(inspector.pixel_probs(3, 4), expected.probs[3, 4])
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(3, 4))
+    assert inspector.pixel == (3, 4)
+    np.testing.assert_array_equal(inspector.histograms[1].probs, expected.probs[3, 4, 1])
+    assert inspector.histograms[1].markers["argmax"] == int(expected.probs[3, 4, 1].argmax())
+    assert f"entropy {expected.entropy_bits[3, 4, 0]:.2f} bits" in inspector.pixel_label.text()
+    assert f"{expected.masked_bits_per_dim:.3f}" in inspector.bits_label.text()
+    inspector.heatmap.setCurrentText("Entropy")
+    assert window.canvas.overlay is not None
+    assert inspector.legend.range == pytest.approx(
+        (expected.entropy_bits.sum(-1).min(), expected.entropy_bits.sum(-1).max()), rel=1e-5
+    )
+
+
+def test_export_fill_probabilities(ready, qtbot, tmp_path):
+    window, _ = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    out = tmp_path / "fill.npz"
+    window.controller.export_probabilities(out)
+    saved = np.load(out)
+    assert saved["probs"].shape == (1, 3, 8, 3, 256) and saved["mask"].all()
+    np.testing.assert_allclose(saved["probs"].sum(-1), 1.0, rtol=1e-4)
+    value = window.document.image[6, 2, 1]
+    assert saved["probs"][0, 1, 2, 1, value] > 0
+
+
+def test_bad_checkpoint_is_reported_and_the_app_goes_on(window, tmp_path):
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x00" * 64)
+    window.load_checkpoint(str(junk))
+    assert "junk.safetensors" in window.message_bar.text()
+    assert window.controller.model is None
+
+
+def test_closing_during_a_fill_stops_its_thread(window, qtbot, model_file):
+    window.new_blank(96, 96)  # thousands of sub-pixels: the fill is still running when the window closes
+    window.load_checkpoint(str(model_file))
+    window.mask_bottom_half()
+    window.document.undo_stack.setClean()
+    with qtbot.waitSignal(window.controller.progressed, timeout=WAIT_MS):
+        window.panel.start()
+    work = window.controller.work
+    assert work.isRunning()
+    assert window.close()
+    assert not work.isRunning() and window.controller.work is None
