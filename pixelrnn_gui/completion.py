@@ -9,7 +9,9 @@ candidate is the one applied when the fill ends.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,18 @@ def context_warning(mask: np.ndarray) -> str | None:
             "context before the hole. Leave some rows above it unmasked."
         )
     return None
+
+
+def job_then_steps(make_job: Callable[[], "prc.CompletionJob"]) -> Iterator:
+    """Build the job on the worker thread (copying the model and setting up its engine can take a
+    while), hand it over, then yield its steps."""
+    job = make_job()
+    yield job
+    yield from job.run()
+
+
+def is_step(item: object) -> bool:
+    return isinstance(item, prc.CompletionStep)
 
 
 @dataclass
@@ -129,21 +143,21 @@ class CompletionController(QObject):
         box = Box.around(mask)
         try:
             image = to_levels(self.document.image, config.channels, config.levels)
-            self.job = prc.CompletionJob(
-                self.model, image, mask.copy(), samples=samples, seed=seed,
-                temperature=temperature, greedy=greedy, device=self.device,
-            )
-        except (ValueError, RuntimeError) as error:
-            self.failed.emit(str(error).splitlines()[0])
-            self.job = None
+        except ValueError as error:
+            self.failed.emit(str(error))
             return False
+        make_job = partial(
+            prc.CompletionJob, self.model, image, mask.copy(), samples=samples, seed=seed,
+            temperature=temperature, greedy=greedy, device=self.device,
+        )
+        self.job = None
         self.box, self.original = box, self.document.image.copy()
         self.fill_mask = mask.copy()
         self.shown_candidate = 0
         self.candidates = []
         height, width = box.bottom - box.top, box.right - box.left
         self.probs = np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32)
-        self._run(paused)
+        self._run(job_then_steps(make_job), paused)
         return True
 
     def resample_from(self, row: int, col: int) -> bool:
@@ -158,13 +172,13 @@ class CompletionController(QObject):
         except ValueError as error:
             self.failed.emit(str(error))
             return False
-        self._run()
+        self._run(self.job.run())
         return True
 
-    def _run(self, paused: bool = False) -> None:
+    def _run(self, steps: Iterator, paused: bool = False) -> None:
         self._done = 0
         self._rate_start = None
-        self.work = BackgroundWork(self.job.run(), on_stop=self.job.cancel, paused=paused, parent=self)
+        self.work = BackgroundWork(steps, on_stop=self._cancel_job, paused=paused, parent=self)
         self.work.produced.connect(self._show_steps)
         self.work.paused.connect(self._paused)
         self.work.completed.connect(self._completed)
@@ -173,6 +187,10 @@ class CompletionController(QObject):
         self._before_run = self.document.image.copy()
         self._set_state("paused" if paused else "running")
         self.work.start()
+
+    def _cancel_job(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
 
     def _paused(self, resumes: int) -> None:
         if self.work is not None and resumes == self.work.resumes:
@@ -192,7 +210,7 @@ class CompletionController(QObject):
         """Decide the sub-pixels up to the end of the next pixel, then pause."""
         if self.work is not None:
             last_channel = self.model.config.channels - 1
-            self.work.resume(lambda step: step.channel == last_channel)
+            self.work.resume(lambda step: is_step(step) and step.channel == last_channel)
             self._set_state("running")
 
     def step_row(self) -> None:
@@ -201,7 +219,9 @@ class CompletionController(QObject):
             last_channel = self.model.config.channels - 1
             mask = self.fill_mask
             row_ends = {r: int(np.flatnonzero(mask[r])[-1]) for r in range(mask.shape[0]) if mask[r].any()}
-            self.work.resume(lambda step: step.channel == last_channel and row_ends.get(step.row) == step.col)
+            self.work.resume(
+                lambda step: is_step(step) and step.channel == last_channel and row_ends.get(step.row) == step.col
+            )
             self._set_state("running")
 
     def cancel(self, keep_partial: bool) -> None:
@@ -219,7 +239,9 @@ class CompletionController(QObject):
 
     # ---- results arriving on the GUI thread -------------------------------------------------
     def _show_steps(self, steps: list) -> None:
-        if self.box is None or self.probs is None:
+        if steps and isinstance(steps[0], prc.CompletionJob):
+            self.job, steps = steps[0], steps[1:]
+        if self.box is None or self.probs is None or not steps:
             return
         levels = self.model.config.levels
         image = self.document.image
@@ -269,7 +291,7 @@ class CompletionController(QObject):
         self._end_work()
         self.document.write("image", Box(0, 0, self.document.height, self.document.width), self._before_run)
         self.job = None
-        self.failed.emit(f"The fill failed and was undone: {message}")
+        self.failed.emit(f"The fill stopped: {message}")
 
     def _end_work(self) -> None:
         if self.work is not None:
