@@ -8,8 +8,6 @@ loop; the first step is sent at once so the user sees the work start. Widgets ar
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,7 +16,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 FLUSH_SECONDS = 0.02
-WORKER_NICENESS = 10
 
 
 def one_call(function: Callable[[], Any]) -> Iterable[Any]:
@@ -77,7 +74,6 @@ class BackgroundWork(QThread):
 
     # ---- the worker thread ------------------------------------------------------------------
     def run(self) -> None:
-        lower_this_thread_priority()
         batch: list[Any] = []
         last_flush = 0.0
         try:
@@ -115,16 +111,6 @@ class BackgroundWork(QThread):
         if batch:
             self.produced.emit(batch)
         (self.stopped if self._stop else self.completed).emit()
-
-
-def lower_this_thread_priority() -> None:
-    """Make the calling worker thread nicer than the GUI thread, so that on a busy machine the
-    scheduler keeps the event loop responsive (Linux nices threads one by one; elsewhere a no-op)."""
-    if hasattr(os, "setpriority") and sys.platform.startswith("linux"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
-        except OSError:
-            pass  # not permitted here: the work still runs, only at normal priority
 
 
 def describe_error(error: BaseException) -> str:

@@ -26,6 +26,7 @@ BRUSH_TOOLS = (Tool.PAINT, Tool.ERASE, Tool.MASK_BRUSH, Tool.MASK_ERASER)
 MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
 GRID_ZOOM = 8.0
 WHITE = np.array([255, 255, 255], dtype=np.uint8)
+PENDING_COLOUR = (120, 120, 128)
 
 
 def footprint(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +76,7 @@ class Canvas(QWidget):
         self.show_mask = True
         self.locked = False
         self.fill_cursor: tuple[int, int] | None = None
+        self.pending: np.ndarray | None = None  # masked pixels a running fill has not decided yet
         self.compare_image: np.ndarray | None = None
         self.comparing = False
         self.overlay: QImage | None = None
@@ -201,7 +203,9 @@ class Canvas(QWidget):
             painter.setOpacity(self.overlay_opacity)
             painter.drawImage(QRectF(0, 0, self.document.width, self.document.height), self.overlay)
             painter.setOpacity(1.0)
-        if self.show_mask and not self.comparing:
+        if self.pending is not None and not self.comparing:
+            painter.drawImage(0, 0, mask_overlay(self.pending, PENDING_COLOUR, 255))
+        elif self.show_mask and not self.comparing:
             if self._mask_cache is None:
                 self._mask_cache = mask_overlay(self.document.mask)
             painter.drawImage(0, 0, self._mask_cache)

@@ -97,6 +97,7 @@ class CompletionController(QObject):
         self.original: np.ndarray | None = None  # the image before the fill
         self.shown_candidate = 0
         self.probs: np.ndarray | None = None  # (K, h, w, C, L) distributions each step drew from
+        self.pending: np.ndarray | None = None  # (H, W) fill pixels not decided yet while a fill runs
         self.candidates: list[Candidate] = []
         self._keep_partial = True
         self._done = 0
@@ -151,6 +152,7 @@ class CompletionController(QObject):
             temperature=temperature, greedy=greedy, device=self.device,
         )
         self.job = None
+        self.pending = mask.copy()
         self.box, self.original = box, self.document.image.copy()
         self.fill_mask = mask.copy()
         self.shown_candidate = 0
@@ -172,6 +174,9 @@ class CompletionController(QObject):
         except ValueError as error:
             self.failed.emit(str(error))
             return False
+        height, width = self.fill_mask.shape
+        after = np.arange(height * width).reshape(height, width) >= row * width + col  # raster order
+        self.pending = self.fill_mask & after
         self._run(self.job.run())
         return True
 
@@ -246,7 +251,10 @@ class CompletionController(QObject):
         levels = self.model.config.levels
         image = self.document.image
         top, left = self.box.top, self.box.left
+        last_channel = self.model.config.channels - 1
         for step in steps:
+            if step.channel == last_channel and self.pending is not None:
+                self.pending[step.row, step.col] = False
             shown = level_to_byte(int(step.values[self.shown_candidate]), levels)
             if self.model.config.channels == 1:
                 image[step.row, step.col] = shown
@@ -298,6 +306,7 @@ class CompletionController(QObject):
             self.work.wait()
             self.work.deleteLater()
             self.work = None
+        self.pending = None
         self.cursorMoved.emit(-1, -1)
         self._set_state("idle")
 

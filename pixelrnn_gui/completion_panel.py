@@ -47,7 +47,13 @@ def model_card(path: str, metadata: dict) -> str:
             f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
             f"{config.get('channels', '?')} channel(s) × {config.get('levels', '?')} levels"
         )
-    for key, label in (("data", "data"), ("image_size", "trained on"), ("bits_per_dim", "bits/dim"), ("step", "steps")):
+    data = metadata.get("data")
+    if isinstance(data, dict):
+        size = f" at {data['size']}×{data['size']}" if data.get("size") else ""
+        lines.append(f"data: {Path(str(data.get('path') or '?')).name}{size}")
+    elif data is not None:
+        lines.append(f"data: {data}")
+    for key, label in (("bits_per_dim", "bits/dim"), ("step", "steps")):
         if key in metadata:
             value = metadata[key]
             lines.append(f"{label}: {value:.3f}" if isinstance(value, float) else f"{label}: {value}")

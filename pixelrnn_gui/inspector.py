@@ -139,6 +139,7 @@ class Inspector(QWidget):
         self.key.setAccessibleName("Marker key")
         self.key.setToolTip("Markers: the current (sampled) value, the original value, the most likely value")
         self.bits_label = QLabel("")
+        self.bits_label.setWordWrap(True)
         self.bits_label.setAccessibleName("Bits per dimension")
         self.bits_label.setToolTip("Negative log-likelihood of the image (and of the mask region) in bits per sub-pixel")
         self.heatmap = QComboBox()

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self.controller)
         self.message_bar = MessageBar()
         self._resample_armed = False
+        self._mask_auto_hidden = False
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -492,6 +493,10 @@ class MainWindow(QMainWindow):
         self._edit_mask("Mask bottom half", mask)
 
     def _mask_changed(self) -> None:
+        if self._mask_auto_hidden:
+            self._mask_auto_hidden = False
+            self.show_mask_action.setChecked(True)
+            self.canvas.set_show_mask(True)
         warning = context_warning(self.document.mask)
         self.warning_label.setText(warning or "")
         self.warning_label.setToolTip(warning or "")
@@ -500,12 +505,17 @@ class MainWindow(QMainWindow):
     def _fill_state_changed(self, state: str) -> None:
         busy = state != "idle"
         self.canvas.locked = busy
+        self.canvas.pending = self.controller.pending
         self.undo_action.setEnabled(not busy and self.document.undo_stack.canUndo())
         self.redo_action.setEnabled(not busy and self.document.undo_stack.canRedo())
         self.statusBar().showMessage({"running": "Filling…", "paused": "Paused."}.get(state, ""), 0 if busy else 1)
 
     def _fill_finished(self) -> None:
         self.canvas.compare_image = self.controller.original
+        if self.show_mask_action.isChecked():  # show the result untinted until the mask is edited
+            self.show_mask_action.setChecked(False)
+            self.canvas.set_show_mask(False)
+            self._mask_auto_hidden = True
         self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000)
 
     def _model_changed(self, path: str, metadata: dict) -> None:

@@ -80,6 +80,8 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
     partial = window.document.image.copy()
     assert (partial[5] != pixels[5]).any()  # row 5 is filled
     np.testing.assert_array_equal(partial[6:], pixels[6:])  # rows 6 and 7 are not yet
+    pending = window.canvas.pending  # shown as "not decided yet" on the canvas
+    assert not pending[5].any() and pending[6:].all() and not pending[:5].any()
     monkeypatch.setattr(panel, "ask_keep_partial", lambda: keep)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS) as cancelled:
         click(qtbot, panel.cancel_button)
