@@ -346,6 +346,8 @@ class Canvas(QWidget):
             super().keyReleaseEvent(event)
 
     def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self._inside(self.image_pixel(event.pos().toPointF())):
+            return True  # over the image the tooltip would hide the pixels being edited; it shows around it
         # Tab normally moves the focus; while there is an original to compare with, holding it shows that.
         if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.compare_image is not None:
             key_event: QKeyEvent = event  # type: ignore[assignment]

@@ -214,6 +214,7 @@ class CompletionController(QObject):
     def step_pixel(self) -> None:
         """Decide the sub-pixels up to the end of the next pixel, then pause."""
         if self.work is not None:
+            self._rate_start = None
             last_channel = self.model.config.channels - 1
             self.work.resume(lambda step: is_step(step) and step.channel == last_channel)
             self._set_state("running")
@@ -221,6 +222,7 @@ class CompletionController(QObject):
     def step_row(self) -> None:
         """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
         if self.work is not None and self.fill_mask is not None and self.box is not None:
+            self._rate_start = None
             last_channel = self.model.config.channels - 1
             mask = self.fill_mask
             row_ends = {r: int(np.flatnonzero(mask[r])[-1]) for r in range(mask.shape[0]) if mask[r].any()}
@@ -319,6 +321,14 @@ class CompletionController(QObject):
         image = base.copy()
         image[self.fill_mask] = to_rgb(candidate_levels, self.model.config.levels)[self.fill_mask]
         return image
+
+    def known_pixels_after_hole(self) -> bool:
+        """Whether the last fill has known pixels after its first hole pixel (raster order) to score
+        candidates by; without them every score is 0 and the order means nothing."""
+        if self.fill_mask is None:
+            return False
+        flat = self.fill_mask.ravel()
+        return bool((~flat[int(np.argmax(flat)) :]).any())
 
     def apply_candidate(self, index: int) -> None:
         """Put candidate ``index`` (of K) into the image as one undoable edit."""

@@ -124,7 +124,8 @@ class CompletionPanel(QWidget):
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
         self.strip.setWrapping(False)
         self.strip.setIconSize(QSize(64, 64))
-        self.strip.setFixedHeight(120)
+        self.strip.setGridSize(QSize(84, 96))
+        self.strip.setFixedHeight(124)
         self.strip.itemClicked.connect(lambda item: controller.apply_candidate(item.data(Qt.ItemDataRole.UserRole)))
         self._layout()
         self._connect()
@@ -176,6 +177,7 @@ class CompletionPanel(QWidget):
         c.stateChanged.connect(self._state_changed)
         c.progressed.connect(self._progressed)
         c.candidatesReady.connect(self._show_candidates)
+        c.cancelled.connect(lambda kept: self.progress.setFormat("Partial fill kept" if kept else "Fill reverted"))
         c.modelChanged.connect(self._model_changed)
 
     # ---- models -----------------------------------------------------------------------------
@@ -266,11 +268,15 @@ class CompletionPanel(QWidget):
 
     def _show_candidates(self, candidates: list[Candidate]) -> None:
         self.strip.clear()
+        scored = self.controller.known_pixels_after_hole()
         for rank, candidate in enumerate(candidates, start=1):
             icon = QIcon(QPixmap.fromImage(rgb_to_qimage(candidate.image)).scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio))
-            item = QListWidgetItem(icon, f"#{rank}  {candidate.score:.1f} nats")
+            item = QListWidgetItem(icon, f"#{rank}  {candidate.score:.0f}" if scored else f"#{candidate.index + 1}")
             item.setData(Qt.ItemDataRole.UserRole, candidate.index)
-            item.setToolTip(f"Candidate {candidate.index + 1}: log-likelihood of the known pixels after the hole {candidate.score:.2f} nats")
+            item.setToolTip(
+                f"Candidate {candidate.index + 1}: log-likelihood of the known pixels after the hole {candidate.score:.2f} nats"
+                if scored else f"Candidate {candidate.index + 1}: no known pixels follow the hole, so there is nothing to rank by"
+            )
             self.strip.addItem(item)
         if candidates:
             self.strip.setCurrentRow(0)

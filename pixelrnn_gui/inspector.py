@@ -28,7 +28,7 @@ INSPECT_WHOLE_IMAGE_PIXELS = 128 * 128
 CHANNEL_NAMES = "RGB"
 # A dark-to-bright colour ramp (black, purple, orange, pale yellow) for heatmaps.
 RAMP = np.array([[0, 0, 4], [80, 18, 123], [182, 54, 121], [251, 136, 97], [252, 253, 191]], dtype=np.float32)
-MARKERS = {"sampled": QColor(255, 140, 0), "original": QColor(0, 170, 255), "argmax": QColor(40, 200, 80)}
+MARKERS = {"current": QColor(255, 140, 0), "original": QColor(0, 170, 255), "argmax": QColor(40, 200, 80)}
 HEATMAPS = ("None", "Entropy", "Surprisal of current value", "NLL of original")
 
 
@@ -137,7 +137,7 @@ class Inspector(QWidget):
             " ".join(f"<span style='color:{c.name()}'>■</span> {n}" for n, c in MARKERS.items())
         )
         self.key.setAccessibleName("Marker key")
-        self.key.setToolTip("Markers: the current (sampled) value, the original value, the most likely value")
+        self.key.setToolTip("Markers: the current value (the sampled one in a fill), the value before the fill, the most likely value")
         self.bits_label = QLabel("")
         self.bits_label.setWordWrap(True)
         self.bits_label.setAccessibleName("Bits per dimension")
@@ -288,7 +288,7 @@ class Inspector(QWidget):
             given = ", ".join(f"{names[c]}={int(current[c])}" for c in range(channel))
             title = names[channel] + (f" | {given}" if given else "")
             dist = probs[channel]
-            markers = {"sampled": int(current[channel]), "argmax": int(dist.argmax())}
+            markers = {"current": int(current[channel]), "argmax": int(dist.argmax())}
             if original is not None:
                 markers["original"] = int(original[channel])
             histogram.show_distribution(title, dist, markers)
