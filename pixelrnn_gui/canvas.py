@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from .document import Box, Document
@@ -83,6 +83,7 @@ class Canvas(QWidget):
         self.overlay_opacity = 0.6
         self._image_cache: QImage | None = None
         self._mask_cache: QImage | None = None
+        self._grid_cache: tuple[tuple, QPixmap] | None = None
         self._hover: tuple[int, int] | None = None
         self._space_held = False
         self._pan_from: QPointF | None = None
@@ -213,6 +214,7 @@ class Canvas(QWidget):
         if self.zoom >= GRID_ZOOM:
             self._paint_grid(painter)
         self._paint_markers(painter)
+        painter.end()
 
     def _shown_image(self) -> QImage:
         if self.comparing and self.compare_image is not None:
@@ -222,19 +224,29 @@ class Canvas(QWidget):
         return self._image_cache
 
     def _paint_grid(self, painter: QPainter) -> None:
-        painter.setPen(QPen(QColor(128, 128, 128, 90), 0))
+        # Drawn once per view into a pixmap: during a fill the canvas repaints often, and every Qt call
+        # made from Python here has to win the GIL back from the worker thread.
+        key = (self.zoom, self.origin.x(), self.origin.y(), self.width(), self.height(), self.document.height, self.document.width)
+        if self._grid_cache is None or self._grid_cache[0] != key:
+            self._grid_cache = (key, self._grid_pixmap())
+        painter.drawPixmap(0, 0, self._grid_cache[1])
+
+    def _grid_pixmap(self) -> QPixmap:
+        pixmap = QPixmap(self.size())
+        pixmap.fill(Qt.GlobalColor.transparent)
         top_left = self.image_pixel(QPointF(0, 0))
         bottom_right = self.image_pixel(QPointF(self.width(), self.height()))
         rows = range(max(top_left[0], 0), min(bottom_right[0] + 1, self.document.height) + 1)
         cols = range(max(top_left[1], 0), min(bottom_right[1] + 1, self.document.width) + 1)
-        left, right = self.widget_point(0, 0).x(), self.widget_point(0, self.document.width).x()
-        top, bottom = self.widget_point(0, 0).y(), self.widget_point(self.document.height, 0).y()
-        for row in rows:
-            y = self.widget_point(row, 0).y()
-            painter.drawLine(QPointF(left, y), QPointF(right, y))
-        for col in cols:
-            x = self.widget_point(0, col).x()
-            painter.drawLine(QPointF(x, top), QPointF(x, bottom))
+        left, top = self.origin.x(), self.origin.y()
+        right, bottom = left + self.document.width * self.zoom, top + self.document.height * self.zoom
+        lines = [QLineF(left, top + r * self.zoom, right, top + r * self.zoom) for r in rows]
+        lines += [QLineF(left + c * self.zoom, top, left + c * self.zoom, bottom) for c in cols]
+        painter = QPainter(pixmap)
+        painter.setPen(QPen(QColor(128, 128, 128, 90), 0))
+        painter.drawLines(lines)
+        painter.end()
+        return pixmap
 
     def _paint_markers(self, painter: QPainter) -> None:
         if self.fill_cursor is not None:

@@ -65,19 +65,22 @@ class Histogram(QWidget):
         painter.setPen(QColor(40, 40, 40))
         painter.drawText(self.rect().adjusted(4, 2, -4, -2), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, self.title)
         if self.probs is None:
+            painter.end()
             return
         top, height = 18.0, self.height() - 22.0
         bin_width = (self.width() - 8.0) / len(self.probs)
         peak = max(float(self.probs.max()), 1e-9)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(90, 90, 110))
-        for value, p in enumerate(self.probs):
-            bar = height * float(p) / peak
-            painter.drawRect(QRectF(4 + value * bin_width, top + height - bar, max(bin_width, 1.0), bar))
+        bars = height * self.probs.astype(float) / peak
+        painter.drawRects([
+            QRectF(4 + value * bin_width, top + height - bar, max(bin_width, 1.0), bar) for value, bar in enumerate(bars)
+        ])
         for name, value in self.markers.items():
             painter.setPen(QPen(MARKERS[name], 2))
             x = 4 + (value + 0.5) * bin_width
             painter.drawLine(int(x), int(top), int(x), int(top + height))
+        painter.end()
 
 
 class Legend(QWidget):
@@ -106,6 +109,7 @@ class Legend(QWidget):
         text_box = self.rect().adjusted(4, 16, -4, 0)
         painter.drawText(text_box, Qt.AlignmentFlag.AlignLeft, f"{self.range[0]:.2f} bits")
         painter.drawText(text_box, Qt.AlignmentFlag.AlignRight, f"{self.range[1]:.2f} bits")
+        painter.end()
 
 
 class Inspector(QWidget):
