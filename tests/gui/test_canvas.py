@@ -3,8 +3,8 @@ saving round trips, and bad files reported in the window."""
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pixelrnn_gui.canvas import Tool
 
@@ -186,3 +186,47 @@ def test_controls_have_names_and_tooltips(window):
                 continue
             assert widget.accessibleName(), widget
             assert widget.toolTip(), widget.accessibleName()
+
+
+def test_paste_and_drop_open_images(window, qtbot, image_file):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent, QGuiApplication
+
+    from pixelrnn_gui.qimages import rgb_to_qimage
+
+    path, pixels = image_file
+    pasted = np.full((5, 6, 3), 7, np.uint8)
+    QGuiApplication.clipboard().setImage(rgb_to_qimage(pasted))
+    window.paste_image()
+    np.testing.assert_array_equal(window.document.image, pasted)
+    assert window.document.modified  # a pasted image exists nowhere else until saved
+    window.document.untitled_changes = False
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    np.testing.assert_array_equal(window.document.image, pixels)
+
+
+def test_wheel_zooms_at_the_pointer_and_space_drag_pans(window, qtbot, image_file):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    window.open_image(image_file[0])
+    canvas = window.canvas
+    point = canvas.widget_position(2, 5).toPointF()
+    zoom = canvas.zoom
+    wheel = QWheelEvent(point, canvas.mapToGlobal(point), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(canvas, wheel)
+    assert canvas.zoom == pytest.approx(zoom / 1.25)
+    assert canvas.image_pixel(point) == (2, 5)
+    origin = QPointF(canvas.origin)
+    canvas.setFocus()
+    qtbot.keyPress(canvas, Qt.Key.Key_Space)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    qtbot.mouseMove(canvas, QPoint(130, 90))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(130, 90))
+    qtbot.keyRelease(canvas, Qt.Key.Key_Space)
+    assert canvas.origin - origin == QPointF(30, -10)
+    assert not window.document.mask.any()  # panning never paints
