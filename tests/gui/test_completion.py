@@ -195,3 +195,32 @@ def test_closing_during_a_fill_stops_its_thread(window, qtbot, model_file):
     assert work.isRunning()
     assert window.close()
     assert not work.isRunning() and window.controller.work is None
+
+
+def test_model_and_device_are_remembered(window, qtbot, model_file):
+    from pixelrnn_gui.main_window import MainWindow
+
+    window.load_checkpoint(str(model_file))
+    window._save_settings()
+    again = MainWindow(window.settings)
+    qtbot.addWidget(again)
+    assert again.controller.model_path == model_file
+    assert again.panel.model_picker.currentData() == str(model_file)
+    assert again.controller.device == again.panel.device_picker.currentData() == "cpu"
+    assert "random weights (test)" in again.panel.card.text()
+
+
+def test_a_large_image_is_filled_around_the_hole(window, qtbot, model_file):
+    window.new_blank(80, 96)
+    window.document.image[:] = np.random.default_rng(1).integers(0, 256, (80, 96, 3), dtype=np.uint8)
+    before = window.document.image.copy()
+    window.load_checkpoint(str(model_file))
+    mask = np.zeros((80, 96), bool)
+    mask[60:64, 70:75] = True
+    window.document.edit("Mask", "mask", mask)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    changed = (window.document.image != before).any(axis=2)
+    assert changed.any() and not changed[~mask].any()
+    assert window.panel.progress.maximum() == 4 * 5 * 3
+    window.document.undo_stack.setClean()
