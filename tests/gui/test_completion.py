@@ -224,3 +224,19 @@ def test_a_large_image_is_filled_around_the_hole(window, qtbot, model_file):
     assert changed.any() and not changed[~mask].any()
     assert window.panel.progress.maximum() == 4 * 5 * 3
     window.document.undo_stack.setClean()
+
+
+def test_heatmap_of_the_originals_nll_after_a_fill(ready, qtbot):
+    window, pixels = ready
+    inspector = window.inspector
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):  # re-inspects by itself after the fill
+        pass
+    inspector.heatmap.setCurrentText("NLL of original")
+    expected = prc.inspect(window.controller.model, pixels).surprisal_bits.sum(-1)
+    np.testing.assert_allclose(inspector.heatmap_values(), expected, rtol=1e-5)
+    inspector.heatmap.setCurrentText("Surprisal of current value")
+    current = prc.inspect(window.controller.model, window.document.image).surprisal_bits.sum(-1)
+    np.testing.assert_allclose(inspector.heatmap_values(), current, rtol=1e-5)
+    assert window.canvas.overlay is not None
