@@ -18,7 +18,7 @@ from .layers import Pointwise, RowCachedConv, group_slices
 class CachedRowLSTMBlock:
     """One Row LSTM layer advanced a row segment, or one colour group of one pixel, at a time."""
 
-    STATE = ("hidden", "cell", "previous_cell", "state_to_state")
+    STATE = ("hidden", "cell", "previous_cell", "state_to_state", "group_state_to_state")
     PARTS = ("input_to_state",)
 
     def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int) -> None:
@@ -35,6 +35,7 @@ class CachedRowLSTMBlock:
         self.cell = torch.zeros_like(self.hidden)
         self.previous_cell = torch.zeros_like(self.hidden)
         self.state_to_state = self.hidden.new_zeros(batch, width, 4 * h)
+        self.group_state_to_state = [self.state_to_state[:, :, rows] for rows in self.gate_rows]
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         """Commit the finished row as the previous one and apply the state-to-state conv to it once."""
@@ -46,6 +47,8 @@ class CachedRowLSTMBlock:
             previous_hidden, self.previous_cell = self.hidden, self.cell
             self.hidden, self.cell = torch.zeros_like(self.hidden), torch.zeros_like(self.cell)
         self.state_to_state = self.block.state_to_state(previous_hidden.transpose(1, 2)).transpose(1, 2)
+        # each colour group's gate rows gathered once per row, for the per-pixel passes
+        self.group_state_to_state = [self.state_to_state[:, :, rows] for rows in self.gate_rows]
         self.input_to_state.begin_row()
 
     def advance(
@@ -68,7 +71,7 @@ class CachedRowLSTMBlock:
     ) -> torch.Tensor:
         inputs, states = self.input_groups[group], self.state_groups[group]
         self.input_to_state.write(features[:, None, inputs], col, inputs)
-        gates = self.input_to_state.compute_group(col, group) + self.state_to_state[:, col, self.gate_rows[group]]
+        gates = self.input_to_state.compute_group(col, group) + self.group_state_to_state[group][:, col]
         if self.condition is not None:
             gates = gates + self.condition.group(condition, group)
         hidden, cell = lstm_update(gates, self.previous_cell[:, col, states])

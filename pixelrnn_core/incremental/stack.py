@@ -162,7 +162,10 @@ class CachedPixelModel:
         for index, block in enumerate(self.blocks):
             out = block.advance_group(features, col, group, condition)
             following = self.features[index + 1]
-            following[:, part] = out + features[:, part] if self.residual else out
+            if self.residual:
+                torch.add(out, features[:, part], out=following[:, part])
+            else:
+                following[:, part] = out
             features = following
             if self.skips is not None:
                 skipped = self.skips[index].group(features, group)
