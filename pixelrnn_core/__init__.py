@@ -2,6 +2,7 @@
 
 The public API is what this module exports; everything else is internal.
 """
+from .bundled import bundled_models, find_checkpoint, model_card
 from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .completion import CompletionJob, CompletionStep, complete
 from .config import ARCHITECTURES, ModelConfig
@@ -10,6 +11,7 @@ from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
 from .images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
 from .inspection import Inspection, inspect
 from .orientation import ORIENTATIONS
+from .previews import completion_preview
 from .registry import PRESETS, build_model, model_from_config
 from .run_folder import RunFolder
 from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
@@ -42,14 +44,18 @@ __all__ = [
     "TrainingData",
     "Validation",
     "build_model",
+    "bundled_models",
     "checkpoint_metadata",
     "complete",
+    "completion_preview",
     "evaluate_checkpoint",
     "evaluate_images",
+    "find_checkpoint",
     "inspect",
     "load_checkpoint",
     "load_images",
     "load_training_data",
+    "model_card",
     "model_from_config",
     "new_run",
     "read_image",

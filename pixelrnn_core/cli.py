@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .cli_generate import add_generate_parsers
 from .cli_train import add_eval_parser, add_train_parser
 from .registry import PRESETS, build_model
 
@@ -39,6 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     presets.set_defaults(run=run_presets)
     add_train_parser(commands)
     add_eval_parser(commands)
+    add_generate_parsers(commands)
     gui = commands.add_parser("gui", help="open the desktop app to mask, complete and inspect images")
     gui.add_argument("image", nargs="?", help="an image to open")
     gui.add_argument("--mask", help="a mask for it (white = fill)")

@@ -17,7 +17,8 @@ from .data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from .distributed import init_from_environment, is_main_process, local_device, shutdown
 from .evaluate import evaluate_checkpoint
 from .registry import PRESETS, model_config
-from .train_events import Finished, TrainStep, Validation
+from .previews import completion_preview
+from .train_events import Finished, Preview, TrainStep, Validation
 from .train_settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from .trainer import Trainer, new_run, resume_run
 
@@ -70,6 +71,10 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--resume", metavar="RUN_DIR", help="continue the stopped or killed run in RUN_DIR")
     run.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     run.add_argument("--log-every", type=int, default=10, help="steps between metrics records")
+    run.add_argument(
+        "--preview-every", type=int, default=500,
+        help="steps between completion previews written to RUN_DIR/samples (0: none)",
+    )
     train.set_defaults(run=run_train)
 
 
@@ -127,6 +132,7 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
         optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or 10,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
+        preview_every=args.preview_every,
     )
     trainer = new_run(args.out, spec, config, settings, device, data=data)
     if is_main_process():
@@ -146,6 +152,8 @@ def show_progress(trainer: Trainer) -> Finished:
             bar.update(event.step - bar.n)
         elif isinstance(event, Validation) and is_main_process():
             bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
+        elif isinstance(event, Preview):
+            bar.write(f"step {event.step}: completions written to {event.result}")
         elif isinstance(event, Finished):
             finished = event
     bar.close()
@@ -165,6 +173,7 @@ def run_train(args: argparse.Namespace) -> int:
                 print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}")
         else:
             trainer = start_new_run(args, device)
+        trainer.preview = completion_preview(trainer.data, trainer.folder.path)
         finished = show_progress(trainer)
     except USER_ERRORS as error:
         return fail("train", error)

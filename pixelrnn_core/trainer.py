@@ -128,6 +128,7 @@ class Trainer:
     def checkpoint_metadata(self) -> dict[str, Any]:
         return {
             "data": self.data.spec.to_dict(),
+            "image_size": list(self.data.image_size),
             "training": self.settings.to_dict(),
             "step": self.step,
             "epoch": self.epoch,

@@ -1,0 +1,32 @@
+"""The models that ship in the repository's `resources/models/`, usable by name everywhere a
+checkpoint path is accepted (CLI, app, `find_checkpoint`). Each has a model card `NAME.md` beside it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MODELS_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "models"
+
+
+def bundled_models() -> dict[str, Path]:
+    """Name -> checkpoint path of every bundled model, sorted by name."""
+    if not MODELS_FOLDER.is_dir():
+        return {}
+    return {path.stem: path for path in sorted(MODELS_FOLDER.glob("*.safetensors"))}
+
+
+def model_card(name: str) -> str:
+    """The markdown model card of a bundled model."""
+    return (MODELS_FOLDER / f"{name}.md").read_text(encoding="utf-8")
+
+
+def find_checkpoint(name_or_path: str | os.PathLike) -> Path:
+    """A checkpoint file: an existing path as given, else the bundled model of that name."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    models = bundled_models()
+    if str(name_or_path) in models:
+        return models[str(name_or_path)]
+    names = ", ".join(models) or "none installed"
+    raise FileNotFoundError(f"{os.fspath(name_or_path)!r} is neither a file nor a bundled model ({names})")

@@ -1,0 +1,95 @@
+"""`pixelrnn sample` and `pixelrnn complete`: draw images from a checkpoint, or fill a masked image."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from .bundled import find_checkpoint
+from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint
+from .completion import CompletionJob
+from .engines import ENGINES
+from .images import ImageFileError, read_image, read_mask, sample_grid, save_image
+from .orientation import ORIENTATIONS
+
+USER_ERRORS = (OSError, ValueError, CheckpointError, ImageFileError)
+
+
+def add_sampling_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file or a bundled model's name")
+    parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the image (a grid if K > 1)")
+    parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
+    parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
+    parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (< 1: safer choices)")
+    parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling")
+    parser.add_argument("--engine", choices=ENGINES, default="cached", help="cached (fast) or naive (reference)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
+
+
+def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="draw new images from a model")
+    add_sampling_options(sample)
+    sample.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (default: the training size)")
+    sample.set_defaults(run=run_sample)
+    fill = commands.add_parser("complete", help="fill the masked region of an image")
+    add_sampling_options(fill)
+    fill.add_argument("image", metavar="IMAGE", help="the image to complete")
+    fill.add_argument("--mask", required=True, metavar="MASK.png", help="white (or opaque) pixels are filled")
+    fill.add_argument("--orientation", choices=("auto", *ORIENTATIONS), help="complete in a flipped/transposed frame (models trained with --augment)")
+    fill.set_defaults(run=run_complete)
+
+
+def training_size(checkpoint) -> tuple[int, int]:
+    """The image size a checkpoint was trained on, from its metadata (32 x 32 if it does not say)."""
+    height, width = checkpoint_metadata(checkpoint).get("image_size") or (32, 32)
+    return height, width
+
+
+def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
+    job = CompletionJob(
+        model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
+        temperature=args.temperature, greedy=args.greedy, device=args.device, orientation=orientation,
+    )
+    for step in job.run():
+        if step.index % 256 == 0 or step.index + 1 == step.total:
+            print(f"\r{step.index + 1}/{step.total} sub-pixels", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return job
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    """Unconditional samples: every pixel is masked."""
+    try:
+        checkpoint = find_checkpoint(args.checkpoint)
+        model = load_checkpoint(checkpoint)
+        height, width = args.size or training_size(checkpoint)
+        cfg = model.config
+        image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
+        job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
+        save_image(args.out, sample_grid(job.images), cfg.levels)
+    except USER_ERRORS as error:
+        print(f"pixelrnn sample: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.samples} sample(s) of {height}x{width} to {args.out}")
+    return 0
+
+
+def run_complete(args: argparse.Namespace) -> int:
+    """Fill the mask; with K > 1 the grid is ranked by the likelihood of the known pixels after the hole."""
+    try:
+        model = load_checkpoint(find_checkpoint(args.checkpoint))
+        cfg = model.config
+        image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
+        mask = read_mask(args.mask, shape=image.shape[:2])
+        job = run_job(args, model, image, mask, args.orientation)
+        order = np.argsort(-job.scores, kind="stable")
+        save_image(args.out, sample_grid(job.images[order]), cfg.levels)
+    except USER_ERRORS as error:
+        print(f"pixelrnn complete: {error}", file=sys.stderr)
+        return 2
+    if args.samples > 1:
+        ranked = ", ".join(f"#{k}: {job.scores[k]:.1f}" for k in order)
+        print(f"candidates best first (log-likelihood of the known pixels after the hole, nats): {ranked}")
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,85 @@
+"""`pixelrnn sample`, `pixelrnn complete`, bundled-model names and training previews."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import pixelrnn_core as prc
+from pixelrnn_core.cli import main
+
+from .datafiles import gradient_images, write_npz
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    torch.manual_seed(0)
+    model = prc.build_model("row_lstm", channels=3, levels=256, hidden=6, layers=1, out_hidden=6)
+    path = tmp_path / "tiny.safetensors"
+    prc.save_checkpoint(path, model, image_size=[6, 5])
+    return path
+
+
+def test_sample_writes_a_grid_at_the_training_size(checkpoint, tmp_path, capsys):
+    out = tmp_path / "samples.png"
+    assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "4", "--seed", "3"]) == 0
+    assert "wrote 4 sample(s) of 6x5" in capsys.readouterr().out
+    assert Image.open(out).size == (2 * 5 + 1, 2 * 6 + 1)  # 2 x 2 grid with a 1-pixel gap
+    again = tmp_path / "again.png"
+    assert main(["sample", str(checkpoint), "--out", str(again), "--samples", "4", "--seed", "3", "--size", "3", "4"]) == 0
+    assert Image.open(again).size == (2 * 4 + 1, 2 * 3 + 1)
+
+
+def test_complete_fills_only_the_mask_like_the_library(checkpoint, tmp_path, capsys):
+    image = gradient_images(1, 8, 3)[0]
+    Image.fromarray(image).save(tmp_path / "image.png")
+    mask = np.zeros((8, 8), dtype=bool)
+    mask[4:, 2:6] = True
+    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp_path / "mask.png")
+    out = tmp_path / "filled.png"
+    code = main(["complete", str(checkpoint), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(out), "--seed", "7"])
+    assert code == 0
+    filled = np.asarray(Image.open(out))
+    assert np.array_equal(filled[~mask], image[~mask])
+    expected = prc.complete(prc.load_checkpoint(checkpoint), image, mask, seed=7)[0]
+    assert np.array_equal(filled, expected)
+
+
+def test_complete_with_candidates_ranks_them(checkpoint, tmp_path, capsys):
+    image = gradient_images(1, 6, 3)[0]
+    Image.fromarray(image).save(tmp_path / "image.png")
+    mask = np.zeros((6, 6), dtype=np.uint8)
+    mask[1:3, 1:4] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    code = main(["complete", str(checkpoint), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(tmp_path / "grid.png"), "--samples", "3"])
+    assert code == 0
+    ranked = capsys.readouterr().out.split("nats): ")[1].splitlines()[0].split(", ")
+    scores = [float(item.split(": ")[1]) for item in ranked]
+    assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+
+
+def test_clear_errors(checkpoint, tmp_path, capsys):
+    assert main(["sample", "no-such-model", "--out", str(tmp_path / "x.png")]) == 2
+    assert "neither a file nor a bundled model" in capsys.readouterr().err
+    (tmp_path / "image.png").write_bytes(b"not a png")
+    code = main(["complete", str(checkpoint), str(tmp_path / "image.png"), "--mask", str(tmp_path / "image.png"),
+                 "--out", str(tmp_path / "x.png")])
+    assert code == 2 and "pixelrnn complete:" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_training_writes_completion_previews(tmp_path):
+    write_npz(tmp_path / "data.npz", gradient_images(12, 6, 3))
+    spec = prc.DatasetSpec(str(tmp_path / "data.npz"), levels=16, val_fraction=0.25)
+    settings = prc.TrainSettings(batch_size=4, epochs=1, preview_every=2)
+    trainer = prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", hidden=6, layers=1, levels=16), settings)
+    trainer.preview = prc.completion_preview(trainer.data, trainer.folder.path, count=2)
+    previews = [event for event in trainer.events() if isinstance(event, prc.Preview)]
+    assert [event.step for event in previews] == [2]
+    grid = np.asarray(Image.open(previews[0].result))
+    assert grid.shape == (2 * 6 + 1, 2 * 6 + 1, 3)
+    # the top halves of the completions (second row) are the originals' (first row)
+    assert np.array_equal(grid[7:10, :6], grid[0:3, :6])
