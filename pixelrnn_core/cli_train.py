@@ -84,7 +84,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
         help="negative log-likelihood of a checkpoint on data (bits/dim, nats/image)",
         description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
     )
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT")
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file or a bundled model's name")
     evaluate.add_argument("data", metavar="DATA")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")

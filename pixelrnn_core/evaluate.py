@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .bundled import find_checkpoint
 from .checkpoints import checkpoint_metadata, load_checkpoint
 from .data import DatasetSpec, ImageSet, load_evaluation_data, model_input
 from .distributed import rank, sum_over_processes, world_size
@@ -91,8 +92,9 @@ def evaluate_checkpoint(
     size: int | None = None,
     limit: int | None = None,
 ) -> tuple[Evaluation, ImageSet]:
-    """Evaluate a saved model on the images of ``data_path`` (the first ``limit``; at ``size`` instead of
-    the training size if given); also returns the read report."""
+    """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
+    (the first ``limit``; at ``size`` instead of the training size if given); also returns the read report."""
+    checkpoint = find_checkpoint(checkpoint)
     spec = evaluation_spec(checkpoint_metadata(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:
         spec = spec.replace(size=size)
