@@ -28,7 +28,7 @@ def run_presets(args: argparse.Namespace) -> int:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the desktop app; Qt is imported only here, so the library never needs it."""
-    from pixelrnn_gui import run_app
+    from pixelrnn_gui.app import run_app
 
     return run_app(args.image, args.mask)
 
