@@ -1,16 +1,16 @@
 """A model's configuration as plain data: what `build_model` takes and what a checkpoint stores."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
+
+from .plain_data import PlainData
 
 ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale")
 BASE_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")
 
 
 @dataclass(frozen=True)
-class ModelConfig:
+class ModelConfig(PlainData):
     """Sizes and switches of one PixelRNN (paper Table 1 and §3).
 
     ``hidden`` is h: residual blocks carry 2h feature maps and their recurrent/convolutional core h.
@@ -36,6 +36,8 @@ class ModelConfig:
     scale: int = 2
     upsample_features: int = 16
 
+    KIND = "model settings"
+
     def __post_init__(self) -> None:
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
@@ -60,16 +62,3 @@ class ModelConfig:
             if self.scale < 2:
                 raise ValueError(f"multiscale scale must be at least 2, got {self.scale}")
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown model settings: {', '.join(unknown)}")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> "ModelConfig":
-        return dataclasses.replace(self, **changes)

@@ -1,12 +1,13 @@
 """How a run trains (optimizer, schedule, precision, checkpoint cadence), as plain JSON-able data."""
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 import torch
+
+from .plain_data import PlainData
 
 OPTIMIZERS = ("rmsprop", "adam")
 SCHEDULES = ("constant", "cosine")
@@ -14,7 +15,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(PlainData):
     """Training hyper-parameters. The paper trains with RMSProp (§5: "RMSProp gives best convergence
     performance") and batch size 16 on MNIST and CIFAR-10; it publishes no learning rates.
 
@@ -26,6 +27,8 @@ class TrainSettings:
     training loss is reported every ``log_every`` steps; the preview hook runs every
     ``preview_every`` steps (0: never).
     """
+
+    KIND = "training settings"
 
     optimizer: str = "rmsprop"
     lr: float = 1e-3
@@ -59,19 +62,6 @@ class TrainSettings:
         if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
             raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainSettings":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> "TrainSettings":
-        return dataclasses.replace(self, **changes)
 
 
 def learning_rate(settings: TrainSettings, step: int, total_steps: int) -> float:

@@ -5,6 +5,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..plain_data import PlainData
+
 BINARIZATIONS = ("none", "threshold", "dynamic")
 FITS = ("crop", "resize")
 SMALL_IMAGE_POLICIES = ("skip", "upscale")
@@ -15,7 +17,7 @@ class DataError(ValueError):
 
 
 @dataclass(frozen=True)
-class DatasetSpec:
+class DatasetSpec(PlainData):
     """A data source and how its images become training examples.
 
     ``path``: a folder of images (searched recursively) or a dataset file (IDX, CIFAR-10 python batch or
@@ -32,6 +34,9 @@ class DatasetSpec:
     largest image (width x height) a folder may contain; larger files are skipped as possible
     decompression bombs (Pillow's own limit by default).
     """
+
+    KIND = "dataset settings"
+    ERROR = DataError
 
     path: str
     size: int | None = None
@@ -77,14 +82,7 @@ class DatasetSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "DatasetSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise DataError(f"unknown dataset settings: {', '.join(unknown)}")
         values = dict(data)
         if "background" in values:
             values["background"] = tuple(values["background"])
-        return cls(**values)
-
-    def replace(self, **changes: Any) -> "DatasetSpec":
-        return dataclasses.replace(self, **changes)
+        return super().from_dict(values)
