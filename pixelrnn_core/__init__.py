@@ -12,6 +12,7 @@ from .inspection import Inspection, inspect
 from .orientation import ORIENTATIONS
 from .registry import PRESETS, build_model, model_from_config
 from .run_folder import RunFolder
+from .train_preview import TrainingPreview, preview_hook
 from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .train_settings import TrainSettings
 from .trainer import Trainer, new_run, resume_run
@@ -37,6 +38,7 @@ __all__ = [
     "RunFolder",
     "SkippedFile",
     "TrainSettings",
+    "TrainingPreview",
     "TrainStep",
     "Trainer",
     "TrainingData",
@@ -52,6 +54,7 @@ __all__ = [
     "load_training_data",
     "model_from_config",
     "new_run",
+    "preview_hook",
     "read_image",
     "read_mask",
     "resume_run",

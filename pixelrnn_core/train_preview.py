@@ -1,0 +1,54 @@
+"""What a run's preview hook shows while it trains: a sample drawn from scratch and a completion of
+the bottom half of one fixed validation image (paper §2: the model generates pixel by pixel in raster
+order, so the top half is the context the completion sees)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .completion import complete
+from .data import TrainingData, model_input
+
+PREVIEW_SEED = 0
+
+
+@dataclass(frozen=True)
+class TrainingPreview:
+    """Levels (H, W, C) of the fixed preview ``image``, the bottom-half ``mask`` (H, W) that the
+    ``completion`` fills, and a ``sample`` drawn with nothing known; at training ``step``."""
+
+    step: int
+    image: np.ndarray
+    mask: np.ndarray
+    sample: np.ndarray
+    completion: np.ndarray
+
+
+def preview_image(data: TrainingData, size: int) -> np.ndarray:
+    """The first validation image (the first training image without a validation set), its top-left
+    ``size`` x ``size`` corner, as the levels the model reads (H, W, C)."""
+    images = data.validation if len(data.validation) else data.train
+    corner = images[:1, :, :size, :size]
+    generator = torch.Generator().manual_seed(PREVIEW_SEED)
+    levels = model_input(corner, data.spec, generator)[0]
+    return levels.permute(1, 2, 0).numpy().astype(np.uint8)
+
+
+def preview_hook(data: TrainingData, size: int = 16) -> Callable[[nn.Module, int], TrainingPreview]:
+    """A preview hook for :class:`Trainer`: at each call, a sample and a completion of the fixed
+    preview image (at most ``size`` pixels square, so it stays quick), both seeded by the step."""
+    image = preview_image(data, size)
+    mask = np.zeros(image.shape[:2], dtype=bool)
+    mask[image.shape[0] // 2 :] = True
+    everything = np.ones_like(mask)
+
+    def hook(model: nn.Module, step: int) -> TrainingPreview:
+        sample = complete(model, image, everything, seed=step)[0]
+        completion = complete(model, image, mask, seed=step)[0]
+        return TrainingPreview(step, image, mask, sample, completion)
+
+    return hook
