@@ -60,6 +60,12 @@ def model_card(path: str, metadata: dict) -> str:
     return "<br>".join(lines)
 
 
+def model_label(path: str) -> str:
+    """The picker's name for a checkpoint; a training run's best/last weights are named after the run."""
+    file = Path(path)
+    return f"{file.parent.name} ({file.stem})" if file.stem in ("best", "last") else file.stem
+
+
 def format_seconds(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
@@ -187,7 +193,7 @@ class CompletionPanel(QWidget):
         self.model_picker.clear()
         paths = [str(p) for p in bundled_checkpoints()] + [p for p in recent if Path(p).is_file()]
         for path in dict.fromkeys(paths):
-            self.model_picker.addItem(Path(path).stem, path)
+            self.model_picker.addItem(model_label(path), path)
             self.model_picker.setItemData(self.model_picker.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
         self.model_picker.addItem(OPEN_CHECKPOINT, None)
         index = self.model_picker.findData(current)
@@ -206,7 +212,7 @@ class CompletionPanel(QWidget):
         self.card.setText(model_card(path, metadata))
         index = self.model_picker.findData(path)
         if index < 0:
-            self.model_picker.insertItem(self.model_picker.count() - 1, Path(path).stem, path)
+            self.model_picker.insertItem(self.model_picker.count() - 1, model_label(path), path)
             index = self.model_picker.findData(path)
         self.model_picker.setCurrentIndex(index)
 
