@@ -38,10 +38,16 @@ def bundled_checkpoints() -> list[Path]:
     return sorted(BUNDLED_MODELS.rglob("*.safetensors")) if BUNDLED_MODELS.is_dir() else []
 
 
+def model_label(path: str) -> str:
+    """The picker's name for a checkpoint; a training run's best/last weights are named after the run."""
+    file = Path(path)
+    return f"{file.parent.name} ({file.stem})" if file.stem in ("best", "last") else file.stem
+
+
 def model_card(path: str, metadata: dict) -> str:
     """The model card shown under the picker: data, architecture, size and bits/dim."""
     config = metadata.get("config", {})
-    lines = [f"<b>{Path(path).name}</b>"]
+    lines = [f"<b>{model_label(path)}</b>"]
     if config:
         lines.append(
             f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
@@ -58,12 +64,6 @@ def model_card(path: str, metadata: dict) -> str:
             value = metadata[key]
             lines.append(f"{label}: {value:.3f}" if isinstance(value, float) else f"{label}: {value}")
     return "<br>".join(lines)
-
-
-def model_label(path: str) -> str:
-    """The picker's name for a checkpoint; a training run's best/last weights are named after the run."""
-    file = Path(path)
-    return f"{file.parent.name} ({file.stem})" if file.stem in ("best", "last") else file.stem
 
 
 def format_seconds(seconds: float) -> str:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -136,11 +137,13 @@ class TrainingPanel(QWidget):
         self.preview_grid.setViewMode(QListWidget.ViewMode.IconMode)
         self.preview_grid.setIconSize(QSize(40, 40))
         self.preview_grid.setGridSize(QSize(46, 46))
-        self.preview_grid.setFixedHeight(104)
+        self.preview_grid.setFlow(QListWidget.Flow.LeftToRight)
+        self.preview_grid.setWrapping(False)
+        self.preview_grid.setFixedHeight(66)
         self.preview_grid.setMovement(QListWidget.Movement.Static)
         self.skipped_list = labelled(QListWidget(), "Skipped files", "Files that will not be used, and why")
         self.skipped_list.setObjectName("trainSkippedList")
-        self.skipped_list.setFixedHeight(72)
+        self.skipped_list.setFixedHeight(60)
         self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
         self.size_spin.setSuffix(" px")
         self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size")
@@ -212,7 +215,7 @@ class TrainingPanel(QWidget):
         self.preview_caption = QLabel("Previews appear every N steps.")
 
     def _layout(self) -> None:
-        data = QGroupBox("Data")
+        data = QWidget()
         form = QFormLayout(data)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
@@ -227,7 +230,7 @@ class TrainingPanel(QWidget):
         form.addRow("Levels", self.levels_spin)
         form.addRow(self.augment_check)
         form.addRow("Validation", self.val_spin)
-        model = QGroupBox("Model and training")
+        model = QWidget()
         form = QFormLayout(model)
         form.addRow("Preset", self.preset_combo)
         form.addRow("Architecture", self.arch_combo)
@@ -268,9 +271,12 @@ class TrainingPanel(QWidget):
             previews.addLayout(column)
         box.addWidget(self.preview_caption)
         box.addLayout(previews)
+        self.settings_tabs = QTabWidget()
+        self.settings_tabs.setObjectName("trainSettingsTabs")
+        self.settings_tabs.addTab(data, "Data")
+        self.settings_tabs.addTab(model, "Model and training")
         layout = QVBoxLayout(self)
-        layout.addWidget(data)
-        layout.addWidget(model)
+        layout.addWidget(self.settings_tabs)
         layout.addWidget(run)
         layout.addStretch(1)
 
