@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .completion import complete
+from .completion import CompletionJob
 from .data import TrainingData, model_input
 
 PREVIEW_SEED = 0
@@ -38,17 +38,32 @@ def preview_image(data: TrainingData, size: int) -> np.ndarray:
     return levels.permute(1, 2, 0).numpy().astype(np.uint8)
 
 
-def preview_hook(data: TrainingData, size: int = 16) -> Callable[[nn.Module, int], TrainingPreview]:
+def fill(model: nn.Module, image: np.ndarray, mask: np.ndarray, seed: int, cancelled: Callable[[], bool]) -> np.ndarray | None:
+    """``prc.complete`` of one candidate, abandoned (None) as soon as ``cancelled()`` is true."""
+    job = CompletionJob(model, image, mask, seed=seed)
+    for _ in job.run():
+        if cancelled():
+            return None
+    return job.images[0]
+
+
+def preview_hook(
+    data: TrainingData, size: int = 16, cancelled: Callable[[], bool] = lambda: False
+) -> Callable[[nn.Module, int], TrainingPreview | None]:
     """A preview hook for :class:`Trainer`: at each call, a sample and a completion of the fixed
-    preview image (at most ``size`` pixels square, so it stays quick), both seeded by the step."""
+    preview image (at most ``size`` pixels square, so it stays quick), both seeded by the step. When
+    ``cancelled()`` becomes true (the run is being stopped) a preview in progress is abandoned and the
+    hook returns None."""
     image = preview_image(data, size)
     mask = np.zeros(image.shape[:2], dtype=bool)
     mask[image.shape[0] // 2 :] = True
     everything = np.ones_like(mask)
 
-    def hook(model: nn.Module, step: int) -> TrainingPreview:
-        sample = complete(model, image, everything, seed=step)[0]
-        completion = complete(model, image, mask, seed=step)[0]
+    def hook(model: nn.Module, step: int) -> TrainingPreview | None:
+        sample = fill(model, image, everything, step, cancelled)
+        completion = fill(model, image, mask, step, cancelled) if sample is not None else None
+        if completion is None:
+            return None
         return TrainingPreview(step, image, mask, sample, completion)
 
     return hook

@@ -32,6 +32,9 @@ class TrainerHandle:
             if self._cancelled:
                 trainer.cancel()
 
+    def is_cancelled(self) -> bool:
+        return self._cancelled
+
     def cancel(self) -> None:
         with self._lock:
             self._cancelled = True
@@ -51,18 +54,12 @@ class TrainerHandle:
 
 def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: TrainerHandle) -> Iterator:
     """Build the trainer on the worker thread (reading the data can take a while), hand it over, then
-    yield its events."""
+    yield its events. Its previews are abandoned as soon as the run is asked to stop."""
     trainer = make_trainer()
+    trainer.preview = prc.preview_hook(trainer.data, cancelled=handle.is_cancelled)
     handle.attach(trainer)
     yield trainer
     yield from trainer.events()
-
-
-def new_trainer(
-    run_dir: Path, spec: prc.DatasetSpec, config: prc.ModelConfig, settings: prc.TrainSettings, device: str
-) -> prc.Trainer:
-    data = prc.load_training_data(spec)
-    return prc.new_run(run_dir, spec, config, settings, device, preview=prc.preview_hook(data), data=data)
 
 
 def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
@@ -72,7 +69,6 @@ def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
     except (OSError, ValueError, KeyError, prc.CheckpointError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"Cannot resume {run_dir}: {reason}") from None
-    trainer.preview = prc.preview_hook(trainer.data)
     return trainer
 
 
@@ -149,7 +145,7 @@ class TrainingController(QObject):
         """Start a new run in ``run_dir``; False if one is already running."""
         if self.busy:
             return False
-        self._run(run_dir, lambda: new_trainer(run_dir, spec, config, settings, device))
+        self._run(run_dir, lambda: prc.new_run(run_dir, spec, config, settings, device))
         return True
 
     def resume_run(self, run_dir: Path, device: str) -> bool:
@@ -230,8 +226,12 @@ class TrainingController(QObject):
             self.modelReady.emit(str(model))
 
     def _failed(self, message: str) -> None:
+        started = self.trainer is not None
         self._end_work()
-        self.failed.emit(message if message.startswith("Cannot resume") else f"Training stopped: {message}")
+        if message.startswith("Cannot resume"):
+            self.failed.emit(message)
+        else:
+            self.failed.emit(f"Training stopped: {message}" if started else f"Cannot start training: {message}")
 
     def _end_work(self) -> None:
         if self.work is not None:

@@ -444,7 +444,7 @@ class TrainingPanel(QWidget):
 
     def _state_changed(self, state: str) -> None:
         busy = state != "idle"
-        for widget in (self.start_button, self.resume_button, self.folder_edit, self.folder_button, self.workspace_edit, self.workspace_button):
+        for widget in (self.start_button, self.resume_button, self.settings_tabs, self.workspace_edit, self.workspace_button):
             widget.setEnabled(not busy)
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.stop_button.setEnabled(state in ("starting", "running", "paused"))

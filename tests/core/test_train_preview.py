@@ -33,3 +33,12 @@ def test_a_trainer_yields_previews_from_the_hook(tmp_path):
     trainer = prc.new_run(tmp_path / "run", spec, config, settings, preview=prc.preview_hook(data), data=data)
     previews = [e for e in trainer.events() if isinstance(e, prc.Preview)]
     assert [p.step for p in previews] == [2] and isinstance(previews[0].result, prc.TrainingPreview)
+
+
+def test_a_preview_in_progress_is_abandoned_when_the_run_stops(tmp_path):
+    write_image_folder(tmp_path / "images", 4, 4)
+    data = prc.load_training_data(prc.DatasetSpec(str(tmp_path / "images"), size=4, levels=4, val_fraction=0.25))
+    model = prc.build_model("pixelcnn", channels=3, levels=4, hidden=4, layers=1, out_hidden=4)
+    checks = []
+    hook = prc.preview_hook(data, cancelled=lambda: checks.append(1) or len(checks) >= 3)
+    assert hook(model, 1) is None and len(checks) == 3

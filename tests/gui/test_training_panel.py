@@ -74,6 +74,8 @@ def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbo
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 1 and bool(panel.loss_plot.train), timeout=WAIT_MS)
     assert "images/s" in panel.speed_label.text() and "ETA" in panel.speed_label.text()
+    assert not panel.settings_tabs.isEnabled() and not panel.start_button.isEnabled()
+    assert window.settings.value("trainWorkspace") == str(training.run_dir.parent)
     qtbot.waitUntil(lambda: bool(panel.loss_plot.validation) and not panel.sample_view.pixmap().isNull(), timeout=WAIT_MS)
     assert panel.best_label.text().startswith("Best validation: ")
     with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
@@ -158,3 +160,14 @@ def test_closing_the_window_during_a_run_stops_it_and_keeps_its_checkpoint(windo
     assert meta["step"] == training.trainer.step >= 2
     prc.load_checkpoint(last)
     assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel, qtbot, tmp_path):
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    (empty / "notes.png").write_text("not an image")
+    panel.folder_edit.setText(str(empty))
+    with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
+        click(qtbot, panel.start_button)
+    assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
+    assert panel.start_button.isEnabled() and window.message_bar.text() == failed.args[0]
