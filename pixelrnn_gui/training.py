@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pixelrnn_core as prc
@@ -52,13 +53,22 @@ class TrainerHandle:
                 self.trainer.resume()
 
 
+@dataclass(frozen=True)
+class RunStarted:
+    """The trainer of a run, and the step it starts from (the trainer itself moves on at once)."""
+
+    trainer: prc.Trainer
+    step: int
+    total_steps: int
+
+
 def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: TrainerHandle) -> Iterator:
     """Build the trainer on the worker thread (reading the data can take a while), hand it over, then
     yield its events. Its previews are abandoned as soon as the run is asked to stop."""
     trainer = make_trainer()
     trainer.preview = prc.preview_hook(trainer.data, cancelled=handle.is_cancelled)
     handle.attach(trainer)
-    yield trainer
+    yield RunStarted(trainer, trainer.step, trainer.total_steps)
     yield from trainer.events()
 
 
@@ -201,8 +211,8 @@ class TrainingController(QObject):
     # ---- events arriving on the GUI thread --------------------------------------------------
     def _events(self, events: list) -> None:
         for event in events:
-            if isinstance(event, prc.Trainer):
-                self.trainer = event
+            if isinstance(event, RunStarted):
+                self.trainer = event.trainer
                 if self.state == "starting":
                     self._set_state("running")
                 self.started.emit(str(self.run_dir), event.step, event.total_steps)
