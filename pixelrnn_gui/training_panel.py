@@ -461,7 +461,9 @@ class TrainingPanel(QWidget):
         self.run_label.setText(f"Run folder: {run_dir}")
         self.progress.setMaximum(total)
         self.progress.setValue(step)
-        self.progress.setFormat(f"step %v / %m" if step < total else "This run has already done all its steps")
+        self.progress.setFormat("step %v / %m")
+        if step >= total:
+            self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
 
     def _progressed(self, event: prc.TrainStep) -> None:
         self.progress.setMaximum(event.total_steps)

@@ -139,6 +139,20 @@ def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot):
         click(qtbot, panel.stop_button)
 
 
+def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtbot):
+    training = window.training
+    panel.preview_spin.setValue(0)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    run_dir = training.run_dir
+    window.panel.model_picker.clear()
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
+        panel.resume_run(run_dir)
+    assert window.message_bar.text() == f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's picker."
+    assert window.panel.model_picker.currentData() == ready.args[0] == str(run_dir / "best.safetensors")
+
+
 def test_resuming_a_folder_that_holds_no_run_says_why(window, panel, qtbot, tmp_path):
     with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
         panel.resume_run(tmp_path / "pictures")
