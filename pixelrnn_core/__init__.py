@@ -14,6 +14,7 @@ from .orientation import ORIENTATIONS
 from .previews import completion_preview
 from .registry import PRESETS, build_model, model_from_config
 from .run_folder import RunFolder
+from .train_preview import TrainingPreview, preview_hook
 from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .train_settings import TrainSettings
 from .trainer import Trainer, new_run, resume_run
@@ -39,6 +40,7 @@ __all__ = [
     "RunFolder",
     "SkippedFile",
     "TrainSettings",
+    "TrainingPreview",
     "TrainStep",
     "Trainer",
     "TrainingData",
@@ -58,6 +60,7 @@ __all__ = [
     "model_card",
     "model_from_config",
     "new_run",
+    "preview_hook",
     "read_image",
     "read_mask",
     "resume_run",

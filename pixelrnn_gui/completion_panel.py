@@ -38,10 +38,16 @@ def bundled_checkpoints() -> list[Path]:
     return sorted(BUNDLED_MODELS.rglob("*.safetensors")) if BUNDLED_MODELS.is_dir() else []
 
 
+def model_label(path: str) -> str:
+    """The picker's name for a checkpoint; a training run's best/last weights are named after the run."""
+    file = Path(path)
+    return f"{file.parent.name} ({file.stem})" if file.stem in ("best", "last") else file.stem
+
+
 def model_card(path: str, metadata: dict) -> str:
     """The model card shown under the picker: data, architecture, size and bits/dim."""
     config = metadata.get("config", {})
-    lines = [f"<b>{Path(path).name}</b>"]
+    lines = [f"<b>{model_label(path)}</b>"]
     if config:
         lines.append(
             f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
@@ -187,7 +193,7 @@ class CompletionPanel(QWidget):
         self.model_picker.clear()
         paths = [str(p) for p in bundled_checkpoints()] + [p for p in recent if Path(p).is_file()]
         for path in dict.fromkeys(paths):
-            self.model_picker.addItem(Path(path).stem, path)
+            self.model_picker.addItem(model_label(path), path)
             self.model_picker.setItemData(self.model_picker.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
         self.model_picker.addItem(OPEN_CHECKPOINT, None)
         index = self.model_picker.findData(current)
@@ -206,7 +212,7 @@ class CompletionPanel(QWidget):
         self.card.setText(model_card(path, metadata))
         index = self.model_picker.findData(path)
         if index < 0:
-            self.model_picker.insertItem(self.model_picker.count() - 1, Path(path).stem, path)
+            self.model_picker.insertItem(self.model_picker.count() - 1, model_label(path), path)
             index = self.model_picker.findData(path)
         self.model_picker.setCurrentIndex(index)
 

@@ -34,6 +34,8 @@ from .document import Document
 from .image_files import ImageFileError, load_image, load_mask, save_png
 from .inspector import Inspector
 from .qimages import qimage_to_rgb
+from .training import TrainingController
+from .training_panel import TrainingPanel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 RECENT_LIMIT = 8
@@ -104,6 +106,8 @@ class MainWindow(QMainWindow):
         self.controller = CompletionController(self.document, self)
         self.panel = CompletionPanel(self.controller)
         self.inspector = Inspector(self.document, self.controller)
+        self.training = TrainingController(self)
+        self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
         self._resample_armed = False
         self._mask_auto_hidden = False
@@ -117,6 +121,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._add_dock("Complete", self.panel, "completeDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Inspector", self.inspector, "inspectorDock", Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Train", self.training_panel, "trainDock", Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.findChild(QDockWidget, "completeDock"), self.findChild(QDockWidget, "trainDock"))
+        self.findChild(QDockWidget, "completeDock").raise_()
         self.position_label, self.zoom_label, self.warning_label = QLabel(), QLabel(), QLabel()
         self.warning_label.setStyleSheet("color: #b35c00;")
         for label, name in ((self.warning_label, "Mask warning"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom")):
@@ -256,6 +263,8 @@ class MainWindow(QMainWindow):
         self.inspector.overlayChanged.connect(self.canvas.set_overlay)
         self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
         self.inspector.message.connect(self.message_bar.show_message)
+        self.training_panel.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
+        self.training.modelReady.connect(self.add_trained_model)
 
     # ---- settings ---------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -439,6 +448,18 @@ class MainWindow(QMainWindow):
         else:
             self.panel.refresh_models(self._recent("recentModels"))
 
+    def add_trained_model(self, path: str) -> None:
+        """A run's checkpoint joins the model picker at once; it becomes the model unless a fill runs."""
+        self._remember("recentModels", Path(path))
+        if self.controller.busy:
+            self.statusBar().showMessage(f"Trained model {Path(path).name} added to the model picker.", 6000)
+        else:
+            self.load_checkpoint(path)
+            self.statusBar().showMessage(f"Model: {Path(path).parent.name}/{Path(path).name}, just trained.", 6000)
+
+    def show_training(self) -> None:
+        self.findChild(QDockWidget, "trainDock").raise_()
+
     # ---- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() or event.mimeData().hasImage():
@@ -583,5 +604,6 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.inspector.shutdown()
+        self.training.shutdown()
         self._save_settings()
         event.accept()

@@ -1,0 +1,123 @@
+"""How responsive the desktop app stays while it trains (issue 6 target: the worst gap between GUI
+event-loop ticks under 50 ms while a run trains, previews included).
+
+Writes a folder of random PNGs, starts a run from the Train panel, and records every tick of a 1 ms
+QTimer on the GUI thread for ``--seconds`` of training. Runs on Qt's offscreen platform unless
+QT_QPA_PLATFORM is set.
+
+    OMP_NUM_THREADS=1 python benchmarks/training_responsiveness.py [--size 16] [--arch pixelcnn]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from pixelrnn_gui.main_window import MainWindow  # noqa: E402
+
+
+def write_pictures(folder: Path, count: int, size: int) -> None:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(folder / f"{index:03d}.png")
+
+
+def spin(app: QApplication, seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def measure(args: argparse.Namespace) -> dict:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    folder = Path(tempfile.mkdtemp(prefix="pixelrnn-train-bench-"))
+    write_pictures(folder / "pictures", args.images, args.size)
+    window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
+    window.show()
+    panel, training = window.training_panel, window.training
+    scanned: list = []
+    training.scanned.connect(scanned.append)
+    panel.size_spin.setValue(args.size)
+    panel.set_folder(str(folder / "pictures"))
+    while not scanned:
+        spin(app, 0.01)
+    panel.arch_combo.setCurrentIndex(panel.arch_combo.findData(args.arch))
+    panel.hidden_spin.setValue(args.hidden)
+    panel.layers_spin.setValue(args.layers)
+    panel.out_hidden_spin.setValue(args.hidden * 2)
+    panel.batch_spin.setValue(args.batch)
+    panel.epochs_spin.setValue(10_000)
+    panel.preview_spin.setValue(args.preview_every)
+    panel.workspace_edit.setText(str(folder / "runs"))
+
+    ticks: list[float] = []
+    ticker = QTimer(interval=1)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    ticker.start()
+    idle_start = time.perf_counter()
+    spin(app, args.idle_seconds)
+    idle_gap = float(np.diff([idle_start] + ticks).max())
+    previews: list = []
+    training.previewed.connect(previews.append)
+    panel.start_button.click()
+    while training.trainer is None:  # reading the images and building the model
+        spin(app, 0.01)
+    ticks.clear()
+    started, first_step = time.perf_counter(), training.trainer.step
+    spin(app, args.seconds)
+    gaps = np.diff([started] + ticks)
+    steps = training.trainer.step - first_step
+    stop_clicked = time.perf_counter()
+    panel.stop_button.click()
+    while training.busy:
+        spin(app, 0.001)
+    result = {
+        "steps": steps,
+        "images_per_second": steps * args.batch / args.seconds,
+        "previews": len(previews),
+        "worst_tick_gap_ms": 1000 * float(gaps.max()),
+        "p99_tick_gap_ms": 1000 * float(np.percentile(gaps, 99)),
+        "idle_worst_tick_gap_ms": 1000 * idle_gap,
+        "stop_to_saved_ms": 1000 * (time.perf_counter() - stop_clicked),
+    }
+    ticker.stop()
+    window.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=16, help="side of the square training images")
+    parser.add_argument("--images", type=int, default=64)
+    parser.add_argument("--arch", default="pixelcnn")
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--preview-every", type=int, default=20, help="steps between sample/completion previews")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to measure while training")
+    parser.add_argument("--idle-seconds", type=float, default=3.0, help="first measure the loop with no run")
+    args = parser.parse_args()
+    r = measure(args)
+    print(
+        f"{args.arch} h={args.hidden} layers={args.layers}, {args.size}x{args.size} RGB, batch {args.batch}, "
+        f"preview every {args.preview_every} steps: {r['steps']} steps in {args.seconds:.0f} s "
+        f"({r['images_per_second']:.1f} images/s, {r['previews']} previews); worst GUI tick gap "
+        f"{r['worst_tick_gap_ms']:.0f} ms (99th percentile {r['p99_tick_gap_ms']:.1f} ms; "
+        f"{r['idle_worst_tick_gap_ms']:.0f} ms with no run); Stop to saved and idle {r['stop_to_saved_ms']:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

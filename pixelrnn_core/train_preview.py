@@ -1,0 +1,69 @@
+"""What a run's preview hook shows while it trains: a sample drawn from scratch and a completion of
+the bottom half of one fixed validation image (paper §2: the model generates pixel by pixel in raster
+order, so the top half is the context the completion sees)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from .completion import CompletionJob
+from .data import TrainingData, model_input
+
+PREVIEW_SEED = 0
+
+
+@dataclass(frozen=True)
+class TrainingPreview:
+    """Levels (H, W, C) of the fixed preview ``image``, the bottom-half ``mask`` (H, W) that the
+    ``completion`` fills, and a ``sample`` drawn with nothing known; at training ``step``."""
+
+    step: int
+    image: np.ndarray
+    mask: np.ndarray
+    sample: np.ndarray
+    completion: np.ndarray
+
+
+def preview_image(data: TrainingData, size: int) -> np.ndarray:
+    """The first validation image (the first training image without a validation set), its top-left
+    ``size`` x ``size`` corner, as the levels the model reads (H, W, C)."""
+    images = data.validation if len(data.validation) else data.train
+    corner = images[:1, :, :size, :size]
+    generator = torch.Generator().manual_seed(PREVIEW_SEED)
+    levels = model_input(corner, data.spec, generator)[0]
+    return levels.permute(1, 2, 0).numpy().astype(np.uint8)
+
+
+def fill(model: nn.Module, image: np.ndarray, mask: np.ndarray, seed: int, cancelled: Callable[[], bool]) -> np.ndarray | None:
+    """``prc.complete`` of one candidate, abandoned (None) as soon as ``cancelled()`` is true."""
+    job = CompletionJob(model, image, mask, seed=seed)
+    for _ in job.run():
+        if cancelled():
+            return None
+    return job.images[0]
+
+
+def preview_hook(
+    data: TrainingData, size: int = 16, cancelled: Callable[[], bool] = lambda: False
+) -> Callable[[nn.Module, int], TrainingPreview | None]:
+    """A preview hook for :class:`Trainer`: at each call, a sample and a completion of the fixed
+    preview image (at most ``size`` pixels square, so it stays quick), both seeded by the step. When
+    ``cancelled()`` becomes true (the run is being stopped) a preview in progress is abandoned and the
+    hook returns None."""
+    image = preview_image(data, size)
+    mask = np.zeros(image.shape[:2], dtype=bool)
+    mask[image.shape[0] // 2 :] = True
+    everything = np.ones_like(mask)
+
+    def hook(model: nn.Module, step: int) -> TrainingPreview | None:
+        sample = fill(model, image, everything, step, cancelled)
+        completion = fill(model, image, mask, step, cancelled) if sample is not None else None
+        if completion is None:
+            return None
+        return TrainingPreview(step, image, mask, sample, completion)
+
+    return hook

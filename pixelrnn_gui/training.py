@@ -1,0 +1,256 @@
+"""The training controller: scans a data folder, runs a ``prc.Trainer`` off the GUI thread through
+:class:`BackgroundWork`, pauses, resumes and stops it, and announces the model a run leaves behind.
+App state only; the training panel owns the widgets.
+
+Stop asks the trainer to cancel: it finishes the current step, saves ``last.safetensors`` (atomically)
+and ends with a ``Finished`` event, so a stopped run can be resumed and its model used at once.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pixelrnn_core as prc
+from PySide6.QtCore import QObject, Signal
+
+from .background import BackgroundWork, one_call
+
+
+class TrainerHandle:
+    """The trainer of a run, once the worker thread has built it; a stop asked for before that is
+    applied as soon as it exists. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.trainer: prc.Trainer | None = None
+        self._cancelled = False
+
+    def attach(self, trainer: prc.Trainer) -> None:
+        with self._lock:
+            self.trainer = trainer
+            if self._cancelled:
+                trainer.cancel()
+
+    def is_cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            if self.trainer is not None:
+                self.trainer.cancel()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self.trainer is not None:
+                self.trainer.pause()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self.trainer is not None:
+                self.trainer.resume()
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """The trainer of a run, and the step it starts from (the trainer itself moves on at once)."""
+
+    trainer: prc.Trainer
+    step: int
+    total_steps: int
+
+
+def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: TrainerHandle) -> Iterator:
+    """Build the trainer on the worker thread (reading the data can take a while), hand it over, then
+    yield its events. Its previews are abandoned as soon as the run is asked to stop."""
+    trainer = make_trainer()
+    trainer.preview = prc.preview_hook(trainer.data, cancelled=handle.is_cancelled)
+    handle.attach(trainer)
+    yield RunStarted(trainer, trainer.step, trainer.total_steps)
+    yield from trainer.events()
+
+
+def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
+    """The trainer of the run in ``run_dir``; a one-line ValueError saying why it cannot be resumed."""
+    try:
+        trainer = prc.resume_run(run_dir, device)
+    except (OSError, ValueError, KeyError, prc.CheckpointError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ValueError(f"Cannot resume {run_dir}: {reason}") from None
+    return trainer
+
+
+def model_of_run(run_dir: Path) -> Path | None:
+    """The checkpoint a run leaves to use: its best (validation) weights, else its last ones."""
+    folder = prc.RunFolder(run_dir)
+    for kind in ("best", "last"):
+        path = folder.checkpoint_path(kind)
+        if path.is_file():
+            return path
+    return None
+
+
+class TrainingController(QObject):
+    """Runs one training run at a time, and folder scans. Signals are emitted on the GUI thread."""
+
+    stateChanged = Signal(str)  # "idle", "starting", "running", "paused", "stopping"
+    started = Signal(str, int, int)  # run folder, step it starts from, total steps
+    progressed = Signal(object)  # prc.TrainStep
+    validated = Signal(object)  # prc.Validation
+    previewed = Signal(object)  # prc.TrainingPreview
+    finished = Signal(object)  # prc.Finished
+    modelReady = Signal(str)  # the checkpoint a finished or stopped run left
+    failed = Signal(str)
+    scanned = Signal(object)  # prc.ImageSet of the folder scanned last
+    scanFailed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = "idle"
+        self.work: BackgroundWork | None = None
+        self.handle: TrainerHandle | None = None
+        self.trainer: prc.Trainer | None = None
+        self.run_dir: Path | None = None
+        self.scan_work: BackgroundWork | None = None
+        self._scan_again: prc.DatasetSpec | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.work is not None
+
+    # ---- scanning a folder ------------------------------------------------------------------
+    def scan(self, spec: prc.DatasetSpec) -> None:
+        """Read the folder as the run would (usable images and skipped files), off the GUI thread.
+        A scan asked for while one runs replaces any waiting one and starts when it ends."""
+        if self.scan_work is not None:
+            self._scan_again = spec
+            return
+        self.scan_work = BackgroundWork(one_call(lambda: prc.load_images(spec)), parent=self)
+        self.scan_work.produced.connect(self._scan_result)
+        self.scan_work.failed.connect(self._scan_failed)
+        self.scan_work.finished.connect(self._scan_ended)
+        self.scan_work.start()
+
+    def _scan_result(self, results: list) -> None:
+        if self._scan_again is None:
+            self.scanned.emit(results[-1])
+
+    def _scan_failed(self, message: str) -> None:
+        if self._scan_again is None:
+            self.scanFailed.emit(message)
+
+    def _scan_ended(self) -> None:
+        self.scan_work.deleteLater()
+        self.scan_work = None
+        spec, self._scan_again = self._scan_again, None
+        if spec is not None:
+            self.scan(spec)
+
+    # ---- running ----------------------------------------------------------------------------
+    def start(
+        self, run_dir: Path, spec: prc.DatasetSpec, config: prc.ModelConfig, settings: prc.TrainSettings, device: str
+    ) -> bool:
+        """Start a new run in ``run_dir``; False if one is already running."""
+        if self.busy:
+            return False
+        self._run(run_dir, lambda: prc.new_run(run_dir, spec, config, settings, device))
+        return True
+
+    def resume_run(self, run_dir: Path, device: str) -> bool:
+        """Continue the run in ``run_dir`` from its last saved state."""
+        if self.busy:
+            return False
+        self._run(run_dir, lambda: resumed_trainer(run_dir, device))
+        return True
+
+    def _run(self, run_dir: Path, make_trainer: Callable[[], prc.Trainer]) -> None:
+        self.run_dir, self.trainer = Path(run_dir), None
+        self.handle = TrainerHandle()
+        self.work = BackgroundWork(trainer_then_events(make_trainer, self.handle), parent=self)
+        self.work.produced.connect(self._events)
+        self.work.paused.connect(self._paused)
+        self.work.completed.connect(self._completed)
+        self.work.failed.connect(self._failed)
+        self._set_state("starting")
+        self.work.start()
+
+    def pause(self) -> None:
+        """Pause after the current step (the trainer waits; nothing is lost)."""
+        if self.work is not None and self.state in ("starting", "running"):
+            self.handle.pause()
+            self.work.pause()
+
+    def resume(self) -> None:
+        if self.work is not None and self.state == "paused":
+            self.handle.resume()
+            self.work.resume()
+            self._set_state("running")
+
+    def stop(self) -> None:
+        """Finish the current step, save the last checkpoint and end the run."""
+        if self.work is not None and self.state != "stopping":
+            self.handle.cancel()
+            self.work.resume()
+            self._set_state("stopping")
+
+    def shutdown(self) -> None:
+        """Stop the run (its last checkpoint is saved) and any scan, and wait for them: the window is
+        closing."""
+        for work in (self.work, self.scan_work):
+            if work is not None:
+                work.blockSignals(True)  # nothing reaches a closing window
+        if self.work is not None:
+            self.handle.cancel()
+            self.work.resume()
+            self.work.wait()
+        if self.scan_work is not None:
+            self.scan_work.wait()
+
+    # ---- events arriving on the GUI thread --------------------------------------------------
+    def _events(self, events: list) -> None:
+        for event in events:
+            if isinstance(event, RunStarted):
+                self.trainer = event.trainer
+                if self.state == "starting":
+                    self._set_state("running")
+                self.started.emit(str(self.run_dir), event.step, event.total_steps)
+            elif isinstance(event, prc.TrainStep):
+                self.progressed.emit(event)
+            elif isinstance(event, prc.Validation):
+                self.validated.emit(event)
+            elif isinstance(event, prc.Preview) and isinstance(event.result, prc.TrainingPreview):
+                self.previewed.emit(event.result)
+            elif isinstance(event, prc.Finished):
+                self.finished.emit(event)
+
+    def _paused(self, resumes: int) -> None:
+        if self.work is not None and resumes == self.work.resumes and self.state in ("starting", "running"):
+            self._set_state("paused")
+
+    def _completed(self) -> None:
+        self._end_work()
+        model = model_of_run(self.run_dir)
+        if model is not None:
+            self.modelReady.emit(str(model))
+
+    def _failed(self, message: str) -> None:
+        started = self.trainer is not None
+        self._end_work()
+        if message.startswith("Cannot resume"):
+            self.failed.emit(message)
+        else:
+            self.failed.emit(f"Training stopped: {message}" if started else f"Cannot start training: {message}")
+
+    def _end_work(self) -> None:
+        if self.work is not None:
+            self.work.wait()
+            self.work.deleteLater()
+            self.work = None
+        self.handle = None
+        self._set_state("idle")
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.stateChanged.emit(state)

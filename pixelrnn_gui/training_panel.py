@@ -1,0 +1,494 @@
+"""The Train panel: pick an image folder (usable count, preview grid, skipped files with reasons),
+choose the data, model and training settings, run it (start, pause/resume, stop, resume a previous
+run) and watch it learn (progress, bits/dim curves, sample and completion previews). It forwards the
+user's choices to the :class:`TrainingController`."""
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pixelrnn_core as prc
+import torch
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .completion_panel import format_seconds, labelled
+from .levels import to_rgb
+from .loss_plot import LossPlot
+from .qimages import rgb_to_qimage
+from .training import TrainingController
+
+PREVIEW_IMAGES = 12
+SMALL_PRESET = "Small / fast"
+CUSTOM_PRESET = "Custom"
+# The paper's sizes (§4-5, Table 1 of PAPER.md); the data settings choose channels and levels.
+PAPER_PRESETS = {
+    "Paper: binarized MNIST (Diagonal BiLSTM, 7 layers, h=16)": "mnist",
+    "Paper: CIFAR-10 PixelCNN (15 layers, h=128)": "cifar10-pixelcnn",
+    "Paper: CIFAR-10 Row LSTM (12 layers, h=128)": "cifar10-row-lstm",
+    "Paper: CIFAR-10 Diagonal BiLSTM (12 layers, h=128)": "cifar10-diagonal-bilstm",
+    "Paper: ImageNet 32x32 Row LSTM (12 layers, h=384)": "imagenet32",
+    "Paper: ImageNet 64x64 Row LSTM (4 layers, h=512)": "imagenet64",
+}
+SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
+ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
+DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
+
+
+def gib(size: float) -> str:
+    return f"{size / 2**30:.1f} GiB"
+
+
+def devices() -> list[tuple[str, str]]:
+    """(label with its memory, device name) of every device training can use."""
+    try:
+        memory = f", {gib(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES'))} RAM"
+    except (ValueError, OSError, AttributeError):
+        memory = ""
+    found = [(f"CPU ({os.cpu_count()} cores{memory})", "cpu")]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            found.append((f"CUDA {index}: {props.name} ({gib(props.total_memory)})", f"cuda:{index}"))
+    return found
+
+
+def pixmap(levels_image: np.ndarray, levels: int, scale: int = 4) -> QPixmap:
+    """A levels image (H, W, C) shown in RGB, ``scale`` times larger without smoothing."""
+    image = rgb_to_qimage(np.ascontiguousarray(to_rgb(levels_image, levels)))
+    return QPixmap.fromImage(image.scaled(image.width() * scale, image.height() * scale))
+
+
+def run_folder_name(data_path: str, arch: str) -> str:
+    return f"{Path(data_path).name or 'data'}-{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+class TrainingPanel(QWidget):
+    """Widgets for one :class:`TrainingController`; ``message`` reports problems to the window."""
+
+    message = Signal(str, bool)  # text, is it an error
+
+    def __init__(self, controller: TrainingController, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = settings
+        self.setObjectName("trainingPanel")
+        self.setAccessibleName("Training panel")
+        self.usable = 0
+        self.best: tuple[float, int] | None = None
+        self.levels_of_run = 256
+        self._make_data_widgets()
+        self._make_model_widgets()
+        self._make_run_widgets()
+        self._layout()
+        self._connect()
+        self._apply_preset(SMALL_PRESET)
+        self._state_changed("idle")
+        self._scan_timer = QTimer(self, singleShot=True, interval=300)
+        self._scan_timer.timeout.connect(self.scan)
+
+    # ---- construction -----------------------------------------------------------------------
+    def _spin(self, name: str, low: int, high: int, value: int, tip: str, object_name: str | None = None) -> QSpinBox:
+        spin = labelled(QSpinBox(), name, tip)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        if object_name:
+            spin.setObjectName(object_name)
+        return spin
+
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        button = labelled(QPushButton(text), text.rstrip("…"), tip)
+        button.setObjectName(name)
+        return button
+
+    def _make_data_widgets(self) -> None:
+        self.folder_edit = labelled(QLineEdit(), "Image folder", "The folder of images to train on (searched recursively)")
+        self.folder_edit.setObjectName("trainFolderEdit")
+        self.folder_edit.setPlaceholderText("Folder of images…")
+        self.folder_button = self._button("Choose…", "trainFolderButton", "Choose the folder of images to train on")
+        self.usable_label = labelled(QLabel("No folder chosen."), "Usable images", "How many images the run will use")
+        self.usable_label.setObjectName("trainUsableLabel")
+        self.usable_label.setWordWrap(True)
+        self.preview_grid = labelled(QListWidget(), "Image preview", "The first usable images, as the model will see them")
+        self.preview_grid.setObjectName("trainPreviewGrid")
+        self.preview_grid.setViewMode(QListWidget.ViewMode.IconMode)
+        self.preview_grid.setIconSize(QSize(40, 40))
+        self.preview_grid.setGridSize(QSize(46, 46))
+        self.preview_grid.setFlow(QListWidget.Flow.LeftToRight)
+        self.preview_grid.setWrapping(False)
+        self.preview_grid.setFixedHeight(66)
+        self.preview_grid.setMovement(QListWidget.Movement.Static)
+        self.skipped_list = labelled(QListWidget(), "Skipped files", "Files that will not be used, and why")
+        self.skipped_list.setObjectName("trainSkippedList")
+        self.skipped_list.setFixedHeight(60)
+        self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
+        self.size_spin.setSuffix(" px")
+        self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size")
+        self.fit_combo.addItem("Random crop", "crop")
+        self.fit_combo.addItem("Resize (then centre crop)", "resize")
+        self.colour_combo = labelled(QComboBox(), "Colour", "Grayscale (1 channel) or RGB (3 channels, R→G→B per pixel)")
+        self.colour_combo.setObjectName("trainColourCombo")
+        self.colour_combo.addItem("RGB", 3)
+        self.colour_combo.addItem("Grayscale", 1)
+        self.levels_spin = self._spin("Levels", 2, 256, 256, "Values per sub-pixel (2 = black and white, 256 = 8 bits)", "trainLevelsSpin")
+        self.augment_check = labelled(QCheckBox("Flips and rotations (8 symmetries)"), "Augment", "Train on a random symmetry of the square of each image")
+        self.val_spin = labelled(QDoubleSpinBox(), "Validation split", "Share of the images held out to measure validation bits/dim")
+        self.val_spin.setRange(0.0, 0.5)
+        self.val_spin.setSingleStep(0.05)
+        self.val_spin.setValue(0.1)
+
+    def _make_model_widgets(self) -> None:
+        self.preset_combo = labelled(QComboBox(), "Preset", "The paper's model sizes, a small fast one, or your own")
+        self.preset_combo.setObjectName("trainPresetCombo")
+        self.preset_combo.addItems([SMALL_PRESET, *PAPER_PRESETS, CUSTOM_PRESET])
+        self.arch_combo = labelled(QComboBox(), "Architecture", "PixelCNN (fast), Row LSTM, Diagonal BiLSTM (best in the paper) or multi-scale")
+        self.arch_combo.setObjectName("trainArchCombo")
+        for arch in prc.ARCHITECTURES:
+            self.arch_combo.addItem(ARCH_NAMES.get(arch, arch), arch)
+        self.layers_spin = self._spin("Layers", 1, 32, 2, "Residual layers", "trainLayersSpin")
+        self.hidden_spin = self._spin("Hidden", 3, 1024, 16, "h: features of each layer's recurrent or convolutional core", "trainHiddenSpin")
+        self.out_hidden_spin = self._spin("Output features", 3, 2048, 32, "Width of the two output layers", "trainOutHiddenSpin")
+        self.optimizer_combo = labelled(QComboBox(), "Optimizer", "RMSProp (the paper's) or Adam")
+        self.optimizer_combo.addItem("RMSProp", "rmsprop")
+        self.optimizer_combo.addItem("Adam", "adam")
+        self.lr_spin = labelled(QDoubleSpinBox(), "Learning rate", "Step size of the optimizer")
+        self.lr_spin.setDecimals(5)
+        self.lr_spin.setRange(0.00001, 1.0)
+        self.lr_spin.setSingleStep(0.0005)
+        self.lr_spin.setValue(0.001)
+        self.batch_spin = self._spin("Batch size", 1, 1024, 16, "Images per step (the paper uses 16)", "trainBatchSpin")
+        self.epochs_spin = self._spin("Epochs", 1, 100000, 10, "Passes over the training images", "trainEpochsSpin")
+        self.preview_spin = self._spin("Preview every", 0, 100000, 100, "Draw a sample and a completion every N steps (0: never)", "trainPreviewEverySpin")
+        self.preview_spin.setSuffix(" steps")
+        self.device_combo = labelled(QComboBox(), "Device", "Where the model trains, with its memory")
+        self.device_combo.setObjectName("trainDeviceCombo")
+        for label, name in devices():
+            self.device_combo.addItem(label, name)
+
+    def _make_run_widgets(self) -> None:
+        self.workspace_edit = labelled(QLineEdit(str(self.settings.value("trainWorkspace", str(DEFAULT_WORKSPACE)))),
+                                       "Workspace", "Each run gets its own folder here (config, metrics, checkpoints)")
+        self.workspace_edit.setObjectName("trainWorkspaceEdit")
+        self.workspace_button = self._button("Choose…", "trainWorkspaceButton", "Choose the folder where runs are kept")
+        self.start_button = self._button("Start", "trainStartButton", "Start a new run with these settings")
+        self.pause_button = self._button("Pause", "trainPauseButton", "Pause after the current step, or resume")
+        self.pause_button.setCheckable(True)
+        self.stop_button = self._button("Stop", "trainStopButton", "Finish the current step, save the checkpoint and end the run")
+        self.resume_button = self._button("Resume run…", "trainResumeButton", "Continue a previous run from its folder")
+        self.progress = labelled(QProgressBar(), "Training progress", "Steps done out of the run's steps")
+        self.progress.setObjectName("trainProgress")
+        self.progress.setFormat("No run")
+        self.progress.setValue(0)
+        self.speed_label = labelled(QLabel(""), "Speed", "Images per second and time left")
+        self.speed_label.setObjectName("trainSpeedLabel")
+        self.best_label = labelled(QLabel(""), "Best validation", "The lowest validation bits/dim so far")
+        self.best_label.setObjectName("trainBestLabel")
+        self.run_label = labelled(QLabel(""), "Run folder", "Where this run keeps its files")
+        self.run_label.setWordWrap(True)
+        self.loss_plot = LossPlot()
+        self.sample_view = labelled(QLabel(), "Sample", "A sample drawn from scratch at the last preview")
+        self.completion_view = labelled(QLabel(), "Completion", "The bottom half of a fixed validation image, completed at the last preview")
+        self.original_view = labelled(QLabel(), "Validation image", "The fixed validation image the completion starts from")
+        self.preview_caption = QLabel("Previews appear every N steps.")
+
+    def _layout(self) -> None:
+        data = QWidget()
+        form = QFormLayout(data)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.folder_button)
+        form.addRow("Folder", folder_row)
+        form.addRow(self.usable_label)
+        form.addRow(self.preview_grid)
+        form.addRow("Skipped", self.skipped_list)
+        form.addRow("Size", self.size_spin)
+        form.addRow("Fit", self.fit_combo)
+        form.addRow("Colour", self.colour_combo)
+        form.addRow("Levels", self.levels_spin)
+        form.addRow(self.augment_check)
+        form.addRow("Validation", self.val_spin)
+        model = QWidget()
+        form = QFormLayout(model)
+        form.addRow("Preset", self.preset_combo)
+        form.addRow("Architecture", self.arch_combo)
+        form.addRow("Layers", self.layers_spin)
+        form.addRow("Hidden (h)", self.hidden_spin)
+        form.addRow("Output features", self.out_hidden_spin)
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Learning rate", self.lr_spin)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Previews", self.preview_spin)
+        form.addRow("Device", self.device_combo)
+        run = QGroupBox("Run")
+        box = QVBoxLayout(run)
+        workspace_row = QHBoxLayout()
+        workspace_row.addWidget(QLabel("Workspace"))
+        workspace_row.addWidget(self.workspace_edit, 1)
+        workspace_row.addWidget(self.workspace_button)
+        box.addLayout(workspace_row)
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.pause_button, 0, 1)
+        buttons.addWidget(self.stop_button, 0, 2)
+        buttons.addWidget(self.resume_button, 1, 0, 1, 3)
+        box.addLayout(buttons)
+        box.addWidget(self.run_label)
+        box.addWidget(self.progress)
+        box.addWidget(self.speed_label)
+        box.addWidget(self.best_label)
+        box.addWidget(self.loss_plot)
+        previews = QHBoxLayout()
+        for view, caption in ((self.original_view, "validation"), (self.completion_view, "completion"), (self.sample_view, "sample")):
+            column = QVBoxLayout()
+            view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            view.setMinimumSize(64, 64)
+            column.addWidget(view)
+            column.addWidget(QLabel(caption), 0, Qt.AlignmentFlag.AlignHCenter)
+            previews.addLayout(column)
+        box.addWidget(self.preview_caption)
+        box.addLayout(previews)
+        self.settings_tabs = QTabWidget()
+        self.settings_tabs.setObjectName("trainSettingsTabs")
+        self.settings_tabs.addTab(data, "Data")
+        self.settings_tabs.addTab(model, "Model and training")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.settings_tabs)
+        layout.addWidget(run)
+        layout.addStretch(1)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.folder_edit.editingFinished.connect(self.scan)
+        for spin in (self.size_spin,):
+            spin.valueChanged.connect(lambda _: self._scan_timer.start())
+        for combo in (self.fit_combo, self.colour_combo):
+            combo.currentIndexChanged.connect(lambda _: self._scan_timer.start())
+        self.preset_combo.currentTextChanged.connect(self._apply_preset)
+        for spin in (self.layers_spin, self.hidden_spin, self.out_hidden_spin):
+            spin.valueChanged.connect(self._custom)
+        self.arch_combo.currentIndexChanged.connect(self._custom)
+        self.workspace_button.clicked.connect(self.choose_workspace)
+        self.workspace_edit.editingFinished.connect(lambda: self.settings.setValue("trainWorkspace", self.workspace_edit.text()))
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
+        self.stop_button.clicked.connect(c.stop)
+        self.resume_button.clicked.connect(self.choose_run_to_resume)
+        c.stateChanged.connect(self._state_changed)
+        c.started.connect(self._started)
+        c.progressed.connect(self._progressed)
+        c.validated.connect(self._validated)
+        c.previewed.connect(self._previewed)
+        c.finished.connect(self._finished)
+        c.failed.connect(lambda text: self.message.emit(text, True))
+        c.scanned.connect(self._scanned)
+        c.scanFailed.connect(self._scan_failed)
+
+    # ---- data -------------------------------------------------------------------------------
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of training images", self.folder_edit.text() or str(Path.home()))
+        if folder:
+            self.set_folder(folder)
+
+    def set_folder(self, folder: str) -> None:
+        self.folder_edit.setText(folder)
+        self.scan()
+
+    def data_spec(self) -> prc.DatasetSpec:
+        return prc.DatasetSpec(
+            self.folder_edit.text().strip(), size=self.size_spin.value(), channels=self.colour_combo.currentData(),
+            levels=self.levels_spin.value(), fit=self.fit_combo.currentData(), val_fraction=self.val_spin.value(),
+            augment=self.augment_check.isChecked(),
+        )
+
+    def scan(self) -> None:
+        """Read the folder with the current size and colour settings and show what the run would use."""
+        if not self.folder_edit.text().strip():
+            return
+        self.usable_label.setText("Reading the folder…")
+        self.controller.scan(self.data_spec())
+
+    def _scanned(self, image_set: prc.ImageSet) -> None:
+        self.usable = len(image_set.images)
+        skipped = len(image_set.skipped)
+        self.usable_label.setText(f"{self.usable} usable image(s)" + (f", {skipped} file(s) skipped" if skipped else ""))
+        self.preview_grid.clear()
+        for image in image_set.images[:PREVIEW_IMAGES]:
+            icon = QIcon(QPixmap.fromImage(rgb_to_qimage(np.ascontiguousarray(to_rgb(image, 256)))).scaled(40, 40))
+            self.preview_grid.addItem(QListWidgetItem(icon, ""))
+        self.skipped_list.clear()
+        for item in image_set.skipped:
+            entry = QListWidgetItem(f"{Path(item.path).name}: {item.reason}")
+            entry.setToolTip(item.path)
+            self.skipped_list.addItem(entry)
+
+    def _scan_failed(self, message: str) -> None:
+        self.usable = 0
+        self.usable_label.setText(message)
+        self.preview_grid.clear()
+        self.skipped_list.clear()
+
+    # ---- model ------------------------------------------------------------------------------
+    def _apply_preset(self, name: str) -> None:
+        if name == CUSTOM_PRESET:
+            return
+        sizes = dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]])
+        widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin)
+        for widget in widgets:
+            widget.blockSignals(True)
+        if "arch" in sizes:
+            self.arch_combo.setCurrentIndex(self.arch_combo.findData(sizes["arch"]))
+        self.layers_spin.setValue(sizes["layers"])
+        self.hidden_spin.setValue(sizes["hidden"])
+        self.out_hidden_spin.setValue(sizes["out_hidden"])
+        for widget in widgets:
+            widget.blockSignals(False)
+
+    def _custom(self, *_) -> None:
+        self.preset_combo.blockSignals(True)
+        self.preset_combo.setCurrentText(CUSTOM_PRESET)
+        self.preset_combo.blockSignals(False)
+
+    def model_config(self) -> prc.ModelConfig:
+        name = self.preset_combo.currentText()
+        extra = {k: v for k, v in prc.PRESETS[PAPER_PRESETS[name]].items() if k not in ("arch", "channels", "levels")} if name in PAPER_PRESETS else {}
+        extra.update(layers=self.layers_spin.value(), hidden=self.hidden_spin.value(), out_hidden=self.out_hidden_spin.value())
+        return prc.ModelConfig(
+            self.arch_combo.currentData(), channels=self.colour_combo.currentData(), levels=self.levels_spin.value(), **extra
+        )
+
+    def train_settings(self) -> prc.TrainSettings:
+        return prc.TrainSettings(
+            optimizer=self.optimizer_combo.currentData(), lr=self.lr_spin.value(), batch_size=self.batch_spin.value(),
+            epochs=self.epochs_spin.value(), preview_every=self.preview_spin.value(), log_every=1,
+        )
+
+    # ---- running ----------------------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Workspace for training runs", self.workspace_edit.text())
+        if folder:
+            self.workspace_edit.setText(folder)
+            self.settings.setValue("trainWorkspace", folder)
+
+    def start(self) -> bool:
+        """Start a new run in a new folder under the workspace; False (with a message) if it cannot."""
+        if not self.folder_edit.text().strip():
+            self.message.emit("Choose a folder of images to train on first.", True)
+            return False
+        try:
+            spec, config, settings = self.data_spec(), self.model_config(), self.train_settings()
+        except ValueError as error:
+            self.message.emit(str(error), True)
+            return False
+        workspace = Path(self.workspace_edit.text().strip() or DEFAULT_WORKSPACE).expanduser()
+        self.settings.setValue("trainWorkspace", str(workspace))
+        run_dir = workspace / run_folder_name(spec.path, config.arch)
+        while run_dir.exists():
+            run_dir = run_dir.with_name(run_dir.name + "-1")
+        self._clear_feedback(config.levels)
+        return self.controller.start(run_dir, spec, config, settings, self.device_combo.currentData())
+
+    def choose_run_to_resume(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.workspace_edit.text())
+        if folder:
+            self.resume_run(folder)
+
+    def resume_run(self, folder: str | Path) -> bool:
+        """Continue the run in ``folder``; its curves so far are shown again."""
+        run = prc.RunFolder(folder)
+        self._clear_feedback(256)
+        try:
+            self.levels_of_run = run.read_config()["model"]["levels"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # the controller reports why the folder cannot be resumed
+        for record in run.read_metrics():
+            if record.get("kind") == "train":
+                self.loss_plot.add_train(record["step"], record["bits_per_dim"])
+            elif record.get("kind") == "validation":
+                self.loss_plot.add_validation(record["step"], record["bits_per_dim"])
+                self._note_best(record["bits_per_dim"], record["step"])
+        return self.controller.resume_run(Path(folder), self.device_combo.currentData())
+
+    def _clear_feedback(self, levels: int) -> None:
+        self.levels_of_run = levels
+        self.best = None
+        self.best_label.setText("")
+        self.speed_label.setText("")
+        self.loss_plot.clear()
+        for view in (self.sample_view, self.completion_view, self.original_view):
+            view.clear()
+
+    def _state_changed(self, state: str) -> None:
+        busy = state != "idle"
+        for widget in (self.start_button, self.resume_button, self.settings_tabs, self.workspace_edit, self.workspace_button):
+            widget.setEnabled(not busy)
+        self.pause_button.setEnabled(state in ("running", "paused"))
+        self.stop_button.setEnabled(state in ("starting", "running", "paused"))
+        self.pause_button.setChecked(state == "paused")
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        if state == "starting":
+            self.progress.setFormat("Reading the images…")
+        elif state == "paused":
+            self.speed_label.setText("Paused.")
+        elif state == "stopping":
+            self.speed_label.setText("Stopping after this step…")
+
+    def _started(self, run_dir: str, step: int, total: int) -> None:
+        self.run_label.setText(f"Run folder: {run_dir}")
+        self.progress.setMaximum(total)
+        self.progress.setValue(step)
+        self.progress.setFormat("step %v / %m")
+        if step >= total:
+            self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
+
+    def _progressed(self, event: prc.TrainStep) -> None:
+        self.progress.setMaximum(event.total_steps)
+        self.progress.setValue(event.step)
+        self.progress.setFormat(f"epoch {event.epoch + 1} · step %v / %m")
+        if self.controller.state == "running":
+            self.speed_label.setText(f"{event.images_per_second:,.1f} images/s · ETA {format_seconds(event.eta_seconds)} · train {event.bits_per_dim:.3f} bits/dim")
+        self.loss_plot.add_train(event.step, event.bits_per_dim)
+
+    def _note_best(self, bits_per_dim: float, step: int) -> None:
+        if math.isfinite(bits_per_dim) and (self.best is None or bits_per_dim < self.best[0]):
+            self.best = (bits_per_dim, step)
+            self.best_label.setText(f"Best validation: {bits_per_dim:.3f} bits/dim (step {step})")
+
+    def _validated(self, event: prc.Validation) -> None:
+        self.loss_plot.add_validation(event.step, event.bits_per_dim)
+        self._note_best(event.bits_per_dim, event.step)
+
+    def _previewed(self, preview: prc.TrainingPreview) -> None:
+        self.original_view.setPixmap(pixmap(preview.image, self.levels_of_run))
+        self.completion_view.setPixmap(pixmap(preview.completion, self.levels_of_run))
+        self.sample_view.setPixmap(pixmap(preview.sample, self.levels_of_run))
+        self.preview_caption.setText(f"Previews at step {preview.step}:")
+
+    def _finished(self, event: prc.Finished) -> None:
+        done = "finished" if event.reason == "completed" else "stopped and saved"
+        self.speed_label.setText(f"Run {done} at step {event.step}.")
+        self.progress.setFormat(f"{done} · step %v / %m")

@@ -1,0 +1,187 @@
+"""The Train panel on the real window with tiny real runs: the folder scan lists usable images and
+skipped files; a run reports progress, curves and previews; stop saves a checkpoint that appears in
+the completion model picker and completes an image; pause/resume continues the step count; resume a
+run from its folder (or a clear message); closing the window during a run stops it and leaves its last
+checkpoint readable."""
+import json
+
+import numpy as np
+import pixelrnn_core as prc
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+from pixelrnn_gui.levels import to_levels, to_rgb
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def picture_folder(tmp_path):
+    """12 usable 8x8 RGB PNGs and three broken files."""
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(12):
+        Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(folder / f"p{index:02d}.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.jpg").write_text("not an image")
+    (folder / "cut.png").write_bytes((folder / "p00.png").read_bytes()[:60])
+    return folder
+
+
+@pytest.fixture
+def panel(window, qtbot, picture_folder, tmp_path):
+    """The Train panel with the test folder scanned and a tiny PixelCNN set up."""
+    window.show_training()
+    panel = window.training_panel
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.size_spin.setValue(8)
+        panel.set_folder(str(picture_folder))
+    panel.levels_spin.setValue(16)
+    panel.arch_combo.setCurrentIndex(panel.arch_combo.findData("pixelcnn"))
+    panel.layers_spin.setValue(1)
+    panel.hidden_spin.setValue(8)
+    panel.out_hidden_spin.setValue(8)
+    panel.val_spin.setValue(0.25)
+    panel.batch_spin.setValue(3)
+    panel.epochs_spin.setValue(1000)
+    panel.preview_spin.setValue(2)
+    panel.workspace_edit.setText(str(tmp_path / "runs"))
+    return panel
+
+
+def click(qtbot, button):
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def step_of(window) -> int:
+    return window.training.trainer.step if window.training.trainer is not None else 0
+
+
+def test_folder_scan_lists_usable_images_and_skipped_files(panel):
+    assert panel.usable_label.text() == "12 usable image(s), 3 file(s) skipped"
+    assert panel.preview_grid.count() == 12
+    skipped = sorted(panel.skipped_list.item(i).text() for i in range(panel.skipped_list.count()))
+    assert skipped[0].startswith("cut.png: unreadable or truncated")
+    assert skipped[1] == "empty.png: empty file"
+    assert skipped[2].startswith("notes.jpg: not an image")
+
+
+def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbot, image_file, picture_folder):
+    training = window.training
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: panel.progress.value() >= 1 and bool(panel.loss_plot.train), timeout=WAIT_MS)
+    assert "images/s" in panel.speed_label.text() and "ETA" in panel.speed_label.text()
+    assert not panel.settings_tabs.isEnabled() and not panel.start_button.isEnabled()
+    assert window.settings.value("trainWorkspace") == str(training.run_dir.parent)
+    qtbot.waitUntil(lambda: bool(panel.loss_plot.validation) and not panel.sample_view.pixmap().isNull(), timeout=WAIT_MS)
+    assert panel.best_label.text().startswith("Best validation: ")
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
+        click(qtbot, panel.stop_button)
+    checkpoint = ready.args[0]
+    assert checkpoint.endswith("best.safetensors")
+    run_dir = training.run_dir
+    assert not list(run_dir.rglob("*.tmp")) and training.state == "idle"
+    meta = prc.checkpoint_metadata(checkpoint)
+    assert meta["data"]["path"] == str(picture_folder) and meta["config"]["arch"] == "pixelcnn"
+    picker = window.panel.model_picker
+    assert picker.findData(checkpoint) >= 0 and picker.currentData() == checkpoint
+    assert picker.currentText() == f"{run_dir.name} (best)"
+    card = window.panel.card.text()
+    assert "pictures at 8×8" in card and "pixelcnn" in card and "bits/dim" in card
+
+    path, pixels = image_file
+    window.open_image(path)
+    window.mask_bottom_half()
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    model = prc.load_checkpoint(checkpoint)
+    expected = prc.complete(model, to_levels(pixels, 3, 16), window.document.mask, seed=0)[0]
+    np.testing.assert_array_equal(window.document.image[4:], to_rgb(expected, 16)[4:])
+    np.testing.assert_array_equal(window.document.image[:4], pixels[:4])
+
+
+def test_pause_and_resume_continue_the_step_count(window, panel, qtbot):
+    training = window.training
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    click(qtbot, panel.pause_button)
+    qtbot.waitUntil(lambda: training.state == "paused", timeout=WAIT_MS)
+    paused_at = step_of(window)
+    qtbot.wait(300)
+    assert step_of(window) == paused_at and panel.pause_button.text() == "Resume"
+    click(qtbot, panel.pause_button)
+    qtbot.waitUntil(lambda: step_of(window) >= paused_at + 2, timeout=WAIT_MS)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
+    records = [json.loads(line) for line in (training.run_dir / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in records if r["kind"] == "train"]
+    assert steps == list(range(1, len(steps) + 1)) and steps[-1] > paused_at
+
+
+def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot):
+    training = window.training
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
+    run_dir, stopped_at = training.run_dir, training.trainer.step
+    with qtbot.waitSignal(training.started, timeout=WAIT_MS) as started:
+        assert panel.resume_run(run_dir)
+    assert started.args == [str(run_dir), stopped_at, training.trainer.total_steps]
+    assert len(panel.loss_plot.train) == stopped_at  # the curve so far is shown again
+    qtbot.waitUntil(lambda: step_of(window) > stopped_at, timeout=WAIT_MS)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
+
+
+def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtbot):
+    training = window.training
+    panel.preview_spin.setValue(0)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    run_dir = training.run_dir
+    window.panel.model_picker.clear()
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
+        panel.resume_run(run_dir)
+    assert window.message_bar.text() == f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's picker."
+    assert window.panel.model_picker.currentData() == ready.args[0] == str(run_dir / "best.safetensors")
+
+
+def test_resuming_a_folder_that_holds_no_run_says_why(window, panel, qtbot, tmp_path):
+    with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
+        panel.resume_run(tmp_path / "pictures")
+    assert failed.args[0] == f"Cannot resume {tmp_path / 'pictures'}: {tmp_path / 'pictures'}: not a run folder (no run.json)"
+    assert window.message_bar.text() == failed.args[0]
+    assert panel.start_button.isEnabled()
+
+
+def test_closing_the_window_during_a_run_stops_it_and_keeps_its_checkpoint(window, panel, qtbot):
+    training = window.training
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    work, run_dir = training.work, training.run_dir
+    assert window.close()
+    assert work.isFinished()
+    last = run_dir / "last.safetensors"
+    meta = prc.checkpoint_metadata(last)
+    assert meta["step"] == training.trainer.step >= 2
+    prc.load_checkpoint(last)
+    assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel, qtbot, tmp_path):
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    (empty / "notes.png").write_text("not an image")
+    panel.folder_edit.setText(str(empty))
+    with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
+        click(qtbot, panel.start_button)
+    assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
+    assert panel.start_button.isEnabled() and window.message_bar.text() == failed.args[0]
