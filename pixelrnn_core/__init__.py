@@ -11,7 +11,6 @@ from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
 from .images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
 from .inspection import Inspection, inspect
 from .orientation import ORIENTATIONS
-from .previews import completion_preview
 from .registry import PRESETS, build_model, model_from_config
 from .run_folder import RunFolder
 from .train_preview import TrainingPreview, preview_hook
@@ -49,7 +48,6 @@ __all__ = [
     "bundled_models",
     "checkpoint_metadata",
     "complete",
-    "completion_preview",
     "evaluate_checkpoint",
     "evaluate_images",
     "find_checkpoint",

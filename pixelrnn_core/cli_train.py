@@ -17,8 +17,8 @@ from .data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from .distributed import init_from_environment, is_main_process, local_device, shutdown
 from .evaluate import evaluate_checkpoint
 from .registry import PRESETS, model_config
-from .previews import completion_preview
 from .train_events import Finished, Preview, TrainStep, Validation
+from .train_preview import preview_hook
 from .train_settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from .trainer import Trainer, new_run, resume_run
 
@@ -153,7 +153,7 @@ def show_progress(trainer: Trainer) -> Finished:
         elif isinstance(event, Validation) and is_main_process():
             bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
         elif isinstance(event, Preview):
-            bar.write(f"step {event.step}: completions written to {event.result}")
+            bar.write(f"step {event.step}: preview written to {event.result.path}")
         elif isinstance(event, Finished):
             finished = event
     bar.close()
@@ -173,7 +173,7 @@ def run_train(args: argparse.Namespace) -> int:
                 print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}")
         else:
             trainer = start_new_run(args, device)
-        trainer.preview = completion_preview(trainer.data, trainer.folder.path)
+        trainer.preview = preview_hook(trainer.data, size=max(trainer.data.image_size), run_dir=trainer.folder.path)
         finished = show_progress(trainer)
     except USER_ERRORS as error:
         return fail("train", error)

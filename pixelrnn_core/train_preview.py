@@ -1,9 +1,11 @@
 """What a run's preview hook shows while it trains: a sample drawn from scratch and a completion of
 the bottom half of one fixed validation image (paper §2: the model generates pixel by pixel in raster
-order, so the top half is the context the completion sees)."""
+order, so the top half is the context the completion sees). Given a run folder, each preview is also
+written there as ``samples/step-N.png``: the image, its completion and the sample side by side."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -12,6 +14,7 @@ from torch import nn
 
 from .completion import CompletionJob
 from .data import TrainingData, model_input
+from .images import sample_grid, save_image
 
 PREVIEW_SEED = 0
 
@@ -19,13 +22,15 @@ PREVIEW_SEED = 0
 @dataclass(frozen=True)
 class TrainingPreview:
     """Levels (H, W, C) of the fixed preview ``image``, the bottom-half ``mask`` (H, W) that the
-    ``completion`` fills, and a ``sample`` drawn with nothing known; at training ``step``."""
+    ``completion`` fills, and a ``sample`` drawn with nothing known; at training ``step``. ``path``:
+    where it was written, if the hook has a run folder."""
 
     step: int
     image: np.ndarray
     mask: np.ndarray
     sample: np.ndarray
     completion: np.ndarray
+    path: Path | None = None
 
 
 def preview_image(data: TrainingData, size: int) -> np.ndarray:
@@ -47,13 +52,25 @@ def fill(model: nn.Module, image: np.ndarray, mask: np.ndarray, seed: int, cance
     return job.images[0]
 
 
+def write_preview(run_dir: str | Path, step: int, image: np.ndarray, completion: np.ndarray, sample: np.ndarray, levels: int) -> Path:
+    """``run_dir/samples/step-N.png``: image, completion and sample side by side, written atomically."""
+    folder = Path(run_dir) / "samples"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"step-{step}.png"
+    save_image(path, sample_grid(np.stack([image, completion, sample]), columns=3), levels)
+    return path
+
+
 def preview_hook(
-    data: TrainingData, size: int = 16, cancelled: Callable[[], bool] = lambda: False
+    data: TrainingData,
+    size: int = 16,
+    cancelled: Callable[[], bool] = lambda: False,
+    run_dir: str | Path | None = None,
 ) -> Callable[[nn.Module, int], TrainingPreview | None]:
     """A preview hook for :class:`Trainer`: at each call, a sample and a completion of the fixed
     preview image (at most ``size`` pixels square, so it stays quick), both seeded by the step. When
     ``cancelled()`` becomes true (the run is being stopped) a preview in progress is abandoned and the
-    hook returns None."""
+    hook returns None. With ``run_dir``, each preview is also saved there (see the module docstring)."""
     image = preview_image(data, size)
     mask = np.zeros(image.shape[:2], dtype=bool)
     mask[image.shape[0] // 2 :] = True
@@ -64,6 +81,7 @@ def preview_hook(
         completion = fill(model, image, mask, step, cancelled) if sample is not None else None
         if completion is None:
             return None
-        return TrainingPreview(step, image, mask, sample, completion)
+        path = None if run_dir is None else write_preview(run_dir, step, image, completion, sample, data.spec.levels)
+        return TrainingPreview(step, image, mask, sample, completion, path)
 
     return hook

@@ -66,7 +66,7 @@ def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: Trainer
     """Build the trainer on the worker thread (reading the data can take a while), hand it over, then
     yield its events. Its previews are abandoned as soon as the run is asked to stop."""
     trainer = make_trainer()
-    trainer.preview = prc.preview_hook(trainer.data, cancelled=handle.is_cancelled)
+    trainer.preview = prc.preview_hook(trainer.data, cancelled=handle.is_cancelled, run_dir=trainer.folder.path)
     handle.attach(trainer)
     yield RunStarted(trainer, trainer.step, trainer.total_steps)
     yield from trainer.events()

@@ -71,15 +71,14 @@ def test_clear_errors(checkpoint, tmp_path, capsys):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_training_writes_completion_previews(tmp_path):
+def test_training_writes_previews_to_the_run_folder(tmp_path, capsys):
     write_npz(tmp_path / "data.npz", gradient_images(12, 6, 3))
-    spec = prc.DatasetSpec(str(tmp_path / "data.npz"), levels=16, val_fraction=0.25)
-    settings = prc.TrainSettings(batch_size=4, epochs=1, preview_every=2)
-    trainer = prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", hidden=6, layers=1, levels=16), settings)
-    trainer.preview = prc.completion_preview(trainer.data, trainer.folder.path, count=2)
-    previews = [event for event in trainer.events() if isinstance(event, prc.Preview)]
-    assert [event.step for event in previews] == [2]
-    grid = np.asarray(Image.open(previews[0].result))
-    assert grid.shape == (2 * 6 + 1, 2 * 6 + 1, 3)
-    # the top halves of the completions (second row) are the originals' (first row)
-    assert np.array_equal(grid[7:10, :6], grid[0:3, :6])
+    code = main(["train", str(tmp_path / "data.npz"), "--arch", "pixelcnn", "--hidden", "6", "--layers", "1",
+                 "--levels", "16", "--batch-size", "4", "--epochs", "1", "--preview-every", "1",
+                 "--out", str(tmp_path / "run")])
+    assert code == 0
+    assert "preview written to" in capsys.readouterr().out
+    grid = np.asarray(Image.open(tmp_path / "run" / "samples" / "step-1.png"))
+    assert grid.shape == (6, 3 * 6 + 2, 3)  # image | completion | sample, full size
+    # the completion keeps the image's top half
+    assert np.array_equal(grid[:3, 7:13], grid[:3, :6])

@@ -1,0 +1,38 @@
+"""Every bundled model loads by name, and its card's quick figure is reproduced by `pixelrnn eval`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import pixelrnn_core as prc
+from pixelrnn_core.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = sorted(prc.bundled_models())
+
+
+def test_the_three_kinds_of_bundled_model_ship():
+    configs = {name: prc.load_checkpoint(prc.find_checkpoint(name)).config for name in BUNDLED}
+    kinds = {(cfg.channels, cfg.levels) for cfg in configs.values()}
+    assert {(1, 256), (3, 256), (1, 2)} <= kinds, f"bundled: {configs}"
+    for name in BUNDLED:
+        assert prc.find_checkpoint(name).stat().st_size < 8 * 2**20, f"{name} is more than a few MB"
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_card_figure_is_reproduced_by_eval(name, capsys):
+    metadata = prc.checkpoint_metadata(prc.find_checkpoint(name))
+    quick = metadata["quick_eval"]
+    data = Path(quick["data"]) if Path(quick["data"]).is_absolute() else ROOT / quick["data"]
+    if not data.exists():
+        pytest.skip(f"{data} is not installed here (CI installs it)")
+    args = ["eval", name, str(data), "--json"] + (["--limit", str(quick["limit"])] if quick["limit"] else [])
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["images"] == quick["images"]
+    assert result["bits_per_dim"] == pytest.approx(quick["bits_per_dim"], abs=1e-4)
+    card = prc.model_card(name)
+    assert f"{metadata['test']['bits_per_dim']:.4f} bits/dim" in card
+    assert f"pixelrnn eval {name} " in card
