@@ -2,7 +2,7 @@
 
 The public API is what this module exports; everything else is internal.
 """
-from .bundled import bundled_models, find_checkpoint, model_card
+from .bundled import bundled_models, find_checkpoint, model_card, sample_images
 from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .completion import CompletionJob, CompletionStep, complete
 from .config import ARCHITECTURES, ModelConfig
@@ -63,6 +63,7 @@ __all__ = [
     "read_mask",
     "resume_run",
     "sample_grid",
+    "sample_images",
     "save_checkpoint",
     "to_8bit",
 ]

@@ -1,11 +1,14 @@
-"""The models that ship in the repository's `resources/models/`, usable by name everywhere a
-checkpoint path is accepted (CLI, app, `find_checkpoint`). Each has a model card `NAME.md` beside it."""
+"""What ships in the repository's `resources/`: the bundled models (`models/`), usable by name everywhere
+a checkpoint path is accepted (CLI, app, `find_checkpoint`), each with a model card `NAME.md` beside it;
+and sample images (`samples/`) with masks for them (`samples/masks/NAME.png`, white = fill)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-MODELS_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "models"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+MODELS_FOLDER = RESOURCES / "models"
+SAMPLES_FOLDER = RESOURCES / "samples"
 
 
 def bundled_models() -> dict[str, Path]:
@@ -30,3 +33,16 @@ def find_checkpoint(name_or_path: str | os.PathLike) -> Path:
         return models[str(name_or_path)]
     names = ", ".join(models) or "none installed"
     raise FileNotFoundError(f"{os.fspath(name_or_path)!r} is neither a file nor a bundled model ({names})")
+
+
+def sample_images() -> dict[str, tuple[Path, Path | None]]:
+    """Name -> (image, its mask or None) of every sample image, sorted by name."""
+    if not SAMPLES_FOLDER.is_dir():
+        return {}
+    images = sorted(SAMPLES_FOLDER.rglob("*.png"))
+    masks = SAMPLES_FOLDER / "masks"
+    return {
+        path.stem: (path, masks / path.name if (masks / path.name).is_file() else None)
+        for path in images
+        if path.parent != masks
+    }

@@ -19,4 +19,6 @@ def run_app(image: str | None = None, mask: str | None = None) -> int:
         window.open_image(image, mask)
     elif mask is not None:
         window.load_mask_file(mask)
+    else:
+        window.show_first_run()
     return app.exec()

@@ -2,6 +2,7 @@
 ranked candidate strip. It forwards the user's choices to the :class:`CompletionController`."""
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import torch
@@ -26,16 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import pixelrnn_core as prc
+
 from .completion import Candidate, CompletionController
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
-BUNDLED_MODELS = Path(__file__).resolve().parent.parent / "resources"
-
-
-def bundled_checkpoints() -> list[Path]:
-    """Checkpoints shipped in resources/ (each with its model card)."""
-    return sorted(BUNDLED_MODELS.rglob("*.safetensors")) if BUNDLED_MODELS.is_dir() else []
 
 
 def model_label(path: str) -> str:
@@ -48,6 +45,8 @@ def model_card(path: str, metadata: dict) -> str:
     """The model card shown under the picker: data, architecture, size and bits/dim."""
     config = metadata.get("config", {})
     lines = [f"<b>{model_label(path)}</b>"]
+    if metadata.get("title"):
+        lines.append(html.escape(str(metadata["title"])))
     if config:
         lines.append(
             f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
@@ -55,12 +54,13 @@ def model_card(path: str, metadata: dict) -> str:
         )
     data = metadata.get("data")
     if isinstance(data, dict):
-        size = f" at {data['size']}×{data['size']}" if data.get("size") else ""
+        height, width = metadata.get("image_size") or (data.get("size"), data.get("size"))
+        size = f" at {height}×{width}" if height else ""
         lines.append(f"data: {Path(str(data.get('path') or '?')).name}{size}")
     elif data is not None:
         lines.append(f"data: {data}")
     for key, label in (("bits_per_dim", "bits/dim"), ("step", "steps")):
-        if key in metadata:
+        if metadata.get(key) is not None:
             value = metadata[key]
             lines.append(f"{label}: {value:.3f}" if isinstance(value, float) else f"{label}: {value}")
     return "<br>".join(lines)
@@ -191,7 +191,7 @@ class CompletionPanel(QWidget):
         """List bundled checkpoints, then recently used ones, then the file-dialog entry."""
         current = str(self.controller.model_path) if self.controller.model_path else None
         self.model_picker.clear()
-        paths = [str(p) for p in bundled_checkpoints()] + [p for p in recent if Path(p).is_file()]
+        paths = [str(p) for p in prc.bundled_models().values()] + [p for p in recent if Path(p).is_file()]
         for path in dict.fromkeys(paths):
             self.model_picker.addItem(model_label(path), path)
             self.model_picker.setItemData(self.model_picker.count() - 1, path, Qt.ItemDataRole.ToolTipRole)

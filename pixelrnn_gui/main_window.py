@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import pixelrnn_core as prc
+
 from .canvas import Canvas, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
@@ -39,6 +41,13 @@ from .training_panel import TrainingPanel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 RECENT_LIMIT = 8
+# What a first start shows: a bundled model and a sample image it knows, masked, ready to complete.
+FIRST_RUN_MODEL = "fashion-mnist"
+FIRST_RUN_SAMPLE = "fashion-ankle-boot"
+FIRST_RUN_HINT = (
+    "Press <b>Complete</b> to let the Fashion-MNIST model fill the red region pixel by pixel. "
+    "Paint your own mask with <b>M</b>, open your image with <b>Ctrl+O</b>, or try File ▸ Open sample."
+)
 
 
 class MessageBar(QWidget):
@@ -66,12 +75,13 @@ class MessageBar(QWidget):
     def text(self) -> str:
         return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
 
-    def show_message(self, text: str, error: bool = False) -> None:
+    def show_message(self, text: str, error: bool = False, sticky: bool = False) -> None:
+        """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay."""
         colour = "#f8d7da" if error else "#fff3cd"
         self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
         self.label.setText(text)
         self.show()
-        if error:
+        if error or sticky:
             self._hide_timer.stop()
         else:
             self._hide_timer.start()
@@ -167,6 +177,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&New canvas…", "Start a blank canvas of a chosen size", self.new_canvas, QKeySequence.StandardKey.New)
         self._action(file_menu, "&Open image…", "Open an image to complete", self.open_image_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        samples_menu = file_menu.addMenu("Open sa&mple")
+        for name in prc.sample_images():
+            self._action(samples_menu, name, f"Open the sample image {name} with its mask", lambda _=False, n=name: self.open_sample(n))
         self._action(file_menu, "&Save image", "Save the image as PNG", self.save_image, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save image &as…", "Save the image as a new PNG file", self.save_image_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.save_mask, "Ctrl+Shift+M")
@@ -289,6 +302,8 @@ class MainWindow(QMainWindow):
         model = s.value("model")
         if model and Path(str(model)).is_file():
             self.controller.load_model(str(model))
+        elif FIRST_RUN_MODEL in prc.bundled_models():
+            self.controller.load_model(str(prc.bundled_models()[FIRST_RUN_MODEL]))
 
     def _save_settings(self) -> None:
         s = self.settings
@@ -338,6 +353,16 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder("lastImageFolder"), IMAGE_FILTER)
         if path:
             self.open_image(path)
+
+    def open_sample(self, name: str) -> bool:
+        """Open one of the sample images that ship with the app, with its mask."""
+        image, mask = prc.sample_images()[name]
+        return self.open_image(image, mask)
+
+    def show_first_run(self) -> None:
+        """No image named on the command line: a sample image, masked, and a hint of what to do."""
+        if FIRST_RUN_SAMPLE in prc.sample_images() and self.open_sample(FIRST_RUN_SAMPLE):
+            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True)
 
     def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
         """Open an image (and a mask for it); errors go to the message bar and change nothing."""
