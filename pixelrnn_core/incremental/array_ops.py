@@ -51,7 +51,7 @@ def numpy_sigmoid(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
 
 NUMPY_OPS = ArrayOps(
     "numpy",
-    view=torch.Tensor.numpy,
+    view=lambda tensor: tensor.detach().numpy(),
     tensor=torch.from_numpy,
     concatenate=lambda arrays: np.concatenate(arrays, axis=1),
     sigmoid=numpy_sigmoid,

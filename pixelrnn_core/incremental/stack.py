@@ -127,7 +127,6 @@ class CachedPixelModel:
         for block in self.blocks:
             block.begin_row(self.row, image_above, condition_above)
 
-    @torch.no_grad()
     def logits(self, x: torch.Tensor, row: int, col: int, channel: int) -> torch.Tensor:
         """Logits (B, L) of sub-pixel (row, col, channel) given every sub-pixel before it in ``x``."""
         if self.active_batch is None or (row, col) < (self.row, self.col):
