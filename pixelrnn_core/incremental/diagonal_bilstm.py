@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
-from ..lstm_cell import lstm_update
 from ..masks import gate_groups
 from .array_ops import ArrayOps
 from .layers import Pointwise, group_linears, group_slices, lstm_update_into
@@ -31,7 +30,8 @@ class CachedDiagonalLSTM:
         self.condition = None if lstm.condition is None else Pointwise(lstm.condition, channels, ops, gates)
         self.image_to_state = None if lstm.image_to_state is None else Pointwise(lstm.image_to_state, channels, ops)
         weight = lstm.state_to_state.weight.detach()  # (4h, h, 2): tap 0 reads above, tap 1 the side
-        self.from_above, self.from_side = weight[:, :, 0].contiguous(), weight[:, :, 1].contiguous()
+        self.from_above = weight[:, :, 0].contiguous()
+        self.from_side_t = ops.view(weight[:, :, 1].t().contiguous())  # (h, 4h), for the per-pixel steps
         self.state_bias = lstm.state_to_state.bias.detach()
         # per colour group, both taps at once: rows of the group, columns [above | side]
         self.group_state_to_state = group_linears(
@@ -65,27 +65,25 @@ class CachedDiagonalLSTM:
         """State-to-state term from the row above (with the conv's bias) for positions start..stop-1."""
         return F.linear(self.hidden_above[:, start:stop], self.from_above, self.state_bias)
 
-    def side_state(self, col: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hidden and cell state of the row neighbour at ``col - step`` (learned initial outside)."""
+    def side_state(self, col: int, step: int) -> tuple:
+        """Arrays of the hidden and cell state of the row neighbour at ``col - step`` (the learned
+        initial state outside the row)."""
         side = col - step
-        if 0 <= side < self.hidden.shape[1]:
-            return self.hidden[:, side], self.cell[:, side]
-        return self.initial_hidden, self.initial_cell
+        if 0 <= side < self.hidden_array.shape[1]:
+            return self.hidden_array[:, side], self.cell_array[:, side]
+        return self.initial_hidden_array, self.initial_cell_array
 
-    def step(self, gates: torch.Tensor, col: int, step: int) -> None:
-        """Update position ``col`` of the current row from its gates and its row neighbour."""
+    def step(self, gates, col: int, step: int) -> None:
+        """Update position ``col`` of the current row from its gates (B, 4h) and its row neighbour, on
+        arrays of ``ops``."""
         side_hidden, side_cell = self.side_state(col, step)
-        hidden, cell = lstm_update(gates + F.linear(side_hidden, self.from_side), side_cell)
-        self.hidden[:, col] = hidden
-        self.cell[:, col] = cell
+        gates = gates + self.ops.matmul(side_hidden, self.from_side_t)
+        lstm_update_into(self.ops, gates, side_cell, self.hidden_array[:, col], self.cell_array[:, col])
 
     def step_group(self, features, condition, col: int, group: int) -> None:
         """Update colour group ``group`` of position ``col`` (left-to-right direction), on arrays of
         ``ops``."""
-        if col > 0:
-            side_hidden, side_cell = self.hidden_array[:, col - 1], self.cell_array[:, col - 1]
-        else:
-            side_hidden, side_cell = self.initial_hidden_array, self.initial_cell_array
+        side_hidden, side_cell = self.side_state(col, 1)
         states = self.ops.concatenate([self.hidden_above_array[:, col], side_hidden])
         gates = self.group_state_to_state[group](states)
         gates += self.input_to_state.group(features, group)
@@ -133,7 +131,7 @@ class CachedDiagonalBiLSTMBlock:
         """Run the right-to-left LSTM over the completed row (B, W, .), last column first."""
         right = self.right
         width = self.row_inputs.shape[1]
-        gates = right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width)
+        gates = self.ops.view(right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width))
         for col in range(width - 1, -1, -1):
             right.step(gates[:, col], col, -1)
         self.right_shifted = right.hidden
@@ -145,7 +143,7 @@ class CachedDiagonalBiLSTMBlock:
     ) -> torch.Tensor:
         self.row_inputs[:, start:stop] = features
         left = self.left
-        gates = left.input_gates(features, condition) + left.above_gates(start, stop)
+        gates = self.ops.view(left.input_gates(features, condition) + left.above_gates(start, stop))
         for col in range(start, stop):
             left.step(gates[:, col - start], col, 1)
         return self.output(left.hidden[:, start:stop] + self.right_shifted[:, start:stop])
