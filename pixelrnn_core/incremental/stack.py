@@ -72,6 +72,9 @@ class CachedPixelModel:
         self.skips = None if model.skips is None else [Pointwise(skip, c, ops) for skip in model.skips]
         self.head_hidden = Pointwise(model.head.hidden, c, ops)
         self.head_logits = Pointwise(model.head.logits, c, ops)  # group g = the logits of channel g
+        # every level's scaled value, to look up the stem's input of one pixel (same as scale_levels)
+        weight = model.stem.weight
+        self.level_values = ops.view(scale_levels(torch.arange(cfg.levels, device=weight.device), cfg.levels, weight.dtype))
         self.feature_groups = group_slices(2 * cfg.hidden, c)
         self.head_groups = group_slices(cfg.out_hidden, c)
         self.reset()
@@ -132,7 +135,7 @@ class CachedPixelModel:
         if self.active_batch is None or (row, col) < (self.row, self.col):
             self.build(1 if self.shared_prefix(x, row, col) else self.batch)
         full_x, x = x, x[: self.active_batch]
-        self.store_completed_pixel(x)
+        self.store_completed_pixel(self.ops.view(x))
         while self.row < row:
             if self.col < self.width:
                 self.advance(x, self.row, self.col, self.width)
@@ -147,18 +150,20 @@ class CachedPixelModel:
             self.refresh_arrays()
         if channel < self.groups_done:
             self.groups_done = 0  # asked again: the pixel's earlier channels may have changed
+        image = self.ops.view(x)
         for group in range(self.groups_done, channel + 1):
-            self.advance_group(x, row, col, group)
+            self.advance_group(image, row, col, group)
         self.groups_done = channel + 1
         if self.groups_done == self.channels:
             self.col, self.groups_done, self.completed_pixel = col + 1, 0, col
         return self.ops.tensor(self.head_logits.group(self.hidden_array, channel))
 
-    def store_completed_pixel(self, x: torch.Tensor) -> None:
-        """The stem's input at a completed pixel was written before its last channel was decided."""
+    def store_completed_pixel(self, image) -> None:
+        """The stem's input at a completed pixel was written before its last channel was decided
+        (``image``: the sub-pixel values (B, C, H, W) as an array of ``ops``)."""
         if self.completed_pixel is not None:
             col = self.completed_pixel
-            self.stem.write(self.scaled(x[:, :, self.row, col : col + 1].transpose(1, 2)), col)
+            self.stem.write_group(self.level_values[image[:, :, self.row, col]], col, slice(None))
             self.completed_pixel = None
 
     def advance(self, x: torch.Tensor, row: int, start: int, stop: int) -> None:
@@ -170,10 +175,10 @@ class CachedPixelModel:
             out = block.advance(features, start, stop, condition)
             features = out + features if self.residual else out
 
-    def advance_group(self, x: torch.Tensor, row: int, col: int, group: int) -> None:
-        """Compute colour group ``group`` of every layer at (row, col), then of the head's hidden layer
-        (on arrays of ``ops``)."""
-        self.stem.write(self.scaled(x[:, :, row, col : col + 1].transpose(1, 2)), col)
+    def advance_group(self, image, row: int, col: int, group: int) -> None:
+        """Compute colour group ``group`` of every layer at (row, col), then of the head's hidden layer,
+        on arrays of ``ops`` (``image``: the sub-pixel values (B, C, H, W))."""
+        self.stem.write_group(self.level_values[image[:, :, row, col]], col, slice(None))
         part = self.feature_groups[group]
         features = self.feature_arrays[0]
         features[:, part] = self.stem.compute_group(col, group)
