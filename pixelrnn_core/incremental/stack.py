@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 
 from ..diagonal_bilstm import DiagonalBiLSTMBlock
 from ..pixel_model import PixelModel, scale_levels
