@@ -13,9 +13,11 @@ half of a 32x32 RGB image (16 x 32 x 3 = 1536 sub-pixels per candidate):
   sub-pixels per second) is taken to hold at K (naive cost grows at least linearly with the batch);
   such rows are marked with '*'.
 
-Rates are candidate sub-pixels per second (K x sub-pixels / s), so batches compare directly.
+Rates are candidate sub-pixels per second (K x sub-pixels / s), so batches compare directly. Each
+timing is taken ``--repeat`` times (a fresh job each time) and the median is printed, with the spread
+(min-max of the cached fill) beside it; the machine's load average is printed before and after.
 
-    python benchmarks/completion_speed.py [--device cpu|cuda] [--samples 1 64] [--naive-subpixels 2]
+    python benchmarks/completion_speed.py [--device cpu|cuda] [--samples 1 64] [--naive-subpixels 2] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import argparse
 import itertools
 import os
 import platform
+import statistics
 import time
 
 import numpy as np
@@ -48,6 +51,16 @@ def timed_steps(job: prc.CompletionJob, limit: int | None) -> tuple[int, float]:
     return count, time.perf_counter() - start
 
 
+def median_run(repeat: int, run) -> tuple[float, list[float]]:
+    """The median and all values of ``run()`` called ``repeat`` times."""
+    values = [run() for _ in range(repeat)]
+    return statistics.median(values), values
+
+
+def load_average() -> str:
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
@@ -55,6 +68,7 @@ def main() -> None:
     parser.add_argument("--naive-subpixels", type=int, default=2, help="sub-pixels timed for the naive engine")
     parser.add_argument("--naive-batch", type=int, default=8, help="most candidates the naive engine is timed with")
     parser.add_argument("--presets", nargs="+", default=list(PRESETS), choices=PRESETS)
+    parser.add_argument("--repeat", type=int, default=3, help="timings per figure; the median is printed")
     args = parser.parse_args()
 
     print(
@@ -62,30 +76,39 @@ def main() -> None:
         f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, device {args.device}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs"
     )
-    print(f"bottom half of a {SIZE}x{SIZE} RGB image, 256 levels; naive timed over {args.naive_subpixels} sub-pixels")
+    print(
+        f"bottom half of a {SIZE}x{SIZE} RGB image, 256 levels; naive timed over {args.naive_subpixels} sub-pixels; "
+        f"median of {args.repeat} runs; {load_average()}"
+    )
     print(
         f"{'preset':<25}{'K':>4}{'naive cand-sub-px/s':>21}{'cached cand-sub-px/s':>22}{'cached/naive':>14}"
-        f"{'cached fill s':>15}{'naive fill s (extrap.)':>24}"
+        f"{'cached fill s':>15}{'(min-max)':>14}{'naive fill s (extrap.)':>24}"
     )
     for preset in args.presets:
         torch.manual_seed(0)
         model = prc.build_model(preset).eval()
         timed_steps(bottom_half_job(model, 1, "naive", args.device), 1)  # warm-up: sets up the kernels
         for samples in args.samples:
-            cached_job = bottom_half_job(model, samples, "cached", args.device)
-            total = cached_job.total
-            _, cached_seconds = timed_steps(cached_job, None)
+            total = bottom_half_job(model, samples, "cached", args.device).total
+            cached_seconds, all_seconds = median_run(
+                args.repeat, lambda: timed_steps(bottom_half_job(model, samples, "cached", args.device), None)[1]
+            )
             naive_samples = min(samples, args.naive_batch)
-            naive_job = bottom_half_job(model, naive_samples, "naive", args.device)
-            naive_count, naive_seconds = timed_steps(naive_job, args.naive_subpixels)
+
+            def naive_rate_once() -> float:
+                count, seconds = timed_steps(bottom_half_job(model, naive_samples, "naive", args.device), args.naive_subpixels)
+                return naive_samples * count / seconds
+
+            naive_rate, _ = median_run(args.repeat, naive_rate_once)
             cached_rate = samples * total / cached_seconds
-            naive_rate = naive_samples * naive_count / naive_seconds
             mark = "*" if naive_samples < samples else " "
+            spread = f"{min(all_seconds):.2f}-{max(all_seconds):.2f}"
             print(
                 f"{preset:<25}{samples:>4}{naive_rate:>20.3f}{mark}{cached_rate:>22.1f}{cached_rate / naive_rate:>14.0f}"
-                f"{cached_seconds:>15.2f}{samples * total / naive_rate:>24.0f}",
+                f"{cached_seconds:>15.2f}{spread:>14}{samples * total / naive_rate:>24.0f}",
                 flush=True,
             )
+    print(load_average())
 
 
 if __name__ == "__main__":

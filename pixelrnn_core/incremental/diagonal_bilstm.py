@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 
 from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
-from ..lstm_cell import lstm_update
 from ..masks import gate_groups
-from .layers import Pointwise, group_slices, rows_by_group
+from .array_ops import ArrayOps
+from .layers import Pointwise, group_linears, group_slices, lstm_update_into
 
 
 class CachedDiagonalLSTM:
@@ -22,23 +22,34 @@ class CachedDiagonalLSTM:
 
     STATE = ("initial_hidden", "initial_cell", "hidden_above", "hidden", "cell")
 
-    def __init__(self, lstm: DiagonalLSTM, batch: int, width: int, channels: int) -> None:
+    def __init__(self, lstm: DiagonalLSTM, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+        self.ops = ops
         h = lstm.initial_hidden.numel()
         gates = gate_groups(h, channels)
-        self.input_to_state = Pointwise(lstm.input_to_state, channels, gates)
-        self.condition = None if lstm.condition is None else Pointwise(lstm.condition, channels, gates)
-        self.image_to_state = None if lstm.image_to_state is None else Pointwise(lstm.image_to_state, channels)
+        self.input_to_state = Pointwise(lstm.input_to_state, channels, ops, gates)
+        self.condition = None if lstm.condition is None else Pointwise(lstm.condition, channels, ops, gates)
+        self.image_to_state = None if lstm.image_to_state is None else Pointwise(lstm.image_to_state, channels, ops)
         weight = lstm.state_to_state.weight.detach()  # (4h, h, 2): tap 0 reads above, tap 1 the side
-        self.from_above, self.from_side = weight[:, :, 0].contiguous(), weight[:, :, 1].contiguous()
+        self.from_above = weight[:, :, 0].contiguous()
+        self.from_side_t = ops.view(weight[:, :, 1].t().contiguous())  # (h, 4h), for the per-pixel steps
         self.state_bias = lstm.state_to_state.bias.detach()
         # per colour group, both taps at once: rows of the group, columns [above | side]
-        self.group_state_to_state = rows_by_group(weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels)
+        self.group_state_to_state = group_linears(
+            weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels, ops
+        )
         self.state_groups = group_slices(h, channels)
         self.initial_hidden = lstm.initial_hidden.detach().view(1, h).expand(batch, h)
         self.initial_cell = lstm.initial_cell.detach().view(1, h).expand(batch, h)
         self.hidden_above = self.initial_hidden.view(batch, 1, h).expand(batch, width, h).clone()
         self.hidden = torch.zeros_like(self.hidden_above)
         self.cell = torch.zeros_like(self.hidden_above)
+        self.refresh_arrays()
+
+    def refresh_arrays(self) -> None:
+        """The states the per-pixel steps use, as arrays of ``ops`` (renewed whenever they are replaced)."""
+        view = self.ops.view
+        self.hidden_above_array, self.hidden_array, self.cell_array = view(self.hidden_above), view(self.hidden), view(self.cell)
+        self.initial_hidden_array, self.initial_cell_array = view(self.initial_hidden), view(self.initial_cell)
 
     def input_gates(
         self, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor | None = None
@@ -54,39 +65,40 @@ class CachedDiagonalLSTM:
         """State-to-state term from the row above (with the conv's bias) for positions start..stop-1."""
         return F.linear(self.hidden_above[:, start:stop], self.from_above, self.state_bias)
 
-    def side_state(self, col: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hidden and cell state of the row neighbour at ``col - step`` (learned initial outside)."""
+    def side_state(self, col: int, step: int) -> tuple:
+        """Arrays of the hidden and cell state of the row neighbour at ``col - step`` (the learned
+        initial state outside the row)."""
         side = col - step
-        if 0 <= side < self.hidden.shape[1]:
-            return self.hidden[:, side], self.cell[:, side]
-        return self.initial_hidden, self.initial_cell
+        if 0 <= side < self.hidden_array.shape[1]:
+            return self.hidden_array[:, side], self.cell_array[:, side]
+        return self.initial_hidden_array, self.initial_cell_array
 
-    def step(self, gates: torch.Tensor, col: int, step: int) -> None:
-        """Update position ``col`` of the current row from its gates and its row neighbour."""
+    def step(self, gates, col: int, step: int) -> None:
+        """Update position ``col`` of the current row from its gates (B, 4h) and its row neighbour, on
+        arrays of ``ops``."""
         side_hidden, side_cell = self.side_state(col, step)
-        hidden, cell = lstm_update(gates + F.linear(side_hidden, self.from_side), side_cell)
-        self.hidden[:, col] = hidden
-        self.cell[:, col] = cell
+        gates = gates + self.ops.matmul(side_hidden, self.from_side_t)
+        lstm_update_into(self.ops, gates, side_cell, self.hidden_array[:, col], self.cell_array[:, col])
 
-    def step_group(
-        self, features: torch.Tensor, condition: torch.Tensor | None, col: int, group: int
-    ) -> None:
-        """Update colour group ``group`` of position ``col`` (left-to-right direction)."""
+    def step_group(self, features, condition, col: int, group: int) -> None:
+        """Update colour group ``group`` of position ``col`` (left-to-right direction), on arrays of
+        ``ops``."""
         side_hidden, side_cell = self.side_state(col, 1)
-        weight, bias = self.group_state_to_state[group]
-        states = torch.cat([self.hidden_above[:, col], side_hidden], dim=1)
-        gates = self.input_to_state.group(features, group) + F.linear(states, weight, bias)
+        states = self.ops.concatenate([self.hidden_above_array[:, col], side_hidden])
+        gates = self.group_state_to_state[group](states)
+        gates += self.input_to_state.group(features, group)
         if self.condition is not None:
-            gates = gates + self.condition.group(condition, group)
+            gates += self.condition.group(condition, group)
         part = self.state_groups[group]
-        hidden, cell = lstm_update(gates, side_cell[:, part])
-        self.hidden[:, col, part] = hidden
-        self.cell[:, col, part] = cell
+        lstm_update_into(
+            self.ops, gates, side_cell[:, part], self.hidden_array[:, col, part], self.cell_array[:, col, part]
+        )
 
     def commit_row(self) -> None:
         """The current row becomes the row above."""
         self.hidden_above, self.hidden = self.hidden, torch.zeros_like(self.hidden)
         self.cell = torch.zeros_like(self.cell)
+        self.refresh_arrays()
 
 
 class CachedDiagonalBiLSTMBlock:
@@ -94,15 +106,21 @@ class CachedDiagonalBiLSTMBlock:
 
     STATE, PARTS = ("row_inputs", "right_shifted"), ("left", "right")
 
-    def __init__(self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int) -> None:
-        self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels)
-        self.right = CachedDiagonalLSTM(block.right_to_left, batch, width, channels)
-        self.output = Pointwise(block.output, channels)
+    def __init__(self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+        self.ops = ops
+        self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels, ops)
+        self.right = CachedDiagonalLSTM(block.right_to_left, batch, width, channels, ops)
+        self.output = Pointwise(block.output, channels, ops)
         h = self.left.hidden.shape[2]
         self.input_groups = group_slices(2 * h, channels)
         self.row_inputs = self.left.hidden.new_zeros(batch, width, 2 * h)  # this row's block inputs
         # the right-to-left states of the row above, as the shift down adds them (zeros above row 0)
         self.right_shifted = torch.zeros_like(self.left.hidden)
+        self.refresh_arrays()
+
+    def refresh_arrays(self) -> None:
+        """This row's inputs and the shifted right-to-left states as arrays of ``ops``."""
+        self.row_inputs_array, self.right_shifted_array = self.ops.view(self.row_inputs), self.ops.view(self.right_shifted)
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         if row > 0:
@@ -113,10 +131,11 @@ class CachedDiagonalBiLSTMBlock:
         """Run the right-to-left LSTM over the completed row (B, W, .), last column first."""
         right = self.right
         width = self.row_inputs.shape[1]
-        gates = right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width)
+        gates = self.ops.view(right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width))
         for col in range(width - 1, -1, -1):
             right.step(gates[:, col], col, -1)
         self.right_shifted = right.hidden
+        self.refresh_arrays()
         right.commit_row()
 
     def advance(
@@ -124,15 +143,14 @@ class CachedDiagonalBiLSTMBlock:
     ) -> torch.Tensor:
         self.row_inputs[:, start:stop] = features
         left = self.left
-        gates = left.input_gates(features, condition) + left.above_gates(start, stop)
+        gates = self.ops.view(left.input_gates(features, condition) + left.above_gates(start, stop))
         for col in range(start, stop):
             left.step(gates[:, col - start], col, 1)
         return self.output(left.hidden[:, start:stop] + self.right_shifted[:, start:stop])
 
-    def advance_group(
-        self, features: torch.Tensor, col: int, group: int, condition: torch.Tensor | None
-    ) -> torch.Tensor:
+    def advance_group(self, features, col: int, group: int, condition):
+        """Colour group ``group`` at ``col``, on arrays of ``ops``: (B, 2h) -> (B, 2h_g)."""
         inputs = self.input_groups[group]
-        self.row_inputs[:, col, inputs] = features[:, inputs]
+        self.row_inputs_array[:, col, inputs] = features[:, inputs]
         self.left.step_group(features, condition, col, group)
-        return self.output.group(self.left.hidden[:, col] + self.right_shifted[:, col], group)
+        return self.output.group(self.left.hidden_array[:, col] + self.right_shifted_array[:, col], group)

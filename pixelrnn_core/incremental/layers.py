@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..masks import MaskedConv2d, channel_groups
+from .array_ops import ArrayOps
 
 
 def conv_weight(conv: nn.Module) -> torch.Tensor:
@@ -43,10 +44,52 @@ def rows_by_group(
     return parts
 
 
+class GroupLinear:
+    """One colour group's share of a linear map: the transposed weight ``(used, O_g)`` over the first
+    ``used`` inputs only -- every input after them has a zero weight in this group (the masks' zeros:
+    later colour groups, taps right of the centre), so dropping them changes nothing but the work.
+    Weight and bias are held as arrays of ``ops``."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, ops: ArrayOps) -> None:
+        nonzero = torch.nonzero(weight.ne(0).any(0))
+        self.used = int(nonzero[-1]) + 1 if len(nonzero) else 1
+        self.ops = ops
+        self.weight_t = ops.view(weight[:, : self.used].t().contiguous())
+        self.bias = None if bias is None else ops.view(bias.contiguous())
+
+    def __call__(self, inputs, accumulate=None):
+        """``inputs (B, >= used) @ weight + bias`` as a new array; with ``accumulate`` (B, O_g) given,
+        it is added instead of the bias (the caller has folded the bias into it)."""
+        out = self.ops.matmul(inputs[:, : self.used], self.weight_t)
+        if accumulate is not None:
+            out += accumulate
+        elif self.bias is not None:
+            out += self.bias
+        return out
+
+
+def group_linears(
+    weight: torch.Tensor, bias: torch.Tensor | None, out_groups: torch.Tensor, channels: int, ops: ArrayOps
+) -> list[GroupLinear]:
+    """:class:`GroupLinear` of each colour group of a 2-D weight ``(O, F)`` and its bias."""
+    return [GroupLinear(rows, row_bias, ops) for rows, row_bias in rows_by_group(weight, bias, out_groups, channels)]
+
+
+def lstm_update_into(ops: ArrayOps, gates, cell, hidden_out, cell_out) -> None:
+    """:func:`pixelrnn_core.lstm_cell.lstm_update` (paper eq. 3) on arrays of ``ops``, written into
+    ``hidden_out`` and ``cell_out`` (B, n) in place. ``cell`` must not overlap ``cell_out``."""
+    n = cell.shape[1]
+    sigmoids = ops.sigmoid(gates[:, : 3 * n])
+    ops.multiply(sigmoids[:, n : 2 * n], cell, out=cell_out)
+    cell_out += sigmoids[:, 2 * n :] * ops.tanh(gates[:, 3 * n :])
+    ops.tanh(cell_out, out=hidden_out)
+    hidden_out *= sigmoids[:, :n]
+
+
 def repeat_batch(stepper: object, count: int) -> None:
     """Turn a stepper computed for one candidate into ``count`` identical ones: repeat every state
     tensor it names in ``STATE`` (lists of tensors too) and do the same inside the steppers it names in
-    ``PARTS`` (objects or lists of them)."""
+    ``PARTS`` (objects or lists of them), then let it renew its array views (``refresh_arrays``)."""
     for name in stepper.STATE:
         value = getattr(stepper, name)
         if isinstance(value, list):
@@ -57,6 +100,8 @@ def repeat_batch(stepper: object, count: int) -> None:
         value = getattr(stepper, name)
         for part in value if isinstance(value, list) else [value]:
             repeat_batch(part, count)
+    if hasattr(stepper, "refresh_arrays"):
+        stepper.refresh_arrays()
 
 
 class Pointwise:
@@ -66,22 +111,24 @@ class Pointwise:
     :meth:`group` compute one group's outputs alone.
     """
 
-    def __init__(self, conv: nn.Conv2d, channels: int, out_groups: torch.Tensor | None = None) -> None:
+    def __init__(
+        self, conv: nn.Conv2d, channels: int, ops: ArrayOps, out_groups: torch.Tensor | None = None
+    ) -> None:
         weight = conv_weight(conv)
         if weight.shape[2:] != (1, 1):
             raise ValueError(f"expected a 1x1 convolution, got a {tuple(weight.shape[2:])} kernel")
         self.weight = weight[:, :, 0, 0]
         self.bias = None if conv.bias is None else conv.bias.detach()
         out_groups = channel_groups(self.weight.shape[0], channels) if out_groups is None else out_groups
-        self.groups = rows_by_group(self.weight, self.bias, out_groups, channels)
+        self.groups = group_linears(self.weight, self.bias, out_groups, channels, ops)
 
     def __call__(self, features: torch.Tensor) -> torch.Tensor:
         return F.linear(features, self.weight, self.bias)
 
-    def group(self, features: torch.Tensor, group: int) -> torch.Tensor:
-        """The outputs of colour group ``group`` only."""
-        weight, bias = self.groups[group]
-        return F.linear(features, weight, bias)
+    def group(self, features, group: int):
+        """The outputs ``(B, O_g)`` of colour group ``group`` only, for inputs ``(B, F)`` (arrays of
+        ``ops``)."""
+        return self.groups[group](features)
 
 
 class RowCachedConv:
@@ -96,7 +143,13 @@ class RowCachedConv:
     STATE = ("buffer",)
 
     def __init__(
-        self, conv: MaskedConv2d, batch: int, width: int, channels: int, out_groups: torch.Tensor | None = None
+        self,
+        conv: MaskedConv2d,
+        batch: int,
+        width: int,
+        channels: int,
+        ops: ArrayOps,
+        out_groups: torch.Tensor | None = None,
     ) -> None:
         weight = conv_weight(conv)
         out_features, in_features, kernel_height, kernel_width = weight.shape
@@ -107,8 +160,14 @@ class RowCachedConv:
         self.weight = weight[:, :, : self.rows].permute(0, 2, 3, 1).reshape(out_features, -1)
         self.bias = None if conv.bias is None else conv.bias.detach()
         out_groups = channel_groups(out_features, channels) if out_groups is None else out_groups
-        self.groups = rows_by_group(self.weight, self.bias, out_groups, channels)
+        self.groups = group_linears(self.weight, self.bias, out_groups, channels, ops)
+        self.ops = ops
         self.buffer = weight.new_zeros(batch, self.rows, width + 2 * self.pad, in_features)
+        self.refresh_arrays()
+
+    def refresh_arrays(self) -> None:
+        """The buffer as an array of ``ops``, for the per-pixel steps (renewed when it is replaced)."""
+        self.buffer_array = self.ops.view(self.buffer)
 
     def begin_row(self) -> None:
         """Drop the oldest row and start an empty current row."""
@@ -116,10 +175,9 @@ class RowCachedConv:
             self.buffer[:, :-1] = self.buffer[:, 1:].clone()
         self.buffer[:, -1].zero_()
 
-    def write(self, features: torch.Tensor, start: int, features_slice: slice = slice(None)) -> None:
-        """Store the input ``(B, n, F)`` of current-row positions ``start .. start + n - 1`` (or only
-        the input maps ``features_slice`` of them)."""
-        self.buffer[:, -1, self.pad + start : self.pad + start + features.shape[1], features_slice] = features
+    def write(self, features: torch.Tensor, start: int) -> None:
+        """Store the input ``(B, n, F)`` of current-row positions ``start .. start + n - 1``."""
+        self.buffer[:, -1, self.pad + start : self.pad + start + features.shape[1]] = features
 
     def compute(self, start: int, stop: int) -> torch.Tensor:
         """Outputs ``(B, n, O)`` at current-row positions ``start .. stop - 1``."""
@@ -129,8 +187,14 @@ class RowCachedConv:
         batch, positions = patches.shape[:2]
         return F.linear(patches.reshape(batch, positions, -1), self.weight, self.bias)
 
-    def compute_group(self, col: int, group: int) -> torch.Tensor:
-        """Outputs ``(B, O_g)`` of colour group ``group`` at current-row position ``col``."""
-        patch = self.buffer[:, :, col : col + self.kernel_width].reshape(self.buffer.shape[0], -1)
-        weight, bias = self.groups[group]
-        return F.linear(patch, weight, bias)
+    def write_group(self, features, col: int, features_slice: slice) -> None:
+        """Store the input maps ``features_slice`` (B, n) of current-row position ``col`` (an array of
+        ``ops``)."""
+        self.buffer_array[:, -1, self.pad + col, features_slice] = features
+
+    def compute_group(self, col: int, group: int, accumulate=None):
+        """Outputs ``(B, O_g)`` (an array of ``ops``) of colour group ``group`` at current-row position
+        ``col``; with ``accumulate`` (B, O_g) given, it is added instead of the bias (see
+        :class:`GroupLinear`)."""
+        patch = self.buffer_array[:, :, col : col + self.kernel_width]
+        return self.groups[group](patch.reshape(patch.shape[0], -1), accumulate)

@@ -9,18 +9,21 @@ from __future__ import annotations
 import torch
 
 from ..multiscale import MultiScalePixelRNN
+from .array_ops import ArrayOps
 from .stack import CachedPixelModel
 
 
 class CachedMultiScale:
     """Logits of one sub-pixel at a time of a :class:`MultiScalePixelRNN` on a (B, C, H, W) image."""
 
-    def __init__(self, model: MultiScalePixelRNN, batch: int, height: int, width: int) -> None:
-        self.model = model
+    def __init__(
+        self, model: MultiScalePixelRNN, batch: int, height: int, width: int, ops: ArrayOps | None = None
+    ) -> None:
+        self.model, self.ops = model, ops
         self.scale = model.config.scale
         self.batch, self.height, self.width = batch, height, width
         small_height, small_width = -(-height // self.scale), -(-width // self.scale)
-        self.small = CachedPixelModel(model.small, batch, small_height, small_width)
+        self.small = CachedPixelModel(model.small, batch, small_height, small_width, ops=ops)
         self.large: CachedPixelModel | None = None
 
     def reset(self) -> None:
@@ -35,5 +38,5 @@ class CachedMultiScale:
             return self.small.logits(small_image, row // s, col // s, channel)
         if self.large is None:
             condition = self.model.condition(small_image, self.height, self.width)
-            self.large = CachedPixelModel(self.model.large, self.batch, self.height, self.width, condition)
+            self.large = CachedPixelModel(self.model.large, self.batch, self.height, self.width, condition, self.ops)
         return self.large.logits(x, row, col, channel)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..pixelcnn import PixelCNNBlock
+from .array_ops import ArrayOps
 from .layers import Pointwise, RowCachedConv, group_slices
 
 
@@ -13,14 +14,20 @@ class CachedPixelCNNBlock:
 
     STATE, PARTS = ("hidden",), ("conv",)
 
-    def __init__(self, block: PixelCNNBlock, batch: int, width: int, channels: int) -> None:
-        self.reduce = Pointwise(block.reduce, channels)
-        self.conv = RowCachedConv(block.conv, batch, width, channels)
-        self.expand = Pointwise(block.expand, channels)
-        self.condition = None if block.condition is None else Pointwise(block.condition, channels)
+    def __init__(self, block: PixelCNNBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+        self.ops = ops
+        self.reduce = Pointwise(block.reduce, channels, ops)
+        self.conv = RowCachedConv(block.conv, batch, width, channels, ops)
+        self.expand = Pointwise(block.expand, channels, ops)
+        self.condition = None if block.condition is None else Pointwise(block.condition, channels, ops)
         h = self.reduce.weight.shape[0]
         self.hidden_groups = group_slices(h, channels)
         self.hidden = self.reduce.weight.new_zeros(batch, h)  # the current pixel's k x k output, by group
+        self.refresh_arrays()
+
+    def refresh_arrays(self) -> None:
+        """The current pixel's k x k output as an array of ``ops`` (renewed when it is replaced)."""
+        self.hidden_array = self.ops.view(self.hidden)
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         self.conv.begin_row()
@@ -34,13 +41,13 @@ class CachedPixelCNNBlock:
             hidden = hidden + self.condition(condition)
         return self.expand(torch.relu(hidden))
 
-    def advance_group(
-        self, features: torch.Tensor, col: int, group: int, condition: torch.Tensor | None
-    ) -> torch.Tensor:
-        part = self.hidden_groups[group]
-        self.conv.write(torch.relu(self.reduce.group(torch.relu(features), group))[:, None], col, part)
+    def advance_group(self, features, col: int, group: int, condition):
+        """Colour group ``group`` at ``col``, on arrays of ``ops``: (B, 2h) -> (B, 2h_g)."""
+        ops, part = self.ops, self.hidden_groups[group]
+        self.conv.write_group(ops.relu(self.reduce.group(ops.relu(features), group)), col, part)
         hidden = self.conv.compute_group(col, group)
         if self.condition is not None:
-            hidden = hidden + self.condition.group(condition, group)
-        self.hidden[:, part] = torch.relu(hidden)
-        return self.expand.group(self.hidden, group)
+            hidden += self.condition.group(condition, group)
+        current = self.hidden_array
+        ops.relu(hidden, out=current[:, part])
+        return self.expand.group(current, group)

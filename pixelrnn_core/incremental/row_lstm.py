@@ -12,7 +12,8 @@ import torch
 from ..lstm_cell import lstm_update
 from ..masks import gate_groups
 from ..row_lstm import RowLSTMBlock
-from .layers import Pointwise, RowCachedConv, group_slices
+from .array_ops import ArrayOps
+from .layers import Pointwise, RowCachedConv, group_slices, lstm_update_into
 
 
 class CachedRowLSTMBlock:
@@ -21,13 +22,13 @@ class CachedRowLSTMBlock:
     STATE = ("hidden", "cell", "previous_cell", "state_to_state", "group_state_to_state")
     PARTS = ("input_to_state",)
 
-    def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int) -> None:
-        self.block = block
+    def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+        self.block, self.ops = block, ops
         h = block.initial_hidden.numel()
         gates = gate_groups(h, channels)
-        self.input_to_state = RowCachedConv(block.input_to_state, batch, width, channels, gates)
-        self.output = Pointwise(block.output, channels)
-        self.condition = None if block.condition is None else Pointwise(block.condition, channels, gates)
+        self.input_to_state = RowCachedConv(block.input_to_state, batch, width, channels, ops, gates)
+        self.output = Pointwise(block.output, channels, ops)
+        self.condition = None if block.condition is None else Pointwise(block.condition, channels, ops, gates)
         self.state_groups = group_slices(h, channels)
         self.input_groups = group_slices(2 * h, channels)
         self.gate_rows = [torch.nonzero(gates == g)[:, 0].to(block.initial_hidden.device) for g in range(channels)]
@@ -36,6 +37,14 @@ class CachedRowLSTMBlock:
         self.previous_cell = torch.zeros_like(self.hidden)
         self.state_to_state = self.hidden.new_zeros(batch, width, 4 * h)
         self.group_state_to_state = [self.state_to_state[:, :, rows] for rows in self.gate_rows]
+        self.refresh_arrays()
+
+    def refresh_arrays(self) -> None:
+        """The state the per-pixel steps use, as arrays of ``ops`` (renewed whenever it is replaced)."""
+        view = self.ops.view
+        self.hidden_array, self.cell_array = view(self.hidden), view(self.cell)
+        self.previous_cell_array = view(self.previous_cell)
+        self.group_state_to_state_arrays = [view(part) for part in self.group_state_to_state]
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         """Commit the finished row as the previous one and apply the state-to-state conv to it once."""
@@ -47,8 +56,14 @@ class CachedRowLSTMBlock:
             previous_hidden, self.previous_cell = self.hidden, self.cell
             self.hidden, self.cell = torch.zeros_like(self.hidden), torch.zeros_like(self.cell)
         self.state_to_state = self.block.state_to_state(previous_hidden.transpose(1, 2)).transpose(1, 2)
-        # each colour group's gate rows gathered once per row, for the per-pixel passes
-        self.group_state_to_state = [self.state_to_state[:, :, rows] for rows in self.gate_rows]
+        # each colour group's gate rows gathered once per row, with the input-to-state bias folded in,
+        # for the per-pixel passes
+        self.group_state_to_state = [
+            self.state_to_state[:, :, rows] if self.input_to_state.bias is None
+            else self.state_to_state[:, :, rows] + self.input_to_state.bias[rows]
+            for rows in self.gate_rows
+        ]
+        self.refresh_arrays()
         self.input_to_state.begin_row()
 
     def advance(
@@ -66,15 +81,16 @@ class CachedRowLSTMBlock:
         self.cell[:, start:stop] = cell.view(batch, positions, -1)
         return self.output(self.hidden[:, start:stop])
 
-    def advance_group(
-        self, features: torch.Tensor, col: int, group: int, condition: torch.Tensor | None
-    ) -> torch.Tensor:
+    def advance_group(self, features, col: int, group: int, condition):
+        """Colour group ``group`` at ``col`` of the current row, on arrays of ``ops``: block input
+        ``features`` (B, 2h) -> block output maps of the group (B, 2h_g)."""
         inputs, states = self.input_groups[group], self.state_groups[group]
-        self.input_to_state.write(features[:, None, inputs], col, inputs)
-        gates = self.input_to_state.compute_group(col, group) + self.group_state_to_state[group][:, col]
+        self.input_to_state.write_group(features[:, inputs], col, inputs)
+        gates = self.input_to_state.compute_group(col, group, self.group_state_to_state_arrays[group][:, col])
         if self.condition is not None:
-            gates = gates + self.condition.group(condition, group)
-        hidden, cell = lstm_update(gates, self.previous_cell[:, col, states])
-        self.hidden[:, col, states] = hidden
-        self.cell[:, col, states] = cell
-        return self.output.group(self.hidden[:, col], group)
+            gates += self.condition.group(condition, group)
+        hidden = self.hidden_array
+        lstm_update_into(
+            self.ops, gates, self.previous_cell_array[:, col, states], hidden[:, col, states], self.cell_array[:, col, states]
+        )
+        return self.output.group(hidden[:, col], group)

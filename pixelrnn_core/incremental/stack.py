@@ -16,12 +16,12 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 
 from ..diagonal_bilstm import DiagonalBiLSTMBlock
 from ..pixel_model import PixelModel, scale_levels
 from ..pixelcnn import PixelCNNBlock
 from ..row_lstm import RowLSTMBlock
+from .array_ops import ArrayOps, array_ops_for
 from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
 from .layers import Pointwise, RowCachedConv, group_slices, repeat_batch
 from .pixelcnn import CachedPixelCNNBlock
@@ -34,11 +34,11 @@ CACHED_BLOCKS: dict[type, Callable] = {
 }
 
 
-def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int):
+def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int, ops: ArrayOps):
     """The cached stepper of one residual block."""
     for kind, stepper in CACHED_BLOCKS.items():
         if isinstance(block, kind):
-            return stepper(block, batch, width, channels)
+            return stepper(block, batch, width, channels, ops)
     raise ValueError(f"no cached engine for blocks of type {type(block).__name__}; use engine='naive'")
 
 
@@ -46,22 +46,34 @@ class CachedPixelModel:
     """Logits of one sub-pixel at a time of a :class:`PixelModel` on a (B, C, H, W) image.
 
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
+    ``ops``: the arrays the per-pixel steps run on (default: numpy on the CPU, see :mod:`.array_ops`).
     """
 
     STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
 
     def __init__(
-        self, model: PixelModel, batch: int, height: int, width: int, condition: torch.Tensor | None = None
+        self,
+        model: PixelModel,
+        batch: int,
+        height: int,
+        width: int,
+        condition: torch.Tensor | None = None,
+        ops: ArrayOps | None = None,
     ) -> None:
         self.model = model
+        self.ops = array_ops_for(model.stem.weight) if ops is None else ops
         self.batch, self.height, self.width = batch, height, width
         cfg = model.config
         self.levels, self.channels, self.residual = cfg.levels, cfg.channels, cfg.residual
         self.all_conditions = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
         c = self.channels
-        self.skips = None if model.skips is None else [Pointwise(skip, c) for skip in model.skips]
-        self.head_hidden = Pointwise(model.head.hidden, c)
-        self.head_logits = Pointwise(model.head.logits, c)  # group g = the logits of channel g
+        ops = self.ops
+        self.skips = None if model.skips is None else [Pointwise(skip, c, ops) for skip in model.skips]
+        self.head_hidden = Pointwise(model.head.hidden, c, ops)
+        self.head_logits = Pointwise(model.head.logits, c, ops)  # group g = the logits of channel g
+        # every level's scaled value, to look up the stem's input of one pixel (same as scale_levels)
+        weight = model.stem.weight
+        self.level_values = ops.view(scale_levels(torch.arange(cfg.levels, device=weight.device), cfg.levels, weight.dtype))
         self.feature_groups = group_slices(2 * cfg.hidden, c)
         self.head_groups = group_slices(cfg.out_hidden, c)
         self.reset()
@@ -85,16 +97,24 @@ class CachedPixelModel:
         c, width = self.channels, self.width
         self.active_batch = batch
         self.condition = None if self.all_conditions is None else self.all_conditions[:batch]
-        self.stem = RowCachedConv(self.model.stem, batch, width, c)
-        self.blocks = [cached_block(block, batch, width, c) for block in self.model.blocks]
+        self.stem = RowCachedConv(self.model.stem, batch, width, c, self.ops)
+        self.blocks = [cached_block(block, batch, width, c, self.ops) for block in self.model.blocks]
         # the current pixel's block inputs, skip sum and head hidden maps, filled one colour group at a time
         dtype_like = self.stem.weight
         self.features = [dtype_like.new_zeros(batch, 2 * self.model.config.hidden) for _ in range(len(self.blocks) + 1)]
         self.skip_sum = dtype_like.new_zeros(batch, 2 * self.model.config.hidden)
         self.hidden = dtype_like.new_zeros(batch, self.model.config.out_hidden)
+        self.refresh_arrays()
         self.row, self.col, self.groups_done = 0, 0, 0
         self.completed_pixel: int | None = None  # column whose last channel was decided after its pass
         self.begin_row(None)
+
+    def refresh_arrays(self) -> None:
+        """The current pixel's maps and the conditioning as arrays of ``ops`` (renewed when replaced)."""
+        view = self.ops.view
+        self.feature_arrays = [view(features) for features in self.features]
+        self.skip_sum_array, self.hidden_array = view(self.skip_sum), view(self.hidden)
+        self.condition_array = None if self.condition is None else view(self.condition)
 
     def scaled(self, x: torch.Tensor) -> torch.Tensor:
         return scale_levels(x, self.levels, self.stem.weight.dtype)
@@ -114,7 +134,7 @@ class CachedPixelModel:
         if self.active_batch is None or (row, col) < (self.row, self.col):
             self.build(1 if self.shared_prefix(x, row, col) else self.batch)
         full_x, x = x, x[: self.active_batch]
-        self.store_completed_pixel(x)
+        self.store_completed_pixel(self.ops.view(x))
         while self.row < row:
             if self.col < self.width:
                 self.advance(x, self.row, self.col, self.width)
@@ -126,20 +146,23 @@ class CachedPixelModel:
         if self.active_batch < self.batch:
             repeat_batch(self, self.batch)
             self.active_batch, self.condition, x = self.batch, self.all_conditions, full_x
+            self.refresh_arrays()
         if channel < self.groups_done:
             self.groups_done = 0  # asked again: the pixel's earlier channels may have changed
+        image = self.ops.view(x)
         for group in range(self.groups_done, channel + 1):
-            self.advance_group(x, row, col, group)
+            self.advance_group(image, row, col, group)
         self.groups_done = channel + 1
         if self.groups_done == self.channels:
             self.col, self.groups_done, self.completed_pixel = col + 1, 0, col
-        return self.head_logits.group(self.hidden, channel)
+        return self.ops.tensor(self.head_logits.group(self.hidden_array, channel))
 
-    def store_completed_pixel(self, x: torch.Tensor) -> None:
-        """The stem's input at a completed pixel was written before its last channel was decided."""
+    def store_completed_pixel(self, image) -> None:
+        """The stem's input at a completed pixel was written before its last channel was decided
+        (``image``: the sub-pixel values (B, C, H, W) as an array of ``ops``)."""
         if self.completed_pixel is not None:
             col = self.completed_pixel
-            self.stem.write(self.scaled(x[:, :, self.row, col : col + 1].transpose(1, 2)), col)
+            self.stem.write_group(self.level_values[image[:, :, self.row, col]], col, slice(None))
             self.completed_pixel = None
 
     def advance(self, x: torch.Tensor, row: int, start: int, stop: int) -> None:
@@ -151,27 +174,31 @@ class CachedPixelModel:
             out = block.advance(features, start, stop, condition)
             features = out + features if self.residual else out
 
-    def advance_group(self, x: torch.Tensor, row: int, col: int, group: int) -> None:
-        """Compute colour group ``group`` of every layer at (row, col), then of the head's hidden layer."""
-        self.stem.write(self.scaled(x[:, :, row, col : col + 1].transpose(1, 2)), col)
+    def advance_group(self, image, row: int, col: int, group: int) -> None:
+        """Compute colour group ``group`` of every layer at (row, col), then of the head's hidden layer,
+        on arrays of ``ops`` (``image``: the sub-pixel values (B, C, H, W))."""
+        self.stem.write_group(self.level_values[image[:, :, row, col]], col, slice(None))
         part = self.feature_groups[group]
-        features = self.features[0]
+        features = self.feature_arrays[0]
         features[:, part] = self.stem.compute_group(col, group)
-        condition = None if self.condition is None else self.condition[:, row, col]
+        condition = None if self.condition_array is None else self.condition_array[:, row, col]
         skip_sum = None
         for index, block in enumerate(self.blocks):
             out = block.advance_group(features, col, group, condition)
-            following = self.features[index + 1]
+            following = self.feature_arrays[index + 1]
             if self.residual:
-                torch.add(out, features[:, part], out=following[:, part])
+                self.ops.add(out, features[:, part], out=following[:, part])
             else:
                 following[:, part] = out
             features = following
             if self.skips is not None:
                 skipped = self.skips[index].group(features, group)
-                skip_sum = skipped if skip_sum is None else skip_sum + skipped
+                if skip_sum is None:
+                    skip_sum = skipped
+                else:
+                    skip_sum += skipped
         if skip_sum is not None:
-            self.skip_sum[:, part] = skip_sum
-            features = self.skip_sum
+            features = self.skip_sum_array
+            features[:, part] = skip_sum
         head = self.head_groups[group]
-        self.hidden[:, head] = torch.relu(self.head_hidden.group(torch.relu(features), group))
+        self.hidden_array[:, head] = self.ops.relu(self.head_hidden.group(self.ops.relu(features), group))

@@ -6,6 +6,9 @@ import torch
 
 import pixelrnn_core as prc
 from pixelrnn_core.engines import make_engine
+from pixelrnn_core.incremental import CachedMultiScale, CachedPixelModel
+from pixelrnn_core.incremental.array_ops import NUMPY_OPS, TORCH_OPS
+from pixelrnn_core.multiscale import MultiScalePixelRNN
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
 
@@ -23,14 +26,19 @@ def generation_order(model, height: int, width: int, channels: int) -> list[tupl
     return [(r, c, ch) for r, c in pixels for ch in range(channels)]
 
 
-def replay(model, height, width, channels, levels, decided, tolerance, batch=2, same_start=False):
+def replay(model, height, width, channels, levels, decided, tolerance, batch=2, same_start=False, ops=None):
     """Walk the generation order, changing each decided sub-pixel; compare cached and full logits.
     ``same_start``: the candidates start identical (as in a completion), so the cached engine computes
-    the part before the first decided sub-pixel once and repeats it for every candidate."""
+    the part before the first decided sub-pixel once and repeats it for every candidate. ``ops``: the
+    arrays the per-pixel steps run on (default: the engine's choice)."""
     generator = torch.Generator().manual_seed(3)
     x = torch.randint(0, levels, (1 if same_start else batch, channels, height, width), generator=generator)
     x = x.expand(batch, -1, -1, -1).clone()
-    cached = make_engine("cached", model, batch, height, width)
+    if ops is None:
+        cached = make_engine("cached", model, batch, height, width)
+    else:
+        kind = CachedMultiScale if isinstance(model, MultiScalePixelRNN) else CachedPixelModel
+        cached = kind(model, batch, height, width, ops=ops)
     worst = 0.0
     with torch.no_grad():
         for r, c, ch in generation_order(model, height, width, channels):
@@ -73,6 +81,16 @@ def test_cached_logits_match_in_float32(arch):
 def test_cached_logits_without_residual_or_skip(arch, residual, skip):
     model = tiny_model(arch, 3, residual=residual, skip=skip, kernel=5)
     replay(model, 5, 6, 3, 16, lambda r, c: r >= 1, 1e-10, batch=1)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("ops", [NUMPY_OPS, TORCH_OPS], ids=lambda ops: ops.name)
+def test_per_pixel_steps_are_exact_on_numpy_and_on_torch(arch, ops):
+    """The per-pixel steps run on numpy views on the CPU and on torch tensors elsewhere (CUDA): both
+    give the full forward pass's logits, for one candidate and after the shared part is repeated."""
+    model = tiny_model(arch, 3)
+    replay(model, 6, 5, 3, 16, lambda r, c: r >= 2 or (r, c) == (1, 3), 1e-10, batch=1, ops=ops)
+    replay(model, 6, 5, 3, 16, lambda r, c: r >= 3, 1e-10, batch=3, same_start=True, ops=ops)
 
 
 def test_revisiting_an_earlier_subpixel_recomputes_from_scratch():
