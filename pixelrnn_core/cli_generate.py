@@ -88,8 +88,10 @@ def run_complete(args: argparse.Namespace) -> int:
     except USER_ERRORS as error:
         print(f"pixelrnn complete: {error}", file=sys.stderr)
         return 2
-    if args.samples > 1:
+    if args.samples > 1 and job.ranks_candidates:
         ranked = ", ".join(f"#{k}: {job.scores[k]:.1f}" for k in order)
         print(f"candidates best first (log-likelihood of the known pixels after the hole, nats): {ranked}")
+    elif args.samples > 1:
+        print("no known pixels follow the hole, so the candidates are in the order drawn")
     print(f"wrote {args.out}")
     return 0

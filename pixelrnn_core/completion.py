@@ -190,12 +190,22 @@ class CompletionJob:
         source_row, source_col = self._source_position(row, col)
         return CompletionStep(index, self.total, source_row, source_col, channel, values.astype(np.uint8), probs)
 
+    def _known_after_hole(self) -> np.ndarray:
+        """Bool (h, w, C) of the window: the known sub-pixels after the first hole sub-pixel."""
+        first_hole = self._subpixel_rank[self._local_mask].min()
+        return ~self._local_mask[:, :, None] & (self._subpixel_rank > first_hole)
+
+    @property
+    def ranks_candidates(self) -> bool:
+        """Whether known sub-pixels follow the hole in the generation order, so that ``scores`` can rank
+        the candidates; without any, every score is 0 and the order of the candidates means nothing."""
+        return self.total > 0 and bool(self._known_after_hole().any())
+
     def _score(self) -> np.ndarray:
         """log p(known sub-pixels after the hole | everything before them), nats, per candidate (§4)."""
-        first_hole = self._subpixel_rank[self._local_mask].min()
-        after_hole = ~self._local_mask[:, :, None] & (self._subpixel_rank > first_hole)
-        if not after_hole.any():
+        if not self.ranks_candidates:
             return np.zeros(self.samples)
+        after_hole = self._known_after_hole()
         with torch.no_grad():
             logits = self.model(self._x)
             chosen = logits.gather(1, self._x[:, None]).squeeze(1) - torch.logsumexp(logits, dim=1)

@@ -323,12 +323,9 @@ class CompletionController(QObject):
         return image
 
     def known_pixels_after_hole(self) -> bool:
-        """Whether the last fill has known pixels after its first hole pixel (raster order) to score
-        candidates by; without them every score is 0 and the order means nothing."""
-        if self.fill_mask is None:
-            return False
-        flat = self.fill_mask.ravel()
-        return bool((~flat[int(np.argmax(flat)) :]).any())
+        """Whether the last fill has known pixels after its hole to score candidates by; without them
+        every score is 0 and the order means nothing."""
+        return self.job is not None and self.job.ranks_candidates
 
     def apply_candidate(self, index: int) -> None:
         """Put candidate ``index`` (of K) into the image as one undoable edit."""

@@ -1,0 +1,59 @@
+"""The first start: `pixelrnn gui` opens a sample image with a bundled model, ready to complete."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+import pixelrnn_core as prc
+from pixelrnn_core.cli import main
+from pixelrnn_gui import app, main_window
+from pixelrnn_gui.main_window import MainWindow
+
+WAIT_MS = 120_000
+
+
+@pytest.fixture
+def fresh_settings(tmp_path):
+    """Qt's default settings location pointed at an empty folder: a user who never ran the app."""
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "config"))
+    yield
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, "")
+
+
+def test_pixelrnn_gui_opens_the_sample_with_the_default_model(fresh_settings, monkeypatch, qtbot):
+    seen, opened = {}, []
+
+    class RecordedWindow(MainWindow):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    def look_instead_of_running(app):
+        window = opened[-1]
+        seen.update(model=window.controller.model_path, image=window.document.image.copy(),
+                    mask=window.document.mask.copy(), message=window.message_bar.text())
+        window.document.undo_stack.setClean()
+        window.close()
+        return 0
+
+    monkeypatch.setattr(app, "MainWindow", RecordedWindow)
+    monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
+    assert main(["gui"]) == 0
+    assert seen["model"] == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
+    assert seen["image"].shape[:2] == (28, 28) and seen["mask"].sum() == 14 * 28
+    assert "Complete" in seen["message"]
+
+
+def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
+    window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.show()
+    window.show_first_run()
+    original, mask = window.document.image.copy(), window.document.mask.copy()
+    assert window.controller.model_path == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    filled = window.document.image
+    np.testing.assert_array_equal(filled[~mask], original[~mask])
+    assert (filled[mask] != original[mask]).any()
+    window.document.undo_stack.setClean()
