@@ -8,6 +8,7 @@ from .completion import CompletionJob, CompletionStep, complete
 from .config import ARCHITECTURES, ModelConfig
 from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
 from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
+from .files import atomic_write
 from .images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
 from .inspection import Inspection, inspect
 from .orientation import ORIENTATIONS
@@ -44,6 +45,7 @@ __all__ = [
     "Trainer",
     "TrainingData",
     "Validation",
+    "atomic_write",
     "build_model",
     "bundled_models",
     "checkpoint_metadata",

@@ -6,11 +6,12 @@ A model with L levels sees ``value * L // 256`` of an 8-bit image; a level l is 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from .files import atomic_write
 
 PIL_MODES = {1: "L", 3: "RGB"}
 
@@ -43,9 +44,12 @@ def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) ->
 
 
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """bool (H, W) from a mask image: True (fill) where its brightness is at least half. With ``shape``,
-    a mask of another size is refused."""
-    mask = np.asarray(open_image(path).convert("L")) >= 128
+    """bool (H, W) from a mask image: True (fill) where its brightness is at least half, or, for a file
+    with an alpha channel, where it is at least half opaque. With ``shape``, a mask of another size is
+    refused."""
+    picture = open_image(path)
+    values = picture.getchannel("A") if "A" in picture.getbands() else picture.convert("L")
+    mask = np.asarray(values) >= 128
     if shape is not None and mask.shape != tuple(shape):
         raise ImageFileError(
             f"mask {os.fspath(path)!r} is {mask.shape[1]}x{mask.shape[0]} pixels but the image is {shape[1]}x{shape[0]}"
@@ -84,13 +88,7 @@ def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) ->
     image_format = Image.registered_extensions().get(path.suffix.lower())
     if image_format is None:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: unknown image format {path.suffix!r}")
-    temporary = None
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "wb") as file:
-            picture.save(file, format=image_format)
-        os.replace(temporary, path)
+        atomic_write(path, lambda file: picture.save(file, format=image_format))
     except OSError as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error}") from None

@@ -20,7 +20,6 @@ from PySide6.QtCore import QObject, Signal
 
 from .background import BackgroundWork
 from .document import Box, Document
-from .image_files import write_atomically
 from .levels import level_to_byte, to_levels, to_rgb
 
 CONTEXT_MARGIN = 32  # pixels of context the engine keeps on every side of the hole by default
@@ -343,8 +342,8 @@ class CompletionController(QObject):
         if self.probs is None or self.box is None or self.fill_mask is None:
             raise ValueError("there is no fill to export yet")
         scores = np.array([c.score for c in sorted(self.candidates, key=lambda c: c.index)])
-        write_atomically(
-            Path(path),
+        prc.atomic_write(
+            path,
             lambda stream: np.savez_compressed(
                 stream, probs=self.probs, mask=self.fill_mask[self.box.slices], top=self.box.top,
                 left=self.box.left, scores=scores,

@@ -33,7 +33,6 @@ from .canvas import Canvas, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
-from .image_files import ImageFileError, load_image, load_mask, save_png
 from .inspector import Inspector
 from .qimages import qimage_to_rgb
 from .training import TrainingController
@@ -370,9 +369,9 @@ class MainWindow(QMainWindow):
             return False
         path = Path(path)
         try:
-            image = load_image(path)
-            mask = load_mask(mask_path, image.shape[:2]) if mask_path is not None else None
-        except ImageFileError as error:
+            image = prc.read_image(path, channels=3)
+            mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
+        except prc.ImageFileError as error:
             self.message_bar.show_message(str(error), error=True)
             return False
         self.document.replace(image, path, mask)
@@ -414,8 +413,8 @@ class MainWindow(QMainWindow):
 
     def _write_image(self, path: Path) -> bool:
         try:
-            save_png(path, self.document.image)
-        except ImageFileError as error:
+            prc.save_image(path, self.document.image)
+        except prc.ImageFileError as error:
             self.message_bar.show_message(str(error), error=True)
             return False
         self.document.set_path(path)
@@ -433,8 +432,8 @@ class MainWindow(QMainWindow):
                 return False
         path = Path(path)
         try:
-            save_png(path, self.document.mask)
-        except ImageFileError as error:
+            prc.save_image(path, self.document.mask[:, :, None].astype(np.uint8) * 255)
+        except prc.ImageFileError as error:
             self.message_bar.show_message(str(error), error=True)
             return False
         self.settings.setValue("lastMaskFolder", str(path.parent))
@@ -450,8 +449,8 @@ class MainWindow(QMainWindow):
         if self.controller.busy:
             return False
         try:
-            mask = load_mask(path, self.document.image.shape[:2])
-        except ImageFileError as error:
+            mask = prc.read_mask(path, self.document.image.shape[:2])
+        except prc.ImageFileError as error:
             self.message_bar.show_message(str(error), error=True)
             return False
         self.settings.setValue("lastMaskFolder", str(Path(path).parent))

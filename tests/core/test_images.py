@@ -1,6 +1,8 @@
 """Image and mask files <-> the uint8 level arrays of completion (pixelrnn_core/images.py)."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -72,3 +74,18 @@ def test_grid_places_samples_row_by_row_with_gaps():
     assert (grid[3:, 8:] == 0).all()
     assert (grid[2] == 0).all() and (grid[:, 3] == 0).all()
     assert prc.sample_grid(images, columns=5, gap=0).shape == (2, 15, 1)
+
+
+def test_a_mask_with_alpha_is_its_opaque_pixels(tmp_path):
+    rgba = np.zeros((3, 4, 4), np.uint8)
+    rgba[1:, 2:, 3] = 255  # opaque where the hole is; the colour (black) does not matter
+    Image.fromarray(rgba).save(tmp_path / "mask.png")
+    mask = prc.read_mask(tmp_path / "mask.png", shape=(3, 4))
+    assert mask.tolist() == [[False] * 4, [False, False, True, True], [False, False, True, True]]
+
+
+def test_saved_files_get_the_mode_the_umask_gives(tmp_path):
+    umask = os.umask(0)
+    os.umask(umask)
+    prc.save_image(tmp_path / "out.png", np.zeros((2, 2, 3), np.uint8))
+    assert (tmp_path / "out.png").stat().st_mode & 0o777 == 0o666 & ~umask
