@@ -4,7 +4,7 @@ The public API is what this module exports; everything else is internal.
 """
 from .bundled import bundled_models, find_checkpoint, model_card, sample_images
 from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
-from .completion import CompletionJob, CompletionStep, complete
+from .completion import CompletionJob, CompletionStep, complete, prepare_completion
 from .config import ARCHITECTURES, ModelConfig
 from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
 from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
@@ -50,6 +50,7 @@ __all__ = [
     "bundled_models",
     "checkpoint_metadata",
     "complete",
+    "prepare_completion",
     "evaluate_checkpoint",
     "evaluate_images",
     "find_checkpoint",

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
 from ..masks import gate_groups
 from .array_ops import ArrayOps
-from .layers import Pointwise, group_linears, group_slices, lstm_update_into
+from .kernels import diagonal_group
+from .layers import Pointwise, condition_linears, group_linears, group_slices, lstm_update_into, scratch
 
 
 class CachedDiagonalLSTM:
@@ -38,6 +39,13 @@ class CachedDiagonalLSTM:
             weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels, ops
         )
         self.state_groups = group_slices(h, channels)
+        # for the compiled steps: each tap per colour group, and both convs' biases summed
+        self.above_groups = group_linears(weight[:, :, 0], None, gates, channels, ops)
+        self.side_groups = group_linears(weight[:, :, 1], None, gates, channels, ops)
+        input_bias = lstm.input_to_state.bias
+        both_biases = self.state_bias if input_bias is None else self.state_bias + input_bias.detach()
+        self.biases = [linear.bias_row for linear in group_linears(weight[:, :, 0], both_biases, gates, channels, ops)]
+        self.conditions = condition_linears(self.condition, [linear.weight_t.shape[1] for linear in self.above_groups], weight, ops)
         self.initial_hidden = lstm.initial_hidden.detach().view(1, h).expand(batch, h)
         self.initial_cell = lstm.initial_cell.detach().view(1, h).expand(batch, h)
         self.hidden_above = self.initial_hidden.view(batch, 1, h).expand(batch, width, h).clone()
@@ -121,6 +129,10 @@ class CachedDiagonalBiLSTMBlock:
     def refresh_arrays(self) -> None:
         """This row's inputs and the shifted right-to-left states as arrays of ``ops``."""
         self.row_inputs_array, self.right_shifted_array = self.ops.view(self.row_inputs), self.ops.view(self.right_shifted)
+        batch, h, reference = self.row_inputs.shape[0], self.right_shifted.shape[2], self.right_shifted
+        self.gates = scratch(self.ops, reference, batch, [linear.weight_t.shape[1] for linear in self.left.above_groups])
+        self.outputs = scratch(self.ops, reference, batch, [part.stop - part.start for part in self.input_groups])
+        self.summed = scratch(self.ops, reference, batch, [h])[0]
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         if row > 0:
@@ -154,3 +166,19 @@ class CachedDiagonalBiLSTMBlock:
         self.row_inputs_array[:, col, inputs] = features[:, inputs]
         self.left.step_group(features, condition, col, group)
         return self.output.group(self.left.hidden_array[:, col] + self.right_shifted_array[:, col], group)
+
+    def compiled_group(self, features, col: int, group: int, condition):
+        """:meth:`advance_group` in one compiled call (:func:`.kernels.diagonal_group`); ``condition``
+        (B, U) has U = 0 without conditioning. The result is overwritten by the next call."""
+        left, inputs = self.left, self.input_groups[group]
+        states, conditioning, output = left.state_groups[group], left.conditions[group], self.output.groups[group]
+        side_hidden, side_cell = left.side_state(col, 1)
+        diagonal_group(
+            features, inputs.start, inputs.stop, self.row_inputs_array, col,
+            left.input_to_state.groups[group].weight_t, left.biases[group],
+            left.hidden_above_array[:, col], left.above_groups[group].weight_t, side_hidden, left.side_groups[group].weight_t,
+            condition, conditioning.weight_t, conditioning.bias_row,
+            side_cell, left.hidden_array, left.cell_array, states.start, states.stop, self.right_shifted_array,
+            output.weight_t, output.bias_row, self.summed, self.gates[group], self.outputs[group],
+        )
+        return self.outputs[group]

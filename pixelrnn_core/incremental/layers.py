@@ -48,14 +48,17 @@ class GroupLinear:
     """One colour group's share of a linear map: the transposed weight ``(used, O_g)`` over the first
     ``used`` inputs only -- every input after them has a zero weight in this group (the masks' zeros:
     later colour groups, taps right of the centre), so dropping them changes nothing but the work.
-    Weight and bias are held as arrays of ``ops``."""
+    Weight and bias are held as arrays of ``ops``; ``bias_row`` is the bias as one row ``(1, O_g)``,
+    zeros where there is none (for the compiled steps of :mod:`.kernels`)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, ops: ArrayOps) -> None:
         nonzero = torch.nonzero(weight.ne(0).any(0))
-        self.used = int(nonzero[-1]) + 1 if len(nonzero) else 1
+        self.used = int(nonzero[-1]) + 1 if len(nonzero) else 0
         self.ops = ops
         self.weight_t = ops.view(weight[:, : self.used].t().contiguous())
         self.bias = None if bias is None else ops.view(bias.contiguous())
+        row = weight.new_zeros(weight.shape[0]) if bias is None else bias
+        self.bias_row = ops.view(row.reshape(1, -1).contiguous())
 
     def __call__(self, inputs, accumulate=None):
         """``inputs (B, >= used) @ weight + bias`` as a new array; with ``accumulate`` (B, O_g) given,
@@ -73,6 +76,21 @@ def group_linears(
 ) -> list[GroupLinear]:
     """:class:`GroupLinear` of each colour group of a 2-D weight ``(O, F)`` and its bias."""
     return [GroupLinear(rows, row_bias, ops) for rows, row_bias in rows_by_group(weight, bias, out_groups, channels)]
+
+
+def condition_linears(
+    condition: Pointwise | None, sizes: list[int], reference: torch.Tensor, ops: ArrayOps
+) -> list[GroupLinear]:
+    """Each colour group's share of a multi-scale model's conditioning map (§3.6); for a model without
+    one, maps of no inputs that add nothing, so the compiled steps need no special case."""
+    if condition is not None:
+        return condition.groups
+    return [GroupLinear(reference.new_zeros(size, 0), None, ops) for size in sizes]
+
+
+def scratch(ops: ArrayOps, reference: torch.Tensor, batch: int, sizes: list[int]) -> list:
+    """One ``(batch, size)`` array of ``ops`` per size, for the compiled steps to write into."""
+    return [ops.view(reference.new_zeros(batch, size)) for size in sizes]
 
 
 def lstm_update_into(ops: ArrayOps, gates, cell, hidden_out, cell_out) -> None:
@@ -179,13 +197,14 @@ class RowCachedConv:
         """Store the input ``(B, n, F)`` of current-row positions ``start .. start + n - 1``."""
         self.buffer[:, -1, self.pad + start : self.pad + start + features.shape[1]] = features
 
-    def compute(self, start: int, stop: int) -> torch.Tensor:
-        """Outputs ``(B, n, O)`` at current-row positions ``start .. stop - 1``."""
+    def compute(self, start: int, stop: int, with_bias: bool = True) -> torch.Tensor:
+        """Outputs ``(B, n, O)`` at current-row positions ``start .. stop - 1`` (without the bias if
+        ``with_bias`` is false, for a caller that has folded it in elsewhere)."""
         window = self.buffer[:, :, start : stop + 2 * self.pad]
         # (B, rows, n, F, kw) -> (B, n, rows, kw, F)
         patches = window.unfold(2, self.kernel_width, 1).permute(0, 2, 1, 4, 3)
         batch, positions = patches.shape[:2]
-        return F.linear(patches.reshape(batch, positions, -1), self.weight, self.bias)
+        return F.linear(patches.reshape(batch, positions, -1), self.weight, self.bias if with_bias else None)
 
     def write_group(self, features, col: int, features_slice: slice) -> None:
         """Store the input maps ``features_slice`` (B, n) of current-row position ``col`` (an array of

@@ -17,13 +17,20 @@ class CachedMultiScale:
     """Logits of one sub-pixel at a time of a :class:`MultiScalePixelRNN` on a (B, C, H, W) image."""
 
     def __init__(
-        self, model: MultiScalePixelRNN, batch: int, height: int, width: int, ops: ArrayOps | None = None
+        self,
+        model: MultiScalePixelRNN,
+        batch: int,
+        height: int,
+        width: int,
+        ops: ArrayOps | None = None,
+        compiled: bool | None = None,
     ) -> None:
-        self.model, self.ops = model, ops
+        """``ops`` and ``compiled``: how the per-pixel steps of both parts run (see CachedPixelModel)."""
+        self.model, self.ops, self.compiled = model, ops, compiled
         self.scale = model.config.scale
         self.batch, self.height, self.width = batch, height, width
         small_height, small_width = -(-height // self.scale), -(-width // self.scale)
-        self.small = CachedPixelModel(model.small, batch, small_height, small_width, ops=ops)
+        self.small = CachedPixelModel(model.small, batch, small_height, small_width, ops=ops, compiled=compiled)
         self.large: CachedPixelModel | None = None
 
     def reset(self) -> None:
@@ -38,5 +45,7 @@ class CachedMultiScale:
             return self.small.logits(small_image, row // s, col // s, channel)
         if self.large is None:
             condition = self.model.condition(small_image, self.height, self.width)
-            self.large = CachedPixelModel(self.model.large, self.batch, self.height, self.width, condition, self.ops)
+            self.large = CachedPixelModel(
+                self.model.large, self.batch, self.height, self.width, condition, self.ops, self.compiled
+            )
         return self.large.logits(x, row, col, channel)

@@ -5,7 +5,8 @@ import torch
 
 from ..pixelcnn import PixelCNNBlock
 from .array_ops import ArrayOps
-from .layers import Pointwise, RowCachedConv, group_slices
+from .kernels import pixelcnn_group
+from .layers import Pointwise, RowCachedConv, condition_linears, group_slices, scratch
 
 
 class CachedPixelCNNBlock:
@@ -22,12 +23,17 @@ class CachedPixelCNNBlock:
         self.condition = None if block.condition is None else Pointwise(block.condition, channels, ops)
         h = self.reduce.weight.shape[0]
         self.hidden_groups = group_slices(h, channels)
+        sizes = [part.stop - part.start for part in self.hidden_groups]
+        self.conditions = condition_linears(self.condition, sizes, self.reduce.weight, ops)
         self.hidden = self.reduce.weight.new_zeros(batch, h)  # the current pixel's k x k output, by group
         self.refresh_arrays()
 
     def refresh_arrays(self) -> None:
         """The current pixel's k x k output as an array of ``ops`` (renewed when it is replaced)."""
         self.hidden_array = self.ops.view(self.hidden)
+        batch = self.hidden.shape[0]
+        self.reduced = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.hidden_groups])
+        self.outputs = scratch(self.ops, self.hidden, batch, [linear.weight_t.shape[1] for linear in self.expand.groups])
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
         self.conv.begin_row()
@@ -51,3 +57,15 @@ class CachedPixelCNNBlock:
         current = self.hidden_array
         ops.relu(hidden, out=current[:, part])
         return self.expand.group(current, group)
+
+    def compiled_group(self, features, col: int, group: int, condition):
+        """:meth:`advance_group` in one compiled call (:func:`.kernels.pixelcnn_group`); ``condition``
+        (B, U) has U = 0 without conditioning. The result is overwritten by the next call."""
+        part, conv, conditioning = self.hidden_groups[group], self.conv, self.conditions[group]
+        reduce, convolve, expand = self.reduce.groups[group], conv.groups[group], self.expand.groups[group]
+        pixelcnn_group(
+            features, reduce.weight_t, reduce.bias_row, conv.buffer_array, col, conv.pad, conv.kernel_width,
+            convolve.weight_t, convolve.bias_row, condition, conditioning.weight_t, conditioning.bias_row,
+            self.hidden_array, part.start, part.stop, expand.weight_t, expand.bias_row, self.reduced[group], self.outputs[group],
+        )
+        return self.outputs[group]

@@ -8,18 +8,20 @@ the current row's states computed so far.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from ..lstm_cell import lstm_update
 from ..masks import gate_groups
 from ..row_lstm import RowLSTMBlock
 from .array_ops import ArrayOps
-from .layers import Pointwise, RowCachedConv, group_slices, lstm_update_into
+from .kernels import row_lstm_group
+from .layers import Pointwise, RowCachedConv, condition_linears, group_slices, lstm_update_into, scratch
 
 
 class CachedRowLSTMBlock:
     """One Row LSTM layer advanced a row segment, or one colour group of one pixel, at a time."""
 
-    STATE = ("hidden", "cell", "previous_cell", "state_to_state", "group_state_to_state")
+    STATE = ("hidden", "cell", "previous_cell", "state_term")
     PARTS = ("input_to_state",)
 
     def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
@@ -31,12 +33,21 @@ class CachedRowLSTMBlock:
         self.condition = None if block.condition is None else Pointwise(block.condition, channels, ops, gates)
         self.state_groups = group_slices(h, channels)
         self.input_groups = group_slices(2 * h, channels)
-        self.gate_rows = [torch.nonzero(gates == g)[:, 0].to(block.initial_hidden.device) for g in range(channels)]
+        # the state-to-state conv with its output maps ordered by colour group, so that each group's
+        # gates are a slice of its output, and with the input-to-state bias folded into its bias
+        order = torch.cat([torch.nonzero(gates == g)[:, 0] for g in range(channels)]).to(block.initial_hidden.device)
+        sizes = [int((gates == g).sum()) for g in range(channels)]
+        self.gate_slices = [slice(sum(sizes[:g]), sum(sizes[: g + 1])) for g in range(channels)]
+        self.gate_inverse = torch.argsort(order)
+        conv = block.state_to_state
+        bias = conv.bias.detach() if self.input_to_state.bias is None else conv.bias.detach() + self.input_to_state.bias
+        self.state_weight, self.state_bias, self.state_padding = conv.weight.detach()[order], bias[order], conv.padding
+        self.conditions = condition_linears(self.condition, sizes, block.initial_hidden, ops)
         self.hidden = block.initial_hidden.detach().new_zeros(batch, width, h)
         self.cell = torch.zeros_like(self.hidden)
         self.previous_cell = torch.zeros_like(self.hidden)
-        self.state_to_state = self.hidden.new_zeros(batch, width, 4 * h)
-        self.group_state_to_state = [self.state_to_state[:, :, rows] for rows in self.gate_rows]
+        self.state_term = self.hidden.new_zeros(batch, 4 * h, width)
+        self.gates: list = []  # scratch of the compiled steps, per colour group
         self.refresh_arrays()
 
     def refresh_arrays(self) -> None:
@@ -44,10 +55,16 @@ class CachedRowLSTMBlock:
         view = self.ops.view
         self.hidden_array, self.cell_array = view(self.hidden), view(self.cell)
         self.previous_cell_array = view(self.previous_cell)
-        self.group_state_to_state_arrays = [view(part) for part in self.group_state_to_state]
+        self.group_state_terms = [view(self.state_term[:, part].transpose(1, 2)) for part in self.gate_slices]
+        batch = self.hidden.shape[0]
+        if not self.gates or self.gates[0].shape[0] != batch:
+            sizes = [part.stop - part.start for part in self.gate_slices]
+            self.gates = scratch(self.ops, self.hidden, batch, sizes)
+            self.outputs = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.input_groups])
 
     def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
-        """Commit the finished row as the previous one and apply the state-to-state conv to it once."""
+        """Commit the finished row as the previous one and apply the state-to-state conv to it once:
+        ``state_term`` (B, 4h, W), gates ordered by colour group, both convs' biases included."""
         batch, width, _ = self.hidden.shape
         if row == 0:
             hidden, cell = self.block.initial_state(batch, width)  # (B, h, W)
@@ -55,14 +72,9 @@ class CachedRowLSTMBlock:
         else:
             previous_hidden, self.previous_cell = self.hidden, self.cell
             self.hidden, self.cell = torch.zeros_like(self.hidden), torch.zeros_like(self.cell)
-        self.state_to_state = self.block.state_to_state(previous_hidden.transpose(1, 2)).transpose(1, 2)
-        # each colour group's gate rows gathered once per row, with the input-to-state bias folded in,
-        # for the per-pixel passes
-        self.group_state_to_state = [
-            self.state_to_state[:, :, rows] if self.input_to_state.bias is None
-            else self.state_to_state[:, :, rows] + self.input_to_state.bias[rows]
-            for rows in self.gate_rows
-        ]
+        self.state_term = F.conv1d(
+            previous_hidden.transpose(1, 2), self.state_weight, self.state_bias, padding=self.state_padding
+        )
         self.refresh_arrays()
         self.input_to_state.begin_row()
 
@@ -70,7 +82,8 @@ class CachedRowLSTMBlock:
         self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None
     ) -> torch.Tensor:
         self.input_to_state.write(features, start)
-        gates = self.input_to_state.compute(start, stop) + self.state_to_state[:, start:stop]
+        state_term = self.state_term[:, self.gate_inverse, start:stop].transpose(1, 2)
+        gates = self.input_to_state.compute(start, stop, with_bias=False) + state_term
         if self.condition is not None:
             gates = gates + self.condition(condition)
         batch, positions, four_h = gates.shape
@@ -86,7 +99,7 @@ class CachedRowLSTMBlock:
         ``features`` (B, 2h) -> block output maps of the group (B, 2h_g)."""
         inputs, states = self.input_groups[group], self.state_groups[group]
         self.input_to_state.write_group(features[:, inputs], col, inputs)
-        gates = self.input_to_state.compute_group(col, group, self.group_state_to_state_arrays[group][:, col])
+        gates = self.input_to_state.compute_group(col, group, self.group_state_terms[group][:, col])
         if self.condition is not None:
             gates += self.condition.group(condition, group)
         hidden = self.hidden_array
@@ -94,3 +107,17 @@ class CachedRowLSTMBlock:
             self.ops, gates, self.previous_cell_array[:, col, states], hidden[:, col, states], self.cell_array[:, col, states]
         )
         return self.output.group(hidden[:, col], group)
+
+    def compiled_group(self, features, col: int, group: int, condition):
+        """:meth:`advance_group` in one compiled call (:func:`.kernels.row_lstm_group`); ``condition``
+        (B, U) has U = 0 without conditioning. The result is overwritten by the next call."""
+        inputs, states, conv = self.input_groups[group], self.state_groups[group], self.input_to_state
+        conditioning, output = self.conditions[group], self.output.groups[group]
+        row_lstm_group(
+            features, inputs.start, inputs.stop, conv.buffer_array, col, conv.pad, conv.kernel_width,
+            conv.groups[group].weight_t, self.group_state_terms[group],
+            condition, conditioning.weight_t, conditioning.bias_row,
+            self.previous_cell_array, self.hidden_array, self.cell_array, states.start, states.stop,
+            output.weight_t, output.bias_row, self.gates[group], self.outputs[group],
+        )
+        return self.outputs[group]

@@ -15,17 +15,23 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 
 from ..diagonal_bilstm import DiagonalBiLSTMBlock
 from ..pixel_model import PixelModel, scale_levels
 from ..pixelcnn import PixelCNNBlock
 from ..row_lstm import RowLSTMBlock
-from .array_ops import ArrayOps, array_ops_for
+from .array_ops import NUMPY_OPS, ArrayOps, array_ops_for
 from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
-from .layers import Pointwise, RowCachedConv, group_slices, repeat_batch
+from .kernels import head_group, residual_group, stem_group
+from .layers import GroupLinear, Pointwise, RowCachedConv, group_slices, repeat_batch
 from .pixelcnn import CachedPixelCNNBlock
 from .row_lstm import CachedRowLSTMBlock
+
+# Most candidates the compiled per-pixel steps take; beyond, numpy's matrix products (BLAS) read each
+# weight block once for all candidates faster than the compiled loops (benchmarks/compiled_steps.py).
+COMPILED_BATCH_LIMIT = 8
 
 CACHED_BLOCKS: dict[type, Callable] = {
     PixelCNNBlock: CachedPixelCNNBlock,
@@ -47,6 +53,9 @@ class CachedPixelModel:
 
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
     ``ops``: the arrays the per-pixel steps run on (default: numpy on the CPU, see :mod:`.array_ops`).
+    ``compiled``: whether the per-pixel steps on numpy run as compiled calls, one per layer
+    (:mod:`.kernels`), rather than as numpy operations (default: for up to ``COMPILED_BATCH_LIMIT``
+    candidates).
     """
 
     STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
@@ -59,9 +68,15 @@ class CachedPixelModel:
         width: int,
         condition: torch.Tensor | None = None,
         ops: ArrayOps | None = None,
+        compiled: bool | None = None,
     ) -> None:
         self.model = model
         self.ops = array_ops_for(model.stem.weight) if ops is None else ops
+        if compiled is None:
+            compiled = self.ops is NUMPY_OPS and batch <= COMPILED_BATCH_LIMIT
+        if compiled and self.ops is not NUMPY_OPS:
+            raise ValueError("the compiled per-pixel steps run on numpy arrays only")
+        self.compiled = compiled
         self.batch, self.height, self.width = batch, height, width
         cfg = model.config
         self.levels, self.channels, self.residual = cfg.levels, cfg.channels, cfg.residual
@@ -76,6 +91,9 @@ class CachedPixelModel:
         self.level_values = ops.view(scale_levels(torch.arange(cfg.levels, device=weight.device), cfg.levels, weight.dtype))
         self.feature_groups = group_slices(2 * cfg.hidden, c)
         self.head_groups = group_slices(cfg.out_hidden, c)
+        # a model without skips: maps of no inputs in their place, so the compiled steps need no special case
+        no_skip = [GroupLinear(weight.new_zeros(part.stop - part.start, 0), None, ops) for part in self.feature_groups]
+        self.skip_groups = [no_skip] * cfg.layers if self.skips is None else [skip.groups for skip in self.skips]
         self.reset()
 
     def reset(self) -> None:
@@ -115,6 +133,7 @@ class CachedPixelModel:
         self.feature_arrays = [view(features) for features in self.features]
         self.skip_sum_array, self.hidden_array = view(self.skip_sum), view(self.hidden)
         self.condition_array = None if self.condition is None else view(self.condition)
+        self.no_condition = view(self.skip_sum.new_zeros(self.skip_sum.shape[0], 0))
 
     def scaled(self, x: torch.Tensor) -> torch.Tensor:
         return scale_levels(x, self.levels, self.stem.weight.dtype)
@@ -150,12 +169,18 @@ class CachedPixelModel:
         if channel < self.groups_done:
             self.groups_done = 0  # asked again: the pixel's earlier channels may have changed
         image = self.ops.view(x)
+        logits = None
         for group in range(self.groups_done, channel + 1):
-            self.advance_group(image, row, col, group)
+            if self.compiled:
+                logits = self.compiled_group(image, row, col, group)
+            else:
+                self.advance_group(image, row, col, group)
         self.groups_done = channel + 1
         if self.groups_done == self.channels:
             self.col, self.groups_done, self.completed_pixel = col + 1, 0, col
-        return self.ops.tensor(self.head_logits.group(self.hidden_array, channel))
+        if logits is None:
+            logits = self.head_logits.group(self.hidden_array, channel)
+        return self.ops.tensor(logits)
 
     def store_completed_pixel(self, image) -> None:
         """The stem's input at a completed pixel was written before its last channel was decided
@@ -202,3 +227,33 @@ class CachedPixelModel:
             features[:, part] = skip_sum
         head = self.head_groups[group]
         self.hidden_array[:, head] = self.ops.relu(self.head_hidden.group(self.ops.relu(features), group))
+
+    def compiled_group(self, image, row: int, col: int, group: int):
+        """:meth:`advance_group` as compiled calls (:mod:`.kernels`), one per layer; returns the logits
+        (B, L) of channel ``group``."""
+        stem, part = self.stem, self.feature_groups[group]
+        features = self.feature_arrays[0]
+        stem_linear = stem.groups[group]
+        stem_group(
+            self.level_values[image[:, :, row, col]], stem.buffer_array, col, stem.pad, stem.kernel_width,
+            stem_linear.weight_t, stem_linear.bias_row, features, part.start, part.stop,
+        )
+        condition = self.no_condition if self.condition_array is None else self.condition_array[:, row, col]
+        skip_sum = self.skip_sum_array[:, part]
+        for index, block in enumerate(self.blocks):
+            out = block.compiled_group(features, col, group, condition)
+            following = self.feature_arrays[index + 1]
+            skip = self.skip_groups[index][group]
+            residual_group(
+                out, features, part.start, part.stop, self.residual, following,
+                self.skips is not None, skip.weight_t, skip.bias_row, skip_sum, index == 0,
+            )
+            features = following
+        source = features if self.skips is None else self.skip_sum_array
+        head, hidden, logits = self.head_groups[group], self.head_hidden.groups[group], self.head_logits.groups[group]
+        out = np.empty((self.hidden_array.shape[0], logits.weight_t.shape[1]), self.hidden_array.dtype)
+        head_group(
+            source, hidden.weight_t, hidden.bias_row, self.hidden_array, head.start, head.stop,
+            logits.weight_t, logits.bias_row, out,
+        )
+        return out

@@ -8,6 +8,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.engines import make_engine
 from pixelrnn_core.incremental import CachedMultiScale, CachedPixelModel
 from pixelrnn_core.incremental.array_ops import NUMPY_OPS, TORCH_OPS
+from pixelrnn_core.incremental.stack import COMPILED_BATCH_LIMIT
 from pixelrnn_core.multiscale import MultiScalePixelRNN
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
@@ -26,11 +27,13 @@ def generation_order(model, height: int, width: int, channels: int) -> list[tupl
     return [(r, c, ch) for r, c in pixels for ch in range(channels)]
 
 
-def replay(model, height, width, channels, levels, decided, tolerance, batch=2, same_start=False, ops=None):
+def replay(
+    model, height, width, channels, levels, decided, tolerance, batch=2, same_start=False, ops=None, compiled=None
+):
     """Walk the generation order, changing each decided sub-pixel; compare cached and full logits.
     ``same_start``: the candidates start identical (as in a completion), so the cached engine computes
-    the part before the first decided sub-pixel once and repeats it for every candidate. ``ops``: the
-    arrays the per-pixel steps run on (default: the engine's choice)."""
+    the part before the first decided sub-pixel once and repeats it for every candidate. ``ops`` and
+    ``compiled``: how the per-pixel steps run (default: the engine's choice)."""
     generator = torch.Generator().manual_seed(3)
     x = torch.randint(0, levels, (1 if same_start else batch, channels, height, width), generator=generator)
     x = x.expand(batch, -1, -1, -1).clone()
@@ -38,7 +41,7 @@ def replay(model, height, width, channels, levels, decided, tolerance, batch=2, 
         cached = make_engine("cached", model, batch, height, width)
     else:
         kind = CachedMultiScale if isinstance(model, MultiScalePixelRNN) else CachedPixelModel
-        cached = kind(model, batch, height, width, ops=ops)
+        cached = kind(model, batch, height, width, ops=ops, compiled=compiled)
     worst = 0.0
     with torch.no_grad():
         for r, c, ch in generation_order(model, height, width, channels):
@@ -83,14 +86,30 @@ def test_cached_logits_without_residual_or_skip(arch, residual, skip):
     replay(model, 5, 6, 3, 16, lambda r, c: r >= 1, 1e-10, batch=1)
 
 
+STEPS = {"compiled": (NUMPY_OPS, True), "numpy": (NUMPY_OPS, False), "torch": (TORCH_OPS, False)}
+
+
 @pytest.mark.parametrize("arch", ARCHS)
-@pytest.mark.parametrize("ops", [NUMPY_OPS, TORCH_OPS], ids=lambda ops: ops.name)
-def test_per_pixel_steps_are_exact_on_numpy_and_on_torch(arch, ops):
-    """The per-pixel steps run on numpy views on the CPU and on torch tensors elsewhere (CUDA): both
-    give the full forward pass's logits, for one candidate and after the shared part is repeated."""
+@pytest.mark.parametrize("steps", STEPS)
+def test_per_pixel_steps_are_exact_compiled_on_numpy_and_on_torch(arch, steps):
+    """The per-pixel steps run as compiled calls for a few candidates on the CPU, as numpy operations
+    for more, and on torch tensors elsewhere (CUDA): each gives the full forward pass's logits, for one
+    candidate and after the shared part is repeated, in float64 and in float32."""
+    ops, compiled = STEPS[steps]
     model = tiny_model(arch, 3)
-    replay(model, 6, 5, 3, 16, lambda r, c: r >= 2 or (r, c) == (1, 3), 1e-10, batch=1, ops=ops)
-    replay(model, 6, 5, 3, 16, lambda r, c: r >= 3, 1e-10, batch=3, same_start=True, ops=ops)
+    replay(model, 6, 5, 3, 16, lambda r, c: r >= 2 or (r, c) == (1, 3), 1e-10, batch=1, ops=ops, compiled=compiled)
+    replay(model, 6, 5, 3, 16, lambda r, c: r >= 3, 1e-10, batch=3, same_start=True, ops=ops, compiled=compiled)
+    model = tiny_model(arch, 3, levels=256, dtype=torch.float32)
+    replay(model, 5, 4, 3, 256, lambda r, c: r >= 2, 1e-4, batch=2, ops=ops, compiled=compiled)
+
+
+def test_compiled_steps_for_a_few_candidates_on_numpy_only():
+    model = tiny_model("row_lstm", 3)
+    assert CachedPixelModel(model, COMPILED_BATCH_LIMIT, 4, 4).compiled
+    assert not CachedPixelModel(model, COMPILED_BATCH_LIMIT + 1, 4, 4).compiled
+    assert not CachedPixelModel(model, 1, 4, 4, ops=TORCH_OPS).compiled
+    with pytest.raises(ValueError, match="numpy arrays only"):
+        CachedPixelModel(model, 1, 4, 4, ops=TORCH_OPS, compiled=True)
 
 
 def test_revisiting_an_earlier_subpixel_recomputes_from_scratch():
@@ -102,3 +121,13 @@ def test_revisiting_an_earlier_subpixel_recomputes_from_scratch():
         x[:, :, 1, 1] = (x[:, :, 1, 1] + 5) % 16
         difference = (cached.logits(x, 1, 2, 0) - model(x)[:, :, 0, 1, 2]).abs().max()
     assert difference < 1e-10
+
+
+def test_prepare_completion_readies_every_architecture_and_can_stop_between_them():
+    steps = prc.prepare_completion()
+    assert next(steps) == "pixelcnn"
+    steps.close()
+    assert list(prc.prepare_completion()) == [
+        "pixelcnn", "row_lstm", "diagonal_bilstm",
+        "multiscale (pixelcnn)", "multiscale (row_lstm)", "multiscale (diagonal_bilstm)",
+    ]

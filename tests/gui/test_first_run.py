@@ -36,12 +36,18 @@ def test_pixelrnn_gui_opens_the_sample_with_the_default_model(fresh_settings, mo
         window.close()
         return 0
 
+    def prepare_completion():
+        seen["prepared"] = True
+        return iter(["row_lstm"])
+
     monkeypatch.setattr(app, "MainWindow", RecordedWindow)
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
+    monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
     assert main(["gui"]) == 0
     assert seen["model"] == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
     assert seen["image"].shape[:2] == (28, 28) and seen["mask"].sum() == 14 * 28
     assert "Complete" in seen["message"]
+    assert seen["prepared"]  # the engine's compiled steps were made ready while the window was open
 
 
 def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
