@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
 from ..masks import gate_groups
 from .array_ops import ArrayOps
-from .kernels import diagonal_group
+from .kernels import diagonal_group, diagonal_scan
 from .layers import Pointwise, condition_linears, group_linears, group_slices, lstm_update_into, scratch
 
 
@@ -81,12 +81,23 @@ class CachedDiagonalLSTM:
             return self.hidden_array[:, side], self.cell_array[:, side]
         return self.initial_hidden_array, self.initial_cell_array
 
-    def step(self, gates, col: int, step: int) -> None:
-        """Update position ``col`` of the current row from its gates (B, 4h) and its row neighbour, on
-        arrays of ``ops``."""
-        side_hidden, side_cell = self.side_state(col, step)
-        gates = gates + self.ops.matmul(side_hidden, self.from_side_t)
-        lstm_update_into(self.ops, gates, side_cell, self.hidden_array[:, col], self.cell_array[:, col])
+    def scan(self, gates, offset: int, first: int, step: int, compiled: bool) -> None:
+        """Update positions ``first``, ``first + step``, ... of the current row, one per column of
+        ``gates`` (B, n, 4h; position ``col`` reads column ``col - offset``), each from its gates and its
+        row neighbour, on arrays of ``ops``; ``compiled``: in one compiled call
+        (:func:`.kernels.diagonal_scan`)."""
+        if compiled:
+            scratch = self.ops.view(self.hidden.new_empty(self.hidden.shape[0], gates.shape[2]))
+            diagonal_scan(
+                gates, offset, first, step, self.from_side_t, self.initial_hidden_array, self.initial_cell_array,
+                self.hidden_array, self.cell_array, scratch,
+            )
+            return
+        for index in range(gates.shape[1]):
+            col = first + index * step
+            side_hidden, side_cell = self.side_state(col, step)
+            col_gates = gates[:, col - offset] + self.ops.matmul(side_hidden, self.from_side_t)
+            lstm_update_into(self.ops, col_gates, side_cell, self.hidden_array[:, col], self.cell_array[:, col])
 
     def step_group(self, features, condition, col: int, group: int) -> None:
         """Update colour group ``group`` of position ``col`` (left-to-right direction), on arrays of
@@ -114,8 +125,11 @@ class CachedDiagonalBiLSTMBlock:
 
     STATE, PARTS = ("row_inputs", "right_shifted"), ("left", "right")
 
-    def __init__(self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
-        self.ops = ops
+    def __init__(
+        self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
+    ) -> None:
+        """``compiled``: whether the per-pixel steps and the row scans run as compiled calls."""
+        self.ops, self.compiled = ops, compiled
         self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels, ops)
         self.right = CachedDiagonalLSTM(block.right_to_left, batch, width, channels, ops)
         self.output = Pointwise(block.output, channels, ops)
@@ -129,6 +143,8 @@ class CachedDiagonalBiLSTMBlock:
     def refresh_arrays(self) -> None:
         """This row's inputs and the shifted right-to-left states as arrays of ``ops``."""
         self.row_inputs_array, self.right_shifted_array = self.ops.view(self.row_inputs), self.ops.view(self.right_shifted)
+        if not self.compiled:
+            return
         batch, h, reference = self.row_inputs.shape[0], self.right_shifted.shape[2], self.right_shifted
         self.gates = scratch(self.ops, reference, batch, [linear.weight_t.shape[1] for linear in self.left.above_groups])
         self.outputs = scratch(self.ops, reference, batch, [part.stop - part.start for part in self.input_groups])
@@ -144,8 +160,7 @@ class CachedDiagonalBiLSTMBlock:
         right = self.right
         width = self.row_inputs.shape[1]
         gates = self.ops.view(right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width))
-        for col in range(width - 1, -1, -1):
-            right.step(gates[:, col], col, -1)
+        right.scan(gates, 0, width - 1, -1, self.compiled)
         self.right_shifted = right.hidden
         self.refresh_arrays()
         right.commit_row()
@@ -156,8 +171,7 @@ class CachedDiagonalBiLSTMBlock:
         self.row_inputs[:, start:stop] = features
         left = self.left
         gates = self.ops.view(left.input_gates(features, condition) + left.above_gates(start, stop))
-        for col in range(start, stop):
-            left.step(gates[:, col - start], col, 1)
+        left.scan(gates, start, start, 1, self.compiled)
         return self.output(left.hidden[:, start:stop] + self.right_shifted[:, start:stop])
 
     def advance_group(self, features, col: int, group: int, condition):

@@ -75,8 +75,14 @@ def set_rows(out, bias):
 
 @compiled
 def sigmoid(x):
-    """``1 / (1 + exp(-x))`` as ``(1 + tanh(x / 2)) / 2``, which never overflows."""
-    return math.tanh(x * 0.5) * 0.5 + 0.5
+    """``1 / (1 + exp(-x))``; exp is a few times cheaper than libm's tanh, and saturates to 0 and 1."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@compiled
+def tanh(x):
+    """``tanh(x)`` as ``2 sigmoid(2x) - 1`` (absolute error ~1e-16; saturates to -1 and 1)."""
+    return 2.0 / (1.0 + math.exp(-2.0 * x)) - 1.0
 
 
 @compiled
@@ -86,9 +92,9 @@ def lstm_update(gates, cell, hidden_out, cell_out):
     n = cell.shape[1]
     for b in range(cell.shape[0]):
         for j in range(n):
-            updated = sigmoid(gates[b, n + j]) * cell[b, j] + sigmoid(gates[b, 2 * n + j]) * math.tanh(gates[b, 3 * n + j])
+            updated = sigmoid(gates[b, n + j]) * cell[b, j] + sigmoid(gates[b, 2 * n + j]) * tanh(gates[b, 3 * n + j])
             cell_out[b, j] = updated
-            hidden_out[b, j] = sigmoid(gates[b, j]) * math.tanh(updated)
+            hidden_out[b, j] = sigmoid(gates[b, j]) * tanh(updated)
 
 
 @compiled
@@ -171,6 +177,25 @@ def diagonal_group(
             summed[b, f] = hidden[b, col, f] + right_shifted[b, col, f]
     set_rows(out, output_bias)
     accumulate_product(summed, output_weight_t, out)
+
+
+@compiled
+def diagonal_scan(gates, offset, first, step, side_weight_t, initial_hidden, initial_cell, hidden, cell, scratch):
+    """One direction of a Diagonal BiLSTM (§3.2) along the current row, all colour groups: positions
+    ``first``, ``first + step``, ... (one per column of ``gates``), each from its input and above-row
+    gates ``gates[:, col - offset]`` (B, 4h) plus the side tap of the state at ``col - step`` (the
+    learned initial state outside the row), then the LSTM update into ``hidden`` and ``cell``."""
+    width = hidden.shape[1]
+    for i in range(gates.shape[1]):
+        col = first + i * step
+        side = col - step
+        set_rows(scratch, gates[:, col - offset])
+        if 0 <= side < width:
+            accumulate_product(hidden[:, side], side_weight_t, scratch)
+            lstm_update(scratch, cell[:, side], hidden[:, col], cell[:, col])
+        else:
+            accumulate_product(initial_hidden, side_weight_t, scratch)
+            lstm_update(scratch, initial_cell, hidden[:, col], cell[:, col])
 
 
 @compiled

@@ -15,8 +15,11 @@ class CachedPixelCNNBlock:
 
     STATE, PARTS = ("hidden",), ("conv",)
 
-    def __init__(self, block: PixelCNNBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
-        self.ops = ops
+    def __init__(
+        self, block: PixelCNNBlock, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
+    ) -> None:
+        """``compiled``: whether the per-pixel steps run as compiled calls (:meth:`compiled_group`)."""
+        self.ops, self.compiled = ops, compiled
         self.reduce = Pointwise(block.reduce, channels, ops)
         self.conv = RowCachedConv(block.conv, batch, width, channels, ops)
         self.expand = Pointwise(block.expand, channels, ops)
@@ -31,6 +34,8 @@ class CachedPixelCNNBlock:
     def refresh_arrays(self) -> None:
         """The current pixel's k x k output as an array of ``ops`` (renewed when it is replaced)."""
         self.hidden_array = self.ops.view(self.hidden)
+        if not self.compiled:
+            return
         batch = self.hidden.shape[0]
         self.reduced = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.hidden_groups])
         self.outputs = scratch(self.ops, self.hidden, batch, [linear.weight_t.shape[1] for linear in self.expand.groups])

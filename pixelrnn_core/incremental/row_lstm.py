@@ -24,8 +24,11 @@ class CachedRowLSTMBlock:
     STATE = ("hidden", "cell", "previous_cell", "state_term")
     PARTS = ("input_to_state",)
 
-    def __init__(self, block: RowLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
-        self.block, self.ops = block, ops
+    def __init__(
+        self, block: RowLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
+    ) -> None:
+        """``compiled``: whether the per-pixel steps run as compiled calls (:meth:`compiled_group`)."""
+        self.block, self.ops, self.compiled = block, ops, compiled
         h = block.initial_hidden.numel()
         gates = gate_groups(h, channels)
         self.input_to_state = RowCachedConv(block.input_to_state, batch, width, channels, ops, gates)
@@ -57,7 +60,7 @@ class CachedRowLSTMBlock:
         self.previous_cell_array = view(self.previous_cell)
         self.group_state_terms = [view(self.state_term[:, part].transpose(1, 2)) for part in self.gate_slices]
         batch = self.hidden.shape[0]
-        if not self.gates or self.gates[0].shape[0] != batch:
+        if self.compiled and (not self.gates or self.gates[0].shape[0] != batch):
             sizes = [part.stop - part.start for part in self.gate_slices]
             self.gates = scratch(self.ops, self.hidden, batch, sizes)
             self.outputs = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.input_groups])

@@ -40,11 +40,11 @@ CACHED_BLOCKS: dict[type, Callable] = {
 }
 
 
-def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int, ops: ArrayOps):
-    """The cached stepper of one residual block."""
+def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool):
+    """The cached stepper of one residual block (``compiled``: see :class:`CachedPixelModel`)."""
     for kind, stepper in CACHED_BLOCKS.items():
         if isinstance(block, kind):
-            return stepper(block, batch, width, channels, ops)
+            return stepper(block, batch, width, channels, ops, compiled)
     raise ValueError(f"no cached engine for blocks of type {type(block).__name__}; use engine='naive'")
 
 
@@ -53,9 +53,9 @@ class CachedPixelModel:
 
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
     ``ops``: the arrays the per-pixel steps run on (default: numpy on the CPU, see :mod:`.array_ops`).
-    ``compiled``: whether the per-pixel steps on numpy run as compiled calls, one per layer
-    (:mod:`.kernels`), rather than as numpy operations (default: for up to ``COMPILED_BATCH_LIMIT``
-    candidates).
+    ``compiled``: whether the per-pixel steps on numpy (and the Diagonal BiLSTM's row scans) run as
+    compiled calls, one per layer (:mod:`.kernels`), rather than as numpy operations (default: for up to
+    ``COMPILED_BATCH_LIMIT`` candidates).
     """
 
     STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
@@ -116,7 +116,7 @@ class CachedPixelModel:
         self.active_batch = batch
         self.condition = None if self.all_conditions is None else self.all_conditions[:batch]
         self.stem = RowCachedConv(self.model.stem, batch, width, c, self.ops)
-        self.blocks = [cached_block(block, batch, width, c, self.ops) for block in self.model.blocks]
+        self.blocks = [cached_block(block, batch, width, c, self.ops, self.compiled) for block in self.model.blocks]
         # the current pixel's block inputs, skip sum and head hidden maps, filled one colour group at a time
         dtype_like = self.stem.weight
         self.features = [dtype_like.new_zeros(batch, 2 * self.model.config.hidden) for _ in range(len(self.blocks) + 1)]
