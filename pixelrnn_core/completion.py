@@ -278,7 +278,7 @@ def prepare_completion() -> Iterator[str]:
     A generator: for each architecture (multi-scale on each base) it fills one row with a tiny model,
     for one candidate and for two, then yields the architecture's name, so a caller can stop between
     two. The first time after installation this compiles the steps (numba keeps them in its cache;
-    about 20 s in all on a 2-core CPU); later it loads them (about a second). Run it ahead of time,
+    about 25 s in all on a 2-core CPU); later it loads them (about a second). Run it ahead of time,
     e.g. on a background thread while an app starts.
     """
     image = np.zeros((4, 4, 3), dtype=np.uint8)
