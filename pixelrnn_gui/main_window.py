@@ -630,4 +630,6 @@ class MainWindow(QMainWindow):
         self.inspector.shutdown()
         self.training.shutdown()
         self._save_settings()
+        # the undo stack announces a clean state while it is being destroyed, after this window's parts
+        self.document.undo_stack.cleanChanged.disconnect()
         event.accept()
