@@ -44,7 +44,7 @@ class CachedDiagonalLSTM:
         self.side_groups = group_linears(weight[:, :, 1], None, gates, channels, ops)
         input_bias = lstm.input_to_state.bias
         both_biases = self.state_bias if input_bias is None else self.state_bias + input_bias.detach()
-        self.biases = [linear.bias_row for linear in group_linears(weight[:, :, 0], both_biases, gates, channels, ops)]
+        self.biases = [ops.view(both_biases[gates.to(both_biases.device) == g].reshape(1, -1).contiguous()) for g in range(channels)]
         self.conditions = condition_linears(self.condition, [linear.weight_t.shape[1] for linear in self.above_groups], weight, ops)
         self.initial_hidden = lstm.initial_hidden.detach().view(1, h).expand(batch, h)
         self.initial_cell = lstm.initial_cell.detach().view(1, h).expand(batch, h)
