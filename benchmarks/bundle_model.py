@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 import pixelrnn_core as prc
-from pixelrnn_core.bundled import MODELS_FOLDER
+from pixelrnn_core.io.bundled import MODELS_FOLDER
 
 
 def run_duration(run: Path) -> tuple[int, float]:

@@ -21,7 +21,7 @@ import time
 import torch
 
 import pixelrnn_core as prc
-from pixelrnn_core.incremental import CachedPixelModel
+from pixelrnn_core.completion.cached import CachedPixelModel
 
 SIZE = 32
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data
-from pixelrnn_core.evaluate import evaluation_spec
+from pixelrnn_core.training.evaluation import evaluation_spec
 
 DATA = Path("/usr/share/datasets/fashion-mnist")
 MODES = {"8-bit": dict(levels=256, binarize="none"), "binarized": dict(levels=2, binarize="dynamic")}

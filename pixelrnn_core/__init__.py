@@ -2,22 +2,22 @@
 
 The public API is what this module exports; everything else is internal.
 """
-from .bundled import bundled_models, find_checkpoint, model_card, sample_images
-from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
-from .completion import CompletionJob, CompletionStep, complete, prepare_completion
-from .config import ARCHITECTURES, ModelConfig
+from .completion.inspection import Inspection, inspect
+from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
+from .completion.orientation import ORIENTATIONS
 from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
-from .evaluate import Evaluation, evaluate_checkpoint, evaluate_images
-from .files import atomic_write
-from .images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
-from .inspection import Inspection, inspect
-from .orientation import ORIENTATIONS
-from .registry import PRESETS, build_model, model_from_config
-from .run_folder import RunFolder
-from .train_preview import TrainingPreview, preview_hook
-from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
-from .train_settings import TrainSettings
-from .trainer import Trainer, new_run, resume_run
+from .io.atomic import atomic_write
+from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
+from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
+from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
+from .models.config import ARCHITECTURES, ModelConfig
+from .models.registry import PRESETS, build_model, model_from_config
+from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
+from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .training.preview import TrainingPreview, preview_hook
+from .training.run_folder import RunFolder
+from .training.settings import TrainSettings
+from .training.trainer import Trainer, new_run, resume_run
 
 __all__ = [
     "ARCHITECTURES",

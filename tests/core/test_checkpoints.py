@@ -8,8 +8,9 @@ import torch
 from safetensors.torch import save_file
 
 import pixelrnn_core as prc
-from pixelrnn_core.train_settings import TrainSettings, make_optimizer
-from pixelrnn_core.training_state import load_training_state, save_training_state
+from pixelrnn_core.io import checkpoints
+from pixelrnn_core.training.settings import TrainSettings, make_optimizer
+from pixelrnn_core.training.state import load_training_state, save_training_state
 
 from .datafiles import TouchPayload
 
@@ -88,9 +89,9 @@ def test_foreign_damaged_empty_and_missing_files_are_refused(tmp_path):
 def test_weights_that_do_not_fit_the_config_are_refused(tmp_path):
     path = tmp_path / "m.safetensors"
     prc.save_checkpoint(path, prc.build_model("pixelcnn", **TINY))
-    tensors, header = prc.checkpoints.read_tensors(path)
+    tensors, header = checkpoints.read_tensors(path)
     bigger = {**prc.checkpoint_metadata(path)["config"], "hidden": 12}
-    prc.checkpoints.write_safetensors(path, tensors, {"kind": "model", "config": bigger, "metadata": {}})
+    checkpoints.write_safetensors(path, tensors, {"kind": "model", "config": bigger, "metadata": {}})
     with pytest.raises(prc.CheckpointError, match="do not fit"):
         prc.load_checkpoint(path)
 

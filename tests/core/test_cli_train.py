@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import pixelrnn_core as prc
-from pixelrnn_core.checkpoints import read_header
+from pixelrnn_core.io.checkpoints import read_header
 from pixelrnn_core.cli import main
 
 from .datafiles import gradient_images, write_broken_files, write_idx, write_image_folder

@@ -5,11 +5,11 @@ import pytest
 import torch
 
 import pixelrnn_core as prc
-from pixelrnn_core.engines import make_engine
-from pixelrnn_core.incremental import CachedMultiScale, CachedPixelModel
-from pixelrnn_core.incremental.array_ops import NUMPY_OPS, TORCH_OPS
-from pixelrnn_core.incremental.stack import COMPILED_BATCH_LIMIT
-from pixelrnn_core.multiscale import MultiScalePixelRNN
+from pixelrnn_core.completion.engines import make_engine
+from pixelrnn_core.completion.cached import CachedMultiScale, CachedPixelModel
+from pixelrnn_core.completion.cached.array_ops import NUMPY_OPS, TORCH_OPS
+from pixelrnn_core.completion.cached.stack import COMPILED_BATCH_LIMIT
+from pixelrnn_core.models.multiscale import MultiScalePixelRNN
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
 

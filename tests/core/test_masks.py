@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from pixelrnn_core.masks import MaskedConv2d, causal_mask, channel_groups, gate_groups
+from pixelrnn_core.models.masks import MaskedConv2d, causal_mask, channel_groups, gate_groups
 
 
 def test_groups_split_features_contiguously_into_colours():

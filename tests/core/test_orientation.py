@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pixelrnn_core.orientation import ORIENTATIONS, known_before_hole, orient, restore
+from pixelrnn_core.completion.orientation import ORIENTATIONS, known_before_hole, orient, restore
 
 
 def test_eight_distinct_orientations_each_undone_by_restore():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pixelrnn_core.sampling import choose_values, draw_uniforms
+from pixelrnn_core.completion.sampling import choose_values, draw_uniforms
 
 
 def test_inverse_cdf_picks_the_level_whose_interval_holds_the_uniform():

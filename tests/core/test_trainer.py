@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import load_file
 
 import pixelrnn_core as prc
-from pixelrnn_core.train_settings import autocast_dtype, learning_rate
+from pixelrnn_core.training.settings import autocast_dtype, learning_rate
 
 from .datafiles import write_broken_files, write_image_folder
 

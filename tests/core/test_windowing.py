@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pixelrnn_core.windowing import DEFAULT_CONTEXT, Window, completion_window
+from pixelrnn_core.completion.windowing import DEFAULT_CONTEXT, Window, completion_window
 
 
 def hole(height, width, rows, cols):

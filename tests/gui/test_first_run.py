@@ -5,7 +5,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 import pixelrnn_core as prc
-from pixelrnn_core.cli import main
+from pixelrnn_gui.command import main
 from pixelrnn_gui import app, main_window
 from pixelrnn_gui.main_window import MainWindow
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .checkpoints import CheckpointError, cpu_tensors, header_value, read_tensors, write_safetensors
+from ..io.checkpoints import CheckpointError, cpu_tensors, header_value, read_tensors, write_safetensors
 
 MODEL_PREFIX = "model."
 OPTIMIZER_PREFIX = "optimizer."

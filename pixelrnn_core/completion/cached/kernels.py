@@ -88,7 +88,7 @@ def tanh(x):
 @compiled
 def lstm_update(gates, cell, hidden_out, cell_out):
     """Paper eq. 3 on gates ``(B, 4n)`` stacked ``[o, f, i, g]`` and the cell ``(B, n)`` it updates,
-    written into ``hidden_out`` and ``cell_out`` (see pixelrnn_core.lstm_cell.lstm_update)."""
+    written into ``hidden_out`` and ``cell_out`` (see pixelrnn_core.models.lstm_cell.lstm_update)."""
     n = cell.shape[1]
     for b in range(cell.shape[0]):
         for j in range(n):

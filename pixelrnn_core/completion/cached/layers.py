@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..masks import MaskedConv2d, channel_groups
+from ...models.masks import MaskedConv2d, channel_groups
 from .array_ops import ArrayOps
 
 
@@ -94,7 +94,7 @@ def scratch(ops: ArrayOps, reference: torch.Tensor, batch: int, sizes: list[int]
 
 
 def lstm_update_into(ops: ArrayOps, gates, cell, hidden_out, cell_out) -> None:
-    """:func:`pixelrnn_core.lstm_cell.lstm_update` (paper eq. 3) on arrays of ``ops``, written into
+    """:func:`pixelrnn_core.models.lstm_cell.lstm_update` (paper eq. 3) on arrays of ``ops``, written into
     ``hidden_out`` and ``cell_out`` (B, n) in place. ``cell`` must not overlap ``cell_out``."""
     n = cell.shape[1]
     sigmoids = ops.sigmoid(gates[:, : 3 * n])

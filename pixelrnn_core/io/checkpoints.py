@@ -16,9 +16,9 @@ from safetensors.torch import load as load_tensors_from_bytes
 from safetensors.torch import save as tensors_to_bytes
 from torch import nn
 
-from .config import ModelConfig
-from .files import atomic_write_bytes
-from .registry import model_from_config
+from ..models.config import ModelConfig
+from ..models.registry import model_from_config
+from .atomic import atomic_write_bytes
 
 FORMAT = "pixelrnn-checkpoint"
 FORMAT_VERSION = "1"

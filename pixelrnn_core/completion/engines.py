@@ -9,9 +9,9 @@ from typing import Protocol
 
 import torch
 
-from .incremental import CachedMultiScale, CachedPixelModel
-from .multiscale import MultiScalePixelRNN
-from .pixel_model import PixelModel
+from ..models.multiscale import MultiScalePixelRNN
+from ..models.pixel_model import PixelModel
+from .cached import CachedMultiScale, CachedPixelModel
 
 ENGINES = ("naive", "cached")
 

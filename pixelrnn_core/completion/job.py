@@ -15,10 +15,10 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from ..models.multiscale import MultiScalePixelRNN
+from ..models.registry import build_model
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES, make_engine
-from .multiscale import MultiScalePixelRNN
-from .registry import build_model
 from .orientation import best_orientation, check_orientation, orient, restore
 from .sampling import choose_values, draw_uniforms
 from .windowing import completion_window
@@ -74,7 +74,7 @@ class CompletionJob:
     likely value instead of sampling; ``temperature`` divides the logits. ``device``: where to run
     (default: the model's device). ``orientation``: None, "auto" (the flip/transpose in which the most
     known pixels precede the hole; for models trained with dihedral augmentation) or one of
-    :data:`pixelrnn_core.orientation.ORIENTATIONS`; the result is mapped back. ``window``: None (the hole
+    :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``: None (the hole
     with up to 32 pixels of context on every side) or (height, width), the size the model works on --
     e.g. its training size for a large photo. Pixels outside the window are untouched.
 

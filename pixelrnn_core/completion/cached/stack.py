@@ -18,10 +18,10 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..diagonal_bilstm import DiagonalBiLSTMBlock
-from ..pixel_model import PixelModel, scale_levels
-from ..pixelcnn import PixelCNNBlock
-from ..row_lstm import RowLSTMBlock
+from ...models.diagonal_bilstm import DiagonalBiLSTMBlock
+from ...models.pixel_model import PixelModel, scale_levels
+from ...models.pixelcnn import PixelCNNBlock
+from ...models.row_lstm import RowLSTMBlock
 from .array_ops import NUMPY_OPS, ArrayOps, array_ops_for
 from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
 from .kernels import head_group, residual_group, stem_group

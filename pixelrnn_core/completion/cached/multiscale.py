@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from ..multiscale import MultiScalePixelRNN
+from ...models.multiscale import MultiScalePixelRNN
 from .array_ops import ArrayOps
 from .stack import CachedPixelModel
 

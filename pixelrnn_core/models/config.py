@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .plain_data import PlainData
+from ..plain_data import PlainData
 
 ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale")
 BASE_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import ModelConfig
 from .architectures import single_scale_model
+from .config import ModelConfig
 from .pixel_model import check_input, scale_levels
 
 

@@ -7,7 +7,7 @@ from typing import Iterable
 
 import torch
 
-from .plain_data import PlainData
+from ..plain_data import PlainData
 
 OPTIMIZERS = ("rmsprop", "adam")
 SCHEDULES = ("constant", "cosine")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 MODELS_FOLDER = RESOURCES / "models"
 SAMPLES_FOLDER = RESOURCES / "samples"
 

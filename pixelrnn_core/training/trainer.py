@@ -22,16 +22,16 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from .checkpoints import save_checkpoint
-from .config import ModelConfig
-from .data import DatasetSpec, TrainingData, load_training_data, model_input
+from ..data import DatasetSpec, TrainingData, load_training_data, model_input
+from ..io.checkpoints import save_checkpoint
+from ..models.config import ModelConfig
+from ..models.registry import model_from_config
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
-from .evaluate import evaluate_images
-from .registry import model_from_config
+from .evaluation import evaluate_images
+from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .run_folder import RunFolder
-from .train_events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
-from .train_settings import TrainSettings, autocast_dtype, learning_rate, make_optimizer
-from .training_state import load_training_state, save_training_state
+from .settings import TrainSettings, autocast_dtype, learning_rate, make_optimizer
+from .state import load_training_state, save_training_state
 
 PreviewHook = Callable[[nn.Module, int], Any]
 Event = TrainStep | Validation | CheckpointSaved | Preview | Paused | Finished

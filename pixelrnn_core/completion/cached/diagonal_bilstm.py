@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
-from ..masks import gate_groups
+from ...models.diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
+from ...models.masks import gate_groups
 from .array_ops import ArrayOps
 from .kernels import diagonal_group, diagonal_scan
 from .layers import Pointwise, condition_linears, group_linears, group_slices, lstm_update_into, scratch

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .files import atomic_write
+from .atomic import atomic_write
 
 PIL_MODES = {1: "L", 3: "RGB"}
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..lstm_cell import lstm_update
-from ..masks import gate_groups
-from ..row_lstm import RowLSTMBlock
+from ...models.lstm_cell import lstm_update
+from ...models.masks import gate_groups
+from ...models.row_lstm import RowLSTMBlock
 from .array_ops import ArrayOps
 from .kernels import row_lstm_group
 from .layers import Pointwise, RowCachedConv, condition_linears, group_slices, lstm_update_into, scratch

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from ..pixelcnn import PixelCNNBlock
+from ...models.pixelcnn import PixelCNNBlock
 from .array_ops import ArrayOps
 from .kernels import pixelcnn_group
 from .layers import Pointwise, RowCachedConv, condition_linears, group_slices, scratch

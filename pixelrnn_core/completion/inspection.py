@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .completion import check_image, check_mask
 from .devices import frozen_copy, resolve_device
+from .job import check_image, check_mask
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write_bytes, atomic_write_json
+from ..io.atomic import atomic_write_bytes, atomic_write_json
 
 
 class RunFolder:

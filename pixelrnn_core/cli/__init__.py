@@ -1,12 +1,15 @@
-"""The `pixelrnn` command line (DESIGN.md). Every command has --help."""
+"""The headless `pixelrnn` command line: presets, train, eval, sample, complete. Every command has --help.
+
+`python -m pixelrnn_core.cli` runs it without the app (e.g. under `torchrun`); the installed `pixelrnn`
+command is :func:`pixelrnn_gui.command.main`, which adds `gui` to this parser."""
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import Callable
 
-from .cli_generate import add_generate_parsers
-from .cli_train import add_eval_parser, add_train_parser
-from .registry import PRESETS, build_model
+from ..models.registry import PRESETS, build_model
+from .generate import add_generate_parsers
+from .train import add_eval_parser, add_train_parser
 
 
 def parameter_count(model) -> int:
@@ -26,14 +29,8 @@ def run_presets(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_gui(args: argparse.Namespace) -> int:
-    """Open the desktop app; Qt is imported only here, so the library never needs it."""
-    from pixelrnn_gui.app import run_app
-
-    return run_app(args.image, args.mask)
-
-
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
+    """The headless commands' parser; ``more_commands`` adds others (the app adds `gui`)."""
     parser = argparse.ArgumentParser(prog="pixelrnn", description="PixelRNN models: train, evaluate, sample, complete.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     presets = commands.add_parser("presets", help="list the paper's model sizes by name")
@@ -41,10 +38,8 @@ def make_parser() -> argparse.ArgumentParser:
     add_train_parser(commands)
     add_eval_parser(commands)
     add_generate_parsers(commands)
-    gui = commands.add_parser("gui", help="open the desktop app to mask, complete and inspect images")
-    gui.add_argument("image", nargs="?", help="an image to open")
-    gui.add_argument("--mask", help="a mask for it (white = fill)")
-    gui.set_defaults(run=run_gui)
+    if more_commands is not None:
+        more_commands(commands)
     return parser
 
 
@@ -52,6 +47,3 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     return args.run(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

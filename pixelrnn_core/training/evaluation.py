@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .bundled import find_checkpoint
-from .checkpoints import checkpoint_metadata, load_checkpoint
-from .data import DatasetSpec, ImageSet, load_evaluation_data, model_input
+from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
+from ..io.bundled import find_checkpoint
+from ..io.checkpoints import checkpoint_metadata, load_checkpoint
 from .distributed import rank, sum_over_processes, world_size
 
 

@@ -6,12 +6,12 @@ import sys
 
 import numpy as np
 
-from .bundled import find_checkpoint
-from .checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint
-from .completion import CompletionJob
-from .engines import ENGINES
-from .images import ImageFileError, read_image, read_mask, sample_grid, save_image
-from .orientation import ORIENTATIONS
+from ..completion.engines import ENGINES
+from ..completion.job import CompletionJob
+from ..completion.orientation import ORIENTATIONS
+from ..io.bundled import find_checkpoint
+from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint
+from ..io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 
 USER_ERRORS = (OSError, ValueError, CheckpointError, ImageFileError)
 

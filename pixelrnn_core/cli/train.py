@@ -10,17 +10,17 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from .checkpoints import CheckpointError
-from .config import ARCHITECTURES
-from .data import DataError, DatasetSpec, ImageSet, load_training_data
-from .data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
-from .distributed import init_from_environment, is_main_process, local_device, shutdown
-from .evaluate import evaluate_checkpoint
-from .registry import PRESETS, model_config
-from .train_events import Finished, Preview, TrainStep, Validation
-from .train_preview import preview_hook
-from .train_settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
-from .trainer import Trainer, new_run, resume_run
+from ..data import DataError, DatasetSpec, ImageSet, load_training_data
+from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
+from ..io.checkpoints import CheckpointError
+from ..models.config import ARCHITECTURES
+from ..models.registry import PRESETS, model_config
+from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
+from ..training.evaluation import evaluate_checkpoint
+from ..training.events import Finished, Preview, TrainStep, Validation
+from ..training.preview import preview_hook
+from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
+from ..training.trainer import Trainer, new_run, resume_run
 
 USER_ERRORS = (DataError, CheckpointError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
 SKIPS_LISTED = 10

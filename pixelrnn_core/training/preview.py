@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .completion import CompletionJob
-from .data import TrainingData, model_input
-from .images import sample_grid, save_image
+from ..completion.job import CompletionJob
+from ..data import TrainingData, model_input
+from ..io.images import sample_grid, save_image
 
 PREVIEW_SEED = 0
 
