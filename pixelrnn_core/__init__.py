@@ -5,13 +5,15 @@ The public API is what this module exports; everything else is internal.
 from .completion.inspection import Inspection, inspect
 from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
 from .completion.orientation import ORIENTATIONS
+from .completion.windowing import COMPLETION_CONTEXT
 from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
 from .io.atomic import atomic_write
 from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
-from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image, to_8bit
+from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_from_config
+from .pixels.levels import MAX_LEVELS, MIN_LEVELS, quantize, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
 from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
@@ -21,6 +23,9 @@ from .training.trainer import Trainer, new_run, resume_run
 
 __all__ = [
     "ARCHITECTURES",
+    "COMPLETION_CONTEXT",
+    "MAX_LEVELS",
+    "MIN_LEVELS",
     "ORIENTATIONS",
     "PRESETS",
     "CheckpointError",
@@ -51,6 +56,7 @@ __all__ = [
     "checkpoint_metadata",
     "complete",
     "prepare_completion",
+    "quantize",
     "evaluate_checkpoint",
     "evaluate_images",
     "find_checkpoint",
@@ -68,5 +74,7 @@ __all__ = [
     "sample_grid",
     "sample_images",
     "save_checkpoint",
+    "save_image",
     "to_8bit",
+    "to_channels",
 ]

@@ -22,10 +22,8 @@ from .background import BackgroundWork
 from .document import Box, Document
 from .levels import level_to_byte, to_levels, to_rgb
 
-CONTEXT_MARGIN = 32  # pixels of context the engine keeps on every side of the hole by default
 
-
-def completion_box(mask: np.ndarray, margin: int = CONTEXT_MARGIN) -> Box:
+def completion_box(mask: np.ndarray, margin: int = prc.COMPLETION_CONTEXT) -> Box:
     """The region a fill works on in a large image: the mask's bounding box grown by ``margin`` on
     every side (the job completes at native resolution around the hole; models are size-agnostic)."""
     box = Box.around(mask)

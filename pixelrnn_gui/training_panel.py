@@ -153,7 +153,7 @@ class TrainingPanel(QWidget):
         self.colour_combo.setObjectName("trainColourCombo")
         self.colour_combo.addItem("RGB", 3)
         self.colour_combo.addItem("Grayscale", 1)
-        self.levels_spin = self._spin("Levels", 2, 256, 256, "Values per sub-pixel (2 = black and white, 256 = 8 bits)", "trainLevelsSpin")
+        self.levels_spin = self._spin("Levels", prc.MIN_LEVELS, prc.MAX_LEVELS, 256, "Values per sub-pixel (2 = black and white, 256 = 8 bits)", "trainLevelsSpin")
         self.augment_check = labelled(QCheckBox("Flips and rotations (8 symmetries)"), "Augment", "Train on a random symmetry of the square of each image")
         self.val_spin = labelled(QDoubleSpinBox(), "Validation split", "Share of the images held out to measure validation bits/dim")
         self.val_spin.setRange(0.0, 0.5)

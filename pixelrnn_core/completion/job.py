@@ -75,7 +75,7 @@ class CompletionJob:
     (default: the model's device). ``orientation``: None, "auto" (the flip/transpose in which the most
     known pixels precede the hole; for models trained with dihedral augmentation) or one of
     :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``: None (the hole
-    with up to 32 pixels of context on every side) or (height, width), the size the model works on --
+    with up to :data:`.windowing.COMPLETION_CONTEXT` pixels of context on every side) or (height, width), the size the model works on --
     e.g. its training size for a large photo. Pixels outside the window are untouched.
 
     The job works on its own copy of the model, so training it meanwhile changes nothing here.

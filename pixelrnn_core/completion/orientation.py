@@ -1,47 +1,39 @@
-"""The eight flips and transposes of an image (the dihedral group), for completing in another order.
+"""Completing in another orientation: one of the 8 symmetries of the square (:mod:`..pixels.dihedral`).
 
 A raster-order model sees only what comes before the hole. For a model trained on randomly flipped and
 transposed images, completion may run in the orientation where the most known pixels come before the
-hole, and the result is mapped back (PAPER.md §4, "Change the order so the hole comes last").
+hole, and the result is mapped back. This is a cheap form of choosing the generation order so that the
+hole comes last, as Locally Masked Convolutions (Jain, Abbeel, Pathak, UAI 2020) do with per-location
+masks; see docs/design.md.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import numpy as np
 import torch
 
+from ..pixels.dihedral import SYMMETRIES, code_of, inverse, transform_array
+
 Transform = Callable[[np.ndarray], np.ndarray]
 
-# Each acts on the first two axes (rows, columns) of an array.
-ORIENTATIONS: dict[str, Transform] = {
-    "identity": lambda a: a,
-    "flip_horizontal": lambda a: a[:, ::-1],
-    "flip_vertical": lambda a: a[::-1],
-    "rotate_180": lambda a: a[::-1, ::-1],
-    "transpose": lambda a: a.swapaxes(0, 1),
-    "antitranspose": lambda a: a[::-1, ::-1].swapaxes(0, 1),
-    "rotate_90": lambda a: np.rot90(a, 1),
-    "rotate_270": lambda a: np.rot90(a, 3),
-}
-INVERSES = {name: name for name in ORIENTATIONS} | {"rotate_90": "rotate_270", "rotate_270": "rotate_90"}
+# Name -> its transform of the first two axes (rows, columns) of an array.
+ORIENTATIONS: dict[str, Transform] = {name: partial(transform_array, symmetry=code) for name, code in SYMMETRIES.items()}
 
 
 def check_orientation(name: str) -> None:
-    if name not in ORIENTATIONS:
-        raise ValueError(f"unknown orientation {name!r}; choose 'auto' or one of {', '.join(ORIENTATIONS)}")
+    code_of(name)
 
 
 def orient(array: np.ndarray, name: str) -> np.ndarray:
     """``array`` (rows, columns, ...) seen in orientation ``name``."""
-    check_orientation(name)
-    return np.ascontiguousarray(ORIENTATIONS[name](array))
+    return np.ascontiguousarray(transform_array(array, name))
 
 
 def restore(array: np.ndarray, name: str) -> np.ndarray:
     """Undo :func:`orient`: ``restore(orient(a, name), name) == a``."""
-    check_orientation(name)
-    return np.ascontiguousarray(ORIENTATIONS[INVERSES[name]](array))
+    return np.ascontiguousarray(transform_array(array, inverse(name)))
 
 
 def known_before_hole(mask: np.ndarray, pixel_order: torch.Tensor) -> int:

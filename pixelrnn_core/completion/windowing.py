@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_CONTEXT = 32  # pixels of context kept on every side of the hole when no window size is given
+COMPLETION_CONTEXT = 32  # pixels of context kept on every side of the hole when no window size is given
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def align_down(offset: int, length: int, limit: int, multiple: int) -> tuple[int
 def completion_window(mask: np.ndarray, size: tuple[int, int] | None = None, align: int = 1) -> Window:
     """The window a completion of ``mask`` (H, W) runs on.
 
-    ``size=None``: the hole's bounding box with :data:`DEFAULT_CONTEXT` pixels on every side, clipped to
+    ``size=None``: the hole's bounding box with :data:`COMPLETION_CONTEXT` pixels on every side, clipped to
     the image (the whole image when it is small). ``size=(h, w)``: a window of that size (grown to the
     hole's bounding box if smaller, clipped to the image), the hole centred across and placed low, with
     three quarters of the spare rows above it. ``align``: the window starts on a multiple of it (the
@@ -58,8 +58,8 @@ def completion_window(mask: np.ndarray, size: tuple[int, int] | None = None, ali
         return Window(0, 0, height, width)
     r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
     if size is None:
-        top, bottom = max(0, r0 - DEFAULT_CONTEXT), min(height, r1 + DEFAULT_CONTEXT)
-        left, right = max(0, c0 - DEFAULT_CONTEXT), min(width, c1 + DEFAULT_CONTEXT)
+        top, bottom = max(0, r0 - COMPLETION_CONTEXT), min(height, r1 + COMPLETION_CONTEXT)
+        left, right = max(0, c0 - COMPLETION_CONTEXT), min(width, c1 + COMPLETION_CONTEXT)
         top, window_height = align_down(top, bottom - top, height, align)
         left, window_width = align_down(left, right - left, width, align)
         return Window(top, left, window_height, window_width)

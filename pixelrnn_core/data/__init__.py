@@ -1,6 +1,5 @@
 """Data sources: image folders and standard dataset files, as the integer levels a PixelRNN models."""
 from .image_files import IMAGE_EXTENSIONS, SkippedFile
-from .pixels import dihedral
 from .sources import ImageSet, detect_format, load_images
 from .spec import DataError, DatasetSpec
 from .split import TrainingData, load_evaluation_data, load_training_data, model_input, split_indices
@@ -13,7 +12,6 @@ __all__ = [
     "SkippedFile",
     "TrainingData",
     "detect_format",
-    "dihedral",
     "load_evaluation_data",
     "load_images",
     "load_training_data",

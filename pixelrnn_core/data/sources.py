@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..pixels.levels import to_channels
 from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
 from .idx import GZIP_MAGIC, is_idx, read_bytes, read_idx_images
 from .image_files import SkippedFile, fit_size, read_image_folder
 from .imagenet_npz import ZIP_MAGIC, read_npz_images
-from .pixels import to_channels
 from .spec import DataError, DatasetSpec
 
 

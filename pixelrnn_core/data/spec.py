@@ -5,6 +5,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from ..pixels.levels import check_levels
 from ..plain_data import PlainData
 
 BINARIZATIONS = ("none", "threshold", "dynamic")
@@ -58,8 +59,7 @@ class DatasetSpec(PlainData):
             raise DataError(f"binarize must be one of {', '.join(BINARIZATIONS)}, got {self.binarize!r}")
         if self.binarize != "none" and self.levels != 2:
             raise DataError(f"binarize={self.binarize!r} needs levels=2, got levels={self.levels}")
-        if not 2 <= self.levels <= 256:
-            raise DataError(f"levels must be between 2 and 256, got {self.levels}")
+        check_levels(self.levels, DataError)
         if self.fit not in FITS:
             raise DataError(f"fit must be one of {', '.join(FITS)}, got {self.fit!r}")
         if self.small not in SMALL_IMAGE_POLICIES:

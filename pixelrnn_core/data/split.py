@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .pixels import augment_dihedral, binarize_dynamic, binarize_threshold, quantize
+from ..pixels.levels import quantize_tensor
+from .pixels import augment_dihedral, binarize_dynamic, binarize_threshold
 from .sources import ImageSet, load_images
 from .spec import DatasetSpec
 
@@ -68,4 +69,4 @@ def model_input(
         return binarize_dynamic(batch, generator)
     if spec.binarize == "threshold":
         return binarize_threshold(batch, spec.threshold)
-    return quantize(batch, spec.levels)
+    return quantize_tensor(batch, spec.levels)

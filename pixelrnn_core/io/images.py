@@ -1,7 +1,7 @@
 """Image and mask files: PNG/JPEG/... to the uint8 level arrays completion works on, and back.
 
-A model with L levels sees ``value * L // 256`` of an 8-bit image; a level l is shown as
-``round(l * 255 / (L - 1))``. Files are written atomically (temp file + rename).
+Values become levels and levels are shown as :mod:`..pixels.levels` says (Pillow reads a file as grey
+with the same luma). Files are written atomically (temp file + rename).
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..pixels.levels import check_levels, quantize, to_8bit
 from .atomic import atomic_write
 
 PIL_MODES = {1: "L", 3: "RGB"}
@@ -33,14 +34,12 @@ def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) ->
     """uint8 (H, W, channels) of values in [0, levels) from an image file (grey for 1 channel, RGB for 3)."""
     if channels not in PIL_MODES:
         raise ValueError(f"image files have 1 (grey) or 3 (RGB) channels, not {channels}")
-    if not 2 <= levels <= 256:
-        raise ValueError(f"levels must be between 2 and 256, got {levels}")
+    check_levels(levels)
     picture = open_image(path)
     if picture.mode in ("RGBA", "LA", "P") and channels == 3:
         picture = picture.convert("RGBA")
-    values = np.asarray(picture.convert(PIL_MODES[channels]), dtype=np.uint16)
-    values = values.reshape(values.shape[0], values.shape[1], channels)
-    return (values * levels // 256).astype(np.uint8)
+    values = np.asarray(picture.convert(PIL_MODES[channels]))
+    return quantize(values.reshape(values.shape[0], values.shape[1], channels), levels)
 
 
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
@@ -55,13 +54,6 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
             f"mask {os.fspath(path)!r} is {mask.shape[1]}x{mask.shape[0]} pixels but the image is {shape[1]}x{shape[0]}"
         )
     return mask
-
-
-def to_8bit(image: np.ndarray, levels: int) -> np.ndarray:
-    """Levels [0, levels) -> 0..255 for display or saving."""
-    if levels == 256:
-        return image.astype(np.uint8)
-    return np.rint(image.astype(np.float64) * 255.0 / (levels - 1)).astype(np.uint8)
 
 
 def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1) -> np.ndarray:

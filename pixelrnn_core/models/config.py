@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..pixels.levels import check_levels
 from ..plain_data import PlainData
 
 ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale")
@@ -43,8 +44,7 @@ class ModelConfig(PlainData):
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
         if self.channels < 1:
             raise ValueError(f"channels must be at least 1, got {self.channels}")
-        if not 2 <= self.levels <= 256:
-            raise ValueError(f"levels must be between 2 and 256, got {self.levels}")
+        check_levels(self.levels)
         if self.hidden < self.channels:
             raise ValueError(f"hidden={self.hidden} is too small to hold {self.channels} colour groups")
         if self.out_hidden < self.channels:

@@ -12,7 +12,8 @@ import torch
 from PIL import Image
 
 import pixelrnn_core as prc
-from pixelrnn_core.data import dihedral, load_evaluation_data, model_input, split_indices
+from pixelrnn_core.data import load_evaluation_data, model_input, split_indices
+from pixelrnn_core.pixels.dihedral import transform_tensor as dihedral
 
 from .datafiles import (
     TouchPayload,

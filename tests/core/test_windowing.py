@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pixelrnn_core.completion.windowing import DEFAULT_CONTEXT, Window, completion_window
+from pixelrnn_core.completion.windowing import COMPLETION_CONTEXT, Window, completion_window
 
 
 def hole(height, width, rows, cols):
@@ -18,7 +18,7 @@ def test_small_image_is_completed_whole():
 
 def test_default_window_keeps_context_around_the_hole_in_a_large_image():
     window = completion_window(hole(300, 400, slice(100, 110), slice(200, 220)))
-    c = DEFAULT_CONTEXT
+    c = COMPLETION_CONTEXT
     assert window == Window(100 - c, 200 - c, 10 + 2 * c, 20 + 2 * c)
 
 
