@@ -35,7 +35,7 @@ def train_one(arch: str, mode: str, args: argparse.Namespace) -> dict:
         if isinstance(event, prc.TrainStep):
             rates.append(event.images_per_second)
     wall = time.perf_counter() - started
-    test_spec = evaluation_spec(prc.checkpoint_metadata(trainer.folder.checkpoint_path("last")), str(args.data / "t10k-images-idx3-ubyte.gz"))
+    test_spec = evaluation_spec(prc.checkpoint_info(trainer.folder.checkpoint_path("last")), str(args.data / "t10k-images-idx3-ubyte.gz"))
     images, _ = load_evaluation_data(test_spec.replace(limit=args.test_limit))
     result = prc.evaluate_images(trainer.model, images, test_spec, batch_size=64)
     return {

@@ -9,14 +9,16 @@ from .completion.windowing import COMPLETION_CONTEXT
 from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
 from .io.atomic import atomic_write
 from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
+from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 from .models.config import ARCHITECTURES, ModelConfig
-from .models.registry import PRESETS, build_model, model_from_config
+from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, quantize, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
 from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
+from .training.run_config import RunConfig, run_config
 from .training.run_folder import RunFolder
 from .training.settings import TrainSettings
 from .training.trainer import Trainer, new_run, resume_run
@@ -29,6 +31,7 @@ __all__ = [
     "ORIENTATIONS",
     "PRESETS",
     "CheckpointError",
+    "CheckpointInfo",
     "CheckpointSaved",
     "CompletionJob",
     "CompletionStep",
@@ -42,6 +45,7 @@ __all__ = [
     "ModelConfig",
     "Paused",
     "Preview",
+    "RunConfig",
     "RunFolder",
     "SkippedFile",
     "TrainSettings",
@@ -53,6 +57,7 @@ __all__ = [
     "atomic_write",
     "build_model",
     "bundled_models",
+    "checkpoint_info",
     "checkpoint_metadata",
     "complete",
     "prepare_completion",
@@ -65,12 +70,14 @@ __all__ = [
     "load_images",
     "load_training_data",
     "model_card",
+    "model_config",
     "model_from_config",
     "new_run",
     "preview_hook",
     "read_image",
     "read_mask",
     "resume_run",
+    "run_config",
     "sample_grid",
     "sample_images",
     "save_checkpoint",

@@ -77,14 +77,14 @@ class CompletionController(QObject):
     finished = Signal()  # a fill ran to its end and was applied
     cancelled = Signal(bool)  # True: the partial fill was kept; False: reverted
     failed = Signal(str)
-    modelChanged = Signal(str, dict)  # checkpoint path, its metadata
+    modelChanged = Signal(str, object)  # checkpoint path, its prc.CheckpointInfo
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.model = None
         self.model_path: Path | None = None
-        self.metadata: dict = {}
+        self.info: prc.CheckpointInfo | None = None
         self.device = "cpu"
         self.state = "idle"
         self.job = None
@@ -105,14 +105,14 @@ class CompletionController(QObject):
         """Load a checkpoint; on failure emit ``failed`` with a clear message and keep the old model."""
         path = Path(path)
         try:
-            metadata = prc.checkpoint_metadata(path)
+            info = prc.checkpoint_info(path)
             model = prc.load_checkpoint(path, device="cpu")
         except (prc.CheckpointError, OSError, ValueError) as error:
             self.failed.emit(str(error).splitlines()[0] if str(error) else f"cannot load {path.name}")
             return False
         model.eval()
-        self.model, self.model_path, self.metadata = model, path, metadata
-        self.modelChanged.emit(str(path), metadata)
+        self.model, self.model_path, self.info = model, path, info
+        self.modelChanged.emit(str(path), info)
         return True
 
     def set_device(self, device: str) -> None:

@@ -41,29 +41,9 @@ def model_label(path: str) -> str:
     return f"{file.parent.name} ({file.stem})" if file.stem in ("best", "last") else file.stem
 
 
-def model_card(path: str, metadata: dict) -> str:
+def model_card(path: str, info: prc.CheckpointInfo) -> str:
     """The model card shown under the picker: data, architecture, size and bits/dim."""
-    config = metadata.get("config", {})
-    lines = [f"<b>{model_label(path)}</b>"]
-    if metadata.get("title"):
-        lines.append(html.escape(str(metadata["title"])))
-    if config:
-        lines.append(
-            f"{config.get('arch', '?')}: {config.get('layers', '?')} layers, h={config.get('hidden', '?')}, "
-            f"{config.get('channels', '?')} channel(s) × {config.get('levels', '?')} levels"
-        )
-    data = metadata.get("data")
-    if isinstance(data, dict):
-        height, width = metadata.get("image_size") or (data.get("size"), data.get("size"))
-        size = f" at {height}×{width}" if height else ""
-        lines.append(f"data: {Path(str(data.get('path') or '?')).name}{size}")
-    elif data is not None:
-        lines.append(f"data: {data}")
-    for key, label in (("bits_per_dim", "bits/dim"), ("step", "steps")):
-        if metadata.get(key) is not None:
-            value = metadata[key]
-            lines.append(f"{label}: {value:.3f}" if isinstance(value, float) else f"{label}: {value}")
-    return "<br>".join(lines)
+    return "<br>".join([f"<b>{html.escape(model_label(path))}</b>", *map(html.escape, info.summary())])
 
 
 def format_seconds(seconds: float) -> str:
@@ -208,8 +188,8 @@ class CompletionPanel(QWidget):
                 return
         self.checkpointChosen.emit(path)
 
-    def _model_changed(self, path: str, metadata: dict) -> None:
-        self.card.setText(model_card(path, metadata))
+    def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
+        self.card.setText(model_card(path, info))
         index = self.model_picker.findData(path)
         if index < 0:
             self.model_picker.insertItem(self.model_picker.count() - 1, model_label(path), path)

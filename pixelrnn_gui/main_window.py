@@ -563,7 +563,7 @@ class MainWindow(QMainWindow):
             self._mask_auto_hidden = True
         self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000)
 
-    def _model_changed(self, path: str, metadata: dict) -> None:
+    def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
         self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
 
     def _arm_resample(self) -> None:

@@ -82,16 +82,6 @@ def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
     return trainer
 
 
-def model_of_run(run_dir: Path) -> Path | None:
-    """The checkpoint a run leaves to use: its best (validation) weights, else its last ones."""
-    folder = prc.RunFolder(run_dir)
-    for kind in ("best", "last"):
-        path = folder.checkpoint_path(kind)
-        if path.is_file():
-            return path
-    return None
-
-
 class TrainingController(QObject):
     """Runs one training run at a time, and folder scans. Signals are emitted on the GUI thread."""
 
@@ -102,6 +92,7 @@ class TrainingController(QObject):
     previewed = Signal(object)  # prc.TrainingPreview
     finished = Signal(object)  # prc.Finished
     modelReady = Signal(str)  # the checkpoint a finished or stopped run left
+    checkpointSaved = Signal(object)  # prc.CheckpointSaved
     failed = Signal(str)
     scanned = Signal(object)  # prc.ImageSet of the folder scanned last
     scanFailed = Signal(str)
@@ -149,13 +140,11 @@ class TrainingController(QObject):
             self.scan(spec)
 
     # ---- running ----------------------------------------------------------------------------
-    def start(
-        self, run_dir: Path, spec: prc.DatasetSpec, config: prc.ModelConfig, settings: prc.TrainSettings, device: str
-    ) -> bool:
+    def start(self, run_dir: Path, plan: prc.RunConfig, device: str) -> bool:
         """Start a new run in ``run_dir``; False if one is already running."""
         if self.busy:
             return False
-        self._run(run_dir, lambda: prc.new_run(run_dir, spec, config, settings, device))
+        self._run(run_dir, lambda: prc.new_run(run_dir, plan.data, plan.model, plan.training, device))
         return True
 
     def resume_run(self, run_dir: Path, device: str) -> bool:
@@ -222,6 +211,8 @@ class TrainingController(QObject):
                 self.validated.emit(event)
             elif isinstance(event, prc.Preview) and isinstance(event.result, prc.TrainingPreview):
                 self.previewed.emit(event.result)
+            elif isinstance(event, prc.CheckpointSaved):
+                self.checkpointSaved.emit(event)
             elif isinstance(event, prc.Finished):
                 self.finished.emit(event)
 
@@ -231,7 +222,7 @@ class TrainingController(QObject):
 
     def _completed(self) -> None:
         self._end_work()
-        model = model_of_run(self.run_dir)
+        model = prc.RunFolder(self.run_dir).model_checkpoint()
         if model is not None:
             self.modelReady.emit(str(model))
 

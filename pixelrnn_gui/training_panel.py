@@ -44,7 +44,7 @@ from .training import TrainingController
 PREVIEW_IMAGES = 12
 SMALL_PRESET = "Small / fast"
 CUSTOM_PRESET = "Custom"
-# The paper's sizes (§4-5, Table 1 of PAPER.md); the data settings choose channels and levels.
+# The paper's sizes (§4-5 and its Table 1); the data settings choose channels and levels.
 PAPER_PRESETS = {
     "Paper: binarized MNIST (Diagonal BiLSTM, 7 layers, h=16)": "mnist",
     "Paper: CIFAR-10 PixelCNN (15 layers, h=128)": "cifar10-pixelcnn",
@@ -304,6 +304,7 @@ class TrainingPanel(QWidget):
         c.validated.connect(self._validated)
         c.previewed.connect(self._previewed)
         c.finished.connect(self._finished)
+        c.checkpointSaved.connect(self._saved)
         c.failed.connect(lambda text: self.message.emit(text, True))
         c.scanned.connect(self._scanned)
         c.scanFailed.connect(self._scan_failed)
@@ -373,12 +374,11 @@ class TrainingPanel(QWidget):
         self.preset_combo.setCurrentText(CUSTOM_PRESET)
         self.preset_combo.blockSignals(False)
 
-    def model_config(self) -> prc.ModelConfig:
-        name = self.preset_combo.currentText()
-        extra = {k: v for k, v in prc.PRESETS[PAPER_PRESETS[name]].items() if k not in ("arch", "channels", "levels")} if name in PAPER_PRESETS else {}
-        extra.update(layers=self.layers_spin.value(), hidden=self.hidden_spin.value(), out_hidden=self.out_hidden_spin.value())
-        return prc.ModelConfig(
-            self.arch_combo.currentData(), channels=self.colour_combo.currentData(), levels=self.levels_spin.value(), **extra
+    def run_config(self) -> prc.RunConfig:
+        return prc.run_config(
+            PAPER_PRESETS.get(self.preset_combo.currentText(), self.arch_combo.currentData()), self.data_spec(),
+            self.train_settings(), layers=self.layers_spin.value(), hidden=self.hidden_spin.value(),
+            out_hidden=self.out_hidden_spin.value(),
         )
 
     def train_settings(self) -> prc.TrainSettings:
@@ -400,17 +400,17 @@ class TrainingPanel(QWidget):
             self.message.emit("Choose a folder of images to train on first.", True)
             return False
         try:
-            spec, config, settings = self.data_spec(), self.model_config(), self.train_settings()
+            plan = self.run_config()
         except ValueError as error:
             self.message.emit(str(error), True)
             return False
         workspace = Path(self.workspace_edit.text().strip() or DEFAULT_WORKSPACE).expanduser()
         self.settings.setValue("trainWorkspace", str(workspace))
-        run_dir = workspace / run_folder_name(spec.path, config.arch)
+        run_dir = workspace / run_folder_name(plan.data.path, plan.model.arch)
         while run_dir.exists():
             run_dir = run_dir.with_name(run_dir.name + "-1")
-        self._clear_feedback(config.levels)
-        return self.controller.start(run_dir, spec, config, settings, self.device_combo.currentData())
+        self._clear_feedback(plan.model.levels)
+        return self.controller.start(run_dir, plan, self.device_combo.currentData())
 
     def choose_run_to_resume(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.workspace_edit.text())
@@ -422,7 +422,7 @@ class TrainingPanel(QWidget):
         run = prc.RunFolder(folder)
         self._clear_feedback(256)
         try:
-            self.levels_of_run = run.read_config()["model"]["levels"]
+            self.levels_of_run = run.read_config().model.levels
         except (OSError, ValueError, KeyError, TypeError):
             pass  # the controller reports why the folder cannot be resumed
         for record in run.read_metrics():
@@ -472,6 +472,9 @@ class TrainingPanel(QWidget):
         if self.controller.state == "running":
             self.speed_label.setText(f"{event.images_per_second:,.1f} images/s · ETA {format_seconds(event.eta_seconds)} · train {event.bits_per_dim:.3f} bits/dim")
         self.loss_plot.add_train(event.step, event.bits_per_dim)
+
+    def _saved(self, event: prc.CheckpointSaved) -> None:
+        self.run_label.setText(f"Run folder: {self.controller.run_dir} · saved {Path(event.path).name} at step {event.step}")
 
     def _note_best(self, bits_per_dim: float, step: int) -> None:
         if math.isfinite(bits_per_dim) and (self.best is None or bits_per_dim < self.best[0]):

@@ -10,7 +10,8 @@ from ..completion.engines import ENGINES
 from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.bundled import find_checkpoint
-from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint
+from ..io.checkpoint_info import checkpoint_info
+from ..io.checkpoints import CheckpointError, load_checkpoint
 from ..io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 
 USER_ERRORS = (OSError, ValueError, CheckpointError, ImageFileError)
@@ -40,12 +41,6 @@ def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
     fill.set_defaults(run=run_complete)
 
 
-def training_size(checkpoint) -> tuple[int, int]:
-    """The image size a checkpoint was trained on, from its metadata (32 x 32 if it does not say)."""
-    height, width = checkpoint_metadata(checkpoint).get("image_size") or (32, 32)
-    return height, width
-
-
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
@@ -63,7 +58,7 @@ def run_sample(args: argparse.Namespace) -> int:
     try:
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
-        height, width = args.size or training_size(checkpoint)
+        height, width = args.size or checkpoint_info(checkpoint).training_size
         cfg = model.config
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
         job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)

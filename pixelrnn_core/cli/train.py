@@ -5,7 +5,6 @@ import argparse
 import json
 import signal
 import sys
-from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -14,11 +13,12 @@ from ..data import DataError, DatasetSpec, ImageSet, load_training_data
 from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from ..io.checkpoints import CheckpointError
 from ..models.config import ARCHITECTURES
-from ..models.registry import PRESETS, model_config
+from ..models.registry import PRESETS
 from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
 from ..training.evaluation import evaluate_checkpoint
-from ..training.events import Finished, Preview, TrainStep, Validation
+from ..training.events import CheckpointSaved, Finished, Preview, TrainStep, Validation
 from ..training.preview import preview_hook
+from ..training.run_config import run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
 
@@ -111,33 +111,31 @@ def report_data(image_set: ImageSet, train_images: int, validation_images: int, 
             print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more (all listed in the run's run.json)")
 
 
-def model_settings(args: argparse.Namespace) -> dict[str, Any]:
-    names = {"hidden": args.hidden, "layers": args.layers, "out_hidden": args.out_hidden, "base_arch": args.base_arch}
-    return {name: value for name, value in names.items() if value is not None}
-
-
 def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     if args.data is None or args.out is None or (args.arch is None and args.preset is None):
         raise ValueError("a new run needs DATA, --arch or --preset, and --out RUN_DIR (or use --resume RUN_DIR)")
     preset = PRESETS.get(args.preset, {})
-    levels = args.levels or preset.get("levels") or (2 if args.binarize != "none" else 256)
     spec = DatasetSpec(
-        args.data, size=args.size, channels=args.channels or preset.get("channels"), levels=levels,
+        args.data, size=args.size, channels=args.channels or preset.get("channels"),
+        levels=args.levels or preset.get("levels") or (2 if args.binarize != "none" else 256),
         binarize=args.binarize, threshold=args.threshold, fit=args.fit, small=args.small,
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )
-    data = load_training_data(spec)
-    config = model_config(args.preset or args.arch, channels=data.channels, levels=levels, **model_settings(args))
     settings = TrainSettings(
         optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or 10,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every,
     )
-    trainer = new_run(args.out, spec, config, settings, device, data=data)
+    data = load_training_data(spec)
+    plan = run_config(
+        args.preset or args.arch, spec, settings, channels=data.channels,
+        hidden=args.hidden, layers=args.layers, out_hidden=args.out_hidden, base_arch=args.base_arch,
+    )
+    trainer = new_run(args.out, plan.data, plan.model, plan.training, device, data=data)
     if is_main_process():
         report_data(data.image_set, len(data.train), len(data.validation), args.data)
-        print(f"model: {config.arch}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
+        print(f"model: {plan.model.arch}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
     return trainer
 
 
@@ -154,6 +152,8 @@ def show_progress(trainer: Trainer) -> Finished:
             bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
         elif isinstance(event, Preview):
             bar.write(f"step {event.step}: preview written to {event.result.path}")
+        elif isinstance(event, CheckpointSaved) and event.kind == "best":
+            bar.write(f"step {event.step}: best model so far saved to {event.path}")
         elif isinstance(event, Finished):
             finished = event
     bar.close()
@@ -181,7 +181,7 @@ def run_train(args: argparse.Namespace) -> int:
         shutdown()
     if main_process:
         best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
-        print(f"{finished.reason} at step {finished.step}; best validation {best}; run folder {trainer.folder.path}")
+        print(f"{finished.reason} at step {finished.step}; best validation {best}; model {trainer.folder.model_checkpoint()}")
     return 0 if finished.reason == "completed" else 130
 
 

@@ -17,7 +17,8 @@ from torch import nn
 
 from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
 from ..io.bundled import find_checkpoint
-from ..io.checkpoints import checkpoint_metadata, load_checkpoint
+from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
+from ..io.checkpoints import load_checkpoint
 from .distributed import rank, sum_over_processes, world_size
 
 
@@ -71,17 +72,16 @@ def evaluate_images(
     return Evaluation(nats / (count * dims * math.log(2)), nats / count, count)
 
 
-def evaluation_spec(metadata: dict[str, Any], data_path: str) -> DatasetSpec:
+def evaluation_spec(info: CheckpointInfo, data_path: str) -> DatasetSpec:
     """The preprocessing a checkpoint was trained with, applied to every image of ``data_path`` (at the
     model's channels: a grayscale model can be evaluated on colour images and vice versa).
     A checkpoint saved without a data spec is read at its model's channels and levels (levels=2:
     fixed threshold at half intensity)."""
-    config = metadata["config"]
-    if "data" in metadata:
-        spec = DatasetSpec.from_dict(metadata["data"])
-        return spec.replace(path=str(data_path), channels=config["channels"], augment=False, val_fraction=0.0, limit=None)
-    binarize = "threshold" if config["levels"] == 2 else "none"
-    return DatasetSpec(str(data_path), channels=config["channels"], levels=config["levels"], binarize=binarize)
+    config = info.config
+    if info.data is not None:
+        return info.data.replace(path=str(data_path), channels=config.channels, augment=False, val_fraction=0.0, limit=None)
+    binarize = "threshold" if config.levels == 2 else "none"
+    return DatasetSpec(str(data_path), channels=config.channels, levels=config.levels, binarize=binarize)
 
 
 def evaluate_checkpoint(
@@ -95,7 +95,7 @@ def evaluate_checkpoint(
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
     (the first ``limit``; at ``size`` instead of the training size if given); also returns the read report."""
     checkpoint = find_checkpoint(checkpoint)
-    spec = evaluation_spec(checkpoint_metadata(checkpoint), str(data_path)).replace(limit=limit)
+    spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:
         spec = spec.replace(size=size)
     model = load_checkpoint(checkpoint, device=device)

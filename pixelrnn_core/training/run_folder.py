@@ -3,7 +3,8 @@
     RUN_DIR/run.json                    data spec, model config, training settings, data report
     RUN_DIR/metrics.jsonl               one JSON object per line: {"kind": "train"|"validation", ...}
     RUN_DIR/last.safetensors            latest weights        (prc.load_checkpoint reads these)
-    RUN_DIR/best.safetensors            best validation bits/dim so far
+    RUN_DIR/best.safetensors            best validation bits/dim so far (the run's model; "last" without
+                                        a validation set)
     RUN_DIR/checkpoints/step-N.safetensors   every checkpoint_every steps
     RUN_DIR/training-state.safetensors  optimizer, RNG and progress for --resume
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.atomic import atomic_write_bytes, atomic_write_json
+from .run_config import RunConfig
 
 
 class RunFolder:
@@ -40,16 +42,26 @@ class RunFolder:
             return self.path / "checkpoints" / f"step-{step:08d}.safetensors"
         return self.path / f"{kind}.safetensors"
 
+    def model_checkpoint(self) -> Path | None:
+        """The checkpoint the run leaves to use: its best (validation) weights, else its last ones; None
+        before the first save."""
+        for kind in ("best", "last"):
+            path = self.checkpoint_path(kind)
+            if path.is_file():
+                return path
+        return None
+
     def holds_run(self) -> bool:
         return self.config_path.is_file()
 
-    def write_config(self, config: dict[str, Any]) -> None:
-        atomic_write_json(self.config_path, config)
+    def write_config(self, config: RunConfig, data_report: dict[str, Any]) -> None:
+        """run.json: what the run trains, and what was read from the data (counts, skipped files)."""
+        atomic_write_json(self.config_path, {**config.to_dict(), "data_report": data_report})
 
-    def read_config(self) -> dict[str, Any]:
+    def read_config(self) -> RunConfig:
         if not self.holds_run():
             raise FileNotFoundError(f"{self.path}: not a run folder (no run.json)")
-        return json.loads(self.config_path.read_text())
+        return RunConfig.from_dict(json.loads(self.config_path.read_text()))
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         with self.metrics_path.open("a") as out:

@@ -29,6 +29,7 @@ from ..models.registry import model_from_config
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
 from .evaluation import evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .run_config import RunConfig
 from .run_folder import RunFolder
 from .settings import TrainSettings, autocast_dtype, learning_rate, make_optimizer
 from .state import load_training_state, save_training_state
@@ -339,10 +340,7 @@ def new_run(
     barrier()
     if is_main_process():
         folder.path.mkdir(parents=True, exist_ok=True)
-        folder.write_config(
-            {"data": data_spec.to_dict(), "model": model_config.to_dict(), "training": settings.to_dict(),
-             "data_report": data_report(data)}
-        )
+        folder.write_config(RunConfig(data_spec, model_config, settings), data_report(data))
     barrier()
     return Trainer(folder.path, model, data, settings, torch.device(device), preview)
 
@@ -358,15 +356,13 @@ def resume_run(
     split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run."""
     folder = RunFolder(run_dir)
     config = folder.read_config()
-    spec = DatasetSpec.from_dict(config["data"])
+    spec, settings, model_config = config.data, config.training, config.model
     if data_path is not None:
         spec = spec.replace(path=str(data_path))
-    settings = TrainSettings.from_dict(config["training"])
     if epochs is not None:
         settings = settings.replace(epochs=epochs)
     data = load_training_data(spec)
     torch.manual_seed(settings.seed)
-    model_config = ModelConfig.from_dict(config["model"])
     check_model_fits_data(model_config, data)
     trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
     if folder.state_path.is_file():

@@ -185,3 +185,11 @@ def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel,
         click(qtbot, panel.start_button)
     assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
     assert panel.start_button.isEnabled() and window.message_bar.text() == failed.args[0]
+
+
+def test_the_panel_says_where_the_run_saved_its_last_checkpoint(window, panel, qtbot):
+    panel.preview_spin.setValue(0)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    assert panel.run_label.text() == f"Run folder: {window.training.run_dir} · saved last.safetensors at step 3"
