@@ -11,20 +11,15 @@ does on a background thread while its window opens.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from gui_ticks import TickClock, application, main_window, spin
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402  (after gui_ticks, which chooses Qt's platform)
 import pixelrnn_core as prc  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from pixelrnn_gui.main_window import MainWindow  # noqa: E402
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
 
 
 class PaintClock(QObject):
@@ -41,15 +36,14 @@ class PaintClock(QObject):
 
 
 def measure(args: argparse.Namespace) -> dict:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     for _ in prc.prepare_completion():
         pass
     folder = Path(tempfile.mkdtemp(prefix="pixelrnn-bench-"))
     model = prc.build_model(args.arch, channels=3, levels=256, hidden=args.hidden, layers=args.layers)
     checkpoint = folder / "model.safetensors"
     prc.save_checkpoint(checkpoint, model)
-    window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    window.show()
+    window = main_window(folder)
     window.new_blank(args.size, args.size)
     window.document.image[:] = np.random.default_rng(0).integers(0, 256, window.document.image.shape, dtype=np.uint8)
     window.load_checkpoint(str(checkpoint))
@@ -57,16 +51,8 @@ def measure(args: argparse.Namespace) -> dict:
     window.panel.samples.setValue(args.samples)
     app.processEvents()
 
-    ticks: list[float] = []
-    ticker = QTimer(interval=1)
-    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    ticker.start()
-    idle_start = time.perf_counter()
-    while time.perf_counter() - idle_start < args.idle_seconds:  # the machine's own noise, no fill
-        app.processEvents()
-        time.sleep(0.0005)
-    idle_gap = float(np.diff([idle_start] + ticks).max())
-    ticks.clear()
+    ticker = TickClock()
+    idle_gap_ms = ticker.idle_worst_gap_ms(app, args.idle_seconds)
     clock = PaintClock()
     window.canvas.installEventFilter(clock)
     first_step: list[float] = []
@@ -77,18 +63,15 @@ def measure(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     window.panel.complete_button.click()
     while not done:
-        app.processEvents()
-        time.sleep(0.0005)
+        spin(app, 0.0005)
     ticker.stop()
     painted_after = [t for t in clock.paints if first_step and t >= first_step[0]]
-    gaps = np.diff([started] + ticks)
     result = {
         "sub_pixels": window.controller.job.total,
         "fill_seconds": done[0] - started,
         "first_pixel_painted_ms": 1000 * (painted_after[0] - started) if painted_after else float("nan"),
-        "worst_tick_gap_ms": 1000 * float(gaps.max()),
-        "p99_tick_gap_ms": 1000 * float(np.percentile(gaps, 99)),
-        "idle_worst_tick_gap_ms": 1000 * idle_gap,
+        **ticker.gaps_since(started),
+        "idle_worst_tick_gap_ms": idle_gap_ms,
     }
     window.document.undo_stack.setClean()
     window.close()

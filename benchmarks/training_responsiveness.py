@@ -10,20 +10,14 @@ QT_QPA_PLATFORM is set.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from gui_ticks import TickClock, application, main_window, spin
 
-import numpy as np  # noqa: E402
+import numpy as np  # noqa: E402  (after gui_ticks, which chooses Qt's platform)
 from PIL import Image  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from pixelrnn_gui.main_window import MainWindow  # noqa: E402
 
 
 def write_pictures(folder: Path, count: int, size: int) -> None:
@@ -33,19 +27,11 @@ def write_pictures(folder: Path, count: int, size: int) -> None:
         Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(folder / f"{index:03d}.png")
 
 
-def spin(app: QApplication, seconds: float) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.0005)
-
-
 def measure(args: argparse.Namespace) -> dict:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     folder = Path(tempfile.mkdtemp(prefix="pixelrnn-train-bench-"))
     write_pictures(folder / "pictures", args.images, args.size)
-    window = MainWindow(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
-    window.show()
+    window = main_window(folder)
     panel, training = window.training_panel, window.training
     scanned: list = []
     training.scanned.connect(scanned.append)
@@ -62,22 +48,17 @@ def measure(args: argparse.Namespace) -> dict:
     panel.preview_spin.setValue(args.preview_every)
     panel.workspace_edit.setText(str(folder / "runs"))
 
-    ticks: list[float] = []
-    ticker = QTimer(interval=1)
-    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    ticker.start()
-    idle_start = time.perf_counter()
-    spin(app, args.idle_seconds)
-    idle_gap = float(np.diff([idle_start] + ticks).max())
+    ticker = TickClock()
+    idle_gap_ms = ticker.idle_worst_gap_ms(app, args.idle_seconds)
     previews: list = []
     training.previewed.connect(previews.append)
     panel.start_button.click()
     while training.trainer is None:  # reading the images and building the model
         spin(app, 0.01)
-    ticks.clear()
+    ticker.ticks.clear()
     started, first_step = time.perf_counter(), training.trainer.step
     spin(app, args.seconds)
-    gaps = np.diff([started] + ticks)
+    gaps = ticker.gaps_since(started)
     steps = training.trainer.step - first_step
     stop_clicked = time.perf_counter()
     panel.stop_button.click()
@@ -87,9 +68,8 @@ def measure(args: argparse.Namespace) -> dict:
         "steps": steps,
         "images_per_second": steps * args.batch / args.seconds,
         "previews": len(previews),
-        "worst_tick_gap_ms": 1000 * float(gaps.max()),
-        "p99_tick_gap_ms": 1000 * float(np.percentile(gaps, 99)),
-        "idle_worst_tick_gap_ms": 1000 * idle_gap,
+        **gaps,
+        "idle_worst_tick_gap_ms": idle_gap_ms,
         "stop_to_saved_ms": 1000 * (time.perf_counter() - stop_clicked),
     }
     ticker.stop()

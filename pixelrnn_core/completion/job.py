@@ -8,9 +8,10 @@ weights exp(score) (sampling-importance-resampling), so that pixels below and ri
 """
 from __future__ import annotations
 
+import inspect
 import threading
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -249,27 +250,20 @@ class CompletionJob:
         return restore(oriented.transpose(1, 2, 0, 3), self.orientation).transpose(2, 0, 1, 3).copy()
 
 
-def complete(
-    model: torch.nn.Module,
-    image: np.ndarray,
-    mask: np.ndarray,
-    samples: int = 1,
-    seed: int = 0,
-    engine: str = "cached",
-    temperature: float = 1.0,
-    greedy: bool = False,
-    device: str | torch.device | None = None,
-    orientation: str | None = None,
-    window: tuple[int, int] | None = None,
-) -> np.ndarray:
+def complete(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
     """Fill the masked pixels: uint8 (K, H, W, C), the K samples in the order drawn (candidate k uses
     the k-th row of the seeded randomness). Pixels outside the mask are returned unchanged. To rank or
     resample the candidates by how well they fit the pixels after the hole, use
-    :class:`CompletionJob` and its ``scores``. Arguments as for :class:`CompletionJob`."""
-    job = CompletionJob(model, image, mask, samples, seed, engine, temperature, greedy, device, orientation, window)
+    :class:`CompletionJob` and its ``scores``. The other arguments (samples, seed, engine, temperature,
+    greedy, device, orientation, window) are :class:`CompletionJob`'s, with its defaults."""
+    job = CompletionJob(model, image, mask, *args, **options)
     for _ in job.run():
         pass
     return job.images
+
+
+# help(complete) and IDEs show the job's arguments, declared once.
+complete.__signature__ = inspect.signature(CompletionJob).replace(return_annotation=np.ndarray)
 
 
 def prepare_completion() -> Iterator[str]:
