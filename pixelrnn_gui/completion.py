@@ -3,7 +3,7 @@ live, pixel by pixel; pause/resume, step a pixel or a row, cancel (keep or rever
 K candidates, resample from a chosen pixel. App state only; the panel owns the widgets.
 
 A raster-order model sees only the pixels before each sub-pixel (paper §2, eq. 1-2); the job ranks
-candidates by the likelihood of the known pixels after the hole (PAPER.md §4), so the best-scored
+candidates by the likelihood of the known pixels after the hole (docs/design.md), so the best-scored
 candidate is the one applied when the fill ends.
 """
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The model decides the masked sub-pixels in its generation order (raster, R -> G -> B inside a pixel;
 multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it.
 Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
-given that candidate, log p(A | B, H_k) (PAPER.md §4): rank the candidates by it, or resample them with
+given that candidate, log p(A | B, H_k) (docs/design.md, "Completion with pixels after the hole"): rank the candidates by it, or resample them with
 weights exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sub-pixel causality of every architecture (DESIGN.md: "Correctness is causal")."""
+"""Sub-pixel causality of every architecture (paper §3.4; docs/design.md: "Correctness is causal")."""
 from __future__ import annotations
 
 import pytest

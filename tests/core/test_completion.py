@@ -1,4 +1,4 @@
-"""prc.complete: both engines agree, known pixels stay, seeds matter, any mask and size (DESIGN.md)."""
+"""prc.complete: both engines agree, known pixels stay, seeds matter, any mask and size (the public API contract, docs/architecture.md)."""
 from __future__ import annotations
 
 import numpy as np

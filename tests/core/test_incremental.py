@@ -1,4 +1,4 @@
-"""The cached engine's logits equal the full forward pass's at every step (PAPER.md §3)."""
+"""The cached engine's logits equal the full forward pass's at every step (docs/design.md, "Incremental evaluation")."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""DESIGN.md: the core knows nothing of Qt."""
+"""The core knows nothing of Qt (docs/design.md, "Principles")."""
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,4 @@
-"""Cached Diagonal BiLSTM block (paper §3.2, PAPER.md §3 "Incremental Diagonal BiLSTM").
+"""Cached Diagonal BiLSTM block (paper §3.2; docs/design.md, "Incremental evaluation").
 
 Unskewed, the left-to-right state (r, c) reads the states at (r-1, c) and (r, c-1) (the 2x1 column
 conv of the skewed map) and the cell at (r, c-1); positions above or left of the image hold the learned

@@ -1,4 +1,4 @@
-"""Cached Row LSTM block (paper §3.1, PAPER.md §3 "Incremental Row LSTM").
+"""Cached Row LSTM block (paper §3.1; docs/design.md, "Incremental evaluation").
 
 State (r, c) reads the layer input at (r, c - k//2 .. c) through the masked k x 1 input-to-state conv
 and the *complete* previous row's hidden state at (c - k//2 .. c + k//2) through the state-to-state
