@@ -36,7 +36,8 @@ def run_config(
 ) -> RunConfig:
     """A run of the architecture or preset named ``model`` on ``data``: ``sizes`` (hidden, layers,
     out_hidden, ...; None keeps the preset's or the default) override the preset, and the model reads
-    the data's levels and channels (``channels`` when the spec leaves them to the source)."""
-    chosen = {name: value for name, value in sizes.items() if value is not None}
-    config = model_config(model, channels=channels or data.channels, levels=data.levels, **chosen)
+    the data's levels and channels (``channels`` when the spec leaves them to the source; the preset's
+    or the default when neither says)."""
+    chosen = {name: value for name, value in {**sizes, "channels": channels or data.channels}.items() if value is not None}
+    config = model_config(model, levels=data.levels, **chosen)
     return RunConfig(data, config, training)

@@ -60,3 +60,10 @@ def test_the_run_folder_names_its_best_checkpoint_else_its_last(tmp_path, val_fr
 
 def test_an_empty_folder_has_no_model(tmp_path):
     assert prc.RunFolder(tmp_path).model_checkpoint() is None
+
+
+def test_run_config_merges_a_preset_with_chosen_sizes_at_the_data_levels(tmp_path):
+    spec = prc.DatasetSpec(str(tmp_path), levels=16)
+    plan = prc.run_config("mnist", spec, prc.TrainSettings(), hidden=8, layers=None)
+    assert plan.model == prc.ModelConfig(**{**prc.PRESETS["mnist"], "levels": 16, "hidden": 8})
+    assert prc.run_config("row_lstm", spec.replace(channels=1), prc.TrainSettings()).model.channels == 1
