@@ -1,7 +1,8 @@
 """The two completion engines behind one interface: logits of one sub-pixel given the image so far.
 
 ``naive`` runs the model's full forward pass for every sub-pixel (the reference); ``cached`` reuses every
-state already computed (docs/design.md, "Incremental evaluation"). For the same image both give the same logits, to rounding.
+state already computed (docs/design.md, "Incremental evaluation"). For the same image both give the
+same logits, to rounding.
 """
 from __future__ import annotations
 

@@ -3,8 +3,9 @@
 The model decides the masked sub-pixels in its generation order (raster, R -> G -> B inside a pixel;
 multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it.
 Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
-given that candidate, log p(A | B, H_k) (docs/design.md, "Completion with pixels after the hole"): rank the candidates by it, or resample them with
-weights exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count.
+given that candidate, log p(A | B, H_k): rank the candidates by it, or resample them with weights
+exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count
+(docs/design.md, "Completion with pixels after the hole").
 """
 from __future__ import annotations
 
@@ -75,9 +76,10 @@ class CompletionJob:
     likely value instead of sampling; ``temperature`` divides the logits. ``device``: where to run
     (default: the model's device). ``orientation``: None, "auto" (the flip/transpose in which the most
     known pixels precede the hole; for models trained with dihedral augmentation) or one of
-    :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``: None (the hole
-    with up to :data:`.windowing.COMPLETION_CONTEXT` pixels of context on every side) or (height, width), the size the model works on --
-    e.g. its training size for a large photo. Pixels outside the window are untouched.
+    :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``:
+    None (the hole with up to :data:`.windowing.COMPLETION_CONTEXT` pixels of context on every side) or
+    (height, width), the size the model works on -- e.g. its training size for a large photo. Pixels
+    outside the window are untouched.
 
     The job works on its own copy of the model, so training it meanwhile changes nothing here.
     """

@@ -2,7 +2,8 @@
 
 An image larger than the model was trained on is completed at its native resolution on a window around
 the mask; the rest of the image is untouched. Rows below the hole do not change the sample (the model
-is causal) but they are scored (docs/design.md, "Completion with pixels after the hole"), so the window keeps some of them too.
+is causal) but they are scored, so the window keeps some of them too (docs/design.md, "Completion with
+pixels after the hole").
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""prc.complete: both engines agree, known pixels stay, seeds matter, any mask and size (the public API contract, docs/architecture.md)."""
+"""prc.complete: both engines agree, known pixels stay, seeds matter, any mask and size (the public API
+contract in docs/architecture.md)."""
 from __future__ import annotations
 
 import numpy as np

@@ -128,7 +128,8 @@ def test_resample_from_outside_the_completed_part_is_refused():
 
 def test_scores_are_the_loglikelihood_of_the_known_pixels_after_the_hole():
     """score_k = sum over known sub-pixels after the hole of log p(x | everything before), cross-checked
-    with the inspection API; candidates that fit the pixels below better score higher (docs/design.md, "Completion with pixels after the hole")."""
+    with the inspection API; candidates that fit the pixels below better score higher (docs/design.md,
+    "Completion with pixels after the hole")."""
     model = tiny_model("diagonal_bilstm", 3)
     image, mask = random_image(6, 6, 3), mask_of("hole", 6, 6)
     job = finished(prc.CompletionJob(model, image, mask, samples=3, seed=0))

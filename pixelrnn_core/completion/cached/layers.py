@@ -1,6 +1,6 @@
 """Masked convolutions evaluated on a few positions of one row, for the cached steppers.
 
-Fast PixelCNN++ (Ramachandran et al. 2017, arXiv 1704.06001) keeps, per layer, the rows of its input that the
+Fast PixelCNN++ (Ramachandran et al. 2017) keeps, per layer, the rows of its input that the
 layer's kernel reaches, and computes only the outputs the next sample needs. A mask-A/B kernel never
 reads rows below the current one, so a k x k kernel reaches ``k // 2 + 1`` rows: those above and the
 current row. Features of a row segment are laid out ``(batch, positions, features)`` so that every

@@ -1,4 +1,5 @@
-"""A single-scale PixelRNN evaluated incrementally, exactly as its full forward pass (docs/design.md, "Incremental evaluation").
+"""A single-scale PixelRNN evaluated incrementally, exactly as its full forward pass (docs/design.md,
+"Incremental evaluation").
 
 The stem (7x7 mask A) keeps the rows of the image it reaches, each residual block its own cache, and
 the skips and the output head are 1 x 1, so they need none. A *cursor* marks the first position whose
