@@ -1,8 +1,7 @@
 """The one place that runs long work (completion, inspection) off the GUI thread.
 
 The core's long work is a plain generator that yields at every step (docs/design.md, "Principles").
-``BackgroundWork``
-iterates it on a QThread. It can pause between two steps (the generator simply stays suspended), run
+``BackgroundWork`` iterates it on a QThread. It can pause between two steps (the generator simply stays suspended), run
 until a condition holds (one pixel, one row), and stop. Steps reach the GUI thread in batches through
 queued signals, at most one batch per ``FLUSH_SECONDS`` so a fast generator cannot flood the event
 loop; the first step is sent at once so the user sees the work start. Widgets are never touched here.
