@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ..pixels.levels import quantize_tensor
-from .pixels import augment_dihedral, binarize_dynamic, binarize_threshold
+from .examples import augment_dihedral, binarize_dynamic, binarize_threshold
 from .sources import ImageSet, load_images
 from .spec import DatasetSpec
 
