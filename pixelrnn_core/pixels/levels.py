@@ -7,7 +7,7 @@ for 8-bit images, L = 2 for binarized MNIST, §5.1). The project's conventions:
 - An 8-bit value v is level ``v * L // 256`` (L bins of equal width).
 - A level l is shown as ``round(l * 255 / (L - 1))`` moved, where that rounding leaves it, to the
   nearest 8-bit value of l's bin: level 0 is black, L - 1 white, and a shown level reads back as itself
-  (plain rounding does not for most L above 27, e.g. L = 100 shows level 1 as 3, which reads as 0).
+  (plain rounding does not for most L above 27, e.g. L = 100 would show level 2 as 5, which reads as 1).
 - RGB becomes grey by the ITU-R 601-2 luma in Pillow's own fixed-point arithmetic (what
   ``Image.convert("L")`` computes), so an RGB array made grey here equals the same file read as grey;
   grey becomes RGB by repeating it.
