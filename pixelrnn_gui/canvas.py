@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
 from .document import Box, Document
@@ -76,8 +76,6 @@ class Canvas(QWidget):
         self.show_mask = True
         self.locked = False
         self.fill_cursor: tuple[int, int] | None = None
-        self.pending: np.ndarray | None = None  # masked pixels a running fill has not decided yet
-        self.compare_image: np.ndarray | None = None
         self.comparing = False
         self.overlay: QImage | None = None
         self.overlay_opacity = 0.6
@@ -94,6 +92,19 @@ class Canvas(QWidget):
         document.imageChanged.connect(self._image_changed)
         document.maskChanged.connect(self._mask_changed)
         document.replaced.connect(self._document_replaced)
+        document.pinChanged.connect(self.update)
+        document.fillChanged.connect(self.update)
+
+    @property
+    def pending(self) -> np.ndarray | None:
+        """The masked pixels a running fill has not decided yet (None when no fill runs)."""
+        fill = self.document.fill
+        return fill.pending if fill is not None else None
+
+    @property
+    def compare_image(self) -> np.ndarray | None:
+        """The image as it was before any fill (None when nothing was filled)."""
+        return self.document.compare_image()
 
     # ---- view -------------------------------------------------------------------------------
     def _image_changed(self) -> None:
@@ -107,7 +118,8 @@ class Canvas(QWidget):
     def _document_replaced(self) -> None:
         self._image_cache = self._mask_cache = None
         self.overlay = None
-        self.compare_image = None
+        self.comparing = False
+        self.fill_cursor = None
         self.fit()
 
     def fit(self) -> None:
@@ -116,8 +128,7 @@ class Canvas(QWidget):
             self._fit_pending = True
             return
         self._fit_pending = False
-        zoom = min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
-        self._set_zoom(zoom, QPointF(self.width() / 2, self.height() / 2), centre=True)
+        self._set_zoom(self._fit_zoom(), QPointF(self.width() / 2, self.height() / 2), centre=True)
 
     def actual_size(self) -> None:
         """One screen pixel per image pixel, centred."""
@@ -127,8 +138,12 @@ class Canvas(QWidget):
         """Multiply the zoom, keeping the image point under ``anchor`` (widget coords) in place."""
         self._set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
 
+    def _fit_zoom(self) -> float:
+        return min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
+
     def _set_zoom(self, zoom: float, anchor: QPointF, centre: bool = False) -> None:
-        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        # zooming out stops at a quarter or at the fitted view, whichever shows more of the image
+        zoom = min(max(zoom, min(MIN_ZOOM, self._fit_zoom())), MAX_ZOOM)
         if centre:
             self.origin = QPointF(
                 (self.width() - self.document.width * zoom) / 2, (self.height() - self.document.height * zoom) / 2
@@ -174,6 +189,10 @@ class Canvas(QWidget):
     def set_comparing(self, comparing: bool) -> None:
         self.comparing = comparing and self.compare_image is not None
         self.update()
+
+    def pointer_over(self) -> bool:
+        """Whether the pointer is over the canvas (also without the keyboard focus)."""
+        return self.isVisible() and self.rect().contains(self.mapFromGlobal(QCursor.pos())) or self._hover is not None
 
     def image_pixel(self, position: QPointF) -> tuple[int, int]:
         """(row, col) of the image pixel under a widget position (may lie outside the image)."""
@@ -249,6 +268,10 @@ class Canvas(QWidget):
         return pixmap
 
     def _paint_markers(self, painter: QPainter) -> None:
+        if self.document.pinned is not None:
+            row, col = self.document.pinned
+            painter.setPen(QPen(QColor(0, 170, 255), 2, Qt.PenStyle.DashLine))
+            painter.drawRect(QRectF(self.widget_point(row, col), self.widget_point(row + 1, col + 1)).adjusted(-3, -3, 3, 3))
         if self.fill_cursor is not None:
             row, col = self.fill_cursor
             painter.setPen(QPen(QColor(255, 220, 0), 2))
@@ -360,14 +383,24 @@ class Canvas(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and self._inside(self.image_pixel(event.pos().toPointF())):
             return True  # over the image the tooltip would hide the pixels being edited; it shows around it
-        # Tab normally moves the focus; while there is an original to compare with, holding it shows that.
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and self.compare_image is not None:
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            if key_event.key() == Qt.Key.Key_Tab and key_event.modifiers() == Qt.KeyboardModifier.NoModifier:
-                if not key_event.isAutoRepeat():
-                    self.set_comparing(event.type() == QEvent.Type.KeyPress)
-                return True
         return super().event(event)
+
+    def compare_key(self, event: QEvent) -> bool:
+        """Holding Tab with the pointer over the canvas shows the original, wherever the keyboard focus
+        is (Tab would otherwise move the focus); True when the event was that."""
+        if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            return False
+        key_event: QKeyEvent = event  # type: ignore[assignment]
+        if key_event.key() != Qt.Key.Key_Tab or key_event.modifiers() != Qt.KeyboardModifier.NoModifier:
+            return False
+        pressed = event.type() == QEvent.Type.KeyPress
+        if pressed and (self.compare_image is None or not self.pointer_over()):
+            return False
+        if not pressed and not self.comparing:
+            return False
+        if not key_event.isAutoRepeat():
+            self.set_comparing(pressed)
+        return True
 
     # ---- edits ------------------------------------------------------------------------------
     def _stroke_layer(self) -> str:
@@ -400,3 +433,15 @@ class Canvas(QWidget):
     def widget_position(self, row: int, col: int) -> QPoint:
         """The widget point at the centre of image pixel (row, col)."""
         return self.widget_point(row + 0.5, col + 0.5).toPoint()
+
+
+class CompareKeyFilter(QObject):
+    """Sees every key event of the application first, so that Tab reaches the canvas's compare view
+    while the pointer is over it, even when another widget has the keyboard focus."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        return watched.isWidgetType() and watched.window() is self.canvas.window() and self.canvas.compare_key(event)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
 from .background import BackgroundWork
-from .document import Box, Document
+from .document import Box, Candidate, Document, Fill
 from .levels import level_to_byte, to_levels, to_rgb
 
 
@@ -58,22 +57,29 @@ def is_step(item: object) -> bool:
     return isinstance(item, prc.CompletionStep)
 
 
-@dataclass
-class Candidate:
-    """One finished completion: which of the K it is, its score (nats) and the full RGB image."""
-
-    index: int
-    score: float
-    image: np.ndarray
+def ranked_candidates(
+    images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, levels: int
+) -> list[Candidate]:
+    """The K finished draws best first (rank 1 = the highest score), each as ``before`` with its fill,
+    with its share of the posterior over the K: softmax of the scores (they are log-likelihoods of the
+    same known pixels, so their differences are log-odds between candidates)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    shares = np.exp(scores - scores.max())
+    shares /= shares.sum()
+    ranked = []
+    for rank, index in enumerate(np.argsort(-scores, kind="stable"), start=1):
+        image = before.copy()
+        image[mask] = to_rgb(images[index], levels)[mask]
+        ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), image))
+    return ranked
 
 
 class CompletionController(QObject):
     """Runs fills. Signals are emitted on the GUI thread."""
 
     stateChanged = Signal(str)  # "idle", "running", "paused"
-    progressed = Signal(int, int, float)  # sub-pixels done, total, sub-pixels per second
+    progressed = Signal(int, int, float)  # sub-pixels done, total, sub-pixels per second (0 until a row is done)
     cursorMoved = Signal(int, int)  # image pixel just decided; (-1, -1) when no fill runs
-    candidatesReady = Signal(list)  # [Candidate] ranked best first
     finished = Signal()  # a fill ran to its end and was applied
     cancelled = Signal(bool)  # True: the partial fill was kept; False: reverted
     failed = Signal(str)
@@ -87,15 +93,7 @@ class CompletionController(QObject):
         self.info: prc.CheckpointInfo | None = None
         self.device = "cpu"
         self.state = "idle"
-        self.job = None
         self.work: BackgroundWork | None = None
-        self.box: Box | None = None
-        self.fill_mask: np.ndarray | None = None  # the filled pixels, in document coordinates
-        self.original: np.ndarray | None = None  # the image before the fill
-        self.shown_candidate = 0
-        self.probs: np.ndarray | None = None  # (K, h, w, C, L) distributions each step drew from
-        self.pending: np.ndarray | None = None  # (H, W) fill pixels not decided yet while a fill runs
-        self.candidates: list[Candidate] = []
         self._keep_partial = True
         self._done = 0
         self._rate_start: tuple[float, int] | None = None
@@ -121,6 +119,19 @@ class CompletionController(QObject):
     @property
     def busy(self) -> bool:
         return self.work is not None
+
+    @property
+    def fill(self) -> Fill | None:
+        """The document's last fill (the document owns it; a new image starts without one)."""
+        return self.document.fill
+
+    @property
+    def job(self) -> "prc.CompletionJob | None":
+        return self.fill.job if self.fill is not None else None
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return self.fill.candidates if self.fill is not None else []
 
     # ---- running ----------------------------------------------------------------------------
     def start(
@@ -148,33 +159,35 @@ class CompletionController(QObject):
             prc.CompletionJob, self.model, image, mask.copy(), samples=samples, seed=seed,
             temperature=temperature, greedy=greedy, device=self.device,
         )
-        self.job = None
-        self.pending = mask.copy()
-        self.box, self.original = box, self.document.image.copy()
-        self.fill_mask = mask.copy()
-        self.shown_candidate = 0
-        self.candidates = []
         height, width = box.bottom - box.top, box.right - box.left
-        self.probs = np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32)
+        self.document.begin_fill(Fill(
+            mask=mask.copy(), before=self.document.image.copy(), box=box, total=int(mask.sum()) * config.channels,
+            probs=np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32),
+            pending=mask.copy(),
+        ))
         self._run(job_then_steps(make_job), paused)
         return True
 
     def resample_from(self, row: int, col: int) -> bool:
         """Redraw every sub-pixel of the last fill from image pixel (row, col) on."""
-        if self.busy or self.job is None or self.box is None or self.fill_mask is None:
+        fill = self.fill
+        if self.busy or fill is None or fill.job is None:
             return False
-        if not self.fill_mask[row, col]:
+        if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False
         try:
-            self.job.resample_from(row, col, 0)
+            fill.job.resample_from(row, col, 0)
         except ValueError as error:
             self.failed.emit(str(error))
             return False
-        height, width = self.fill_mask.shape
+        height, width = fill.mask.shape
         after = np.arange(height * width).reshape(height, width) >= row * width + col  # raster order
-        self.pending = self.fill_mask & after
-        self._run(self.job.run())
+        fill.pending = fill.mask & after
+        fill.before = self.document.image.copy()
+        fill.candidates = []
+        self.document.fillChanged.emit()
+        self._run(fill.job.run())
         return True
 
     def _run(self, steps: Iterator, paused: bool = False) -> None:
@@ -186,7 +199,6 @@ class CompletionController(QObject):
         self.work.completed.connect(self._completed)
         self.work.stopped.connect(self._stopped)
         self.work.failed.connect(self._failed)
-        self._before_run = self.document.image.copy()
         self._set_state("paused" if paused else "running")
         self.work.start()
 
@@ -218,10 +230,10 @@ class CompletionController(QObject):
 
     def step_row(self) -> None:
         """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
-        if self.work is not None and self.fill_mask is not None and self.box is not None:
+        if self.work is not None and self.fill is not None:
             self._rate_start = None
             last_channel = self.model.config.channels - 1
-            mask = self.fill_mask
+            mask = self.fill.mask
             row_ends = {r: int(np.flatnonzero(mask[r])[-1]) for r in range(mask.shape[0]) if mask[r].any()}
             self.work.resume(
                 lambda step: is_step(step) and step.channel == last_channel and row_ends.get(step.row) == step.col
@@ -243,23 +255,26 @@ class CompletionController(QObject):
 
     # ---- results arriving on the GUI thread -------------------------------------------------
     def _show_steps(self, steps: list) -> None:
+        fill = self.fill
+        if fill is None:
+            return
         if steps and isinstance(steps[0], prc.CompletionJob):
-            self.job, steps = steps[0], steps[1:]
-        if self.box is None or self.probs is None or not steps:
+            fill.job, steps = steps[0], steps[1:]
+        if not steps:
             return
         levels = self.model.config.levels
         image = self.document.image
-        top, left = self.box.top, self.box.left
+        top, left = fill.box.top, fill.box.left
         last_channel = self.model.config.channels - 1
         for step in steps:
-            if step.channel == last_channel and self.pending is not None:
-                self.pending[step.row, step.col] = False
-            shown = level_to_byte(int(step.values[self.shown_candidate]), levels)
+            if step.channel == last_channel and fill.pending is not None:
+                fill.pending[step.row, step.col] = False
+            shown = level_to_byte(int(step.values[fill.shown]), levels)
             if self.model.config.channels == 1:
                 image[step.row, step.col] = shown
             else:
                 image[step.row, step.col, step.channel] = shown
-            self.probs[:, step.row - top, step.col - left, step.channel] = step.probs
+            fill.probs[:, step.row - top, step.col - left, step.channel] = step.probs
         last = steps[-1]
         self.document.imageChanged.emit()
         self._done = last.index + 1
@@ -267,37 +282,38 @@ class CompletionController(QObject):
         if self._rate_start is None:
             self._rate_start = (now - 1e-3, self._done - len(steps))
         started, done_at_start = self._rate_start
-        rate = (self._done - done_at_start) / max(now - started, 1e-3)
+        # the first steps also pay for setting up the engine: a rate is given once a row is done
+        row = int(fill.mask.sum(axis=1).max()) * self.model.config.channels
+        rate = (self._done - done_at_start) / max(now - started, 1e-3) if self._done - done_at_start >= row else 0.0
         self.progressed.emit(self._done, last.total, rate)
         self.cursorMoved.emit(last.row, last.col)
 
     def _completed(self) -> None:
-        images, scores = self.job.images, np.asarray(self.job.scores, dtype=np.float64)
-        self.candidates = [
-            Candidate(int(k), float(scores[k]), self._with_candidate(self.original, images[k]))
-            for k in np.argsort(-scores, kind="stable")
-        ]
+        fill = self.fill
+        fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, self.model.config.levels)
         self._end_work()
-        best = self.candidates[0]
-        self.shown_candidate = best.index
+        best = fill.candidates[0]
+        fill.shown = best.index
         self.document.write("image", Box(0, 0, self.document.height, self.document.width), best.image)
-        self.document.record("Fill", "image", self._before_run)
-        self.candidatesReady.emit(self.candidates)
+        self.document.record("Fill", "image", fill.before)
+        self.document.fillChanged.emit()
         self.finished.emit()
 
     def _stopped(self) -> None:
+        fill = self.fill
         self._end_work()
         if self._keep_partial:
-            self.document.record("Partial fill", "image", self._before_run)
+            self.document.record("Partial fill", "image", fill.before)
         else:
-            self.document.write("image", Box(0, 0, self.document.height, self.document.width), self._before_run)
-            self.job = None
+            self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
+            self.document.drop_fill()
         self.cancelled.emit(self._keep_partial)
 
     def _failed(self, message: str) -> None:
+        fill = self.fill
         self._end_work()
-        self.document.write("image", Box(0, 0, self.document.height, self.document.width), self._before_run)
-        self.job = None
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
+        self.document.drop_fill()
         self.failed.emit(f"The fill stopped: {message}")
 
     def _end_work(self) -> None:
@@ -305,7 +321,8 @@ class CompletionController(QObject):
             self.work.wait()
             self.work.deleteLater()
             self.work = None
-        self.pending = None
+        if self.fill is not None:
+            self.fill.pending = None
         self.cursorMoved.emit(-1, -1)
         self._set_state("idle")
 
@@ -313,37 +330,33 @@ class CompletionController(QObject):
         self.state = state
         self.stateChanged.emit(state)
 
-    def _with_candidate(self, base: np.ndarray, candidate_levels: np.ndarray) -> np.ndarray:
-        """``base`` with the fill region replaced by one candidate (levels shown as 8-bit RGB)."""
-        image = base.copy()
-        image[self.fill_mask] = to_rgb(candidate_levels, self.model.config.levels)[self.fill_mask]
-        return image
-
     def known_pixels_after_hole(self) -> bool:
         """Whether the last fill has known pixels after its hole to score candidates by; without them
         every score is 0 and the order means nothing."""
         return self.job is not None and self.job.ranks_candidates
 
     def apply_candidate(self, index: int) -> None:
-        """Put candidate ``index`` (of K) into the image as one undoable edit."""
-        candidate = next((c for c in self.candidates if c.index == index), None)
+        """Put the candidate drawn as ``index`` (of K) into the image as one undoable edit, named by its
+        rank as the strip numbers it."""
+        candidate = self.fill.candidate(index) if self.fill is not None else None
         if candidate is None or self.busy:
             return
         before = self.document.image.copy()
-        self.shown_candidate = index
+        self.fill.shown = candidate.index
         self.document.write("image", Box(0, 0, self.document.height, self.document.width), candidate.image)
-        self.document.record(f"Apply candidate {index + 1}", "image", before)
+        self.document.record(f"Apply candidate #{candidate.rank}", "image", before)
 
     def export_probabilities(self, path: str | Path) -> None:
         """Save the last fill's distributions as .npz (atomic): ``probs`` (K, h, w, C, L), the fill
         ``mask`` (h, w), the region's ``top``/``left`` in the image and the candidates' ``scores``."""
-        if self.probs is None or self.box is None or self.fill_mask is None:
+        fill = self.fill
+        if fill is None:
             raise ValueError("there is no fill to export yet")
-        scores = np.array([c.score for c in sorted(self.candidates, key=lambda c: c.index)])
+        scores = np.array([c.score for c in sorted(fill.candidates, key=lambda c: c.index)])
         prc.atomic_write(
             path,
             lambda stream: np.savez_compressed(
-                stream, probs=self.probs, mask=self.fill_mask[self.box.slices], top=self.box.top,
-                left=self.box.left, scores=scores,
+                stream, probs=fill.probs, mask=fill.mask[fill.box.slices], top=fill.box.top,
+                left=fill.box.left, scores=scores,
             ),
         )

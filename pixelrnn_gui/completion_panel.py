@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import numpy as np
 import torch
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -29,10 +30,17 @@ from PySide6.QtWidgets import (
 
 import pixelrnn_core as prc
 
-from .completion import Candidate, CompletionController
+from .completion import CompletionController
+from .document import Box
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
+CARD_LINES = 6
+THUMBNAIL = 64
+SCORE_HELP = (
+    "Share: the candidate's share of the posterior over the K candidates, from how likely each makes "
+    "the known pixels after the hole (they all explain the same pixels)."
+)
 
 
 def model_label(path: str) -> str:
@@ -44,6 +52,16 @@ def model_label(path: str) -> str:
 def model_card(path: str, info: prc.CheckpointInfo) -> str:
     """The model card shown under the picker: data, architecture, size and bits/dim."""
     return "<br>".join([f"<b>{html.escape(model_label(path))}</b>", *map(html.escape, info.summary())])
+
+
+def thumbnail_box(mask: np.ndarray) -> Box:
+    """The part of the image a candidate's thumbnail shows: the hole with context around it (half the
+    hole's size on each side, at least 4 pixels), so the fill is visible even in a large image."""
+    box = Box.around(mask)
+    height, width = mask.shape
+    pad_rows = max(4, (box.bottom - box.top) // 2)
+    pad_cols = max(4, (box.right - box.left) // 2)
+    return Box(max(box.top - pad_rows, 0), max(box.left - pad_cols, 0), min(box.bottom + pad_rows, height), min(box.right + pad_cols, width))
 
 
 def format_seconds(seconds: float) -> str:
@@ -73,6 +91,9 @@ class CompletionPanel(QWidget):
         self.model_picker.setMinimumContentsLength(14)
         self.card = labelled(QLabel("No model chosen."), "Model card", "What the chosen model was trained on and how well")
         self.card.setWordWrap(True)
+        self.card.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # a fixed height, so the controls below do not move when a model with a longer card is chosen
+        self.card.setFixedHeight(self.card.fontMetrics().lineSpacing() * CARD_LINES + 4)
         self.device_picker = labelled(QComboBox(), "Device", "Where the model runs")
         self.device_picker.setObjectName("devicePicker")
         self.device_picker.addItem("CPU", "cpu")
@@ -90,7 +111,7 @@ class CompletionPanel(QWidget):
         self.seed.setObjectName("seedSpin")
         self.seed.setRange(0, 2**31 - 1)
         self.greedy = labelled(QCheckBox("Greedy (most likely value)"), "Greedy", "Take the most likely value instead of sampling")
-        self.greedy.toggled.connect(lambda on: self.temperature.setEnabled(not on))
+        self.greedy.toggled.connect(lambda on: self._state_changed(self.controller.state))
 
         self.complete_button = self._button("Complete", "completeButton", "Fill the masked pixels, live (Ctrl+Return)")
         self.pause_button = self._button("Pause", "pauseButton", "Pause or resume the fill (P)")
@@ -113,6 +134,21 @@ class CompletionPanel(QWidget):
         self.strip.setGridSize(QSize(84, 96))
         self.strip.setFixedHeight(124)
         self.strip.itemClicked.connect(lambda item: controller.apply_candidate(item.data(Qt.ItemDataRole.UserRole)))
+        self.fit_label = labelled(QLabel(""), "Model and image", "Whether the chosen model fills in colour or in grey, and the image's colours")
+        self.fit_label.setObjectName("modelFitLabel")
+        self.fit_label.setWordWrap(True)
+        self.fit_label.setStyleSheet("color: #b35c00;")
+        self.switch_model_button = self._button("Use a fitting model", "switchModelButton", "Choose a model that fits the image's colours")
+        self.convert_button = self._button("Convert image to grayscale", "convertGreyButton", "Make the image grey (undoable) so the grayscale model fits it")
+        self.fit_box = QWidget()
+        fit_layout = QVBoxLayout(self.fit_box)
+        fit_layout.setContentsMargins(0, 0, 0, 0)
+        fit_layout.addWidget(self.fit_label)
+        fit_row = QHBoxLayout()
+        fit_row.addWidget(self.switch_model_button)
+        fit_row.addWidget(self.convert_button)
+        fit_layout.addLayout(fit_row)
+        self.fit_box.hide()
         self._layout()
         self._connect()
         self.refresh_models([])
@@ -141,12 +177,15 @@ class CompletionPanel(QWidget):
         buttons.addWidget(self.resample_button, 3, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.fit_box)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         row = QHBoxLayout()
         row.addWidget(self.speed)
         layout.addLayout(row)
-        layout.addWidget(QLabel("Candidates (best first)"))
+        strip_title = QLabel("Candidates (best first)")
+        strip_title.setToolTip(SCORE_HELP)
+        layout.addWidget(strip_title)
         layout.addWidget(self.strip)
         layout.addStretch(1)
 
@@ -162,7 +201,8 @@ class CompletionPanel(QWidget):
         self.resample_button.clicked.connect(self.resampleRequested)
         c.stateChanged.connect(self._state_changed)
         c.progressed.connect(self._progressed)
-        c.candidatesReady.connect(self._show_candidates)
+        c.document.fillChanged.connect(self._show_candidates)
+        c.document.replaced.connect(self._reset_progress)
         c.cancelled.connect(lambda kept: self.progress.setFormat("Partial fill kept" if kept else "Fill reverted"))
         c.modelChanged.connect(self._model_changed)
 
@@ -197,13 +237,25 @@ class CompletionPanel(QWidget):
         self.model_picker.setCurrentIndex(index)
 
     # ---- running ----------------------------------------------------------------------------
-    def start(self, paused: bool = False) -> bool:
-        self.strip.clear()
+    def _reset_progress(self) -> None:
+        self.progress.setMaximum(100)
         self.progress.setValue(0)
-        return self.controller.start(
-            samples=self.samples.value(), seed=self.seed.value(),
-            temperature=self.temperature.value(), greedy=self.greedy.isChecked(), paused=paused,
+        self.progress.setFormat("No fill running")
+        self.speed.setText("")
+
+    def start(self, paused: bool = False) -> bool:
+        greedy = self.greedy.isChecked()
+        started = self.controller.start(
+            samples=1 if greedy else self.samples.value(), seed=self.seed.value(),
+            temperature=self.temperature.value(), greedy=greedy, paused=paused,
         )
+        if started:
+            fill = self.controller.fill
+            self.progress.setMaximum(fill.total)
+            self.progress.setValue(0)
+            self.progress.setFormat("Preparing the model…")
+            self.speed.setText("ETA after the first row")
+        return started
 
     def step(self, advance) -> None:
         """Step a fill; with none running, start one paused and take the first step."""
@@ -233,9 +285,12 @@ class CompletionPanel(QWidget):
 
     def _state_changed(self, state: str) -> None:
         busy = state != "idle"
-        for widget in (self.model_picker, self.device_picker, self.samples, self.seed, self.greedy, self.complete_button, self.resample_button):
+        for widget in (self.model_picker, self.device_picker, self.seed, self.greedy, self.complete_button, self.resample_button,
+                       self.switch_model_button, self.convert_button):
             widget.setEnabled(not busy)
+        # greedy draws the most likely value: every candidate would be the same, so there is one
         self.temperature.setEnabled(not busy and not self.greedy.isChecked())
+        self.samples.setEnabled(not busy and not self.greedy.isChecked())
         for widget in (self.pause_button, self.cancel_button):
             widget.setEnabled(busy)
         for widget in (self.step_pixel_button, self.step_row_button):
@@ -249,19 +304,24 @@ class CompletionPanel(QWidget):
         self.progress.setFormat("%v / %m sub-pixels")
         self.progress.setMaximum(total)
         self.progress.setValue(done)
-        eta = (total - done) / rate if rate > 0 else 0.0
-        self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds(eta)}")
+        if rate > 0:
+            self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds((total - done) / rate)}")
 
-    def _show_candidates(self, candidates: list[Candidate]) -> None:
+    def _show_candidates(self) -> None:
+        """The strip shows the document's last fill's candidates, best first (none for a new image)."""
+        fill = self.controller.fill
+        candidates = fill.candidates if fill is not None else []
         self.strip.clear()
         scored = self.controller.known_pixels_after_hole()
-        for rank, candidate in enumerate(candidates, start=1):
-            icon = QIcon(QPixmap.fromImage(rgb_to_qimage(candidate.image)).scaled(64, 64, Qt.AspectRatioMode.KeepAspectRatio))
-            item = QListWidgetItem(icon, f"#{rank}  {candidate.score:.0f}" if scored else f"#{candidate.index + 1}")
+        for candidate in candidates:
+            crop = np.ascontiguousarray(candidate.image[thumbnail_box(fill.mask).slices])
+            icon = QIcon(QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio))
+            item = QListWidgetItem(icon, f"#{candidate.rank}  {candidate.share:.0%}" if scored else f"#{candidate.rank}")
             item.setData(Qt.ItemDataRole.UserRole, candidate.index)
             item.setToolTip(
-                f"Candidate {candidate.index + 1}: log-likelihood of the known pixels after the hole {candidate.score:.2f} nats"
-                if scored else f"Candidate {candidate.index + 1}: no known pixels follow the hole, so there is nothing to rank by"
+                f"Candidate #{candidate.rank}: {candidate.share:.1%} of the posterior over the {len(candidates)} candidates "
+                f"(log-likelihood of the known pixels after the hole {candidate.score:.1f} nats). {SCORE_HELP}"
+                if scored else f"Candidate #{candidate.rank}: no known pixels follow the hole, so there is nothing to rank by"
             )
             self.strip.addItem(item)
         if candidates:

@@ -1,11 +1,16 @@
-"""The image being edited, its mask and their undo history: the app state the canvas shows.
+"""The document: the image being edited, its mask, their undo history, and everything that belongs to
+this image only -- its last fill (candidates, progress, pixels not decided yet), the pixels as they
+were before any fill (what holding Tab shows) and the pixel pinned in the inspector. Opening, pasting
+or creating an image starts all of it afresh in :meth:`Document.replace`, so nothing of one image can
+reach the next.
 
 Edits are applied to the arrays directly while the user drags (so painting is live) and then
 recorded as a :class:`PatchEdit` whose first ``redo`` is a no-op rewrite of the same pixels."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -38,13 +43,54 @@ class Box:
         return cls(int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One finished completion: its rank (1 = best), which of the K draws it is, its score
+    (log-likelihood of the known pixels after the hole, nats), its share of the K candidates'
+    posterior, and the full RGB image with it."""
+
+    rank: int
+    index: int
+    score: float
+    share: float
+    image: np.ndarray
+
+
+@dataclass
+class Fill:
+    """The last fill of the document's image: where it ran and what it produced."""
+
+    mask: np.ndarray  # (H, W) the pixels it fills
+    before: np.ndarray  # the image when it started
+    probs: np.ndarray  # (K, h, w, C, L) the distributions each step drew from, in ``box``
+    box: Box  # the bounding box of ``mask``
+    total: int  # sub-pixels to decide
+    job: Any = None  # the prc.CompletionJob, once built
+    pending: np.ndarray | None = None  # (H, W) pixels not decided yet while it runs
+    candidates: list[Candidate] = field(default_factory=list)  # best first, once finished
+    shown: int = 0  # the draw (index of the K) shown in the image
+    first_filled: np.ndarray | None = None  # (H, W) pixels no earlier fill had touched
+
+    def candidate(self, index: int) -> Candidate | None:
+        """The candidate drawn as ``index`` of the K."""
+        return next((c for c in self.candidates if c.index == index), None)
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """Whether an RGB image holds only greys (R = G = B everywhere)."""
+    return bool((image[..., 0] == image[..., 1]).all() and (image[..., 1] == image[..., 2]).all())
+
+
 class Document(QObject):
-    """An 8-bit RGB image (H, W, 3), a fill mask (H, W; True = to be filled) and an undo stack."""
+    """An 8-bit RGB image (H, W, 3), a fill mask (H, W; True = to be filled), an undo stack, and the
+    state that belongs to this image only (see the module docstring)."""
 
     imageChanged = Signal()
     maskChanged = Signal()
-    replaced = Signal()  # a different image (new size or new file)
+    replaced = Signal()  # a different image (new size or new file): all image state starts afresh
     pathChanged = Signal()
+    fillChanged = Signal()  # the last fill started, progressed to a new state, finished or went away
+    pinChanged = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +99,14 @@ class Document(QObject):
         self.path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self.untitled_changes = False
+        self.generation = 0  # counts the images opened, so late results for an earlier one are dropped
+        self._start_image_state()
+
+    def _start_image_state(self) -> None:
+        self.fill: Fill | None = None
+        self.pinned: tuple[int, int] | None = None
+        self.unfilled = self.image.copy()  # the pixels before any fill, where ``model_filled``
+        self.model_filled = np.zeros(self.image.shape[:2], dtype=bool)
 
     @property
     def height(self) -> int:
@@ -70,8 +124,63 @@ class Document(QObject):
         self.untitled_changes = path is None and mask is not None and bool(mask.any())
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        self.generation += 1
+        self._start_image_state()
         self.replaced.emit()
+        self.fillChanged.emit()
+        self.pinChanged.emit()
         self.pathChanged.emit()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.height, self.width
+
+    def inside(self, row: int, col: int) -> bool:
+        return 0 <= row < self.height and 0 <= col < self.width
+
+    def colour_kind(self) -> str | None:
+        """"grey" or "colour" for the models that fit the image; None for a single-colour image (a
+        blank canvas), which any model fits."""
+        if (self.image == self.image[0, 0]).all():
+            return None
+        return "grey" if is_grey(self.image) else "colour"
+
+    # ---- the image's fill state -------------------------------------------------------------
+    def begin_fill(self, fill: Fill) -> None:
+        """A fill starts: the pixels it covers keep their value from before any fill, for comparing."""
+        first_time = fill.mask & ~self.model_filled
+        self.unfilled[first_time] = self.image[first_time]
+        self.model_filled |= fill.mask
+        fill.first_filled = first_time
+        self.fill = fill
+        self.fillChanged.emit()
+
+    def drop_fill(self) -> None:
+        """The last fill was reverted: its pixels count as never filled."""
+        if self.fill is not None:
+            self.model_filled &= ~self.fill.first_filled
+            self.fill = None
+            self.fillChanged.emit()
+
+    def compare_image(self) -> np.ndarray | None:
+        """The image with every filled pixel as it was before the first fill; None if none was filled."""
+        if not self.model_filled.any():
+            return None
+        image = self.image.copy()
+        image[self.model_filled] = self.unfilled[self.model_filled]
+        return image
+
+    def original_at(self, row: int, col: int) -> np.ndarray | None:
+        """The RGB value of a filled pixel before any fill; None for a pixel no fill touched."""
+        return self.unfilled[row, col] if self.inside(row, col) and self.model_filled[row, col] else None
+
+    def set_pinned(self, pixel: tuple[int, int] | None) -> None:
+        """Pin a pixel of the image in the inspector (None: unpin)."""
+        if pixel is not None and not self.inside(*pixel):
+            pixel = None
+        if pixel != self.pinned:
+            self.pinned = pixel
+            self.pinChanged.emit()
 
     def set_path(self, path: Path) -> None:
         self.path = path

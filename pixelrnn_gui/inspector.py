@@ -130,9 +130,14 @@ class Inspector(QWidget):
         self.original_result = None  # prc.inspect of the image before the last fill
         self.box: Box | None = None
         self.pixel: tuple[int, int] | None = None
-        self.pinned = False
         self.work: BackgroundWork | None = None
         self._stale = False
+        self.pin_label = QLabel("")
+        self.pin_label.setObjectName("inspectorPinLabel")
+        self.pin_label.setAccessibleName("Pinned pixel")
+        self.pin_label.setToolTip("The inspector stays on this pixel; press Esc or click it again to unpin")
+        self.pin_label.setStyleSheet("color: #0077b3;")
+        self.pin_label.hide()
         self.pixel_label = QLabel("Point at a pixel.")
         self.pixel_label.setAccessibleName("Pixel")
         self.pixel_label.setWordWrap(True)
@@ -164,6 +169,7 @@ class Inspector(QWidget):
         self.export_button.setAccessibleName("Export fill probabilities")
         self.export_button.setToolTip("Save the distributions the last fill drew from as a .npz file")
         layout = QVBoxLayout(self)
+        layout.addWidget(self.pin_label)
         layout.addWidget(self.pixel_label)
         for histogram in self.histograms:
             layout.addWidget(histogram)
@@ -184,11 +190,26 @@ class Inspector(QWidget):
         self.inspect_button.clicked.connect(self.inspect)
         self.export_button.clicked.connect(self.export_probabilities)
         document.imageChanged.connect(self._document_changed)
-        document.replaced.connect(self._document_changed)
+        document.replaced.connect(self._document_replaced)
+        document.pinChanged.connect(self._pin_changed)
         controller.modelChanged.connect(lambda *_: self._document_changed())
         controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
 
+    @property
+    def pinned(self) -> bool:
+        return self.document.pinned is not None
+
     # ---- running prc.inspect ----------------------------------------------------------------
+    def _document_replaced(self) -> None:
+        """A new image: nothing inspected of it yet, no pixel shown."""
+        self.result = self.original_result = self.box = self.pixel = None
+        self.pixel_label.setText("Point at a pixel.")
+        self.bits_label.setText("")
+        for histogram in self.histograms:
+            histogram.show_distribution(histogram.accessibleName(), None, {})
+        self._update_overlay()
+        self._document_changed()
+
     def _document_changed(self) -> None:
         self._stale = True
         if not self.controller.busy:
@@ -216,7 +237,7 @@ class Inspector(QWidget):
             self.message.emit(str(error))
             return
         mask = self.document.mask[box.slices].copy()
-        original = self.controller.original
+        original = self.document.compare_image()
         original_levels = None if original is None else to_levels(original[box.slices], config.channels, config.levels)
 
         def both():
@@ -226,7 +247,8 @@ class Inspector(QWidget):
 
         self._stale = False
         self.work = BackgroundWork(one_call(both), parent=self)
-        self.work.produced.connect(lambda results: self._show_result(box, *results[0]))
+        generation = self.document.generation  # a result for an image no longer open is dropped
+        self.work.produced.connect(lambda results: generation == self.document.generation and self._show_result(box, *results[0]))
         self.work.failed.connect(lambda text: self.message.emit(f"Inspection failed: {text}"))
         self.work.finished.connect(self._work_ended)
         self.work.start()
@@ -259,9 +281,24 @@ class Inspector(QWidget):
         if not self.pinned and row >= 0:
             self.show_pixel(row, col)
 
-    def pin(self, row: int, col: int) -> None:
-        self.pinned = True
-        self.show_pixel(row, col)
+    def toggle_pin(self, row: int, col: int) -> None:
+        """Pin the inspector to a pixel; clicking the pinned pixel again unpins it."""
+        self.document.set_pinned(None if self.document.pinned == (row, col) else (row, col))
+
+    def unpin(self) -> bool:
+        """Unpin; False if nothing was pinned."""
+        if not self.pinned:
+            return False
+        self.document.set_pinned(None)
+        return True
+
+    def _pin_changed(self) -> None:
+        pinned = self.document.pinned
+        self.pin_label.setVisible(pinned is not None)
+        if pinned is not None:
+            row, col = pinned
+            self.pin_label.setText(f"📌 Pinned at (x {col}, y {row}) · Esc or click it again to unpin")
+            self.show_pixel(row, col)
 
     def pixel_probs(self, row: int, col: int) -> np.ndarray | None:
         """(C, L) distributions the model predicts at image pixel (row, col), or None if not inspected."""
@@ -271,20 +308,21 @@ class Inspector(QWidget):
         return self.result.probs[row - box.top, col - box.left]
 
     def show_pixel(self, row: int, col: int) -> None:
+        if not self.document.inside(row, col):
+            return
         self.pixel = (row, col)
         probs = self.pixel_probs(row, col)
         if probs is None:
-            self.pixel_label.setText(f"Pixel ({row}, {col}): not inspected yet.")
+            self.pixel_label.setText(f"Pixel (x {col}, y {row}): not inspected yet.")
             for histogram in self.histograms:
                 histogram.show_distribution(histogram.accessibleName(), None, {})
             return
         config = self.controller.model.config
         current = to_levels(self.document.image[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]
-        original = None
-        if self.controller.original is not None and self.controller.fill_mask is not None and self.controller.fill_mask[row, col]:
-            original = to_levels(self.controller.original[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]
+        before_fills = self.document.original_at(row, col)
+        original = None if before_fills is None else to_levels(before_fills[None, None], config.channels, config.levels)[0, 0]
         names = CHANNEL_NAMES if config.channels == 3 else ["Grey"]
-        lines = [f"<b>Pixel ({row}, {col})</b>"]
+        lines = [f"<b>Pixel (x {col}, y {row})</b>"]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)
             if channel >= config.channels:
@@ -333,7 +371,7 @@ class Inspector(QWidget):
         self.overlayChanged.emit(image)
 
     def export_probabilities(self) -> None:
-        if self.controller.probs is None:
+        if self.controller.fill is None:
             self.message.emit("There is no fill to export yet: complete a mask first.")
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export fill probabilities", "fill-probabilities.npz", "NumPy archive (*.npz)")

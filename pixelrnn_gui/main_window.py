@@ -8,6 +8,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QGuiApplication, QKeySequence, QPixmap, QIcon
 from PySide6.QtWidgets import (
+    QApplication,
     QColorDialog,
     QDialog,
     QDialogButtonBox,
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 import pixelrnn_core as prc
 
-from .canvas import Canvas, Tool
+from .canvas import Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
@@ -119,7 +120,6 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
         self._resample_armed = False
-        self._mask_auto_hidden = False
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self._make_actions()
         self._connect()
+        QApplication.instance().installEventFilter(CompareKeyFilter(self.canvas))
         self.setAcceptDrops(True)
         self._restore_settings()
         self._update_title()
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.pause_button.click, "P")
         self._action(fill_menu, "Step &pixel", "Fill one more pixel", self.panel.step_pixel_button.click, "N")
         self._action(fill_menu, "Step &row", "Fill to the end of the row", self.panel.step_row_button.click, "Shift+N")
-        self._action(fill_menu, "C&ancel", "Stop the fill", self.panel.cancel, "Esc")
+        self._action(fill_menu, "C&ancel / unpin", "Stop the fill, or unpin the inspector's pixel", self.escape, "Esc")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "List every shortcut", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
@@ -266,7 +267,7 @@ class MainWindow(QMainWindow):
         c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
         c.stateChanged.connect(self._fill_state_changed)
         c.failed.connect(lambda text: self.message_bar.show_message(text, error=True))
-        c.finished.connect(self._fill_finished)
+        c.finished.connect(lambda: self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000))
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
         c.modelChanged.connect(self._model_changed)
         self.panel.checkpointChosen.connect(self.load_checkpoint)
@@ -538,10 +539,6 @@ class MainWindow(QMainWindow):
         self._edit_mask("Mask bottom half", mask)
 
     def _mask_changed(self) -> None:
-        if self._mask_auto_hidden:
-            self._mask_auto_hidden = False
-            self.show_mask_action.setChecked(True)
-            self.canvas.set_show_mask(True)
         warning = context_warning(self.document.mask)
         self.warning_label.setText(warning or "")
         self.warning_label.setToolTip(warning or "")
@@ -550,18 +547,9 @@ class MainWindow(QMainWindow):
     def _fill_state_changed(self, state: str) -> None:
         busy = state != "idle"
         self.canvas.locked = busy
-        self.canvas.pending = self.controller.pending
         self.undo_action.setEnabled(not busy and self.document.undo_stack.canUndo())
         self.redo_action.setEnabled(not busy and self.document.undo_stack.canRedo())
         self.statusBar().showMessage({"running": "Filling…", "paused": "Paused."}.get(state, ""), 0 if busy else 1)
-
-    def _fill_finished(self) -> None:
-        self.canvas.compare_image = self.controller.original
-        if self.show_mask_action.isChecked():  # show the result untinted until the mask is edited
-            self.show_mask_action.setChecked(False)
-            self.canvas.set_show_mask(False)
-            self._mask_auto_hidden = True
-        self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000)
 
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
         self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
@@ -580,15 +568,22 @@ class MainWindow(QMainWindow):
             self.set_tool(self._tool_before_pick)
             self.controller.resample_from(row, col)
         else:
-            self.inspector.pin(row, col)
+            self.inspector.toggle_pin(row, col)
+
+    def escape(self) -> None:
+        """Esc: cancel a running fill; otherwise unpin the inspector's pixel."""
+        if self.controller.busy:
+            self.panel.cancel()
+        else:
+            self.inspector.unpin()
 
     def _hovered(self, row: int, col: int) -> None:
-        if row < 0:
+        if row < 0 or not self.document.inside(row, col):
             self.position_label.setText("")
             return
         r, g, b = (int(v) for v in self.document.image[row, col])
         masked = " · masked" if self.document.mask[row, col] else ""
-        self.position_label.setText(f"({row}, {col})  RGB {r} {g} {b}{masked}")
+        self.position_label.setText(f"x {col}, y {row}  RGB {r} {g} {b}{masked}")
 
     # ---- help, title, closing ---------------------------------------------------------------
     def show_shortcuts(self) -> None:

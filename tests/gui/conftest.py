@@ -34,3 +34,32 @@ def image_file(tmp_path):
     path = tmp_path / "picture.png"
     Image.fromarray(pixels).save(path)
     return path, pixels
+
+
+def tiny_checkpoint(path, channels: int):
+    import pixelrnn_core as prc
+
+    model = prc.build_model("pixelcnn", channels=channels, levels=256, hidden=8, layers=1, out_hidden=8)
+    prc.save_checkpoint(path, model, data="random weights (test)")
+    return path
+
+
+@pytest.fixture
+def rgb_model_file(tmp_path):
+    """A tiny PixelCNN checkpoint for RGB images (random weights)."""
+    return tiny_checkpoint(tmp_path / "tiny-rgb.safetensors", 3)
+
+
+@pytest.fixture
+def grey_model_file(tmp_path):
+    """A tiny PixelCNN checkpoint for grayscale images (random weights)."""
+    return tiny_checkpoint(tmp_path / "tiny-grey.safetensors", 1)
+
+
+@pytest.fixture
+def grey_image_file(tmp_path):
+    """A 12x16 grayscale PNG with varied values."""
+    pixels = (np.arange(12 * 16, dtype=np.uint8).reshape(12, 16) * 7) % 253
+    path = tmp_path / "grey.png"
+    Image.fromarray(pixels).save(path)
+    return path
