@@ -236,6 +236,12 @@ class CompletionPanel(QWidget):
             index = self.model_picker.findData(path)
         self.model_picker.setCurrentIndex(index)
 
+    def show_model_fit(self, mismatch: str | None, grey_model: bool) -> None:
+        """Say before Complete that the model does not suit the image (None: it does), with the ways out."""
+        self.fit_box.setVisible(mismatch is not None)
+        self.fit_label.setText(mismatch or "")
+        self.convert_button.setVisible(grey_model)
+
     # ---- running ----------------------------------------------------------------------------
     def _reset_progress(self) -> None:
         self.progress.setMaximum(100)

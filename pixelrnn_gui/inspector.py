@@ -132,6 +132,7 @@ class Inspector(QWidget):
         self.pixel: tuple[int, int] | None = None
         self.work: BackgroundWork | None = None
         self._stale = False
+        self._shut_down = False
         self.pin_label = QLabel("")
         self.pin_label.setObjectName("inspectorPinLabel")
         self.pin_label.setAccessibleName("Pinned pixel")
@@ -224,7 +225,7 @@ class Inspector(QWidget):
     def inspect(self) -> None:
         """Run ``prc.inspect`` on the current image (and on the one before the last fill)."""
         model = self.controller.model
-        if model is None or self.controller.busy or self.work is not None:
+        if model is None or self.controller.busy or self.work is not None or self._shut_down:
             return
         box = self.inspection_box()
         if box is None:
@@ -261,6 +262,7 @@ class Inspector(QWidget):
             self._debounce.start()
 
     def shutdown(self) -> None:
+        self._shut_down = True
         self._debounce.stop()
         if self.work is not None:
             self.work.stop_and_wait()

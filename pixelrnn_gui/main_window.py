@@ -35,6 +35,8 @@ from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
 from .inspector import Inspector
+from .levels import to_levels, to_rgb
+from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, mismatch_text
 from .qimages import qimage_to_rgb
 from .training import TrainingController
 from .training_panel import TrainingPanel
@@ -256,6 +258,8 @@ class MainWindow(QMainWindow):
         d, c = self.document, self.controller
         d.maskChanged.connect(self._mask_changed)
         d.replaced.connect(self._mask_changed)
+        d.replaced.connect(self._choose_fitting_model)
+        d.undo_stack.indexChanged.connect(lambda _: self._show_model_fit())
         d.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         d.pathChanged.connect(self._update_title)
         self.canvas.pixelHovered.connect(self._hovered)
@@ -272,6 +276,8 @@ class MainWindow(QMainWindow):
         c.modelChanged.connect(self._model_changed)
         self.panel.checkpointChosen.connect(self.load_checkpoint)
         self.panel.resampleRequested.connect(self._arm_resample)
+        self.panel.switch_model_button.clicked.connect(self._choose_fitting_model)
+        self.panel.convert_button.clicked.connect(self.convert_to_grey)
         self.panel.device_picker.currentIndexChanged.connect(lambda _: self.settings.setValue("device", self.panel.device_picker.currentData()))
         self.inspector.overlayChanged.connect(self.canvas.set_overlay)
         self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
@@ -469,15 +475,17 @@ class MainWindow(QMainWindow):
         if self.controller.load_model(path):
             self.settings.setValue("lastModelFolder", str(Path(path).parent))
             self.settings.setValue("model", str(path))
+            self.settings.setValue(f"lastModel/{self._model_kind()}", str(path))
             self._remember("recentModels", Path(path))
         else:
             self.panel.refresh_models(self._recent("recentModels"))
 
     def add_trained_model(self, path: str) -> None:
-        """A run's checkpoint joins the model picker at once; it becomes the model unless a fill runs."""
+        """A run's checkpoint joins the model picker at once; it becomes the model if it fits the open
+        image and no fill runs."""
         self._remember("recentModels", Path(path))
-        if self.controller.busy:
-            self.statusBar().showMessage(f"Trained model {Path(path).name} added to the model picker.", 6000)
+        if self.controller.busy or not fits(checkpoint_kind(path), self.document.colour_kind()):
+            self.statusBar().showMessage(f"Trained model {Path(path).parent.name}/{Path(path).name} added to the model picker.", 6000)
         else:
             self.load_checkpoint(path)
             self.statusBar().showMessage(f"Model: {Path(path).parent.name}/{Path(path).name}, just trained.", 6000)
@@ -553,6 +561,30 @@ class MainWindow(QMainWindow):
 
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
         self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
+        self._show_model_fit()
+
+    # ---- the model fits the picture ---------------------------------------------------------
+    def _model_kind(self) -> str | None:
+        model = self.controller.model
+        return None if model is None else KIND_OF_CHANNELS.get(model.config.channels)
+
+    def _choose_fitting_model(self) -> None:
+        """Keep the model if it suits the image's colours; else take the last one of the right kind
+        used (or the bundled one)."""
+        image_kind = self.document.colour_kind()
+        if not self.controller.busy and not fits(self._model_kind(), image_kind):
+            path = fitting_model(image_kind, self.settings.value(f"lastModel/{image_kind}"))
+            if path is not None:
+                self.load_checkpoint(str(path))
+        self._show_model_fit()
+
+    def _show_model_fit(self) -> None:
+        self.panel.show_model_fit(mismatch_text(self._model_kind(), self.document.colour_kind()), self._model_kind() == "grey")
+
+    def convert_to_grey(self) -> None:
+        """Make the image grey, as a grayscale model reads it (one undoable edit)."""
+        if not self.controller.busy:
+            self.document.edit("Convert to grayscale", "image", to_rgb(to_levels(self.document.image, 1, 256), 256))
 
     def _arm_resample(self) -> None:
         if self.controller.job is None:
@@ -627,4 +659,5 @@ class MainWindow(QMainWindow):
         self._save_settings()
         # the undo stack announces a clean state while it is being destroyed, after this window's parts
         self.document.undo_stack.cleanChanged.disconnect()
+        self.document.undo_stack.indexChanged.disconnect()
         event.accept()
