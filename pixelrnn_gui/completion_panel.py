@@ -201,8 +201,7 @@ class CompletionPanel(QWidget):
         self.resample_button.clicked.connect(self.resampleRequested)
         c.stateChanged.connect(self._state_changed)
         c.progressed.connect(self._progressed)
-        c.document.fillChanged.connect(self._show_candidates)
-        c.document.replaced.connect(self._reset_progress)
+        c.document.fillChanged.connect(self._fill_changed)
         c.cancelled.connect(lambda kept: self.progress.setFormat("Partial fill kept" if kept else "Fill reverted"))
         c.modelChanged.connect(self._model_changed)
 
@@ -243,25 +242,29 @@ class CompletionPanel(QWidget):
         self.convert_button.setVisible(grey_model)
 
     # ---- running ----------------------------------------------------------------------------
-    def _reset_progress(self) -> None:
-        self.progress.setMaximum(100)
-        self.progress.setValue(0)
-        self.progress.setFormat("No fill running")
-        self.speed.setText("")
+    def _fill_changed(self) -> None:
+        """Progress and candidates follow the document's last fill: none for a new image, from what is
+        already decided when a fill (or a resample) starts."""
+        fill = self.controller.fill
+        if fill is None:
+            self.progress.setMaximum(100)
+            self.progress.setValue(0)
+            self.progress.setFormat("No fill running")
+            self.speed.setText("")
+        elif fill.pending is not None and not fill.candidates:
+            channels = fill.total // max(int(fill.mask.sum()), 1)
+            self.progress.setMaximum(fill.total)
+            self.progress.setValue(fill.total - int(fill.pending.sum()) * channels)
+            self.progress.setFormat("%v / %m sub-pixels")
+            self.speed.setText("ETA after the first row")
+        self._show_candidates()
 
     def start(self, paused: bool = False) -> bool:
         greedy = self.greedy.isChecked()
-        started = self.controller.start(
+        return self.controller.start(
             samples=1 if greedy else self.samples.value(), seed=self.seed.value(),
             temperature=self.temperature.value(), greedy=greedy, paused=paused,
         )
-        if started:
-            fill = self.controller.fill
-            self.progress.setMaximum(fill.total)
-            self.progress.setValue(0)
-            self.progress.setFormat("Preparing the model…")
-            self.speed.setText("ETA after the first row")
-        return started
 
     def step(self, advance) -> None:
         """Step a fill; with none running, start one paused and take the first step."""

@@ -30,18 +30,22 @@ from PySide6.QtWidgets import (
 
 import pixelrnn_core as prc
 
-from .canvas import Canvas, CompareKeyFilter, Tool
+from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
 from .inspector import Inspector
 from .levels import to_levels, to_rgb
 from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, mismatch_text
-from .qimages import qimage_to_rgb
+from .mask_ops import grown, shrunk
+from .qimages import qimage_to_rgb, rgb_to_qimage
 from .training import TrainingController
 from .training_panel import TrainingPanel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+# what Save image as… offers; the format follows the file name's suffix
+SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
+SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 RECENT_LIMIT = 8
 # What a first start shows: a bundled model and a sample image it knows, masked, ready to complete.
 FIRST_RUN_MODEL = "fashion-mnist"
@@ -135,9 +139,10 @@ class MainWindow(QMainWindow):
         self._add_dock("Train", self.training_panel, "trainDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "completeDock"), self.findChild(QDockWidget, "trainDock"))
         self.findChild(QDockWidget, "completeDock").raise_()
-        self.position_label, self.zoom_label, self.warning_label = QLabel(), QLabel(), QLabel()
+        self.position_label, self.zoom_label, self.warning_label, self.brush_label = QLabel(), QLabel(), QLabel(), QLabel()
         self.warning_label.setStyleSheet("color: #b35c00;")
-        for label, name in ((self.warning_label, "Mask warning"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom")):
+        labels = ((self.warning_label, "Mask warning"), (self.brush_label, "Brush size"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom"))
+        for label, name in labels:
             label.setAccessibleName(name)
             self.statusBar().addPermanentWidget(label)
         self._make_actions()
@@ -182,8 +187,8 @@ class MainWindow(QMainWindow):
         samples_menu = file_menu.addMenu("Open sa&mple")
         for name in prc.sample_images():
             self._action(samples_menu, name, f"Open the sample image {name} with its mask", lambda _=False, n=name: self.open_sample(n))
-        self._action(file_menu, "&Save image", "Save the image as PNG", self.save_image, QKeySequence.StandardKey.Save)
-        self._action(file_menu, "Save image &as…", "Save the image as a new PNG file", self.save_image_as, QKeySequence.StandardKey.SaveAs)
+        self._action(file_menu, "&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", self.save_image, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save image &as…", "Save the image as a new PNG, JPEG or WebP file", self.save_image_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.save_mask, "Ctrl+Shift+M")
         self._action(file_menu, "&Load mask…", "Load a mask from an image file (white = fill)", self.load_mask_dialog, "Ctrl+M")
         file_menu.addSeparator()
@@ -201,6 +206,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
             self.addAction(action)
         self.undo_action, self.redo_action = undo, redo
+        self._action(edit_menu, "&Copy image", "Copy the image (with its fill) to the clipboard", self.copy_image, QKeySequence.StandardKey.Copy)
         self._action(edit_menu, "&Paste image", "Replace the canvas with the image on the clipboard", self.paste_image, QKeySequence.StandardKey.Paste)
         self._action(edit_menu, "Brush &colour…", "Choose the colour the brush paints with", self.choose_colour, "C")
 
@@ -233,6 +239,8 @@ class MainWindow(QMainWindow):
         mask_menu = bar.addMenu("&Mask")
         self._action(mask_menu, "&Invert mask", "Fill everything that is not masked, and nothing that is", self.invert_mask, "Ctrl+I")
         self._action(mask_menu, "&Clear mask", "Remove the whole mask", self.clear_mask, "Ctrl+Shift+Backspace")
+        self._action(mask_menu, "&Grow mask", "Add a one-pixel border around the mask", self.grow_mask, "G")
+        self._action(mask_menu, "Shrin&k mask", "Remove the mask's outer one-pixel border", self.shrink_mask, "Shift+G")
         self._action(mask_menu, "Mask the &bottom half", "The paper's completion task: fill the lower half", self.mask_bottom_half, "Ctrl+H")
         self.show_mask_action = self._action(mask_menu, "&Show mask overlay", "Show or hide the mask's red tint", self.canvas.set_show_mask, "O", checkable=True)
         self.show_mask_action.setChecked(True)
@@ -267,7 +275,7 @@ class MainWindow(QMainWindow):
         self.canvas.pixelPicked.connect(self._picked)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.canvas.editRefused.connect(self.message_bar.show_message)
-        self.canvas.brushSizeChanged.connect(lambda size: self.statusBar().showMessage(f"Brush size {size}", 1500))
+        self.canvas.brushSizeChanged.connect(self._brush_size_changed)
         c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
         c.stateChanged.connect(self._fill_state_changed)
         c.failed.connect(lambda text: self.message_bar.show_message(text, error=True))
@@ -409,14 +417,23 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def save_image(self) -> bool:
-        if self.document.path is None or self.document.path.suffix.lower() != ".png":
+        if self.document.path is None or self.document.path.suffix.lower() not in SAVE_SUFFIXES:
             return self.save_image_as()
         return self._write_image(self.document.path)
 
     def save_image_as(self) -> bool:
         start = str(Path(self._folder("lastImageFolder")) / ((self.document.path.stem if self.document.path else "untitled") + ".png"))
-        path, _ = QFileDialog.getSaveFileName(self, "Save image as PNG", start, "PNG image (*.png)")
-        return bool(path) and self._write_image(Path(path).with_suffix(".png"))
+        path, chosen = QFileDialog.getSaveFileName(self, "Save image as", start, ";;".join(SAVE_FILTERS))
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() not in SAVE_SUFFIXES:
+            path = path.with_suffix(SAVE_FILTERS.get(chosen, ".png"))
+        return self._write_image(path)
+
+    def copy_image(self) -> None:
+        QGuiApplication.clipboard().setImage(rgb_to_qimage(self.document.image))
+        self.statusBar().showMessage("Copied the image to the clipboard.", 3000)
 
     def _write_image(self, path: Path) -> bool:
         try:
@@ -540,6 +557,15 @@ class MainWindow(QMainWindow):
 
     def clear_mask(self) -> None:
         self._edit_mask("Clear mask", np.zeros_like(self.document.mask))
+
+    def grow_mask(self) -> None:
+        self._edit_mask("Grow mask", grown(self.document.mask))
+
+    def shrink_mask(self) -> None:
+        self._edit_mask("Shrink mask", shrunk(self.document.mask))
+
+    def _brush_size_changed(self, size: int) -> None:
+        self.brush_label.setText(f"Brush {size} px" if self.canvas.tool in BRUSH_TOOLS else "")
 
     def mask_bottom_half(self) -> None:
         mask = np.zeros_like(self.document.mask)

@@ -1,0 +1,181 @@
+"""What people expect of an image tool: the inspector's pin shown and cleared; candidates numbered the
+same everywhere with understandable scores and thumbnails of the hole; greedy has one candidate; zoom
+out to fit any image; progress that starts from zero; save as JPEG/WebP; copy to the clipboard; a
+lasting brush-size readout; grow/shrink the mask; (x, y) coordinates; a layout that stays put."""
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui.completion_panel import model_card
+from pixelrnn_gui.qimages import qimage_to_rgb
+
+WAIT_MS = 60_000
+
+
+def test_inspector_pin_is_shown_and_cleared_by_esc_or_a_second_click(window, qtbot, image_file):
+    window.open_image(image_file[0])
+    inspector, canvas = window.inspector, window.canvas
+    window.set_tool(Tool.PICK)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(2, 5))
+    assert inspector.pinned and inspector.pin_label.isVisibleTo(inspector)
+    assert "x 5, y 2" in inspector.pin_label.text()
+    qtbot.mouseMove(canvas, canvas.widget_position(6, 6))
+    assert inspector.pixel == (2, 5)  # pinned: hovering elsewhere does not move it
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(2, 5))
+    assert not inspector.pinned and not inspector.pin_label.isVisibleTo(inspector)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(3, 3))
+    assert inspector.pinned
+    qtbot.keyClick(canvas, Qt.Key.Key_Escape)
+    assert not inspector.pinned
+
+
+@pytest.fixture
+def four_candidates(window, qtbot, image_file, rgb_model_file):
+    path, pixels = image_file
+    window.open_image(path)
+    window.load_checkpoint(str(rgb_model_file))
+    mask = np.zeros((8, 8), bool)
+    mask[4:6, 2:5] = True  # known pixels follow the hole, so the candidates are ranked
+    window.document.edit("Mask", "mask", mask)
+    window.panel.samples.setValue(4)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    return window
+
+
+def test_candidates_are_numbered_best_first_with_shares_everywhere(four_candidates, qtbot):
+    window = four_candidates
+    strip = window.panel.strip
+    texts = [strip.item(i).text() for i in range(strip.count())]
+    assert [t.split()[0] for t in texts] == ["#1", "#2", "#3", "#4"]
+    shares = [float(t.split()[1].rstrip("%")) for t in texts]
+    assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(100, abs=2)
+    item = strip.item(1)
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
+    assert window.document.undo_stack.undoText() == "Apply candidate #2"
+    window.document.undo_stack.setClean()
+
+
+def test_candidate_thumbnails_show_the_hole_with_context(window, qtbot, rgb_model_file):
+    window.new_blank(80, 96)
+    window.load_checkpoint(str(rgb_model_file))
+    mask = np.zeros((80, 96), bool)
+    mask[60:64, 70:75] = True
+    window.document.edit("Mask", "mask", mask)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    icon = window.panel.strip.item(0).icon().pixmap(64, 64).toImage()
+    assert icon.width() == 64  # the crop around the 4x5 hole is wider than high: full width
+    shown = qimage_to_rgb(icon)
+    filled = window.document.image[56:68, 66:79]  # the hole and 4 pixels of context on each side
+    assert shown.shape[0] == pytest.approx(64 * filled.shape[0] / filled.shape[1], abs=1)
+    window.document.undo_stack.setClean()
+
+
+@pytest.fixture
+def bottom_half(window, image_file, rgb_model_file):
+    """The 8x8 test image with its bottom half masked and the tiny RGB model."""
+    window.open_image(image_file[0])
+    window.load_checkpoint(str(rgb_model_file))
+    window.mask_bottom_half()
+    return window
+
+
+def test_greedy_has_a_single_candidate(bottom_half, qtbot):
+    window = bottom_half
+    panel = window.panel
+    panel.samples.setValue(4)
+    panel.greedy.setChecked(True)
+    assert not panel.samples.isEnabled()
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.complete_button, Qt.MouseButton.LeftButton)
+    assert panel.strip.count() == 1
+    panel.greedy.setChecked(False)
+    assert panel.samples.isEnabled()
+    window.document.undo_stack.setClean()
+
+
+def test_progress_never_shows_the_previous_fills_count(bottom_half, qtbot):
+    window = bottom_half
+    panel = window.panel
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(panel.complete_button, Qt.MouseButton.LeftButton)
+    assert panel.progress.value() == panel.progress.maximum() == 4 * 8 * 3
+    qtbot.mouseClick(panel.resample_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=window.canvas.widget_position(6, 0))
+        assert panel.progress.value() == 2 * 8 * 3  # rows 4 and 5 are kept; nothing of row 6 is decided yet
+    assert panel.progress.value() == panel.progress.maximum()
+    window.document.undo_stack.setClean()
+
+
+def test_zoom_out_fits_a_very_large_image(window):
+    window.new_blank(6000, 6000)
+    canvas = window.canvas
+    canvas.fit()
+    assert 6000 * canvas.zoom <= min(canvas.width(), canvas.height())
+    canvas.zoom_by(0.5)
+    assert 6000 * canvas.zoom <= min(canvas.width(), canvas.height())
+
+
+@pytest.mark.parametrize("suffix, format_name", [(".jpg", "JPEG"), (".webp", "WEBP")])
+def test_save_as_jpeg_and_webp(window, image_file, tmp_path, monkeypatch, suffix, format_name):
+    from PySide6.QtWidgets import QFileDialog
+
+    window.open_image(image_file[0])
+    out = tmp_path / f"saved{suffix}"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    assert window.save_image_as()
+    with Image.open(out) as saved:
+        assert saved.format == format_name and saved.size == (8, 8)
+
+
+def test_copy_the_image_to_the_clipboard(window, image_file):
+    path, pixels = image_file
+    window.open_image(path)
+    window.copy_image()
+    np.testing.assert_array_equal(qimage_to_rgb(QGuiApplication.clipboard().image()), pixels)
+
+
+def test_brush_size_readout_lasts(window, qtbot):
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.set_brush_size(5)
+    assert window.brush_label.text() == "Brush 5 px"
+    qtbot.wait(1700)  # longer than a passing status message
+    assert window.brush_label.text() == "Brush 5 px"
+    window.set_tool(Tool.MASK_RECT)
+    assert window.brush_label.text() == ""
+
+
+def test_grow_and_shrink_the_mask(window):
+    window.new_blank(9, 9)
+    mask = np.zeros((9, 9), bool)
+    mask[3:6, 3:6] = True
+    window.document.edit("Mask", "mask", mask)
+    window.grow_mask()
+    np.testing.assert_array_equal(window.document.mask, np.pad(np.ones((5, 5), bool), 2))
+    window.shrink_mask()
+    window.shrink_mask()
+    assert window.document.mask.sum() == 1 and window.document.mask[4, 4]
+    window.undo_action.trigger()
+    assert window.document.mask.sum() == 9
+
+
+def test_pointer_position_is_x_then_y(window, qtbot, image_file):
+    window.open_image(image_file[0])
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(2, 5))
+    assert window.position_label.text().startswith("x 5, y 2")
+
+
+def test_the_controls_stay_put_when_the_model_card_changes(window, rgb_model_file):
+    panel = window.panel
+    panel.card.setText(model_card(str(rgb_model_file), {"config": {"arch": "pixelcnn"}}))
+    panel.layout().activate()
+    before = panel.complete_button.mapTo(panel, panel.complete_button.rect().topLeft())
+    long_card = {"title": "A model with a long description " * 6, "config": {"arch": "row_lstm"}, "bits_per_dim": 3.2, "step": 9}
+    panel.card.setText(model_card(str(rgb_model_file), long_card))
+    panel.layout().activate()
+    assert panel.complete_button.mapTo(panel, panel.complete_button.rect().topLeft()) == before
