@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 TRAIN_COLOUR = QColor("#1f77b4")
 VALIDATION_COLOUR = QColor("#d62728")
-MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 44, 18, 8, 8
+MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 56, 30, 8, 8
 
 
 def thinned(steps: np.ndarray, values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +57,7 @@ class LossPlot(QWidget):
         painter.setPen(self.palette().text().color())
         if not points:
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "bits/dim appear here as the run trains")
+            self._paint_titles_and_legend(painter, area)
             return
         steps = [p[0] for p in points]
         values = [p[1] for p in points]
@@ -72,10 +73,10 @@ class LossPlot(QWidget):
         for value in (low + pad, high - pad):
             painter.drawText(QRectF(0, at(first, value).y() - 8, MARGIN_LEFT - 4, 16),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{value:.3g}")
-        painter.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), MARGIN_BOTTOM - 2),
-                         Qt.AlignmentFlag.AlignLeft, f"step {first}")
-        painter.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), MARGIN_BOTTOM - 2),
-                         Qt.AlignmentFlag.AlignRight, f"{last}")
+        ticks = QRectF(area.left(), area.bottom() + 2, area.width(), MARGIN_BOTTOM - 2)
+        painter.drawText(ticks, Qt.AlignmentFlag.AlignLeft, f"{first}")
+        painter.drawText(ticks, Qt.AlignmentFlag.AlignRight, f"{last}")
+        self._paint_titles_and_legend(painter, area)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setClipRect(area)
         for series, colour in ((self.train, TRAIN_COLOUR), (self.validation, VALIDATION_COLOUR)):
@@ -90,3 +91,24 @@ class LossPlot(QWidget):
                 painter.setBrush(colour)
                 for point in line:
                     painter.drawEllipse(point, 2.5, 2.5)
+
+    def _paint_titles_and_legend(self, painter: QPainter, area: QRectF) -> None:
+        """Axis titles (training step across, bits/dim up) and which colour is which curve."""
+        painter.save()
+        painter.setPen(self.palette().text().color())
+        painter.drawText(QRectF(area.left(), area.bottom() + 2, area.width(), MARGIN_BOTTOM - 2),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, "training step")
+        painter.translate(2, area.center().y())
+        painter.rotate(-90)
+        painter.drawText(QRectF(-area.height() / 2, 0, area.height(), 14), Qt.AlignmentFlag.AlignCenter, "bits/dim")
+        painter.restore()
+        metrics = painter.fontMetrics()
+        x, y = area.right() - 6, area.top() + 4
+        for label, colour in (("validation", VALIDATION_COLOUR), ("train", TRAIN_COLOUR)):
+            width = metrics.horizontalAdvance(label)
+            painter.setPen(self.palette().text().color())
+            painter.drawText(QPointF(x - width, y + metrics.ascent()), label)
+            painter.setPen(QPen(colour, 2))
+            middle = y + metrics.ascent() / 2 + 1
+            painter.drawLine(QPointF(x - width - 20, middle), QPointF(x - width - 6, middle))
+            x -= width + 32

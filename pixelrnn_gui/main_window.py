@@ -509,6 +509,7 @@ class MainWindow(QMainWindow):
 
     def show_training(self) -> None:
         self.findChild(QDockWidget, "trainDock").raise_()
+        self.training_panel.scroll_to_top()
 
     # ---- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -16,6 +16,7 @@ import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
 from .background import BackgroundWork, one_call
+from .folder_survey import Proposal, survey
 
 
 class TrainerHandle:
@@ -72,6 +73,18 @@ def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: Trainer
     yield from trainer.events()
 
 
+def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[Proposal | None, prc.ImageSet | prc.DataError]:
+    """Read a folder as a run would, with the size and colour its images suggest when ``propose``;
+    a folder without usable images gives its DataError (which lists every skipped file)."""
+    proposal = survey(spec.path) if propose and Path(spec.path).expanduser().is_dir() else None
+    if proposal is not None:
+        spec = spec.replace(size=proposal.size, channels=proposal.channels)
+    try:
+        return proposal, prc.load_images(spec)
+    except prc.DataError as error:
+        return proposal, error
+
+
 def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
     """The trainer of the run in ``run_dir``; a one-line ValueError saying why it cannot be resumed."""
     try:
@@ -94,8 +107,9 @@ class TrainingController(QObject):
     modelReady = Signal(str)  # the checkpoint a finished or stopped run left
     checkpointSaved = Signal(object)  # prc.CheckpointSaved
     failed = Signal(str)
+    proposed = Signal(object)  # the Proposal a folder's images suggest, before its scan result
     scanned = Signal(object)  # prc.ImageSet of the folder scanned last
-    scanFailed = Signal(str)
+    scanFailed = Signal(str, list)  # why, and the files skipped (prc.SkippedFile)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,39 +119,47 @@ class TrainingController(QObject):
         self.trainer: prc.Trainer | None = None
         self.run_dir: Path | None = None
         self.scan_work: BackgroundWork | None = None
-        self._scan_again: prc.DatasetSpec | None = None
+        self._scan_again: tuple[prc.DatasetSpec, bool] | None = None
 
     @property
     def busy(self) -> bool:
         return self.work is not None
 
     # ---- scanning a folder ------------------------------------------------------------------
-    def scan(self, spec: prc.DatasetSpec) -> None:
-        """Read the folder as the run would (usable images and skipped files), off the GUI thread.
+    def scan(self, spec: prc.DatasetSpec, propose: bool = False) -> None:
+        """Read the folder as the run would (usable images and skipped files), off the GUI thread;
+        with ``propose``, first find the size and colour its images suggest and read it with those.
         A scan asked for while one runs replaces any waiting one and starts when it ends."""
         if self.scan_work is not None:
-            self._scan_again = spec
+            self._scan_again = (spec, propose)
             return
-        self.scan_work = BackgroundWork(one_call(lambda: prc.load_images(spec)), parent=self)
+        self.scan_work = BackgroundWork(one_call(lambda: scan_folder(spec, propose)), parent=self)
         self.scan_work.produced.connect(self._scan_result)
         self.scan_work.failed.connect(self._scan_failed)
         self.scan_work.finished.connect(self._scan_ended)
         self.scan_work.start()
 
     def _scan_result(self, results: list) -> None:
-        if self._scan_again is None:
-            self.scanned.emit(results[-1])
+        if self._scan_again is not None:
+            return
+        proposal, result = results[-1]
+        if proposal is not None:
+            self.proposed.emit(proposal)
+        if isinstance(result, prc.DataError):
+            self.scanFailed.emit(str(result), result.skipped)
+        else:
+            self.scanned.emit(result)
 
     def _scan_failed(self, message: str) -> None:
         if self._scan_again is None:
-            self.scanFailed.emit(message)
+            self.scanFailed.emit(message, [])
 
     def _scan_ended(self) -> None:
         self.scan_work.deleteLater()
         self.scan_work = None
-        spec, self._scan_again = self._scan_again, None
-        if spec is not None:
-            self.scan(spec)
+        again, self._scan_again = self._scan_again, None
+        if again is not None:
+            self.scan(*again)
 
     # ---- running ----------------------------------------------------------------------------
     def start(self, run_dir: Path, plan: prc.RunConfig, device: str) -> bool:

@@ -5,6 +5,7 @@ user's choices to the :class:`TrainingController`."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 import os
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from .completion_panel import format_seconds, labelled
+from .folder_survey import Proposal, planned_steps, preview_interval
 from .levels import to_rgb
 from .loss_plot import LossPlot
 from .qimages import rgb_to_qimage
@@ -82,6 +85,12 @@ def pixmap(levels_image: np.ndarray, levels: int, scale: int = 4) -> QPixmap:
     return QPixmap.fromImage(image.scaled(image.width() * scale, image.height() * scale))
 
 
+def skip_summary(skipped: list) -> str:
+    """"8 smaller than 32x32, 1 unreadable or truncated": how many files were skipped for each reason."""
+    counts = Counter(item.reason.split(" (")[0] for item in skipped)
+    return ", ".join(f"{count} {reason}" for reason, count in counts.most_common())
+
+
 def run_folder_name(data_path: str, arch: str) -> str:
     return f"{Path(data_path).name or 'data'}-{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
 
@@ -98,6 +107,7 @@ class TrainingPanel(QWidget):
         self.setObjectName("trainingPanel")
         self.setAccessibleName("Training panel")
         self.usable = 0
+        self.preview_chosen = False  # the user set the preview interval: it is no longer proposed
         self.best: tuple[float, int] | None = None
         self.levels_of_run = 256
         self._make_data_widgets()
@@ -283,12 +293,15 @@ class TrainingPanel(QWidget):
     def _connect(self) -> None:
         c = self.controller
         self.folder_button.clicked.connect(self.choose_folder)
-        self.folder_edit.editingFinished.connect(self.scan)
+        self.folder_edit.editingFinished.connect(lambda: self.scan(propose=True))
         for spin in (self.size_spin,):
             spin.valueChanged.connect(lambda _: self._scan_timer.start())
         for combo in (self.fit_combo, self.colour_combo):
             combo.currentIndexChanged.connect(lambda _: self._scan_timer.start())
         self.preset_combo.currentTextChanged.connect(self._apply_preset)
+        for spin in (self.batch_spin, self.epochs_spin, self.val_spin):
+            spin.valueChanged.connect(lambda _: self._propose_preview_interval())
+        self.preview_spin.valueChanged.connect(self._preview_edited)
         for spin in (self.layers_spin, self.hidden_spin, self.out_hidden_spin):
             spin.valueChanged.connect(self._custom)
         self.arch_combo.currentIndexChanged.connect(self._custom)
@@ -306,8 +319,19 @@ class TrainingPanel(QWidget):
         c.finished.connect(self._finished)
         c.checkpointSaved.connect(self._saved)
         c.failed.connect(lambda text: self.message.emit(text, True))
+        c.proposed.connect(self._proposed)
         c.scanned.connect(self._scanned)
         c.scanFailed.connect(self._scan_failed)
+
+    def scroll_to_top(self) -> None:
+        """Show the panel from its Folder field (a scroll area around it may have kept an old position)."""
+        self.settings_tabs.setCurrentIndex(0)
+        self.folder_edit.setFocus()
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.verticalScrollBar().setValue(0)
 
     # ---- data -------------------------------------------------------------------------------
     def choose_folder(self) -> None:
@@ -316,8 +340,10 @@ class TrainingPanel(QWidget):
             self.set_folder(folder)
 
     def set_folder(self, folder: str) -> None:
+        """Read a new folder: its images propose the size, colour and preview interval."""
         self.folder_edit.setText(folder)
-        self.scan()
+        self.preview_chosen = False
+        self.scan(propose=True)
 
     def data_spec(self) -> prc.DatasetSpec:
         return prc.DatasetSpec(
@@ -326,12 +352,22 @@ class TrainingPanel(QWidget):
             augment=self.augment_check.isChecked(),
         )
 
-    def scan(self) -> None:
-        """Read the folder with the current size and colour settings and show what the run would use."""
+    def scan(self, propose: bool = False) -> None:
+        """Read the folder with the current size and colour settings (or, with ``propose``, with those
+        its images suggest) and show what the run would use."""
         if not self.folder_edit.text().strip():
             return
         self.usable_label.setText("Reading the folder…")
-        self.controller.scan(self.data_spec())
+        self.controller.scan(self.data_spec(), propose)
+
+    def _proposed(self, proposal: Proposal) -> None:
+        """Show the size and colour the folder suggests (without reading it again)."""
+        for widget in (self.size_spin, self.colour_combo):
+            widget.blockSignals(True)
+        self.size_spin.setValue(proposal.size)
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(proposal.channels))
+        for widget in (self.size_spin, self.colour_combo):
+            widget.blockSignals(False)
 
     def _scanned(self, image_set: prc.ImageSet) -> None:
         self.usable = len(image_set.images)
@@ -341,17 +377,36 @@ class TrainingPanel(QWidget):
         for image in image_set.images[:PREVIEW_IMAGES]:
             icon = QIcon(QPixmap.fromImage(rgb_to_qimage(np.ascontiguousarray(to_rgb(image, 256)))).scaled(40, 40))
             self.preview_grid.addItem(QListWidgetItem(icon, ""))
+        self._list_skipped(image_set.skipped)
+        self._propose_preview_interval()
+
+    def _scan_failed(self, message: str, skipped: list) -> None:
+        self.usable = 0
+        self.usable_label.setText(f"No usable image: {skip_summary(skipped)}." if skipped else message)
+        self.preview_grid.clear()
+        self._list_skipped(skipped)
+
+    def _list_skipped(self, skipped: list) -> None:
         self.skipped_list.clear()
-        for item in image_set.skipped:
+        for item in skipped:
             entry = QListWidgetItem(f"{Path(item.path).name}: {item.reason}")
-            entry.setToolTip(item.path)
+            entry.setToolTip(f"{item.path}: {item.reason}")
             self.skipped_list.addItem(entry)
 
-    def _scan_failed(self, message: str) -> None:
-        self.usable = 0
-        self.usable_label.setText(message)
-        self.preview_grid.clear()
-        self.skipped_list.clear()
+    def planned_steps(self) -> int:
+        """The steps a run on the usable images will take with the current settings."""
+        return planned_steps(self.usable, self.val_spin.value(), self.batch_spin.value(), self.epochs_spin.value())
+
+    def _propose_preview_interval(self) -> None:
+        """Previews every N steps such that a run shows several (unless the user chose N)."""
+        if self.preview_chosen or not self.usable:
+            return
+        self.preview_spin.blockSignals(True)
+        self.preview_spin.setValue(preview_interval(self.planned_steps()))
+        self.preview_spin.blockSignals(False)
+
+    def _preview_edited(self) -> None:
+        self.preview_chosen = True
 
     # ---- model ------------------------------------------------------------------------------
     def _apply_preset(self, name: str) -> None:

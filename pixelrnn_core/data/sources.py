@@ -85,7 +85,7 @@ def load_images(spec: DatasetSpec) -> ImageSet:
         images, skipped = read_image_folder(path, spec)
         if not len(images):
             detail = f"; skipped {len(skipped)} file(s), e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
-            raise DataError(f"{path}: no usable image found{detail}")
+            raise DataError(f"{path}: no usable image found{detail}", skipped)
         return ImageSet(images, skipped, source_format)
     images = read_array_source(path, source_format)
     if not len(images):

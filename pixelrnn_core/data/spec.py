@@ -14,7 +14,12 @@ SMALL_IMAGE_POLICIES = ("skip", "upscale")
 
 
 class DataError(ValueError):
-    """A data source that cannot be used at all (empty folder, unknown or broken dataset file)."""
+    """A data source that cannot be used at all (empty folder, unknown or broken dataset file).
+    ``skipped``: the files of a folder that were skipped, each with its reason."""
+
+    def __init__(self, message: str, skipped: list | None = None) -> None:
+        super().__init__(message)
+        self.skipped = list(skipped or [])
 
 
 @dataclass(frozen=True)

@@ -63,3 +63,12 @@ def grey_image_file(tmp_path):
     path = tmp_path / "grey.png"
     Image.fromarray(pixels).save(path)
     return path
+
+
+def image_folder(path, count: int, shape: tuple, prefix: str):
+    """A folder of ``count`` random PNGs of ``shape`` ((H, W) grey or (H, W, 3) RGB)."""
+    path.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(path / f"{prefix}{index:02d}.png")
+    return path

@@ -8,10 +8,11 @@ import json
 import numpy as np
 import pixelrnn_core as prc
 import pytest
-from PIL import Image
 from PySide6.QtCore import Qt
 
 from pixelrnn_gui.levels import to_levels, to_rgb
+
+from .conftest import image_folder
 
 WAIT_MS = 60_000
 
@@ -19,11 +20,7 @@ WAIT_MS = 60_000
 @pytest.fixture
 def picture_folder(tmp_path):
     """12 usable 8x8 RGB PNGs and three broken files."""
-    folder = tmp_path / "pictures"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    for index in range(12):
-        Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(folder / f"p{index:02d}.png")
+    folder = image_folder(tmp_path / "pictures", 12, (8, 8, 3), "p")
     (folder / "empty.png").write_bytes(b"")
     (folder / "notes.jpg").write_text("not an image")
     (folder / "cut.png").write_bytes((folder / "p00.png").read_bytes()[:60])

@@ -1,0 +1,67 @@
+"""The Train panel reads the folder: it proposes the size and colour of the folder's images and a
+preview interval that gives several previews within the planned steps, lists every skipped file with
+its own reason, opens at its top, and a folder of 28x28 grayscale PNGs trains with its defaults."""
+import pixelrnn_core as prc
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QScrollArea
+
+from .conftest import image_folder
+
+WAIT_MS = 120_000
+
+
+@pytest.fixture
+def grey_folder(tmp_path):
+    """Eight 28x28 grayscale PNGs (as Fashion-MNIST's) and one broken file."""
+    folder = image_folder(tmp_path / "fashion", 8, (28, 28), "f")
+    (folder / "broken.png").write_bytes(b"\x89PNG broken")
+    return folder
+
+
+@pytest.fixture
+def read_folder(window, qtbot, grey_folder, tmp_path):
+    window.show_training()
+    panel = window.training_panel
+    panel.workspace_edit.setText(str(tmp_path / "runs"))
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.set_folder(str(grey_folder))
+    return panel
+
+
+def test_the_panel_opens_at_its_top(window, qtbot):
+    window.show_training()
+    qtbot.wait(50)
+    scroll = window.findChild(QDockWidget, "trainDock").widget()
+    assert isinstance(scroll, QScrollArea) and scroll.verticalScrollBar().value() == 0
+
+
+def test_settings_are_proposed_from_the_folder(read_folder):
+    panel = read_folder
+    assert panel.size_spin.value() == 28
+    assert panel.colour_combo.currentData() == 1
+    assert panel.usable_label.text() == "8 usable image(s), 1 file(s) skipped"
+    assert panel.skipped_list.count() == 1 and panel.skipped_list.item(0).text().startswith("broken.png: ")
+    planned = panel.planned_steps()
+    assert planned >= 3 and planned // panel.preview_spin.value() >= 3
+
+
+def test_every_skipped_file_is_listed_with_its_own_reason(window, qtbot, read_folder):
+    panel = read_folder
+    with qtbot.waitSignal(window.training.scanFailed, timeout=WAIT_MS):
+        panel.size_spin.setValue(32)
+    reasons = sorted(panel.skipped_list.item(i).text() for i in range(panel.skipped_list.count()))
+    assert len(reasons) == 9
+    assert all(r.endswith("smaller than 32x32 (28x28)") for r in reasons if r.startswith("f"))
+    assert "8 smaller than 32x32" in panel.usable_label.text()
+
+
+def test_a_folder_of_28x28_grayscale_images_trains_with_the_defaults(window, qtbot, read_folder):
+    panel = read_folder
+    previews = []
+    window.training.previewed.connect(previews.append)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS) as ready:
+        qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert len(previews) >= 2
+    metadata = prc.checkpoint_metadata(ready.args[0])
+    assert metadata["data"]["size"] == 28 and metadata["config"]["channels"] == 1
