@@ -17,7 +17,7 @@ import numpy as np
 import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
-from .background import BackgroundWork
+from .background import Paused, StepThread, WorkController, WorkState, describe_error
 from .document import Box, Candidate, Document, Fill
 from .levels import level_to_byte, to_levels, to_rgb
 
@@ -74,10 +74,10 @@ def ranked_candidates(
     return ranked
 
 
-class CompletionController(QObject):
-    """Runs fills. Signals are emitted on the GUI thread."""
+class CompletionController(WorkController):
+    """Runs fills, each as a coroutine on the app's asyncio loop awaiting the job's steps from a
+    worker thread. State: idle, running or paused."""
 
-    stateChanged = Signal(str)  # "idle", "running", "paused"
     progressed = Signal(int, int, float)  # sub-pixels done, total, sub-pixels per second (0 until a row is done)
     cursorMoved = Signal(int, int)  # image pixel just decided; (-1, -1) when no fill runs
     finished = Signal()  # a fill ran to its end and was applied
@@ -92,8 +92,6 @@ class CompletionController(QObject):
         self.model_path: Path | None = None
         self.info: prc.CheckpointInfo | None = None
         self.device = "cpu"
-        self.state = "idle"
-        self.work: BackgroundWork | None = None
         self._keep_partial = True
         self._done = 0
         self._rate_start: tuple[float, int] | None = None
@@ -115,10 +113,6 @@ class CompletionController(QObject):
 
     def set_device(self, device: str) -> None:
         self.device = device
-
-    @property
-    def busy(self) -> bool:
-        return self.work is not None
 
     @property
     def fill(self) -> Fill | None:
@@ -193,22 +187,33 @@ class CompletionController(QObject):
     def _run(self, steps: Iterator, paused: bool = False) -> None:
         self._done = 0
         self._rate_start = None
-        self.work = BackgroundWork(steps, on_stop=self._cancel_job, paused=paused, parent=self)
-        self.work.produced.connect(self._show_steps)
-        self.work.paused.connect(self._paused)
-        self.work.completed.connect(self._completed)
-        self.work.stopped.connect(self._stopped)
-        self.work.failed.connect(self._failed)
-        self._set_state("paused" if paused else "running")
-        self.work.start()
+        work = StepThread(steps, on_stop=self._cancel_job, paused=paused)
+        self.launch(work, self._fill, WorkState.PAUSED if paused else WorkState.RUNNING)
+
+    async def _fill(self, work: StepThread) -> None:
+        """The life of one fill: show its steps as they come, then apply, keep or revert it."""
+        try:
+            completed = await work.run_steps(self._batch)
+        except Exception as error:  # noqa: BLE001 - the job's failure becomes a message
+            self._failed(describe_error(error))
+            return
+        (self._completed if completed else self._stopped)()
+
+    def _batch(self, items: list) -> None:
+        steps = []
+        for item in items:
+            if isinstance(item, Paused):
+                self._show_steps(steps)
+                steps = []
+                if self.is_current_pause(item):
+                    self._set_state(WorkState.PAUSED)
+            else:
+                steps.append(item)
+        self._show_steps(steps)
 
     def _cancel_job(self) -> None:
         if self.job is not None:
             self.job.cancel()
-
-    def _paused(self, resumes: int) -> None:
-        if self.work is not None and resumes == self.work.resumes:
-            self._set_state("paused")
 
     def pause(self) -> None:
         if self.work is not None:
@@ -218,7 +223,7 @@ class CompletionController(QObject):
         if self.work is not None:
             self._rate_start = None
             self.work.resume()
-            self._set_state("running")
+            self._set_state(WorkState.RUNNING)
 
     def step_pixel(self) -> None:
         """Decide the sub-pixels up to the end of the next pixel, then pause."""
@@ -226,7 +231,7 @@ class CompletionController(QObject):
             self._rate_start = None
             last_channel = self.model.config.channels - 1
             self.work.resume(lambda step: is_step(step) and step.channel == last_channel)
-            self._set_state("running")
+            self._set_state(WorkState.RUNNING)
 
     def step_row(self) -> None:
         """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
@@ -238,20 +243,13 @@ class CompletionController(QObject):
             self.work.resume(
                 lambda step: is_step(step) and step.channel == last_channel and row_ends.get(step.row) == step.col
             )
-            self._set_state("running")
+            self._set_state(WorkState.RUNNING)
 
     def cancel(self, keep_partial: bool) -> None:
         """Stop the fill; keep what was drawn (one undoable edit) or put the original back."""
         if self.work is not None:
             self._keep_partial = keep_partial
             self.work.stop()
-
-    def shutdown(self) -> None:
-        """Stop any running work and wait for its thread (the window is closing)."""
-        if self.work is not None:
-            self.work.produced.disconnect()
-            self.work.stop_and_wait()
-            self.work = None
 
     # ---- results arriving on the GUI thread -------------------------------------------------
     def _show_steps(self, steps: list) -> None:
@@ -317,18 +315,10 @@ class CompletionController(QObject):
         self.failed.emit(f"The fill stopped: {message}")
 
     def _end_work(self) -> None:
-        if self.work is not None:
-            self.work.wait()
-            self.work.deleteLater()
-            self.work = None
         if self.fill is not None:
             self.fill.pending = None
         self.cursorMoved.emit(-1, -1)
-        self._set_state("idle")
-
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.stateChanged.emit(state)
+        super()._end_work()
 
     def known_pixels_after_hole(self) -> bool:
         """Whether the last fill has known pixels after its hole to score candidates by; without them

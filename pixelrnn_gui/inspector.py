@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .background import BackgroundWork, one_call
+from .background import StepThread, WorkController, WorkState, describe_error, one_call
 from .completion import CompletionController, completion_box
 from .document import Box, Document
 from .levels import to_levels
@@ -130,7 +130,7 @@ class Inspector(QWidget):
         self.original_result = None  # prc.inspect of the image before the last fill
         self.box: Box | None = None
         self.pixel: tuple[int, int] | None = None
-        self.work: BackgroundWork | None = None
+        self.inspection = WorkController(self)
         self._stale = False
         self._shut_down = False
         self.pin_label = QLabel("")
@@ -225,7 +225,7 @@ class Inspector(QWidget):
     def inspect(self) -> None:
         """Run ``prc.inspect`` on the current image (and on the one before the last fill)."""
         model = self.controller.model
-        if model is None or self.controller.busy or self.work is not None or self._shut_down:
+        if model is None or self.controller.busy or self.inspection.busy or self._shut_down:
             return
         box = self.inspection_box()
         if box is None:
@@ -247,25 +247,27 @@ class Inspector(QWidget):
             return current, before
 
         self._stale = False
-        self.work = BackgroundWork(one_call(both), parent=self)
         generation = self.document.generation  # a result for an image no longer open is dropped
-        self.work.produced.connect(lambda results: generation == self.document.generation and self._show_result(box, *results[0]))
-        self.work.failed.connect(lambda text: self.message.emit(f"Inspection failed: {text}"))
-        self.work.finished.connect(self._work_ended)
-        self.work.start()
 
-    def _work_ended(self) -> None:
-        if self.work is not None:
-            self.work.deleteLater()
-            self.work = None
-        if self._stale and not self.controller.busy:
-            self._debounce.start()
+        async def inspection(work: StepThread) -> None:
+            results: list = []
+            try:
+                await work.run_steps(results.extend)
+            except Exception as error:  # noqa: BLE001 - a failed inspection becomes a message
+                self.message.emit(f"Inspection failed: {describe_error(error)}")
+            else:
+                if generation == self.document.generation:
+                    self._show_result(box, *results[0])
+            self.inspection._end_work()
+            if self._stale and not self.controller.busy:
+                self._debounce.start()
+
+        self.inspection.launch(StepThread(one_call(both)), inspection, WorkState.RUNNING)
 
     def shutdown(self) -> None:
         self._shut_down = True
         self._debounce.stop()
-        if self.work is not None:
-            self.work.stop_and_wait()
+        self.inspection.shutdown()
 
     def _show_result(self, box: Box, result, original_result) -> None:
         self.box, self.result, self.original_result = box, result, original_result

@@ -15,7 +15,7 @@ from pathlib import Path
 import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
-from .background import BackgroundWork, one_call
+from .background import Paused, StepThread, WorkController, WorkState, describe_error, one_call
 from .folder_survey import Proposal, survey
 
 
@@ -95,10 +95,54 @@ def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
     return trainer
 
 
-class TrainingController(QObject):
-    """Runs one training run at a time, and folder scans. Signals are emitted on the GUI thread."""
+class FolderScanner(WorkController):
+    """Reads image folders as a run would, one at a time, as coroutines; a scan asked for while one
+    runs replaces any waiting one and starts when it ends."""
 
-    stateChanged = Signal(str)  # "idle", "starting", "running", "paused", "stopping"
+    proposed = Signal(object)  # the Proposal a folder's images suggest, before its scan result
+    scanned = Signal(object)  # prc.ImageSet of the folder scanned last
+    scanFailed = Signal(str, list)  # why, and the files skipped (prc.SkippedFile)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._scan_again: tuple[prc.DatasetSpec, bool] | None = None
+
+    def scan(self, spec: prc.DatasetSpec, propose: bool = False) -> None:
+        if self.busy:
+            self._scan_again = (spec, propose)
+            return
+        self.launch(StepThread(one_call(lambda: scan_folder(spec, propose))), self._scan, WorkState.RUNNING)
+
+    async def _scan(self, work: StepThread) -> None:
+        results: list = []
+        try:
+            await work.run_steps(results.extend)
+        except Exception as error:  # noqa: BLE001 - an unreadable folder becomes a message
+            outcome: tuple | str = describe_error(error)
+        else:
+            outcome = results[-1]
+        self._end_work()
+        again, self._scan_again = self._scan_again, None
+        if again is not None:
+            self.scan(*again)  # a newer scan was asked for: this result is stale
+        elif isinstance(outcome, str):
+            self.scanFailed.emit(outcome, [])
+        else:
+            self._report(*outcome)
+
+    def _report(self, proposal: Proposal | None, result: prc.ImageSet | prc.DataError) -> None:
+        if proposal is not None:
+            self.proposed.emit(proposal)
+        if isinstance(result, prc.DataError):
+            self.scanFailed.emit(str(result), result.skipped)
+        else:
+            self.scanned.emit(result)
+
+
+class TrainingController(WorkController):
+    """Runs one training run at a time as a coroutine awaiting the trainer's events from a worker
+    thread; its :attr:`scanner` reads folders. State: idle, starting, running, paused or stopping."""
+
     started = Signal(str, int, int)  # run folder, step it starts from, total steps
     progressed = Signal(object)  # prc.TrainStep
     validated = Signal(object)  # prc.Validation
@@ -107,59 +151,19 @@ class TrainingController(QObject):
     modelReady = Signal(str)  # the checkpoint a finished or stopped run left
     checkpointSaved = Signal(object)  # prc.CheckpointSaved
     failed = Signal(str)
-    proposed = Signal(object)  # the Proposal a folder's images suggest, before its scan result
-    scanned = Signal(object)  # prc.ImageSet of the folder scanned last
-    scanFailed = Signal(str, list)  # why, and the files skipped (prc.SkippedFile)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.state = "idle"
-        self.work: BackgroundWork | None = None
         self.handle: TrainerHandle | None = None
         self.trainer: prc.Trainer | None = None
         self.run_dir: Path | None = None
-        self.scan_work: BackgroundWork | None = None
-        self._scan_again: tuple[prc.DatasetSpec, bool] | None = None
+        self.scanner = FolderScanner(self)
+        self.proposed, self.scanned, self.scanFailed = self.scanner.proposed, self.scanner.scanned, self.scanner.scanFailed
 
-    @property
-    def busy(self) -> bool:
-        return self.work is not None
-
-    # ---- scanning a folder ------------------------------------------------------------------
     def scan(self, spec: prc.DatasetSpec, propose: bool = False) -> None:
         """Read the folder as the run would (usable images and skipped files), off the GUI thread;
-        with ``propose``, first find the size and colour its images suggest and read it with those.
-        A scan asked for while one runs replaces any waiting one and starts when it ends."""
-        if self.scan_work is not None:
-            self._scan_again = (spec, propose)
-            return
-        self.scan_work = BackgroundWork(one_call(lambda: scan_folder(spec, propose)), parent=self)
-        self.scan_work.produced.connect(self._scan_result)
-        self.scan_work.failed.connect(self._scan_failed)
-        self.scan_work.finished.connect(self._scan_ended)
-        self.scan_work.start()
-
-    def _scan_result(self, results: list) -> None:
-        if self._scan_again is not None:
-            return
-        proposal, result = results[-1]
-        if proposal is not None:
-            self.proposed.emit(proposal)
-        if isinstance(result, prc.DataError):
-            self.scanFailed.emit(str(result), result.skipped)
-        else:
-            self.scanned.emit(result)
-
-    def _scan_failed(self, message: str) -> None:
-        if self._scan_again is None:
-            self.scanFailed.emit(message, [])
-
-    def _scan_ended(self) -> None:
-        self.scan_work.deleteLater()
-        self.scan_work = None
-        again, self._scan_again = self._scan_again, None
-        if again is not None:
-            self.scan(*again)
+        with ``propose``, first find the size and colour its images suggest and read it with those."""
+        self.scanner.scan(spec, propose)
 
     # ---- running ----------------------------------------------------------------------------
     def start(self, run_dir: Path, plan: prc.RunConfig, device: str) -> bool:
@@ -179,53 +183,61 @@ class TrainingController(QObject):
     def _run(self, run_dir: Path, make_trainer: Callable[[], prc.Trainer]) -> None:
         self.run_dir, self.trainer = Path(run_dir), None
         self.handle = TrainerHandle()
-        self.work = BackgroundWork(trainer_then_events(make_trainer, self.handle), parent=self)
-        self.work.produced.connect(self._events)
-        self.work.paused.connect(self._paused)
-        self.work.completed.connect(self._completed)
-        self.work.failed.connect(self._failed)
-        self._set_state("starting")
-        self.work.start()
+        self.launch(StepThread(trainer_then_events(make_trainer, self.handle)), self._train, WorkState.STARTING)
+
+    async def _train(self, work: StepThread) -> None:
+        """The life of one run: report its events as they come, then offer the model it left."""
+        try:
+            await work.run_steps(self._events)
+        except Exception as error:  # noqa: BLE001 - the run's failure becomes a message
+            self._failed(describe_error(error))
+            return
+        self._end_work()
+        model = prc.RunFolder(self.run_dir).model_checkpoint()
+        if model is not None:
+            self.modelReady.emit(str(model))
 
     def pause(self) -> None:
         """Pause after the current step (the trainer waits; nothing is lost)."""
-        if self.work is not None and self.state in ("starting", "running"):
+        if self.work is not None and self.state in (WorkState.STARTING, WorkState.RUNNING):
             self.handle.pause()
             self.work.pause()
 
     def resume(self) -> None:
-        if self.work is not None and self.state == "paused":
+        if self.work is not None and self.state == WorkState.PAUSED:
             self.handle.resume()
             self.work.resume()
-            self._set_state("running")
+            self._set_state(WorkState.RUNNING)
 
     def stop(self) -> None:
         """Finish the current step, save the last checkpoint and end the run."""
-        if self.work is not None and self.state != "stopping":
+        if self.work is not None and self.state != WorkState.STOPPING:
             self.handle.cancel()
             self.work.resume()
-            self._set_state("stopping")
+            self._set_state(WorkState.STOPPING)
 
     def shutdown(self) -> None:
         """Stop the run (its last checkpoint is saved) and any scan, and wait for them: the window is
         closing."""
-        for work in (self.work, self.scan_work):
-            if work is not None:
-                work.blockSignals(True)  # nothing reaches a closing window
-        if self.work is not None:
+        self.blockSignals(True)
+        if self.handle is not None:
             self.handle.cancel()
+        if self.work is not None:
             self.work.resume()
-            self.work.wait()
-        if self.scan_work is not None:
-            self.scan_work.wait()
+            self.work.wait()  # the trainer ends its step and saves; stopping the thread would skip that
+        self.scanner.shutdown()
+        super().shutdown()
 
     # ---- events arriving on the GUI thread --------------------------------------------------
     def _events(self, events: list) -> None:
         for event in events:
-            if isinstance(event, RunStarted):
+            if isinstance(event, Paused):
+                if self.is_current_pause(event) and self.state in (WorkState.STARTING, WorkState.RUNNING):
+                    self._set_state(WorkState.PAUSED)
+            elif isinstance(event, RunStarted):
                 self.trainer = event.trainer
-                if self.state == "starting":
-                    self._set_state("running")
+                if self.state == WorkState.STARTING:
+                    self._set_state(WorkState.RUNNING)
                 self.started.emit(str(self.run_dir), event.step, event.total_steps)
             elif isinstance(event, prc.TrainStep):
                 self.progressed.emit(event)
@@ -238,16 +250,6 @@ class TrainingController(QObject):
             elif isinstance(event, prc.Finished):
                 self.finished.emit(event)
 
-    def _paused(self, resumes: int) -> None:
-        if self.work is not None and resumes == self.work.resumes and self.state in ("starting", "running"):
-            self._set_state("paused")
-
-    def _completed(self) -> None:
-        self._end_work()
-        model = prc.RunFolder(self.run_dir).model_checkpoint()
-        if model is not None:
-            self.modelReady.emit(str(model))
-
     def _failed(self, message: str) -> None:
         started = self.trainer is not None
         self._end_work()
@@ -257,13 +259,5 @@ class TrainingController(QObject):
             self.failed.emit(f"Training stopped: {message}" if started else f"Cannot start training: {message}")
 
     def _end_work(self) -> None:
-        if self.work is not None:
-            self.work.wait()
-            self.work.deleteLater()
-            self.work = None
         self.handle = None
-        self._set_state("idle")
-
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        self.stateChanged.emit(state)
+        super()._end_work()

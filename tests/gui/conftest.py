@@ -8,7 +8,15 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from pixelrnn_gui.event_loop import loop_inside_qt  # noqa: E402
 from pixelrnn_gui.main_window import MainWindow  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def asyncio_loop(qapp):
+    """The app's controllers are coroutines on qasync's loop; pytest-qt has no asyncio integration,
+    so the loop runs inside the Qt event loop that pytest-qt's waits spin, and tests use signals."""
+    return loop_inside_qt(qapp)
 
 
 @pytest.fixture
