@@ -1,5 +1,6 @@
 """The harness the app's responsiveness benchmarks share: an app and a main window on Qt's offscreen
-platform (unless QT_QPA_PLATFORM is set), a loop that keeps the GUI thread's events flowing, and a
+platform (unless QT_QPA_PLATFORM is set), set up as the app is (qasync's asyncio loop inside Qt's,
+PyTorch's lazily loaded parts loaded first), a loop that keeps the GUI thread's events flowing, and a
 1 ms QTimer whose ticks show how long the event loop was ever blocked.
 
 Import it before anything that imports Qt: it chooses the platform.
@@ -17,11 +18,21 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from pixelrnn_gui.app import load_torch_parts  # noqa: E402
+from pixelrnn_gui.event_loop import loop_inside_qt  # noqa: E402
 from pixelrnn_gui.main_window import MainWindow  # noqa: E402
 
 
 def application() -> QApplication:
-    return QApplication.instance() or QApplication(sys.argv[:1])
+    """The app, its asyncio loop running inside Qt's (as the app's does), and PyTorch's lazily
+    loaded parts loaded, as the app does before its window opens."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    app = QApplication(sys.argv[:1])
+    loop_inside_qt(app)
+    load_torch_parts()
+    return app
 
 
 def main_window(folder: Path) -> MainWindow:

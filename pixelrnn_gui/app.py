@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen
 
 import pixelrnn_core as prc
 
@@ -26,13 +29,25 @@ async def prepare(work: StepThread, window: MainWindow, preparing: WorkControlle
         window.statusBar().showMessage("Completion engine ready.", 3000)
 
 
-def run_app(image: str | None = None, mask: str | None = None) -> int:
-    """Open the window (with ``image`` and its ``mask`` if given) and run until it closes. Meanwhile the
-    completion engine's compiled steps are made ready, so that the first Complete starts at once."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("PixelRNN")
-    app.setOrganizationName("pixelrnn")
-    loop = app_loop(app)
+def load_torch_parts() -> None:
+    """Import now what torch imports at the first optimizer it makes (some 800 modules, torch._dynamo
+    and sympy among them): done later, by a run starting on its worker thread, the import holds the GIL
+    for hundreds of milliseconds at a time and the window freezes in the first seconds of training."""
+    torch.optim.RMSprop([torch.zeros(1, requires_grad=True)])
+
+
+def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindow, WorkController]:
+    """Load what must not load later, open the window (with ``image`` and its ``mask`` if given), and
+    start making the completion engine's compiled steps ready, so that the first Complete starts at once."""
+    splash = QSplashScreen(splash_pixmap())
+    splash.show()
+    splash.showMessage("PixelRNN: loading PyTorch…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+    QApplication.processEvents()
+    load_torch_parts()
+    splash.showMessage("PixelRNN: loading the completion engine…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+    QApplication.processEvents()
+    preparation = prc.prepare_completion()
+    next(preparation, None)  # the first architecture also sets up numba, which holds the GIL for long
     window = MainWindow()
     window.show()
     if image is not None:
@@ -41,8 +56,25 @@ def run_app(image: str | None = None, mask: str | None = None) -> int:
         window.load_mask_file(mask)
     else:
         window.show_first_run()
+    splash.finish(window)
     preparing = WorkController()
-    preparing.launch(StepThread(prc.prepare_completion()), lambda work: prepare(work, window, preparing), WorkState.RUNNING)
+    preparing.launch(StepThread(preparation), lambda work: prepare(work, window, preparing), WorkState.RUNNING)
+    return window, preparing
+
+
+def splash_pixmap() -> QPixmap:
+    pixmap = QPixmap(360, 120)
+    pixmap.fill(QColor("#2b2b33"))
+    return pixmap
+
+
+def run_app(image: str | None = None, mask: str | None = None) -> int:
+    """Open the window (see :func:`launch`) and run the app's loop until it closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PixelRNN")
+    app.setOrganizationName("pixelrnn")
+    loop = app_loop(app)
+    window, preparing = launch(image, mask)
     try:
         return app.exec() if loop.is_running() else loop.run_forever()
     finally:
