@@ -3,6 +3,8 @@ on the command line."""
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Iterator
 
 import torch
 from PySide6.QtCore import Qt
@@ -14,6 +16,8 @@ import pixelrnn_core as prc
 from .background import StepThread, WorkController, WorkState
 from .event_loop import app_loop
 from .main_window import MainWindow
+
+UP_FRONT_SECONDS = 4.0
 
 
 async def prepare(work: StepThread, window: MainWindow, preparing: WorkController) -> None:
@@ -36,6 +40,20 @@ def load_torch_parts() -> None:
     torch.optim.RMSprop([torch.zeros(1, requires_grad=True)])
 
 
+def prepare_up_front(preparation: Iterator[str], splash: QSplashScreen) -> None:
+    """Make the completion engine's compiled steps ready behind the splash for up to
+    :data:`UP_FRONT_SECONDS` (loading them from numba's cache takes about a second; compiling them,
+    on the first start after installing, much longer: the rest is then done with the window open).
+    Loading them holds the GIL for up to a few hundred milliseconds at a time, which would freeze
+    an open window."""
+    deadline = time.monotonic() + UP_FRONT_SECONDS
+    for name in preparation:
+        if time.monotonic() > deadline:
+            return
+        splash.showMessage(f"PixelRNN: readying the completion engine ({name})…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+        QApplication.processEvents()
+
+
 def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindow, WorkController]:
     """Load what must not load later, open the window (with ``image`` and its ``mask`` if given), and
     start making the completion engine's compiled steps ready, so that the first Complete starts at once."""
@@ -47,7 +65,7 @@ def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindo
     splash.showMessage("PixelRNN: loading the completion engine…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
     QApplication.processEvents()
     preparation = prc.prepare_completion()
-    next(preparation, None)  # the first architecture also sets up numba, which holds the GIL for long
+    prepare_up_front(preparation, splash)
     window = MainWindow()
     window.show()
     if image is not None:
