@@ -35,7 +35,7 @@ from .document import Box
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
-CARD_LINES = 6
+CARD_LINES = 8
 THUMBNAIL = 64
 SCORE_HELP = (
     "Share: the candidate's share of the posterior over the K candidates, from how likely each makes "

@@ -154,6 +154,7 @@ class TrainingPanel(QWidget):
         self.skipped_list = labelled(QListWidget(), "Skipped files", "Files that will not be used, and why")
         self.skipped_list.setObjectName("trainSkippedList")
         self.skipped_list.setFixedHeight(60)
+        self.skipped_list.setWordWrap(True)
         self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
         self.size_spin.setSuffix(" px")
         self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size")
