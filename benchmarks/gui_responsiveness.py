@@ -44,7 +44,7 @@ def measure(args: argparse.Namespace) -> dict:
     checkpoint = folder / "model.safetensors"
     prc.save_checkpoint(checkpoint, model)
     window = main_window(folder)
-    window.new_blank(args.size, args.size)
+    window.files.new_blank(args.size, args.size)
     window.document.image[:] = np.random.default_rng(0).integers(0, 256, window.document.image.shape, dtype=np.uint8)
     window.load_checkpoint(str(checkpoint))
     window.mask_bottom_half()

@@ -69,9 +69,9 @@ def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindo
     window = MainWindow()
     window.show()
     if image is not None:
-        window.open_image(image, mask)
+        window.files.open_image(image, mask)
     elif mask is not None:
-        window.load_mask_file(mask)
+        window.files.load_mask_file(mask)
     else:
         window.show_first_run()
     splash.finish(window)

@@ -80,6 +80,9 @@ class CompletionPanel(QWidget):
 
     resampleRequested = Signal()
     checkpointChosen = Signal(str)
+    fittingModelRequested = Signal()  # use a model that suits the image's colours
+    convertRequested = Signal()  # make the image grey for a grayscale model
+    deviceChosen = Signal(str)
 
     def __init__(self, controller: CompletionController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -192,7 +195,9 @@ class CompletionPanel(QWidget):
     def _connect(self) -> None:
         c = self.controller
         self.model_picker.activated.connect(self._model_picked)
-        self.device_picker.currentIndexChanged.connect(lambda _: c.set_device(self.device_picker.currentData()))
+        self.device_picker.currentIndexChanged.connect(lambda _: self._device_picked())
+        self.switch_model_button.clicked.connect(self.fittingModelRequested)
+        self.convert_button.clicked.connect(self.convertRequested)
         self.complete_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
         self.step_pixel_button.clicked.connect(lambda: self.step(c.step_pixel))
@@ -234,6 +239,20 @@ class CompletionPanel(QWidget):
             self.model_picker.insertItem(self.model_picker.count() - 1, model_label(path), path)
             index = self.model_picker.findData(path)
         self.model_picker.setCurrentIndex(index)
+
+    def _device_picked(self) -> None:
+        self.controller.set_device(self.device_picker.currentData())
+        self.deviceChosen.emit(self.device_picker.currentData())
+
+    def choose_device(self, device: str) -> None:
+        """Select ``device`` if it is available here (else the CPU)."""
+        self.device_picker.setCurrentIndex(max(self.device_picker.findData(device), 0))
+        self.controller.set_device(self.device_picker.currentData())
+
+    def toggle_pause(self) -> None:
+        """Pause a running fill, or resume a paused one."""
+        if self.controller.busy:
+            self.pause_button.click()
 
     def show_model_fit(self, mismatch: str | None, grey_model: bool) -> None:
         """Say before Complete that the model does not suit the image (None: it does), with the ways out."""

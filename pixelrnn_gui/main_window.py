@@ -1,27 +1,22 @@
-"""The main window: menus and shortcuts, the canvas in the middle, the Complete panel and the
-inspector docked on the right, a message bar for errors, and the settings kept between sessions."""
+"""The main window: assembles the canvas in the middle, the Complete and Train panels on the left, the
+inspector on the right, the message bar, the menus and shortcuts, and connects them. File I/O lives
+in :mod:`files`, the settings in :mod:`settings`, the work in the controllers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QGuiApplication, QKeySequence, QPixmap, QIcon
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
     QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
-    QPushButton,
     QScrollArea,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,19 +29,17 @@ from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
+from .files import ImageFiles
 from .inspector import Inspector
 from .levels import to_levels, to_rgb
-from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, mismatch_text
 from .mask_ops import grown, shrunk
-from .qimages import qimage_to_rgb, rgb_to_qimage
+from .message_bar import MessageBar
+from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, mismatch_text
+from .qimages import qimage_to_rgb
+from .settings import AppSettings
 from .training import TrainingController
 from .training_panel import TrainingPanel
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
-# what Save image as… offers; the format follows the file name's suffix
-SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
-SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-RECENT_LIMIT = 8
 # What a first start shows: a bundled model and a sample image it knows, masked, ready to complete.
 FIRST_RUN_MODEL = "fashion-mnist"
 FIRST_RUN_SAMPLE = "fashion-ankle-boot"
@@ -56,67 +49,11 @@ FIRST_RUN_HINT = (
 )
 
 
-class MessageBar(QWidget):
-    """A dismissable line at the top of the window for errors and notices; never blocks."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("messageBar")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setAccessibleName("Message")
-        close = QPushButton("Dismiss")
-        close.setAccessibleName("Dismiss message")
-        close.setToolTip("Hide this message")
-        close.clicked.connect(self.hide)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(close)
-        self.setAutoFillBackground(True)
-        self._hide_timer = QTimer(self, singleShot=True, interval=8000)
-        self._hide_timer.timeout.connect(self.hide)
-        self.hide()
-
-    def text(self) -> str:
-        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
-
-    def show_message(self, text: str, error: bool = False, sticky: bool = False) -> None:
-        """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay."""
-        colour = "#f8d7da" if error else "#fff3cd"
-        self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
-        self.label.setText(text)
-        self.show()
-        if error or sticky:
-            self._hide_timer.stop()
-        else:
-            self._hide_timer.start()
-
-
-class NewCanvasDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("New canvas")
-        self.width_spin, self.height_spin = QSpinBox(), QSpinBox()
-        for spin, name in ((self.width_spin, "Width"), (self.height_spin, "Height")):
-            spin.setRange(1, 4096)
-            spin.setValue(32)
-            spin.setSuffix(" px")
-            spin.setAccessibleName(name)
-            spin.setToolTip(f"{name} of the blank canvas in pixels")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QFormLayout(self)
-        layout.addRow("Width", self.width_spin)
-        layout.addRow("Height", self.height_spin)
-        layout.addRow(buttons)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        self.settings = settings or QSettings("pixelrnn", "pixelrnn")
+        self.prefs = AppSettings(settings, self)
+        self.settings = self.prefs.store
         self.document = Document(self)
         self.canvas = Canvas(self.document)
         self.controller = CompletionController(self.document, self)
@@ -125,6 +62,7 @@ class MainWindow(QMainWindow):
         self.training = TrainingController(self)
         self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
+        self.files = ImageFiles(self.document, self.prefs, lambda: self.controller.busy, self)
         self._resample_armed = False
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
@@ -181,16 +119,16 @@ class MainWindow(QMainWindow):
     def _make_actions(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New canvas…", "Start a blank canvas of a chosen size", self.new_canvas, QKeySequence.StandardKey.New)
-        self._action(file_menu, "&Open image…", "Open an image to complete", self.open_image_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&New canvas…", "Start a blank canvas of a chosen size", self.files.new_canvas, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Open image…", "Open an image to complete", self.files.open_image_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &recent")
         samples_menu = file_menu.addMenu("Open sa&mple")
         for name in prc.sample_images():
-            self._action(samples_menu, name, f"Open the sample image {name} with its mask", lambda _=False, n=name: self.open_sample(n))
-        self._action(file_menu, "&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", self.save_image, QKeySequence.StandardKey.Save)
-        self._action(file_menu, "Save image &as…", "Save the image as a new PNG, JPEG or WebP file", self.save_image_as, QKeySequence.StandardKey.SaveAs)
-        self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.save_mask, "Ctrl+Shift+M")
-        self._action(file_menu, "&Load mask…", "Load a mask from an image file (white = fill)", self.load_mask_dialog, "Ctrl+M")
+            self._action(samples_menu, name, f"Open the sample image {name} with its mask", lambda _=False, n=name: self.files.open_sample(n))
+        self._action(file_menu, "&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", self.files.save_image, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save image &as…", "Save the image as a new PNG, JPEG or WebP file", self.files.save_image_as, QKeySequence.StandardKey.SaveAs)
+        self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.files.save_mask, "Ctrl+Shift+M")
+        self._action(file_menu, "&Load mask…", "Load a mask from an image file (white = fill)", self.files.load_mask_dialog, "Ctrl+M")
         file_menu.addSeparator()
         self._action(file_menu, "Open &checkpoint…", "Choose a model checkpoint file", self.open_checkpoint_dialog, "Ctrl+Shift+O")
         file_menu.addSeparator()
@@ -206,8 +144,8 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
             self.addAction(action)
         self.undo_action, self.redo_action = undo, redo
-        self._action(edit_menu, "&Copy image", "Copy the image (with its fill) to the clipboard", self.copy_image, QKeySequence.StandardKey.Copy)
-        self._action(edit_menu, "&Paste image", "Replace the canvas with the image on the clipboard", self.paste_image, QKeySequence.StandardKey.Paste)
+        self._action(edit_menu, "&Copy image", "Copy the image (with its fill) to the clipboard", self.files.copy_image, QKeySequence.StandardKey.Copy)
+        self._action(edit_menu, "&Paste image", "Replace the canvas with the image on the clipboard", self.files.paste_image, QKeySequence.StandardKey.Paste)
         self._action(edit_menu, "Brush &colour…", "Choose the colour the brush paints with", self.choose_colour, "C")
 
         tools_menu = bar.addMenu("&Tools")
@@ -254,9 +192,9 @@ class MainWindow(QMainWindow):
 
         fill_menu = bar.addMenu("&Complete")
         self._action(fill_menu, "&Complete", "Fill the masked pixels", lambda: self.panel.start(), "Ctrl+Return")
-        self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.pause_button.click, "P")
-        self._action(fill_menu, "Step &pixel", "Fill one more pixel", self.panel.step_pixel_button.click, "N")
-        self._action(fill_menu, "Step &row", "Fill to the end of the row", self.panel.step_row_button.click, "Shift+N")
+        self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.toggle_pause, "P")
+        self._action(fill_menu, "Step &pixel", "Fill one more pixel", lambda: self.panel.step(self.controller.step_pixel), "N")
+        self._action(fill_menu, "Step &row", "Fill to the end of the row", lambda: self.panel.step(self.controller.step_row), "Shift+N")
         self._action(fill_menu, "C&ancel / unpin", "Stop the fill, or unpin the inspector's pixel", self.escape, "Esc")
 
         help_menu = bar.addMenu("&Help")
@@ -264,6 +202,10 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         d, c = self.document, self.controller
+        self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
+        self.files.status.connect(self.statusBar().showMessage)
+        self.files.opened.connect(self.message_bar.hide)
+        self.prefs.recentChanged.connect(self._refresh_recent)
         d.maskChanged.connect(self._mask_changed)
         d.replaced.connect(self._mask_changed)
         d.replaced.connect(self._choose_fitting_model)
@@ -284,9 +226,9 @@ class MainWindow(QMainWindow):
         c.modelChanged.connect(self._model_changed)
         self.panel.checkpointChosen.connect(self.load_checkpoint)
         self.panel.resampleRequested.connect(self._arm_resample)
-        self.panel.switch_model_button.clicked.connect(self._choose_fitting_model)
-        self.panel.convert_button.clicked.connect(self.convert_to_grey)
-        self.panel.device_picker.currentIndexChanged.connect(lambda _: self.settings.setValue("device", self.panel.device_picker.currentData()))
+        self.panel.fittingModelRequested.connect(self._choose_fitting_model)
+        self.panel.convertRequested.connect(self.convert_to_grey)
+        self.panel.deviceChosen.connect(lambda device: self.prefs.set("device", device))
         self.inspector.overlayChanged.connect(self.canvas.set_overlay)
         self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
         self.inspector.message.connect(self.message_bar.show_message)
@@ -309,9 +251,7 @@ class MainWindow(QMainWindow):
         self.canvas.colour = QColor(str(s.value("brushColour", "#000000")))
         self.colour_action.setIcon(self._colour_icon())
         self.set_tool(Tool[str(s.value("tool", Tool.MASK_BRUSH.name))])
-        index = self.panel.device_picker.findData(s.value("device", "cpu"))
-        self.panel.device_picker.setCurrentIndex(max(index, 0))
-        self.controller.set_device(self.panel.device_picker.currentData())
+        self.panel.choose_device(str(s.value("device", "cpu")))
         self._refresh_recent()
         model = s.value("model")
         if model and Path(str(model)).is_file():
@@ -329,160 +269,18 @@ class MainWindow(QMainWindow):
         s.setValue("tool", self.canvas.tool.name)
         s.sync()
 
-    def _recent(self, key: str) -> list[str]:
-        value = self.settings.value(key, [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _remember(self, key: str, path: Path) -> None:
-        recent = [str(path)] + [p for p in self._recent(key) if p != str(path)]
-        self.settings.setValue(key, recent[:RECENT_LIMIT])
-        self._refresh_recent()
-
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
-        for path in self._recent("recentFiles"):
+        for path in self.prefs.recent("recentFiles"):
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_image(p))
+            action.triggered.connect(lambda _=False, p=path: self.files.open_image(p))
         self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
-        self.panel.refresh_models(self._recent("recentModels"))
+        self.panel.refresh_models(self.prefs.recent("recentModels"))
 
-    def _folder(self, key: str) -> str:
-        return str(self.settings.value(key, str(Path.home())))
-
-    # ---- files ------------------------------------------------------------------------------
-    def confirm_discard(self) -> bool:
-        """Ask before unsaved changes are lost; True when it is fine to go on."""
-        if not self.document.modified:
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", "The image has unsaved changes. Save them first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save_image()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def open_image_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open image", self._folder("lastImageFolder"), IMAGE_FILTER)
-        if path:
-            self.open_image(path)
-
-    def open_sample(self, name: str) -> bool:
-        """Open one of the sample images that ship with the app, with its mask."""
-        image, mask = prc.sample_images()[name]
-        return self.open_image(image, mask)
-
-    def show_first_run(self) -> None:
-        """No image named on the command line: a sample image, masked, and a hint of what to do."""
-        if FIRST_RUN_SAMPLE in prc.sample_images() and self.open_sample(FIRST_RUN_SAMPLE):
-            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True)
-
-    def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
-        """Open an image (and a mask for it); errors go to the message bar and change nothing."""
-        if self.controller.busy or not self.confirm_discard():
-            return False
-        path = Path(path)
-        try:
-            image = prc.read_image(path, channels=3)
-            mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
-        except prc.ImageFileError as error:
-            self.message_bar.show_message(str(error), error=True)
-            return False
-        self.document.replace(image, path, mask)
-        self.settings.setValue("lastImageFolder", str(path.parent))
-        self._remember("recentFiles", path)
-        self.message_bar.hide()
-        return True
-
-    def new_canvas(self) -> None:
-        if self.controller.busy or not self.confirm_discard():
-            return
-        dialog = NewCanvasDialog(self)
-        if dialog.exec():
-            self.new_blank(dialog.height_spin.value(), dialog.width_spin.value())
-
-    def new_blank(self, height: int, width: int) -> None:
-        self.document.replace(np.full((height, width, 3), 255, dtype=np.uint8), None)
-
-    def paste_image(self) -> None:
-        image = QGuiApplication.clipboard().image()
-        if image.isNull():
-            self.message_bar.show_message("The clipboard holds no image.")
-            return
-        if self.controller.busy or not self.confirm_discard():
-            return
-        self.document.replace(qimage_to_rgb(image), None)
-        self.document.untitled_changes = True
-        self._update_title()
-
-    def save_image(self) -> bool:
-        if self.document.path is None or self.document.path.suffix.lower() not in SAVE_SUFFIXES:
-            return self.save_image_as()
-        return self._write_image(self.document.path)
-
-    def save_image_as(self) -> bool:
-        start = str(Path(self._folder("lastImageFolder")) / ((self.document.path.stem if self.document.path else "untitled") + ".png"))
-        path, chosen = QFileDialog.getSaveFileName(self, "Save image as", start, ";;".join(SAVE_FILTERS))
-        if not path:
-            return False
-        path = Path(path)
-        if path.suffix.lower() not in SAVE_SUFFIXES:
-            path = path.with_suffix(SAVE_FILTERS.get(chosen, ".png"))
-        return self._write_image(path)
-
-    def copy_image(self) -> None:
-        QGuiApplication.clipboard().setImage(rgb_to_qimage(self.document.image))
-        self.statusBar().showMessage("Copied the image to the clipboard.", 3000)
-
-    def _write_image(self, path: Path) -> bool:
-        try:
-            prc.save_image(path, self.document.image)
-        except prc.ImageFileError as error:
-            self.message_bar.show_message(str(error), error=True)
-            return False
-        self.document.set_path(path)
-        self.settings.setValue("lastImageFolder", str(path.parent))
-        self._remember("recentFiles", path)
-        self.statusBar().showMessage(f"Saved {path.name}", 4000)
-        return True
-
-    def save_mask(self, path: str | Path | None = None) -> bool:
-        if not path:
-            stem = self.document.path.stem if self.document.path else "untitled"
-            start = str(Path(self._folder("lastMaskFolder")) / f"{stem}-mask.png")
-            path, _ = QFileDialog.getSaveFileName(self, "Save mask as PNG", start, "PNG image (*.png)")
-            if not path:
-                return False
-        path = Path(path)
-        try:
-            prc.save_image(path, self.document.mask[:, :, None].astype(np.uint8) * 255)
-        except prc.ImageFileError as error:
-            self.message_bar.show_message(str(error), error=True)
-            return False
-        self.settings.setValue("lastMaskFolder", str(path.parent))
-        self.statusBar().showMessage(f"Saved the mask to {path.name}", 4000)
-        return True
-
-    def load_mask_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load mask", self._folder("lastMaskFolder"), IMAGE_FILTER)
-        if path:
-            self.load_mask_file(path)
-
-    def load_mask_file(self, path: str | Path) -> bool:
-        if self.controller.busy:
-            return False
-        try:
-            mask = prc.read_mask(path, self.document.image.shape[:2])
-        except prc.ImageFileError as error:
-            self.message_bar.show_message(str(error), error=True)
-            return False
-        self.settings.setValue("lastMaskFolder", str(Path(path).parent))
-        self.document.edit("Load mask", "mask", mask)
-        return True
-
+    # ---- models -------------------------------------------------------------------------
     def open_checkpoint_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self._folder("lastModelFolder"), "Checkpoints (*.safetensors);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self.prefs.folder("lastModelFolder"), "Checkpoints (*.safetensors);;All files (*)")
         if path:
             self.load_checkpoint(path)
 
@@ -490,22 +288,27 @@ class MainWindow(QMainWindow):
         if self.controller.busy:
             return
         if self.controller.load_model(path):
-            self.settings.setValue("lastModelFolder", str(Path(path).parent))
-            self.settings.setValue("model", str(path))
-            self.settings.setValue(f"lastModel/{self._model_kind()}", str(path))
-            self._remember("recentModels", Path(path))
+            self.prefs.set("lastModelFolder", str(Path(path).parent))
+            self.prefs.set("model", str(path))
+            self.prefs.set(f"lastModel/{self._model_kind()}", str(path))
+            self.prefs.remember("recentModels", Path(path))
         else:
-            self.panel.refresh_models(self._recent("recentModels"))
+            self.panel.refresh_models(self.prefs.recent("recentModels"))
 
     def add_trained_model(self, path: str) -> None:
         """A run's checkpoint joins the model picker at once; it becomes the model if it fits the open
         image and no fill runs."""
-        self._remember("recentModels", Path(path))
+        self.prefs.remember("recentModels", Path(path))
         if self.controller.busy or not fits(checkpoint_kind(path), self.document.colour_kind()):
             self.statusBar().showMessage(f"Trained model {Path(path).parent.name}/{Path(path).name} added to the model picker.", 6000)
         else:
             self.load_checkpoint(path)
             self.statusBar().showMessage(f"Model: {Path(path).parent.name}/{Path(path).name}, just trained.", 6000)
+
+    def show_first_run(self) -> None:
+        """No image named on the command line: a sample image, masked, and a hint of what to do."""
+        if FIRST_RUN_SAMPLE in prc.sample_images() and self.files.open_sample(FIRST_RUN_SAMPLE):
+            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True)
 
     def show_training(self) -> None:
         self.findChild(QDockWidget, "trainDock").raise_()
@@ -524,8 +327,8 @@ class MainWindow(QMainWindow):
             if target.endswith(".safetensors"):
                 self.load_checkpoint(target)
             else:
-                self.open_image(target)
-        elif data.hasImage() and not self.controller.busy and self.confirm_discard():
+                self.files.open_image(target)
+        elif data.hasImage() and not self.controller.busy and self.files.confirm_discard():
             self.document.replace(qimage_to_rgb(data.imageData()), None)
         event.acceptProposedAction()
 
@@ -600,7 +403,7 @@ class MainWindow(QMainWindow):
         used (or the bundled one)."""
         image_kind = self.document.colour_kind()
         if not self.controller.busy and not fits(self._model_kind(), image_kind):
-            path = fitting_model(image_kind, self.settings.value(f"lastModel/{image_kind}"))
+            path = fitting_model(image_kind, self.prefs.value(f"lastModel/{image_kind}"))
             if path is not None:
                 self.load_checkpoint(str(path))
         self._show_model_fit()
@@ -675,7 +478,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         was_running = self.controller.state == "running"
         self.controller.pause()
-        if not self.confirm_discard():
+        if not self.files.confirm_discard():
             if was_running:
                 self.controller.resume()
             event.ignore()

@@ -20,7 +20,7 @@ def drag(qtbot, canvas, pixels):
 
 def test_open_image_shows_it(window, image_file):
     path, pixels = image_file
-    assert window.open_image(path)
+    assert window.files.open_image(path)
     np.testing.assert_array_equal(window.document.image, pixels)
     assert not window.document.mask.any()
     assert path.name in window.windowTitle()
@@ -28,7 +28,7 @@ def test_open_image_shows_it(window, image_file):
 
 def test_paint_mask_with_mouse_then_undo_redo(window, qtbot, image_file):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.set_tool(Tool.MASK_BRUSH)
     window.canvas.brush_sizes[Tool.MASK_BRUSH] = 1
     drag(qtbot, window.canvas, [(5, 1), (5, 6)])
@@ -45,7 +45,7 @@ def test_paint_mask_with_mouse_then_undo_redo(window, qtbot, image_file):
 
 def test_brush_paints_colour_and_eraser_paints_white(window, qtbot, image_file):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.canvas.colour.setRgb(10, 200, 30)
     window.set_tool(Tool.PAINT)
     drag(qtbot, window.canvas, [(2, 2)])
@@ -60,7 +60,7 @@ def test_brush_paints_colour_and_eraser_paints_white(window, qtbot, image_file):
 
 
 def test_brush_size_keys_and_mask_eraser(window, qtbot, image_file):
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     window.set_tool(Tool.MASK_BRUSH)
     window.canvas.brush_sizes[Tool.MASK_BRUSH] = 1
     window.canvas.setFocus()
@@ -76,7 +76,7 @@ def test_brush_size_keys_and_mask_eraser(window, qtbot, image_file):
 
 
 def test_mask_rectangle_invert_clear(window, qtbot, image_file):
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     window.set_tool(Tool.MASK_RECT)
     drag(qtbot, window.canvas, [(6, 5), (7, 2)])
     expected = np.zeros((8, 8), bool)
@@ -95,60 +95,60 @@ def test_mask_rectangle_invert_clear(window, qtbot, image_file):
 
 def test_save_image_and_mask_round_trip(window, qtbot, image_file, tmp_path):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.canvas.colour.setRgb(1, 2, 3)
     window.set_tool(Tool.PAINT)
     drag(qtbot, window.canvas, [(0, 0)])
     window.set_tool(Tool.MASK_RECT)
     drag(qtbot, window.canvas, [(4, 0), (7, 7)])
     out = tmp_path / "saved.png"
-    assert window._write_image(out)
-    assert window.save_mask(tmp_path / "mask.png")
+    assert window.files.write_image(out)
+    assert window.files.save_mask(tmp_path / "mask.png")
     assert not window.document.modified
     saved = np.asarray(Image.open(out).convert("RGB"))
     assert tuple(saved[0, 0]) == (1, 2, 3)
     np.testing.assert_array_equal(saved[1:], pixels[1:])
     assert not list(tmp_path.glob(".*.tmp"))  # the temp file was renamed, not left behind
     window.clear_mask()
-    assert window.load_mask_file(tmp_path / "mask.png")
+    assert window.files.load_mask_file(tmp_path / "mask.png")
     assert window.document.mask[4:].all() and not window.document.mask[:4].any()
     window.document.undo_stack.setClean()
-    assert window.open_image(out, tmp_path / "mask.png")
+    assert window.files.open_image(out, tmp_path / "mask.png")
     assert window.document.mask[4:].all()
 
 
 def test_unreadable_files_are_reported_and_nothing_changes(window, image_file, tmp_path):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image")
-    assert not window.open_image(junk)
+    assert not window.files.open_image(junk)
     assert "junk.png" in window.message_bar.text()
     np.testing.assert_array_equal(window.document.image, pixels)
     small = tmp_path / "small.png"
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(small)
-    assert not window.load_mask_file(small)
+    assert not window.files.load_mask_file(small)
     assert "4x4" in window.message_bar.text()
     assert not window.document.mask.any()
 
 
 def test_unsaved_changes_prompt_can_cancel_opening(window, qtbot, image_file, monkeypatch, tmp_path):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.mask_bottom_half()
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Cancel)
     other = tmp_path / "other.png"
     Image.fromarray(np.zeros((3, 3, 3), np.uint8)).save(other)
-    assert not window.open_image(other)
+    assert not window.files.open_image(other)
     assert asked and window.document.image.shape == (8, 8, 3)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    assert window.open_image(other)
+    assert window.files.open_image(other)
     assert window.document.image.shape == (3, 3, 3)
 
 
 def test_blank_canvas_zoom_fit_and_recent_files(window, qtbot, image_file):
-    window.new_blank(20, 30)
+    window.files.new_blank(20, 30)
     assert window.document.image.shape == (20, 30, 3) and (window.document.image == 255).all()
     canvas = window.canvas
     canvas.fit()
@@ -159,7 +159,7 @@ def test_blank_canvas_zoom_fit_and_recent_files(window, qtbot, image_file):
     assert canvas.image_pixel(anchor) == (10, 15)  # zoom keeps the pixel under the pointer
     canvas.actual_size()
     assert canvas.zoom == 1.0
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     assert [a.toolTip() for a in window.recent_menu.actions()] == [str(image_file[0])]
 
 
@@ -197,7 +197,7 @@ def test_paste_and_drop_open_images(window, qtbot, image_file):
     path, pixels = image_file
     pasted = np.full((5, 6, 3), 7, np.uint8)
     QGuiApplication.clipboard().setImage(rgb_to_qimage(pasted))
-    window.paste_image()
+    window.files.paste_image()
     np.testing.assert_array_equal(window.document.image, pasted)
     assert window.document.modified  # a pasted image exists nowhere else until saved
     window.document.untitled_changes = False
@@ -212,7 +212,7 @@ def test_wheel_zooms_at_the_pointer_and_space_drag_pans(window, qtbot, image_fil
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QWheelEvent
 
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     canvas = window.canvas
     point = canvas.widget_position(2, 5).toPointF()
     zoom = canvas.zoom

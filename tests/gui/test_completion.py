@@ -24,7 +24,7 @@ def ready(window, qtbot, image_file, model_file):
     """The window with the test image open, the tiny model loaded and the bottom 3 rows masked with
     the rectangle tool."""
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.load_checkpoint(str(model_file))
     assert window.controller.model is not None
     window.set_tool(Tool.MASK_RECT)
@@ -186,7 +186,7 @@ def test_bad_checkpoint_is_reported_and_the_app_goes_on(window, tmp_path):
 
 
 def test_closing_during_a_fill_stops_its_thread(window, qtbot, model_file):
-    window.new_blank(96, 96)  # thousands of sub-pixels: the fill is still running when the window closes
+    window.files.new_blank(96, 96)  # thousands of sub-pixels: the fill is still running when the window closes
     window.load_checkpoint(str(model_file))
     window.mask_bottom_half()
     window.document.undo_stack.setClean()
@@ -212,7 +212,7 @@ def test_model_and_device_are_remembered(window, qtbot, model_file):
 
 
 def test_a_large_image_is_filled_around_the_hole(window, qtbot, model_file):
-    window.new_blank(80, 96)
+    window.files.new_blank(80, 96)
     window.document.image[:] = np.random.default_rng(1).integers(0, 256, (80, 96, 3), dtype=np.uint8)
     before = window.document.image.copy()
     window.load_checkpoint(str(model_file))

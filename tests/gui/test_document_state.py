@@ -18,7 +18,7 @@ WAIT_MS = 60_000
 def filled(window, qtbot, image_file, rgb_model_file):
     """Image A (8x8) filled with K = 4 candidates, the inspector pinned on its last pixel."""
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.load_checkpoint(str(rgb_model_file))
     window.mask_bottom_half()
     window.panel.samples.setValue(4)
@@ -37,13 +37,13 @@ def open_other(window, tmp_path, how: str) -> np.ndarray:
     other = np.random.default_rng(3).integers(0, 256, (12, 16, 3), dtype=np.uint8)
     if how == "open":
         Image.fromarray(other).save(tmp_path / "b.png")
-        assert window.open_image(tmp_path / "b.png")
+        assert window.files.open_image(tmp_path / "b.png")
     elif how == "paste":
         QGuiApplication.clipboard().setImage(rgb_to_qimage(other))
-        window.paste_image()
+        window.files.paste_image()
         window.document.untitled_changes = False
     else:
-        window.new_blank(12, 16)
+        window.files.new_blank(12, 16)
         other = window.document.image.copy()
     assert window.document.image.shape == (12, 16, 3)
     return other
@@ -82,7 +82,7 @@ def hover_and_hold_tab(window, qtbot):
 
 def test_tab_over_the_canvas_without_a_click_shows_the_true_original(window, qtbot, image_file, rgb_model_file):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.load_checkpoint(str(rgb_model_file))
     window.mask_bottom_half()
     for seed in (1, 2):  # two fills of the same hole: the original is the image before the first

@@ -16,7 +16,7 @@ WAIT_MS = 60_000
 
 
 def test_inspector_pin_is_shown_and_cleared_by_esc_or_a_second_click(window, qtbot, image_file):
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     inspector, canvas = window.inspector, window.canvas
     window.set_tool(Tool.PICK)
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(2, 5))
@@ -35,7 +35,7 @@ def test_inspector_pin_is_shown_and_cleared_by_esc_or_a_second_click(window, qtb
 @pytest.fixture
 def four_candidates(window, qtbot, image_file, rgb_model_file):
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.load_checkpoint(str(rgb_model_file))
     mask = np.zeros((8, 8), bool)
     mask[4:6, 2:5] = True  # known pixels follow the hole, so the candidates are ranked
@@ -60,7 +60,7 @@ def test_candidates_are_numbered_best_first_with_shares_everywhere(four_candidat
 
 
 def test_candidate_thumbnails_show_the_hole_with_context(window, qtbot, rgb_model_file):
-    window.new_blank(80, 96)
+    window.files.new_blank(80, 96)
     window.load_checkpoint(str(rgb_model_file))
     mask = np.zeros((80, 96), bool)
     mask[60:64, 70:75] = True
@@ -78,7 +78,7 @@ def test_candidate_thumbnails_show_the_hole_with_context(window, qtbot, rgb_mode
 @pytest.fixture
 def bottom_half(window, image_file, rgb_model_file):
     """The 8x8 test image with its bottom half masked and the tiny RGB model."""
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     window.load_checkpoint(str(rgb_model_file))
     window.mask_bottom_half()
     return window
@@ -113,7 +113,7 @@ def test_progress_never_shows_the_previous_fills_count(bottom_half, qtbot):
 
 
 def test_zoom_out_fits_a_very_large_image(window):
-    window.new_blank(6000, 6000)
+    window.files.new_blank(6000, 6000)
     canvas = window.canvas
     canvas.fit()
     assert 6000 * canvas.zoom <= min(canvas.width(), canvas.height())
@@ -125,18 +125,18 @@ def test_zoom_out_fits_a_very_large_image(window):
 def test_save_as_jpeg_and_webp(window, image_file, tmp_path, monkeypatch, suffix, format_name):
     from PySide6.QtWidgets import QFileDialog
 
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     out = tmp_path / f"saved{suffix}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    assert window.save_image_as()
+    assert window.files.save_image_as()
     with Image.open(out) as saved:
         assert saved.format == format_name and saved.size == (8, 8)
 
 
 def test_copy_the_image_to_the_clipboard(window, image_file):
     path, pixels = image_file
-    window.open_image(path)
-    window.copy_image()
+    window.files.open_image(path)
+    window.files.copy_image()
     np.testing.assert_array_equal(qimage_to_rgb(QGuiApplication.clipboard().image()), pixels)
 
 
@@ -151,7 +151,7 @@ def test_brush_size_readout_lasts(window, qtbot):
 
 
 def test_grow_and_shrink_the_mask(window):
-    window.new_blank(9, 9)
+    window.files.new_blank(9, 9)
     mask = np.zeros((9, 9), bool)
     mask[3:6, 3:6] = True
     window.document.edit("Mask", "mask", mask)
@@ -165,7 +165,7 @@ def test_grow_and_shrink_the_mask(window):
 
 
 def test_pointer_position_is_x_then_y(window, qtbot, image_file):
-    window.open_image(image_file[0])
+    window.files.open_image(image_file[0])
     qtbot.mouseMove(window.canvas, window.canvas.widget_position(2, 5))
     assert window.position_label.text().startswith("x 5, y 2")
 

@@ -14,25 +14,25 @@ def model_name(window) -> str:
 
 def test_a_colour_photo_selects_the_colour_model_and_a_grey_image_a_grey_one(window, grey_image_file):
     window.load_checkpoint(str(prc.bundled_models()["fashion-mnist"]))
-    assert window.open_image(CAT)
+    assert window.files.open_image(CAT)
     assert window.controller.model.config.channels == 3
     assert window.controller.model_path == prc.bundled_models()["photo-patches"]
     assert not window.panel.fit_box.isVisibleTo(window.panel)
-    assert window.open_image(grey_image_file)
+    assert window.files.open_image(grey_image_file)
     assert window.controller.model.config.channels == 1
 
 
 def test_the_last_colour_model_used_is_chosen_again(window, grey_image_file, rgb_model_file):
-    window.open_image(CAT)
+    window.files.open_image(CAT)
     window.load_checkpoint(str(rgb_model_file))
-    window.open_image(grey_image_file)
+    window.files.open_image(grey_image_file)
     assert window.controller.model.config.channels == 1
-    window.open_image(CAT)
+    window.files.open_image(CAT)
     assert window.controller.model_path == rgb_model_file
 
 
 def test_a_mismatch_is_shown_before_complete_and_can_be_converted(window, qtbot):
-    window.open_image(CAT)
+    window.files.open_image(CAT)
     window.load_checkpoint(str(prc.bundled_models()["fashion-mnist"]))
     panel = window.panel
     assert panel.fit_box.isVisibleTo(panel)
@@ -51,7 +51,7 @@ def test_a_mismatch_is_shown_before_complete_and_can_be_converted(window, qtbot)
 
 
 def test_a_newly_trained_model_becomes_active_only_if_it_fits(window, grey_model_file, rgb_model_file):
-    window.open_image(CAT)
+    window.files.open_image(CAT)
     active = window.controller.model_path
     window.add_trained_model(str(grey_model_file))
     assert window.controller.model_path == active

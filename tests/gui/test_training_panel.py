@@ -90,7 +90,7 @@ def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbo
     assert "pictures at 8×8" in card and "pixelcnn" in card and "bits/dim" in card
 
     path, pixels = image_file
-    window.open_image(path)
+    window.files.open_image(path)
     window.mask_bottom_half()
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         click(qtbot, window.panel.complete_button)

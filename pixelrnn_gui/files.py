@@ -1,0 +1,180 @@
+"""The document's files: open (dialog, recent, samples, drag and drop, paste), new canvas, save (PNG,
+JPEG, WebP), copy, and mask files. Problems go out as ``message``; nothing here blocks on an error."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QMessageBox, QSpinBox, QWidget
+
+import pixelrnn_core as prc
+
+from .document import Document
+from .qimages import qimage_to_rgb, rgb_to_qimage
+from .settings import AppSettings
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+# what Save image as… offers; the format follows the file name's suffix
+SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
+SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+class NewCanvasDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New canvas")
+        self.width_spin, self.height_spin = QSpinBox(), QSpinBox()
+        for spin, name in ((self.width_spin, "Width"), (self.height_spin, "Height")):
+            spin.setRange(1, 4096)
+            spin.setValue(32)
+            spin.setSuffix(" px")
+            spin.setAccessibleName(name)
+            spin.setToolTip(f"{name} of the blank canvas in pixels")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QFormLayout(self)
+        layout.addRow("Width", self.width_spin)
+        layout.addRow("Height", self.height_spin)
+        layout.addRow(buttons)
+
+
+
+class ImageFiles(QObject):
+    """Reads and writes the document's image and mask; ``busy`` says whether a fill forbids it."""
+
+    message = Signal(str, bool)  # text, is it an error
+    status = Signal(str, int)  # a passing status-bar message, milliseconds
+    opened = Signal()  # an image was opened from a file
+
+    def __init__(self, document: Document, settings: AppSettings, busy: Callable[[], bool], parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self.document, self.settings, self.busy, self.parent_widget = document, settings, busy, parent_widget
+
+    def confirm_discard(self) -> bool:
+        """Ask before unsaved changes are lost; True when it is fine to go on."""
+        if not self.document.modified:
+            return True
+        answer = QMessageBox.question(
+            self.parent_widget, "Unsaved changes", "The image has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_image()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open image", self.settings.folder("lastImageFolder"), IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def open_sample(self, name: str) -> bool:
+        """Open one of the sample images that ship with the app, with its mask."""
+        image, mask = prc.sample_images()[name]
+        return self.open_image(image, mask)
+
+    def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
+        """Open an image (and a mask for it); errors go to the message bar and change nothing."""
+        if self.busy() or not self.confirm_discard():
+            return False
+        path = Path(path)
+        try:
+            image = prc.read_image(path, channels=3)
+            mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
+        except prc.ImageFileError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.document.replace(image, path, mask)
+        self.settings.store.setValue("lastImageFolder", str(path.parent))
+        self.settings.remember("recentFiles", path)
+        self.opened.emit()
+        return True
+
+    def new_canvas(self) -> None:
+        if self.busy() or not self.confirm_discard():
+            return
+        dialog = NewCanvasDialog(self.parent_widget)
+        if dialog.exec():
+            self.new_blank(dialog.height_spin.value(), dialog.width_spin.value())
+
+    def new_blank(self, height: int, width: int) -> None:
+        self.document.replace(np.full((height, width, 3), 255, dtype=np.uint8), None)
+
+    def paste_image(self) -> None:
+        image = QGuiApplication.clipboard().image()
+        if image.isNull():
+            self.message.emit("The clipboard holds no image.", False)
+            return
+        if self.busy() or not self.confirm_discard():
+            return
+        self.document.replace(qimage_to_rgb(image), None)
+        self.document.untitled_changes = True
+        self.document.pathChanged.emit()
+
+    def save_image(self) -> bool:
+        if self.document.path is None or self.document.path.suffix.lower() not in SAVE_SUFFIXES:
+            return self.save_image_as()
+        return self.write_image(self.document.path)
+
+    def save_image_as(self) -> bool:
+        start = str(Path(self.settings.folder("lastImageFolder")) / ((self.document.path.stem if self.document.path else "untitled") + ".png"))
+        path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Save image as", start, ";;".join(SAVE_FILTERS))
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix.lower() not in SAVE_SUFFIXES:
+            path = path.with_suffix(SAVE_FILTERS.get(chosen, ".png"))
+        return self.write_image(path)
+
+    def copy_image(self) -> None:
+        QGuiApplication.clipboard().setImage(rgb_to_qimage(self.document.image))
+        self.status.emit("Copied the image to the clipboard.", 3000)
+
+    def write_image(self, path: Path) -> bool:
+        try:
+            prc.save_image(path, self.document.image)
+        except prc.ImageFileError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.document.set_path(path)
+        self.settings.store.setValue("lastImageFolder", str(path.parent))
+        self.settings.remember("recentFiles", path)
+        self.status.emit(f"Saved {path.name}", 4000)
+        return True
+
+    def save_mask(self, path: str | Path | None = None) -> bool:
+        if not path:
+            stem = self.document.path.stem if self.document.path else "untitled"
+            start = str(Path(self.settings.folder("lastMaskFolder")) / f"{stem}-mask.png")
+            path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save mask as PNG", start, "PNG image (*.png)")
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            prc.save_image(path, self.document.mask[:, :, None].astype(np.uint8) * 255)
+        except prc.ImageFileError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.settings.store.setValue("lastMaskFolder", str(path.parent))
+        self.status.emit(f"Saved the mask to {path.name}", 4000)
+        return True
+
+    def load_mask_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Load mask", self.settings.folder("lastMaskFolder"), IMAGE_FILTER)
+        if path:
+            self.load_mask_file(path)
+
+    def load_mask_file(self, path: str | Path) -> bool:
+        if self.busy():
+            return False
+        try:
+            mask = prc.read_mask(path, self.document.image.shape[:2])
+        except prc.ImageFileError as error:
+            self.message.emit(str(error), True)
+            return False
+        self.settings.store.setValue("lastMaskFolder", str(Path(path).parent))
+        self.document.edit("Load mask", "mask", mask)
+        return True

@@ -1,0 +1,42 @@
+"""A dismissable line at the top of the window for errors and notices."""
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+class MessageBar(QWidget):
+    """A dismissable line at the top of the window for errors and notices; never blocks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Message")
+        close = QPushButton("Dismiss")
+        close.setAccessibleName("Dismiss message")
+        close.setToolTip("Hide this message")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.setAutoFillBackground(True)
+        self._hide_timer = QTimer(self, singleShot=True, interval=8000)
+        self._hide_timer.timeout.connect(self.hide)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
+
+    def show_message(self, text: str, error: bool = False, sticky: bool = False) -> None:
+        """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay."""
+        colour = "#f8d7da" if error else "#fff3cd"
+        self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
+        self.label.setText(text)
+        self.show()
+        if error or sticky:
+            self._hide_timer.stop()
+        else:
+            self._hide_timer.start()
