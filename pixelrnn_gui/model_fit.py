@@ -15,7 +15,7 @@ KIND_WORDS = {"colour": "colour", "grey": "grayscale"}
 def checkpoint_kind(path: str | Path) -> str | None:
     """"grey" or "colour" for the images a checkpoint fills; None if it cannot be read."""
     try:
-        channels = prc.checkpoint_metadata(path).get("config", {}).get("channels")
+        channels = prc.checkpoint_info(path).config.channels
     except (prc.CheckpointError, OSError, ValueError):
         return None
     return KIND_OF_CHANNELS.get(channels)

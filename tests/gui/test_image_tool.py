@@ -171,11 +171,16 @@ def test_pointer_position_is_x_then_y(window, qtbot, image_file):
 
 
 def test_the_controls_stay_put_when_the_model_card_changes(window, rgb_model_file):
+    import dataclasses
+
+    import pixelrnn_core as prc
+
     panel = window.panel
-    panel.card.setText(model_card(str(rgb_model_file), {"config": {"arch": "pixelcnn"}}))
+    short = prc.checkpoint_info(rgb_model_file)
+    panel.card.setText(model_card(str(rgb_model_file), short))
     panel.layout().activate()
     before = panel.complete_button.mapTo(panel, panel.complete_button.rect().topLeft())
-    long_card = {"title": "A model with a long description " * 6, "config": {"arch": "row_lstm"}, "bits_per_dim": 3.2, "step": 9}
+    long_card = dataclasses.replace(short, title="A model with a long description " * 6, bits_per_dim=3.2, step=9)
     panel.card.setText(model_card(str(rgb_model_file), long_card))
     panel.layout().activate()
     assert panel.complete_button.mapTo(panel, panel.complete_button.rect().topLeft()) == before
