@@ -1,6 +1,7 @@
-"""The training controller: scans a data folder, runs a ``prc.Trainer`` off the GUI thread through
-:class:`BackgroundWork`, pauses, resumes and stops it, and announces the model a run leaves behind.
-App state only; the training panel owns the widgets.
+"""The training controller: runs a ``prc.Trainer`` as a coroutine awaiting its events from a worker
+thread (:mod:`background`), pauses, resumes and stops it, and announces the model a run leaves
+behind; its :class:`FolderScanner` reads data folders the same way. App state only; the training
+panel owns the widgets.
 
 Stop asks the trainer to cancel: it finishes the current step, saves ``last.safetensors`` (atomically)
 and ends with a ``Finished`` event, so a stopped run can be resumed and its model used at once.
