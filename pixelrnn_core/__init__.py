@@ -12,6 +12,7 @@ from .io.bundled import bundled_models, find_checkpoint, model_card, sample_imag
 from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
+from .io.model_limits import ModelLimits
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, quantize, to_8bit, to_channels
@@ -43,6 +44,7 @@ __all__ = [
     "ImageSet",
     "Inspection",
     "ModelConfig",
+    "ModelLimits",
     "Paused",
     "Preview",
     "RunConfig",

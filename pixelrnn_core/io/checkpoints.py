@@ -8,7 +8,7 @@ import json
 import os
 import struct
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch
 from safetensors import SafetensorError
@@ -19,11 +19,17 @@ from torch import nn
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .atomic import atomic_write_bytes
+from .model_limits import DEFAULT_LIMITS, ModelLimits
+from .regular_files import NotARegularFile, open_regular_file
 
 FORMAT = "pixelrnn-checkpoint"
 FORMAT_VERSION = "1"
 MAX_HEADER_BYTES = 100_000_000
 MODEL_KIND = "model"
+SAFETENSORS_DTYPES = {
+    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8", torch.bool: "BOOL",
+}
 
 
 class CheckpointError(ValueError):
@@ -42,52 +48,144 @@ def write_safetensors(path: str | os.PathLike, tensors: dict[str, torch.Tensor],
     atomic_write_bytes(path, tensors_to_bytes(tensors, metadata=metadata))
 
 
+def looks_like_pickle(head: bytes) -> bool:
+    """Whether ``head`` starts like a pickle of protocol 2 or later (the PROTO opcode and its number)."""
+    return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+
+
 def describe_foreign(head: bytes) -> str:
     """Why a file with these first bytes is not a safetensors file."""
     if not head:
         return "it is empty"
-    if head[:1] == b"\x80":
+    if looks_like_pickle(head):
         return "it is a Python pickle (pixelrnn never unpickles files)"
     if head[:4] == b"PK\x03\x04":
         return "it is a zip archive, e.g. a torch.save file (pixelrnn never unpickles files)"
     return "it is not a safetensors file"
 
 
-def read_header(path: Path) -> dict[str, Any]:
-    """The safetensors JSON header of ``path``, checked to be a pixelrnn checkpoint."""
+def open_checkpoint_file(path: Path) -> BinaryIO:
     try:
-        with path.open("rb") as handle:
-            head = handle.read(8)
-            size = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
-            if not 2 <= size <= min(MAX_HEADER_BYTES, path.stat().st_size - 8):
-                raise CheckpointError(f"{path}: not a pixelrnn checkpoint: {describe_foreign(head)}")
-            text = handle.read(size)
+        return open_regular_file(path)
+    except NotARegularFile as error:
+        raise CheckpointError(f"{path}: not a checkpoint: {str(error).split(': ', 1)[-1]}") from None
     except OSError as error:
         raise CheckpointError(f"{path}: cannot read checkpoint ({error.strerror or error})") from None
+
+
+def read_safetensors_header(path: Path) -> dict[str, Any]:
+    """The whole JSON header of the safetensors file ``path`` (tensor names, dtypes, shapes and the
+    ``__metadata__``), read without reading any tensor."""
+    with open_checkpoint_file(path) as handle:
+        try:
+            head = handle.read(9)
+            file_size = os.fstat(handle.fileno()).st_size
+            size = struct.unpack("<Q", head[:8])[0] if len(head) >= 8 else 0
+            if head[8:9] == b"{" and 2 <= size <= MAX_HEADER_BYTES and size > file_size - 8:
+                raise CheckpointError(f"{path}: truncated checkpoint (its header alone needs {size + 8} bytes, the file has {file_size})")
+            if not 2 <= size <= min(MAX_HEADER_BYTES, file_size - 8):
+                raise CheckpointError(f"{path}: not a pixelrnn checkpoint: {describe_foreign(head)}")
+            text = head[8:] + handle.read(size - 1)
+        except OSError as error:
+            raise CheckpointError(f"{path}: cannot read checkpoint ({error.strerror or error})") from None
     try:
         header = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise CheckpointError(f"{path}: not a pixelrnn checkpoint: {describe_foreign(head)}") from None
-    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path}: not a pixelrnn checkpoint: {describe_foreign(head)}")
+    return header
+
+
+def pixelrnn_metadata(path: Path, header: dict[str, Any]) -> dict[str, str]:
+    """The pixelrnn part of a safetensors header, or a CheckpointError for a foreign file."""
+    metadata = header.get("__metadata__")
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path}: a safetensors file, but not a pixelrnn checkpoint (no pixelrnn config)")
     return metadata
 
 
-def header_value(path: Path, metadata: dict[str, str], key: str) -> Any:
+def read_header(path: Path) -> dict[str, Any]:
+    """The safetensors header metadata of ``path``, checked to be a pixelrnn checkpoint."""
+    return pixelrnn_metadata(path, read_safetensors_header(path))
+
+
+def header_value(path: Path, metadata: dict[str, str], key: str, kind: type | None = None) -> Any:
+    """The JSON value stored under ``key``; with ``kind``, it must be of that type."""
     try:
-        return json.loads(metadata[key])
-    except (KeyError, json.JSONDecodeError):
+        value = json.loads(metadata[key])
+    except (KeyError, TypeError, json.JSONDecodeError):
         raise CheckpointError(f"{path}: damaged pixelrnn checkpoint (missing or bad {key!r})") from None
+    if kind is not None and not isinstance(value, kind):
+        raise CheckpointError(f"{path}: damaged pixelrnn checkpoint ({key!r} is a {type(value).__name__}, not a {kind.__name__})")
+    return value
+
+
+def stored_config(path: Path, metadata: dict[str, str]) -> ModelConfig:
+    """The model config a checkpoint stores, checked for types and sense (not yet for size)."""
+    try:
+        return ModelConfig.from_dict(header_value(path, metadata, "config", dict))
+    except ValueError as error:
+        raise CheckpointError(f"{path}: damaged pixelrnn checkpoint (bad config: {error})") from None
+
+
+def bounded_layout(path: Path, config: ModelConfig, limits: ModelLimits) -> dict[str, tuple[str, list[int]]]:
+    """The weights ``config`` needs (see :func:`expected_layout`), once its sizes are within ``limits``."""
+    try:
+        limits.check_config(config)
+        return expected_layout(config, limits)
+    except ValueError as error:
+        raise CheckpointError(f"{path}: refused model config: {error}") from None
+
+
+def expected_layout(config: ModelConfig, limits: ModelLimits = DEFAULT_LIMITS) -> dict[str, tuple[str, list[int]]]:
+    """Name -> (safetensors dtype, shape) of every weight the model of ``config`` has, found by building
+    it on the meta device: no memory is allocated for a single weight."""
+    with torch.device("meta"):
+        model = model_from_config(config)
+    limits.check_parameters(sum(p.numel() for p in model.parameters()))
+    return {name: (SAFETENSORS_DTYPES.get(t.dtype, str(t.dtype)), list(t.shape)) for name, t in model.state_dict().items()}
+
+
+def file_layout(header: dict[str, Any], prefix: str = "") -> dict[str, tuple[Any, Any]]:
+    """Name -> (dtype, shape) of the tensors a safetensors header declares (only names under ``prefix``)."""
+    return {
+        name[len(prefix):]: (entry.get("dtype"), entry.get("shape")) if isinstance(entry, dict) else (None, None)
+        for name, entry in header.items()
+        if name != "__metadata__" and name.startswith(prefix)
+    }
+
+
+def check_layout(path: Path, expected: dict[str, tuple[str, list[int]]], found: dict[str, tuple[Any, Any]]) -> None:
+    """A CheckpointError unless the file declares exactly the weights the config needs."""
+    missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    if missing or unexpected:
+        detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        count = len(missing) + len(unexpected)
+        raise CheckpointError(f"{path}: weights do not fit the stored config ({detail}{f' and {count - 1} more' if count > 1 else ''})")
+    for name, (dtype, shape) in expected.items():
+        if tuple(found[name]) != (dtype, shape):
+            raise CheckpointError(
+                f"{path}: weights do not fit the stored config ({name}: the file has {found[name][1]} {found[name][0]}, "
+                f"the config needs {shape} {dtype})"
+            )
+
+
+def check_finite(path: Path, tensors: dict[str, torch.Tensor]) -> None:
+    """A CheckpointError naming the first weight with NaN or infinite values (a diverged training)."""
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f"{path}: weight {name} holds NaN or infinite values (a diverged training?); refusing it")
 
 
 def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """All tensors (on the CPU) and the header metadata of a pixelrnn safetensors file."""
     metadata = read_header(path)
-    try:
-        tensors = load_tensors_from_bytes(path.read_bytes())
-    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{path}: damaged checkpoint ({str(error).splitlines()[0]})") from None
+    with open_checkpoint_file(path) as handle:
+        try:
+            tensors = load_tensors_from_bytes(handle.read())
+        except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+            raise CheckpointError(f"{path}: damaged checkpoint ({str(error).splitlines()[0]})") from None
     return tensors, metadata
 
 
@@ -110,23 +208,28 @@ def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     header = read_header(path)
     check_model_kind(path, header)
-    return {"config": header_value(path, header, "config"), **header_value(path, header, "metadata")}
+    config = stored_config(path, header)
+    return {"config": config.to_dict(), **header_value(path, header, "metadata", dict)}
 
 
-def model_from_tensors(path: Path, config: dict[str, Any], tensors: dict[str, torch.Tensor]) -> nn.Module:
-    """The model ``config`` describes, with ``tensors`` as its weights."""
-    try:
-        model = model_from_config(ModelConfig.from_dict(config))
-        model.load_state_dict(tensors, strict=True)
-    except (ValueError, TypeError, RuntimeError) as error:
-        raise CheckpointError(f"{path}: weights do not fit the stored config ({str(error).splitlines()[0]})") from None
-    return model
-
-
-def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> nn.Module:
-    """The model saved at ``path`` on ``device``, in eval mode. Never unpickles anything."""
+def load_checkpoint(
+    path: str | os.PathLike, device: str | torch.device = "cpu", limits: ModelLimits = DEFAULT_LIMITS
+) -> nn.Module:
+    """The model saved at ``path`` on ``device``, in eval mode. Never unpickles anything. Before a weight
+    is read or built, the stored config is checked against ``limits`` and the shapes and dtypes the
+    file declares against the ones that config needs; weights with NaN or infinite values are refused."""
     path = Path(path)
-    tensors, header = read_tensors(path)
-    check_model_kind(path, header)
-    model = model_from_tensors(path, header_value(path, header, "config"), tensors)
+    header = read_safetensors_header(path)
+    metadata = pixelrnn_metadata(path, header)
+    check_model_kind(path, metadata)
+    header_value(path, metadata, "metadata", dict)
+    config = stored_config(path, metadata)
+    check_layout(path, bounded_layout(path, config, limits), file_layout(header))
+    tensors, _ = read_tensors(path)
+    check_finite(path, tensors)
+    model = model_from_config(config)
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as error:  # the file changed since its header was checked
+        raise CheckpointError(f"{path}: weights do not fit the stored config ({str(error).splitlines()[0]})") from None
     return model.to(device).eval()

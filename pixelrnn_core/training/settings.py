@@ -57,8 +57,10 @@ class TrainSettings(PlainData):
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
-        if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        if not (math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if not math.isfinite(self.grad_clip):
+            raise ValueError(f"grad_clip must be a finite number (0 disables clipping), got {self.grad_clip}")
         if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
             raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
 

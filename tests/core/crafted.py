@@ -1,0 +1,57 @@
+"""Malformed inputs for the fuzz tests: checkpoints with a rewritten header, and special files."""
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+from typing import Any, Callable
+
+BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models" / "fashion-mnist.safetensors"
+
+
+def split_safetensors(data: bytes) -> tuple[dict[str, Any], bytes]:
+    """The JSON header and the tensor bytes of a safetensors file."""
+    size = struct.unpack("<Q", data[:8])[0]
+    return json.loads(data[8 : 8 + size]), data[8 + size :]
+
+
+def join_safetensors(header: dict[str, Any], body: bytes) -> bytes:
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def rewrite_header(source: Path, target: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    """``source`` copied to ``target`` with its header passed through ``change`` (in place)."""
+    header, body = split_safetensors(source.read_bytes())
+    change(header)
+    target.write_bytes(join_safetensors(header, body))
+    return target
+
+
+def with_config(source: Path, target: Path, **changes: Any) -> Path:
+    """``source`` with its stored model config updated by ``changes`` (the weights untouched)."""
+
+    def change(header: dict[str, Any]) -> None:
+        config = json.loads(header["__metadata__"]["config"])
+        config.update(changes)
+        header["__metadata__"]["config"] = json.dumps(config)
+
+    return rewrite_header(source, target, change)
+
+
+def with_metadata_value(source: Path, target: Path, key: str, value_json: str | None) -> Path:
+    """``source`` with the JSON string stored under ``key`` replaced (None: removed)."""
+
+    def change(header: dict[str, Any]) -> None:
+        if value_json is None:
+            header["__metadata__"].pop(key, None)
+        else:
+            header["__metadata__"][key] = value_json
+
+    return rewrite_header(source, target, change)
+
+
+def make_fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
