@@ -11,10 +11,9 @@ from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import checkpoint_info
-from ..io.checkpoints import CheckpointError, load_checkpoint
-from ..io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
-
-USER_ERRORS = (OSError, ValueError, CheckpointError, ImageFileError)
+from ..io.checkpoints import load_checkpoint
+from ..io.images import read_image, read_mask, sample_grid, save_image
+from .errors import USER_ERRORS, fail
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
@@ -64,8 +63,7 @@ def run_sample(args: argparse.Namespace) -> int:
         job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
         save_image(args.out, sample_grid(job.images), cfg.levels)
     except USER_ERRORS as error:
-        print(f"pixelrnn sample: {error}", file=sys.stderr)
-        return 2
+        return fail("sample", error)
     print(f"wrote {args.samples} sample(s) of {height}x{width} to {args.out}")
     return 0
 
@@ -81,8 +79,7 @@ def run_complete(args: argparse.Namespace) -> int:
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)
     except USER_ERRORS as error:
-        print(f"pixelrnn complete: {error}", file=sys.stderr)
-        return 2
+        return fail("complete", error)
     if args.samples > 1 and job.ranks_candidates:
         ranked = ", ".join(f"#{k}: {job.scores[k]:.1f}" for k in order)
         print(f"candidates best first (log-likelihood of the known pixels after the hole, nats): {ranked}")

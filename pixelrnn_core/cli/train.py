@@ -5,13 +5,13 @@ import argparse
 import json
 import signal
 import sys
+from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from ..data import DataError, DatasetSpec, ImageSet, load_training_data
+from ..data import DatasetSpec, ImageSet, load_training_data
 from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
-from ..io.checkpoints import CheckpointError
 from ..models.config import ARCHITECTURES
 from ..models.registry import PRESETS
 from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
@@ -21,8 +21,8 @@ from ..training.preview import preview_hook
 from ..training.run_config import run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
+from .errors import USER_ERRORS, fail
 
-USER_ERRORS = (DataError, CheckpointError, ValueError, FileExistsError, FileNotFoundError, NotADirectoryError)
 SKIPS_LISTED = 10
 
 
@@ -76,6 +76,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
         help="steps between completion previews written to RUN_DIR/samples (0: none)",
     )
     train.set_defaults(run=run_train)
+    train.set_defaults(parser_defaults={name: train.get_default(name) for name in FIXED_ON_RESUME})
 
 
 def add_eval_parser(commands: argparse._SubParsersAction) -> None:
@@ -92,11 +93,6 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
     evaluate.set_defaults(run=run_eval)
-
-
-def fail(command: str, error: BaseException) -> int:
-    print(f"pixelrnn {command}: error: {error}", file=sys.stderr)
-    return 2
 
 
 def report_data(image_set: ImageSet, train_images: int, validation_images: int, source: str) -> None:
@@ -144,21 +140,56 @@ def show_progress(trainer: Trainer) -> Finished:
     signal.signal(signal.SIGINT, lambda *_: trainer.cancel())
     bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", disable=not is_main_process(), dynamic_ncols=True)
     finished = None
-    for event in trainer.events():
-        if isinstance(event, TrainStep):
-            bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}", refresh=False)
-            bar.update(event.step - bar.n)
-        elif isinstance(event, Validation) and is_main_process():
-            bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
-        elif isinstance(event, Preview):
-            bar.write(f"step {event.step}: preview written to {event.result.path}")
-        elif isinstance(event, CheckpointSaved) and event.kind == "best":
-            bar.write(f"step {event.step}: best model so far saved to {event.path}")
-        elif isinstance(event, Finished):
-            finished = event
-    bar.close()
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        for event in trainer.events():
+            if isinstance(event, TrainStep):
+                bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}", refresh=False)
+                bar.update(event.step - bar.n)
+            elif isinstance(event, Validation) and is_main_process():
+                bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
+            elif isinstance(event, Preview):
+                bar.write(f"step {event.step}: preview written to {event.result.path}")
+            elif isinstance(event, CheckpointSaved) and event.kind == "best":
+                bar.write(f"step {event.step}: best model so far saved to {event.path}")
+            elif isinstance(event, Finished):
+                finished = event
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     return finished
+
+
+FIXED_ON_RESUME = (
+    "arch", "preset", "hidden", "layers", "out_hidden", "base_arch", "size", "channels", "levels", "binarize",
+    "threshold", "fit", "small", "augment", "val_fraction", "limit", "seed", "batch_size", "lr", "optimizer",
+    "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out",
+)
+
+
+def refuse_fixed_options(args: argparse.Namespace, parser_defaults: dict[str, Any]) -> None:
+    """A resumed run keeps its model, data and optimization: only DATA (moved), --epochs, --max-steps,
+    --device and --preview-every may be given with --resume."""
+    given = [name for name in FIXED_ON_RESUME if getattr(args, name) != parser_defaults.get(name)]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ValueError(f"{options} cannot change when resuming (the run keeps its own); only DATA, --epochs, --max-steps and --device can")
+
+
+def start_run(args: argparse.Namespace, device: torch.device) -> Trainer:
+    """The trainer of a new run, or of the run --resume names."""
+    if not args.resume:
+        return start_new_run(args, device)
+    refuse_fixed_options(args, args.parser_defaults)
+    trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs, max_steps=args.max_steps)
+    if is_main_process():
+        origin = f" from {trainer.resumed_from}" if trainer.resumed_from else ""
+        print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}{origin}")
+    return trainer
+
+
+def diverged_message(trainer: Trainer, finished: Finished) -> str:
+    kept = f"the checkpoints up to step {finished.step} are kept" if finished.step else "no checkpoint had been saved yet"
+    return f"training stopped: the weights became NaN or infinite at step {trainer.step + 1} (try a lower --lr); {kept}"
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -167,18 +198,15 @@ def run_train(args: argparse.Namespace) -> int:
         device = local_device(args.device)
         init_from_environment(device)
         main_process = is_main_process()
-        if args.resume:
-            trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs)
-            if is_main_process():
-                print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}")
-        else:
-            trainer = start_new_run(args, device)
+        trainer = start_run(args, device)
         trainer.preview = preview_hook(trainer.data, size=max(trainer.data.image_size), run_dir=trainer.folder.path)
         finished = show_progress(trainer)
     except USER_ERRORS as error:
         return fail("train", error)
     finally:
         shutdown()
+    if finished.reason == "diverged":
+        return fail("train", ValueError(diverged_message(trainer, finished)))
     if main_process:
         best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
         print(f"{finished.reason} at step {finished.step}; best validation {best}; model {trainer.folder.model_checkpoint()}")

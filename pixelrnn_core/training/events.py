@@ -55,7 +55,8 @@ class Paused:
 
 @dataclass(frozen=True)
 class Finished:
-    """The run ended: ``reason`` is "completed" or "cancelled"; everything up to ``step`` is saved."""
+    """The run ended: ``reason`` is "completed", "cancelled" or "diverged" (the weights became NaN or
+    infinite; nothing after the last checkpoint was saved); everything up to ``step`` is saved."""
 
     step: int
     epoch: int

@@ -7,6 +7,7 @@
                                         a validation set)
     RUN_DIR/checkpoints/step-N.safetensors   every checkpoint_every steps
     RUN_DIR/training-state.safetensors  optimizer, RNG and progress for --resume
+    RUN_DIR/.lock                       held by the process training into the folder (see .run_lock)
 """
 from __future__ import annotations
 
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from ..io.atomic import atomic_write_bytes, atomic_write_json
+from ..io.model_limits import DEFAULT_LIMITS
 from .run_config import RunConfig
+
+SECTIONS = ("data", "model", "training")
+
+
+class RunFolderError(ValueError):
+    """A run folder whose run.json is missing parts, of the wrong shape or not JSON at all."""
 
 
 class RunFolder:
@@ -59,9 +67,26 @@ class RunFolder:
         atomic_write_json(self.config_path, {**config.to_dict(), "data_report": data_report})
 
     def read_config(self) -> RunConfig:
+        """run.json, checked: JSON objects for the data, model and training sections, values of the
+        right types, and model sizes within the default :class:`ModelLimits`."""
         if not self.holds_run():
             raise FileNotFoundError(f"{self.path}: not a run folder (no run.json)")
-        return RunConfig.from_dict(json.loads(self.config_path.read_text()))
+        try:
+            config = json.loads(self.config_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise RunFolderError(f"{self.config_path}: damaged run file, not JSON ({error})") from None
+        if not isinstance(config, dict):
+            raise RunFolderError(f"{self.config_path}: damaged run file (a {type(config).__name__}, not a JSON object)")
+        for section in SECTIONS:
+            if not isinstance(config.get(section), dict):
+                found = "missing" if section not in config else f"a {type(config[section]).__name__}"
+                raise RunFolderError(f"{self.config_path}: damaged run file ({section!r} is {found}, not a JSON object)")
+        try:
+            run_config = RunConfig.from_dict(config)
+            DEFAULT_LIMITS.check_config(run_config.model)
+        except ValueError as error:
+            raise RunFolderError(f"{self.config_path}: damaged run file ({error})") from None
+        return run_config
 
     def append_metrics(self, record: dict[str, Any]) -> None:
         with self.metrics_path.open("a") as out:

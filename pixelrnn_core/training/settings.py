@@ -12,6 +12,7 @@ from ..plain_data import PlainData
 OPTIMIZERS = ("rmsprop", "adam")
 SCHEDULES = ("constant", "cosine")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+MAX_LR = 1e6  # beyond it Adam's update overflows float32 before the weights even become infinite
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ class TrainSettings(PlainData):
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if not 0 < self.lr <= MAX_LR:
+            raise ValueError(f"lr must be a positive number up to {MAX_LR:g}, got {self.lr}")
         if not math.isfinite(self.grad_clip):
             raise ValueError(f"grad_clip must be a finite number (0 disables clipping), got {self.grad_clip}")
         if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:

@@ -23,7 +23,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
 from ..data import DatasetSpec, TrainingData, load_training_data, model_input
-from ..io.checkpoints import save_checkpoint
+from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
@@ -31,6 +31,7 @@ from .evaluation import evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .run_config import RunConfig
 from .run_folder import RunFolder
+from .run_lock import RunLock
 from .settings import TrainSettings, autocast_dtype, learning_rate, make_optimizer
 from .state import load_training_state, save_training_state
 
@@ -55,8 +56,10 @@ class Trainer:
         settings: TrainSettings,
         device: torch.device,
         preview: PreviewHook | None = None,
+        lock: RunLock | None = None,
     ) -> None:
         self.folder = RunFolder(run_dir)
+        self.lock = lock
         self.model = model.to(device)
         self.data = data
         self.settings = settings
@@ -71,6 +74,8 @@ class Trainer:
         self.best_bits_per_dim: float | None = None
         self.last_validation: float | None = None
         self.validated_step: int | None = None
+        self.saved_step = 0
+        self.resumed_from: str | None = None
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -125,6 +130,7 @@ class Trainer:
         self.best_bits_per_dim = progress["best_bits_per_dim"]
         self.last_validation = progress["last_validation_bits_per_dim"]
         self.validated_step = progress["validated_step"]
+        self.saved_step = self.step
 
     def checkpoint_metadata(self) -> dict[str, Any]:
         return {
@@ -137,15 +143,28 @@ class Trainer:
         }
 
     def save(self, kinds: tuple[str, ...]) -> Iterator[CheckpointSaved]:
-        """Write the weights as each of ``kinds`` and, with "last", the training state (rank 0 only)."""
+        """Write, with "last", the training state and then the weights as each of ``kinds`` (rank 0
+        only). The state goes first, so a kill in between leaves a state to resume from, never a
+        ``last`` checkpoint without one."""
         if is_main_process():
+            if "last" in kinds:
+                save_training_state(self.folder.state_path, self.model, self.optimizer, self.progress(), self.scaler)
             for kind in kinds:
                 path = self.folder.checkpoint_path(kind, self.step)
                 save_checkpoint(path, self.model, **self.checkpoint_metadata())
                 yield CheckpointSaved(self.step, str(path), kind)
-            if "last" in kinds:
-                save_training_state(self.folder.state_path, self.model, self.optimizer, self.progress(), self.scaler)
+        self.saved_step = self.step
         barrier()
+
+    def weights_finite(self) -> bool:
+        """Whether every weight is finite (NaN or infinity in any one spreads to every later output)."""
+        with torch.no_grad():
+            return bool(torch.isfinite(torch.stack([p.sum() for p in self.model.parameters()])).all())
+
+    def release(self) -> None:
+        """Free the run folder for another process (done when :meth:`events` ends)."""
+        if self.lock is not None:
+            self.lock.release()
 
     # --- the loop ------------------------------------------------------------------------------
     def autocast_context(self):
@@ -229,7 +248,14 @@ class Trainer:
         return event
 
     def events(self) -> Iterator[Event]:
-        """Train until the planned number of steps or a cancel, yielding what happens."""
+        """Train until the planned number of steps, a cancel or diverged weights, yielding what happens;
+        the run folder is released at the end."""
+        try:
+            yield from self.train_events()
+        finally:
+            self.release()
+
+    def train_events(self) -> Iterator[Event]:
         network = self.model
         if world_size() > 1:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
@@ -250,6 +276,9 @@ class Trainer:
                     break
                 batch = self.data.train[batches[self.step_in_epoch]]
                 window_loss += self.train_step(network, batch)
+                if not self.weights_finite():
+                    reason = "diverged"
+                    break
                 window_steps += 1
                 session_steps += 1
                 self.step += 1
@@ -265,12 +294,13 @@ class Trainer:
                 preview = self.call_preview()
                 if preview is not None:
                     yield preview
-            if reason == "cancelled":
+            if reason != "completed":
                 break
             yield from self.end_of_epoch(batches)
         if reason == "cancelled":
             yield from self.save(("last",))
-        yield Finished(self.step, self.epoch, reason, self.best_bits_per_dim)
+        step = self.saved_step if reason == "diverged" else self.step
+        yield Finished(step, self.epoch, reason, self.best_bits_per_dim)
 
     def end_of_epoch(self, batches: list[torch.Tensor]) -> Iterator[Event]:
         """Validate, keep the best weights, and start the next epoch when this one is complete."""
@@ -319,6 +349,16 @@ def check_model_fits_data(config: ModelConfig, data: TrainingData) -> None:
         raise ValueError(f"the model has {config.levels} levels but the data is quantized to {data.spec.levels}")
 
 
+def lock_folder(folder: RunFolder) -> RunLock | None:
+    """The run folder's lock, taken by the process that writes files (rank 0 under torchrun)."""
+    return RunLock(folder.path) if is_main_process() else None
+
+
+def refuse_existing_run(folder: RunFolder) -> None:
+    if folder.holds_run():
+        raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
+
+
 def new_run(
     run_dir: str | Path,
     data_spec: DatasetSpec,
@@ -329,20 +369,49 @@ def new_run(
     data: TrainingData | None = None,
 ) -> Trainer:
     """Create the run folder ``run_dir`` (it must not hold a run) and a trainer for a new model.
-    ``data`` may be passed when already loaded from ``data_spec``."""
+    ``data`` may be passed when already loaded from ``data_spec``. The trainer holds the folder's lock
+    until its events end; run.json is written only once everything was accepted."""
     folder = RunFolder(run_dir)
-    if folder.holds_run():
-        raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
+    refuse_existing_run(folder)
     data = data if data is not None else load_training_data(data_spec)
     check_model_fits_data(model_config, data)
     torch.manual_seed(settings.seed)
-    model = model_from_config(model_config)
+    trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
     barrier()
     if is_main_process():
-        folder.path.mkdir(parents=True, exist_ok=True)
-        folder.write_config(RunConfig(data_spec, model_config, settings), data_report(data))
+        trainer.lock = lock_folder(folder)
+        try:
+            refuse_existing_run(folder)
+            folder.write_config(RunConfig(data_spec, model_config, settings), data_report(data))
+        except BaseException:
+            trainer.release()
+            raise
     barrier()
-    return Trainer(folder.path, model, data, settings, torch.device(device), preview)
+    return trainer
+
+
+def continue_from_last(trainer: Trainer) -> None:
+    """Without a training state, continue from the run's ``last`` checkpoint: its weights, step and
+    epoch (the optimizer state starts afresh). A run that never saved starts at step 0."""
+    folder = trainer.folder
+    last = folder.checkpoint_path("last")
+    if not last.is_file():
+        return
+    model = load_checkpoint(last)
+    metadata = checkpoint_metadata(last)
+    step, epoch = metadata.get("step"), metadata.get("epoch")
+    if model.config != trainer.model.config or not isinstance(step, int) or not isinstance(epoch, int):
+        raise CheckpointError(f"{last}: does not belong to this run, and {folder.state_path.name} is missing")
+    step_in_epoch = step - epoch * trainer.steps_per_epoch
+    if not 0 <= step_in_epoch <= trainer.steps_per_epoch:
+        raise CheckpointError(f"{last}: step {step} does not fit epoch {epoch} of this run, and {folder.state_path.name} is missing")
+    trainer.model.load_state_dict(model.state_dict())
+    trainer.step, trainer.epoch, trainer.step_in_epoch, trainer.saved_step = step, epoch, step_in_epoch, step
+    trainer.last_validation = metadata.get("bits_per_dim")
+    best = folder.checkpoint_path("best")
+    if best.is_file():
+        trainer.best_bits_per_dim = checkpoint_metadata(best).get("bits_per_dim")
+    trainer.resumed_from = f"{last.name} ({folder.state_path.name} is missing, so the optimizer state starts afresh)"
 
 
 def resume_run(
@@ -351,22 +420,51 @@ def resume_run(
     preview: PreviewHook | None = None,
     data_path: str | None = None,
     epochs: int | None = None,
+    max_steps: int | None = None,
 ) -> Trainer:
     """A trainer that continues the run in ``run_dir`` from its last saved state, with the same data
-    split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run."""
+    split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run and
+    ``max_steps`` sets where it stops. The trainer holds the folder's lock until its events end."""
     folder = RunFolder(run_dir)
+    if not folder.holds_run():
+        raise FileNotFoundError(f"{folder.path}: not a run folder (no run.json)")
+    lock = lock_folder(folder)
+    try:
+        trainer = resumed_trainer(folder, device, preview, data_path, epochs, max_steps)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    trainer.lock = lock
+    return trainer
+
+
+def resumed_trainer(
+    folder: RunFolder,
+    device: str | torch.device,
+    preview: PreviewHook | None,
+    data_path: str | None,
+    epochs: int | None,
+    max_steps: int | None,
+) -> Trainer:
     config = folder.read_config()
     spec, settings, model_config = config.data, config.training, config.model
     if data_path is not None:
         spec = spec.replace(path=str(data_path))
     if epochs is not None:
         settings = settings.replace(epochs=epochs)
+    if max_steps is not None:
+        settings = settings.replace(max_steps=max_steps)
     data = load_training_data(spec)
     torch.manual_seed(settings.seed)
     check_model_fits_data(model_config, data)
     trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
     if folder.state_path.is_file():
         trainer.restore(folder.state_path)
+    else:
+        continue_from_last(trainer)
+    if max_steps is not None and max_steps < trainer.step:
+        raise ValueError(f"max_steps={max_steps} is before the step the run has reached ({trainer.step})")
     barrier()
     if is_main_process():
         folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)
