@@ -6,48 +6,112 @@ with the same luma). Files are written atomically (temp file + rename).
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..pixels.levels import check_levels, quantize, to_8bit
 from .atomic import atomic_write
+from .regular_files import NotARegularFile, open_regular_file
 
 PIL_MODES = {1: "L", 3: "RGB"}
+WHITE = (255, 255, 255)
 
 
 class ImageFileError(ValueError):
-    """An image or mask file that cannot be read or written; the message names the file."""
+    """An image or mask file that cannot be read or written; the message names the file. ``reason``
+    is the message without the file's name (training lists it beside each skipped file)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
-def open_image(path: str | os.PathLike) -> Image.Image:
+def unreadable(path: str | os.PathLike, reason: str) -> ImageFileError:
+    return ImageFileError(f"cannot read image {os.fspath(path)!r}: {reason}", reason)
+
+
+def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Image.Image:
+    """The first frame of an image file as the viewer shows it (EXIF orientation applied). Refused
+    with an :class:`ImageFileError`: special files (FIFOs, devices; checked before reading), empty
+    and unreadable files, and images of more than ``max_pixels`` pixels (default: Pillow's
+    decompression-bomb limit), judged from the header before any pixel is decoded."""
+    limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     try:
-        with Image.open(path) as opened:
-            opened.load()
-            return opened.copy()
-    except (OSError, UnidentifiedImageError, ValueError) as error:
-        raise ImageFileError(f"cannot read image {os.fspath(path)!r}: {error}") from None
+        with open_regular_file(path) as handle, warnings.catch_warnings():
+            if os.fstat(handle.fileno()).st_size == 0:
+                raise unreadable(path, "empty file")
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # judged below, in our words
+            with Image.open(handle) as picture:
+                width, height = picture.size
+                if limit and width * height > limit:
+                    raise unreadable(path, f"too large ({width}x{height} pixels; limit {limit}), possibly a decompression bomb")
+                picture.seek(0)
+                picture.load()
+                return ImageOps.exif_transpose(picture)
+    except ImageFileError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise unreadable(path, f"too large, possibly a decompression bomb ({error})") from None
+    except UnidentifiedImageError:
+        raise unreadable(path, "not an image Pillow can read (unknown or mislabeled format)") from None
+    except NotARegularFile as error:
+        raise unreadable(path, str(error).split(": ", 1)[-1]) from None
+    except FileNotFoundError:
+        raise unreadable(path, "no such file") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise unreadable(path, f"unreadable or truncated ({error})") from None
+
+
+def wide_to_8bit(picture: Image.Image) -> Image.Image:
+    """Grey 16-bit or 32-bit integer/float images scaled to 8 bits (Pillow's own convert clips)."""
+    values = np.asarray(picture, dtype=np.float64)
+    if picture.mode == "F":
+        full_scale = 1.0 if values.max(initial=0.0) <= 1.0 else 255.0
+    elif picture.mode.startswith("I;16") or values.max(initial=0) > 255:
+        full_scale = 65535.0
+    else:
+        full_scale = 255.0
+    return Image.fromarray(np.clip(np.rint(values * (255.0 / full_scale)), 0, 255).astype(np.uint8))
+
+
+def has_transparency(picture: Image.Image) -> bool:
+    return picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info
+
+
+def to_mode(picture: Image.Image, channels: int, background: tuple[int, int, int] = WHITE) -> Image.Image:
+    """``picture`` as "RGB" (channels 3) or "L" (channels 1): transparency (an alpha channel or a
+    palette's transparent colour) composited on ``background``; 16-bit and 32-bit grey scaled,
+    palette, 1-bit, CMYK and other modes converted."""
+    if picture.mode in ("I", "F") or picture.mode.startswith("I;16"):
+        picture = wide_to_8bit(picture)
+    if has_transparency(picture):
+        flat = Image.new("RGBA", picture.size, tuple(background) + (255,))
+        picture = Image.alpha_composite(flat, picture.convert("RGBA"))
+    return picture.convert("RGB" if channels == 3 else "L")
 
 
 def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) -> np.ndarray:
-    """uint8 (H, W, channels) of values in [0, levels) from an image file (grey for 1 channel, RGB for 3)."""
+    """uint8 (H, W, channels) of values in [0, levels) from an image file (grey for 1 channel, RGB for
+    3), read as :func:`load_picture` and :func:`to_mode` say (transparency shown on white)."""
     if channels not in PIL_MODES:
         raise ValueError(f"image files have 1 (grey) or 3 (RGB) channels, not {channels}")
     check_levels(levels)
-    picture = open_image(path)
-    if picture.mode in ("RGBA", "LA", "P") and channels == 3:
-        picture = picture.convert("RGBA")
-    values = np.asarray(picture.convert(PIL_MODES[channels]))
+    values = np.asarray(to_mode(load_picture(path), channels))
     return quantize(values.reshape(values.shape[0], values.shape[1], channels), levels)
 
 
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
     """bool (H, W) from a mask image: True (fill) where its brightness is at least half, or, for a file
-    with an alpha channel, where it is at least half opaque. With ``shape``, a mask of another size is
-    refused."""
-    picture = open_image(path)
-    values = picture.getchannel("A") if "A" in picture.getbands() else picture.convert("L")
+    with transparency (an alpha channel or a palette's transparent colour), where it is at least half
+    opaque. With ``shape``, a mask of another size is refused."""
+    picture = load_picture(path)
+    if has_transparency(picture):
+        values = picture.convert("RGBA").getchannel("A")
+    else:
+        values = to_mode(picture, 1)
     mask = np.asarray(values) >= 128
     if shape is not None and mask.shape != tuple(shape):
         raise ImageFileError(
@@ -59,6 +123,9 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
 def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1) -> np.ndarray:
     """One (H', W', C) image of K images (K, H, W, C) in a grid, ``gap`` pixels of 0 between them.
     ``columns`` defaults to ceil(sqrt(K))."""
+    images = np.asarray(images)
+    if images.ndim != 4 or not images.shape[0]:
+        raise ValueError(f"sample_grid needs a non-empty (K, H, W, C) array of images, got shape {images.shape}")
     count, height, width, channels = images.shape
     columns = columns or int(np.ceil(np.sqrt(count)))
     rows = -(-count // columns)
@@ -71,11 +138,22 @@ def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1) ->
     return grid
 
 
+def check_levels_image(image: np.ndarray, levels: int) -> None:
+    """A ValueError unless ``image`` is an integer (H, W, 1 or 3) array of values in [0, levels)."""
+    if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] not in PIL_MODES or not image.size:
+        raise ValueError(f"can save non-empty (height, width, 1 or 3) arrays, got {getattr(image, 'shape', type(image).__name__)}")
+    check_levels(levels)
+    if not np.issubdtype(image.dtype, np.integer):
+        raise ValueError(f"can save integer levels in [0, {levels}) (uint8), got {image.dtype} values; scale and round them first")
+    low, high = int(image.min()), int(image.max())
+    if low < 0 or high >= levels:
+        raise ValueError(f"image values must lie in [0, {levels}), got {low}..{high}")
+
+
 def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
     """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix."""
     path = Path(path)
-    if image.ndim != 3 or image.shape[2] not in PIL_MODES:
-        raise ValueError(f"can save (height, width, 1 or 3) images, got shape {image.shape}")
+    check_levels_image(image, levels)
     picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
     image_format = Image.registered_extensions().get(path.suffix.lower())
     if image_format is None:

@@ -55,3 +55,17 @@ def with_metadata_value(source: Path, target: Path, key: str, value_json: str | 
 def make_fifo(path: Path) -> Path:
     os.mkfifo(path)
     return path
+
+
+def png_declaring(path: Path, width: int, height: int) -> Path:
+    """A PNG whose header declares ``width`` x ``height`` grey pixels but holds almost no data: the
+    shape of a decompression bomb, without the bomb."""
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    path.write_bytes(data)
+    return path
