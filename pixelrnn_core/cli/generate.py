@@ -13,6 +13,7 @@ from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from ..io.images import read_image, read_mask, sample_grid, save_image
+from ..memory import check_completion_memory
 from .errors import USER_ERRORS, fail
 
 
@@ -40,6 +41,14 @@ def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
     fill.set_defaults(run=run_complete)
 
 
+def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
+    """The size to sample at: --size, else the training size; refused if not positive."""
+    height, width = args.size or checkpoint_info(checkpoint).training_size
+    if height < 1 or width < 1:
+        raise ValueError(f"--size must be at least 1 1, got {height} {width}")
+    return height, width
+
+
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
@@ -57,8 +66,9 @@ def run_sample(args: argparse.Namespace) -> int:
     try:
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
-        height, width = args.size or checkpoint_info(checkpoint).training_size
+        height, width = sample_size(args, checkpoint)
         cfg = model.config
+        check_completion_memory(cfg, args.samples, (height, width))
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
         job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
         save_image(args.out, sample_grid(job.images), cfg.levels)

@@ -17,13 +17,14 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
+from ..memory import check_completion_memory
 from ..models.multiscale import MultiScalePixelRNN
 from ..models.registry import build_model
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES, make_engine
 from .orientation import best_orientation, check_orientation, orient, restore
 from .sampling import choose_values, draw_uniforms
-from .windowing import completion_window
+from .windowing import Window, completion_window
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def check_image(image: np.ndarray, channels: int, levels: int) -> np.ndarray:
         image = image[:, :, None]
     if image.ndim != 3 or image.shape[2] != channels:
         raise ValueError(f"image must have shape (height, width, {channels}), got {image.shape}")
+    if not image.size:
+        raise ValueError(f"image must be at least 1x1 pixels, got {image.shape[1]}x{image.shape[0]}")
     if not np.issubdtype(image.dtype, np.integer):
         raise ValueError(f"image must hold integer levels (uint8), got dtype {image.dtype}")
     if image.size and (image.min() < 0 or image.max() >= levels):
@@ -64,6 +67,21 @@ def check_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
             raise ValueError("mask must be boolean (True = fill) or hold only 0 and 1")
         mask = mask.astype(bool)
     return mask
+
+
+def is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_call_arguments(seed: object, temperature: object, greedy: bool, window: object) -> None:
+    """A clear ValueError for a seed, temperature or window a completion cannot use."""
+    if not is_integer(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    is_number = isinstance(temperature, (int, float, np.number)) and not isinstance(temperature, bool)
+    if not greedy and not (is_number and np.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    if window is not None and not (isinstance(window, (tuple, list)) and len(window) == 2 and all(map(is_integer, window))):
+        raise ValueError(f"window must be None or (height, width) in pixels, got {window!r}")
 
 
 class CompletionJob:
@@ -106,28 +124,29 @@ class CompletionJob:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if not isinstance(samples, (int, np.integer)) or samples < 1:
             raise ValueError(f"samples must be a positive integer, got {samples!r}")
-        if not greedy and not (np.isfinite(temperature) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        check_call_arguments(seed, temperature, greedy, window)
         self.samples, self.seed, self.temperature, self.greedy = int(samples), int(seed), float(temperature), greedy
         self.device = resolve_device(model, device)
         self.model = frozen_copy(model, self.device)
 
         if orientation == "auto":
-            orientation = best_orientation(mask, self.model)
+            orientation = best_orientation(mask, self.model) if mask.any() else None
         self.orientation = orientation or "identity"
         check_orientation(self.orientation)
         self._image = orient(image, self.orientation)
         self._mask = orient(mask, self.orientation)
         self._source = orient(np.indices(image.shape[:2]).transpose(1, 2, 0), self.orientation)
         align = cfg.scale if isinstance(self.model, MultiScalePixelRNN) else 1
-        self._window = completion_window(self._mask, window, align)
+        # Nothing to fill: an empty window, so that no copy of the image and no engine is made.
+        self._window = completion_window(self._mask, window, align) if mask.any() else Window(0, 0, 0, 0)
+        check_completion_memory(cfg, self.samples, (self._window.height, self._window.width), image.shape[:2])
         self._plan_subpixels()
 
         self._x = torch.from_numpy(self._image[self._window.rows, self._window.cols]).long()
         self._x = self._x.permute(2, 0, 1)[None].repeat(self.samples, 1, 1, 1).to(self.device)
         self._x[:, :, self._pixels[:, 0], self._pixels[:, 1]] = 0
         with torch.no_grad():
-            self._engine = make_engine(engine, self.model, self.samples, self._window.height, self._window.width)
+            self._engine = make_engine(engine, self.model, self.samples, self._window.height, self._window.width) if self.total else None
         self._draws = 0
         self._uniforms = draw_uniforms(self.seed, 0, self.samples, self.total)
         self._next = 0

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 
 from ..io.images import ImageFileError, load_picture, to_mode
+from ..memory import check_images_memory
 from .spec import DatasetSpec
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -77,8 +78,10 @@ def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list
     """All usable images under ``folder`` as uint8 (N, size, size, C), and the files skipped."""
     size = spec.size or 32
     channels = spec.channels or 3
+    paths = image_paths(folder)
+    check_images_memory(min(len(paths), spec.limit or len(paths)), size, size, channels, str(folder))
     images, skipped = [], []
-    for index, path in enumerate(image_paths(folder)):
+    for index, path in enumerate(paths):
         if spec.limit is not None and len(images) >= spec.limit:
             break
         # One generator per file, seeded by its position: the same crop on every rebuild of the run.

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..memory import check_images_memory
 from ..pixels.levels import to_channels
 from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
-from .idx import GZIP_MAGIC, is_idx, read_bytes, read_idx_images
+from .idx import is_idx, read_head, read_idx_images
 from .image_files import SkippedFile, fit_size, read_image_folder
 from .imagenet_npz import ZIP_MAGIC, read_npz_images
 from .spec import DataError, DatasetSpec
@@ -36,14 +37,11 @@ def detect_format(path: Path) -> str:
     """"images", "cifar10", "idx" or "npz" for ``path``, from its content; DataError otherwise."""
     if path.is_dir():
         return "cifar10" if cifar_batch_files(path) else "images"
-    if not path.is_file():
+    if not path.exists():
         raise DataError(f"{path}: no such file or folder")
-    with path.open("rb") as handle:
-        head = handle.read(4)
+    head = read_head(path, 4)
     if not head:
         raise DataError(f"{path}: empty file")
-    if head.startswith(GZIP_MAGIC):
-        head = read_bytes(path)[:4]
     if is_idx(head):
         return "idx"
     if head.startswith(ZIP_MAGIC):
@@ -53,9 +51,9 @@ def detect_format(path: Path) -> str:
     raise DataError(f"{path}: not a folder of images or a dataset file (IDX, CIFAR-10 batch, .npz)")
 
 
-def read_array_source(path: Path, source_format: str) -> np.ndarray:
+def read_array_source(path: Path, source_format: str, limit: int | None) -> np.ndarray:
     if source_format == "idx":
-        return read_idx_images(path)
+        return read_idx_images(path, limit)
     if source_format == "npz":
         return read_npz_images(path)
     return read_cifar_folder(path) if path.is_dir() else read_cifar_batch(path)
@@ -68,6 +66,7 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
         return images
     if min(images.shape[1:3]) < size and spec.small == "skip":
         raise DataError(f"{spec.path}: images are {images.shape[2]}x{images.shape[1]}, smaller than --size {size}")
+    check_images_memory(len(images), size, size, images.shape[-1], str(spec.path))
     out = np.empty((len(images), size, size, images.shape[-1]), np.uint8)
     for index, image in enumerate(images):
         rng = np.random.default_rng([spec.seed, index])
@@ -87,7 +86,7 @@ def load_images(spec: DatasetSpec) -> ImageSet:
             detail = f"; skipped {len(skipped)} file(s), e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
             raise DataError(f"{path}: no usable image found{detail}", skipped)
         return ImageSet(images, skipped, source_format)
-    images = read_array_source(path, source_format)
+    images = read_array_source(path, source_format, spec.limit)
     if not len(images):
         raise DataError(f"{path}: the dataset file holds no images")
     if spec.limit is not None:

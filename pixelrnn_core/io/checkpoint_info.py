@@ -65,11 +65,13 @@ def data_spec(path: Path, data: Any) -> DatasetSpec | None:
         raise CheckpointError(f"{path}: damaged pixelrnn checkpoint (bad data spec: {error})") from None
 
 
-def image_size(metadata: dict[str, Any], data: DatasetSpec | None) -> tuple[int, int] | None:
+def image_size(path: Path, metadata: dict[str, Any], data: DatasetSpec | None) -> tuple[int, int] | None:
     """The training size a checkpoint records, else its data spec's square size, else None."""
-    if metadata.get("image_size"):
-        height, width = metadata["image_size"]
-        return int(height), int(width)
+    size = metadata.get("image_size")
+    if size:
+        if not (isinstance(size, list) and len(size) == 2 and all(type(v) is int and v >= 1 for v in size)):
+            raise CheckpointError(f"{path}: damaged pixelrnn checkpoint (image_size {size!r} is not [height, width])")
+        return size[0], size[1]
     if data is not None and data.size:
         return data.size, data.size
     return None
@@ -90,7 +92,7 @@ def checkpoint_info(path: str | os.PathLike) -> CheckpointInfo:
         path=path,
         config=config,
         data=data,
-        image_size=image_size(metadata, data),
+        image_size=image_size(path, metadata, data),
         step=metadata.get("step"),
         epoch=metadata.get("epoch"),
         bits_per_dim=metadata.get("bits_per_dim"),

@@ -94,6 +94,8 @@ def evaluate_checkpoint(
 ) -> tuple[Evaluation, ImageSet]:
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
     (the first ``limit``; at ``size`` instead of the training size if given); also returns the read report."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     checkpoint = find_checkpoint(checkpoint)
     spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:

@@ -24,6 +24,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ..data import DatasetSpec, TrainingData, load_training_data, model_input
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
+from ..memory import check_training_memory
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
@@ -342,11 +343,13 @@ def data_report(data: TrainingData) -> dict[str, Any]:
     }
 
 
-def check_model_fits_data(config: ModelConfig, data: TrainingData) -> None:
+def check_model_fits_data(config: ModelConfig, data: TrainingData, settings: TrainSettings) -> None:
+    """The model's channels and levels must be the data's, and its batches must fit in memory."""
     if config.channels != data.channels:
         raise ValueError(f"the model has {config.channels} channel(s) but the images have {data.channels}")
     if config.levels != data.spec.levels:
         raise ValueError(f"the model has {config.levels} levels but the data is quantized to {data.spec.levels}")
+    check_training_memory(config, settings.batch_size, *data.image_size)
 
 
 def lock_folder(folder: RunFolder) -> RunLock | None:
@@ -374,7 +377,7 @@ def new_run(
     folder = RunFolder(run_dir)
     refuse_existing_run(folder)
     data = data if data is not None else load_training_data(data_spec)
-    check_model_fits_data(model_config, data)
+    check_model_fits_data(model_config, data, settings)
     torch.manual_seed(settings.seed)
     trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
     barrier()
@@ -457,7 +460,7 @@ def resumed_trainer(
         settings = settings.replace(max_steps=max_steps)
     data = load_training_data(spec)
     torch.manual_seed(settings.seed)
-    check_model_fits_data(model_config, data)
+    check_model_fits_data(model_config, data, settings)
     trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
     if folder.state_path.is_file():
         trainer.restore(folder.state_path)
