@@ -118,7 +118,7 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )
     settings = TrainSettings(
-        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=args.epochs or 10,
+        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=10 if args.epochs is None else args.epochs,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every,

@@ -10,6 +10,11 @@ def resolve_device(model: torch.nn.Module, device: str | torch.device | None) ->
     """``device`` as a torch.device (default: the model's), or a clear ValueError."""
     if device is None:
         return next(model.parameters()).device
+    return parse_device(device)
+
+
+def parse_device(device: str | torch.device) -> torch.device:
+    """``device`` as a torch.device that this machine has, or a clear ValueError."""
     try:
         device = torch.device(device)
     except RuntimeError as error:

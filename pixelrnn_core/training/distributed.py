@@ -7,6 +7,8 @@ import os
 import torch
 import torch.distributed as dist
 
+from ..completion.devices import parse_device
+
 
 def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -25,7 +27,7 @@ def local_device(requested: str | None) -> torch.device:
     torchrun each process takes the GPU of its LOCAL_RANK."""
     if requested in (None, "auto"):
         requested = "cuda" if torch.cuda.is_available() else "cpu"
-    device = torch.device(requested)
+    device = parse_device(requested)
     if device.type == "cuda" and device.index is None and launched_by_torchrun():
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return device

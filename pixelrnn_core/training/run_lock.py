@@ -26,16 +26,12 @@ class RunLock:
 
     def __init__(self, folder: str | os.PathLike) -> None:
         """Take the lock of ``folder`` (created if needed), or raise :class:`RunFolderBusy` at once."""
+        self._descriptor: int | None = None
         self.path = Path(folder) / LOCK_NAME
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = lock_current_file(self.path)
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"{os.getpid()}\n".encode())
-        self._descriptor: int | None = descriptor
-
-    @property
-    def held(self) -> bool:
-        return self._descriptor is not None
+        self._descriptor = lock_current_file(self.path)
+        os.ftruncate(self._descriptor, 0)
+        os.write(self._descriptor, f"{os.getpid()}\n".encode())
 
     def release(self) -> None:
         """Free the folder: remove the lock file while still holding it, then let go."""
