@@ -7,8 +7,9 @@ from ..io.checkpoints import CheckpointError
 from ..io.images import ImageFileError
 
 # ValueError covers DataError, RunFolderError and every argument the library refuses; OSError covers
-# unreadable or unwritable files, a full disk, special files and a run folder another process holds.
-USER_ERRORS = (OSError, ValueError, CheckpointError, ImageFileError)
+# unreadable or unwritable files, a full disk, special files and a run folder another process holds;
+# MemoryError is the allocation an estimate did not foresee (numpy says how much it wanted).
+USER_ERRORS = (OSError, ValueError, MemoryError, CheckpointError, ImageFileError)
 EXIT_REFUSED = 2
 
 

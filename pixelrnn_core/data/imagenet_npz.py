@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..memory import MemoryRequestError, check_memory
 from .spec import DataError
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -31,13 +32,29 @@ def planes_to_images(data: np.ndarray, path: Path) -> np.ndarray:
     raise DataError(f"{path}: 'data' array of shape {data.shape} is not a set of images")
 
 
+HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def check_declared_size(path: Path, archive: np.lib.npyio.NpzFile) -> None:
+    """Refuse a ``data`` array whose header declares more than memory holds, before it is unpacked."""
+    with archive.zip.open("data.npy") as member:
+        read_header = HEADER_READERS.get(np.lib.format.read_magic(member))
+        if read_header is None:
+            return
+        shape, _, dtype = read_header(member)
+    check_memory(math.prod(shape) * dtype.itemsize, f"{path}: its 'data' array of shape {shape}")
+
+
 def read_npz_images(path: Path) -> np.ndarray:
     """The ``data`` array of a downsampled-ImageNet ``.npz`` file as uint8 (N, H, W, C)."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             if "data" not in archive.files:
                 raise DataError(f"{path}: .npz file has no 'data' array (has {', '.join(archive.files) or 'none'})")
+            check_declared_size(path, archive)
             data = archive["data"]
+    except MemoryRequestError:
+        raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: unreadable .npz file ({error})") from None
     if data.dtype != np.uint8:

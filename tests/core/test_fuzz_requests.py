@@ -3,7 +3,9 @@ arguments are checked in our words, and a completion with nothing to fill return
 from __future__ import annotations
 
 import gzip
+import io
 import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -74,6 +76,15 @@ def test_an_idx_gzip_bomb_is_refused_from_its_header_and_limit_reads_only_what_i
     monkeypatch.setattr(gzip.GzipFile, "read", lambda self, size=-1: read.append(size) or original(self, size))
     assert prc.load_images(prc.DatasetSpec(str(path), limit=10)).images.shape == (10, 100, 100, 1)
     assert sum(read) < 11 * 100 * 100 and -1 not in read
+
+
+def test_an_npz_whose_header_declares_a_huge_array_is_refused_before_unpacking(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**9, 3072)})
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.npy", header.getvalue())
+    with pytest.raises(ValueError, match=r"shape \(1000000000, 3072\) would need about 2.8 TiB"):
+        prc.load_images(prc.DatasetSpec(str(tmp_path / "bomb.npz")))
 
 
 def test_idx_data_beyond_what_the_header_promises_is_refused(tmp_path):
