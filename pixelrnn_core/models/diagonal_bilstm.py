@@ -16,6 +16,8 @@ context, as the paper's Figure 4 shows (a test checks it).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -24,6 +26,29 @@ from .config import ModelConfig
 from .lstm_cell import lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
+from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, conv_weights
+
+Pointwise = Callable[[torch.Tensor], torch.Tensor]
+
+
+def input_gates(
+    x: torch.Tensor,
+    condition: torch.Tensor | None,
+    image: torch.Tensor | None,
+    input_to_state: Pointwise,
+    condition_to_state: Pointwise | None,
+    image_to_state: Pointwise | None,
+) -> torch.Tensor:
+    """A direction's input-to-state gate maps: the masked 1x1 of the block input ``x``, plus the 1x1 of
+    a multi-scale model's conditioning maps (§3.6) and of the scaled image where the direction has them.
+    The 1x1 maps are callables: the model's convolutions on (B, F, H, W), or the cached engine's matrix
+    products on (B, n, F)."""
+    gates = input_to_state(x)
+    if condition_to_state is not None:
+        gates = gates + condition_to_state(condition)
+    if image_to_state is not None:
+        gates = gates + image_to_state(image)
+    return gates
 
 
 def skew(x: torch.Tensor) -> torch.Tensor:
@@ -61,12 +86,19 @@ class DiagonalLSTM(nn.Module):
         self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor | None
     ) -> torch.Tensor:
         """Input-to-state gate maps (B, 4h, H, W), unskewed."""
-        gates = self.input_to_state(x)
-        if self.condition is not None:
-            gates = gates + self.condition(condition)
-        if self.image_to_state is not None:
-            gates = gates + self.image_to_state(image)
-        return gates
+        return input_gates(x, condition, image, self.input_to_state, self.condition, self.image_to_state)
+
+    def cached_weights(self) -> DiagonalLSTMWeights:
+        """The weights the cached engine evaluates this direction with."""
+        gates = self.input_to_state.out_groups
+        return DiagonalLSTMWeights(
+            conv_weights(self.input_to_state),
+            conv_weights(self.state_to_state, gates),
+            self.initial_hidden.detach(),
+            self.initial_cell.detach(),
+            None if self.condition is None else conv_weights(self.condition, gates),
+            None if self.image_to_state is None else conv_weights(self.image_to_state, gates),
+        )
 
     def initial(self, batch: int, height: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The learned state of every position above or left of the image (one column of it)."""
@@ -125,6 +157,12 @@ class DiagonalBiLSTMBlock(nn.Module):
         mirrored_condition = None if condition is None else condition.flip(3)
         right = self.right_to_left(x.flip(3), mirrored_condition, image.flip(3)).flip(3)
         return self.output(left + shift_down(right))
+
+    def cached_weights(self) -> DiagonalBiLSTMWeights:
+        """The weights the cached engine evaluates this block with."""
+        return DiagonalBiLSTMWeights(
+            self.left_to_right.cached_weights(), self.right_to_left.cached_weights(), conv_weights(self.output)
+        )
 
 
 class DiagonalBiLSTM(PixelModel):

@@ -85,6 +85,7 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer(
             "mask", causal_mask((kh, kw), in_groups, out_groups, mask_type), persistent=False
         )
+        self.register_buffer("out_groups", out_groups, persistent=False)
 
     def masked_weight(self) -> torch.Tensor:
         """The weight with every forbidden connection zeroed."""

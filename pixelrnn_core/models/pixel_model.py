@@ -8,7 +8,9 @@
       -> logits (B, L, C, H, W): an L-way softmax per sub-pixel
 
 An architecture only supplies its block (``make_block``). A block maps 2h maps to 2h maps and may take
-conditioning maps (multi-scale, §3.6) that it adds to its input-to-state maps.
+conditioning maps (multi-scale, §3.6) that it adds to its input-to-state maps. For the cached engine
+(``pixelrnn_core.completion.cached``) a block also hands over its weights as applied, in one bundle
+(:mod:`.weights`).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from torch import nn
 
 from .config import ModelConfig
 from .masks import MaskedConv2d
+from .weights import CachedWeightsSource, PixelModelWeights, conv_weights
 
 
 def scale_levels(x: torch.Tensor, levels: int, dtype: torch.dtype) -> torch.Tensor:
@@ -68,7 +71,19 @@ class PixelModel(nn.Module):
         self.head = OutputHead(config)
 
     def make_block(self, config: ModelConfig) -> nn.Module:
+        """One residual block; for the cached engine also a :class:`CachedWeightsSource`."""
         raise NotImplementedError
+
+    def cached_weights(self) -> PixelModelWeights:
+        """The weights the cached engine evaluates this model with."""
+        blocks: list[CachedWeightsSource] = list(self.blocks)
+        return PixelModelWeights(
+            conv_weights(self.stem),
+            [block.cached_weights() for block in blocks],
+            None if self.skips is None else [conv_weights(skip) for skip in self.skips],
+            conv_weights(self.head.hidden),
+            conv_weights(self.head.logits),
+        )
 
     def run_block(
         self, block: nn.Module, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor

@@ -11,6 +11,7 @@ from torch import nn
 from .config import ModelConfig
 from .masks import MaskedConv2d
 from .pixel_model import PixelModel
+from .weights import PixelCNNWeights, conv_weights
 
 
 class PixelCNNBlock(nn.Module):
@@ -29,6 +30,11 @@ class PixelCNNBlock(nn.Module):
         if self.condition is not None:
             hidden = hidden + self.condition(condition)
         return self.expand(torch.relu(hidden))
+
+    def cached_weights(self) -> PixelCNNWeights:
+        """The weights the cached engine evaluates this block with."""
+        condition = None if self.condition is None else conv_weights(self.condition, self.conv.out_groups)
+        return PixelCNNWeights(conv_weights(self.reduce), conv_weights(self.conv), conv_weights(self.expand), condition)
 
 
 class PixelCNN(PixelModel):

@@ -14,6 +14,7 @@ from .config import ModelConfig
 from .lstm_cell import lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
+from .weights import RowLSTMWeights, conv_weights
 
 
 class RowLSTMBlock(nn.Module):
@@ -58,6 +59,18 @@ class RowLSTMBlock(nn.Module):
             hidden, cell = self.step(gates[:, :, r], hidden, cell)
             rows.append(hidden)
         return self.output(torch.stack(rows, dim=2))
+
+    def cached_weights(self) -> RowLSTMWeights:
+        """The weights the cached engine evaluates this block with."""
+        gates = self.input_to_state.out_groups
+        return RowLSTMWeights(
+            conv_weights(self.input_to_state),
+            conv_weights(self.state_to_state, gates),
+            self.initial_hidden.detach(),
+            self.initial_cell.detach(),
+            conv_weights(self.output),
+            None if self.condition is None else conv_weights(self.condition, gates),
+        )
 
 
 class RowLSTM(PixelModel):
