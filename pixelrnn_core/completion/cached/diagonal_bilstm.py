@@ -11,29 +11,28 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ...models.diagonal_bilstm import DiagonalBiLSTMBlock, DiagonalLSTM
-from ...models.masks import gate_groups
+from ...models.diagonal_bilstm import input_gates
+from ...models.weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights
 from .array_ops import ArrayOps
-from .kernels import diagonal_group, diagonal_scan
-from .layers import Pointwise, condition_linears, group_linears, group_slices, lstm_update_into, scratch
+from .block import CachedBlock
+from .kernels import accumulate_product, add_linear, compiled, linear_into, lstm_update_in_place, set_rows
+from .layers import Pointwise, group_linears, group_slices, lstm_update_into, optional_linears, repeated, scratch
 
 
 class CachedDiagonalLSTM:
     """One direction: its input-to-state terms and the state-to-state conv split into its two taps."""
 
-    STATE = ("initial_hidden", "initial_cell", "hidden_above", "hidden", "cell")
-
-    def __init__(self, lstm: DiagonalLSTM, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+    def __init__(self, weights: DiagonalLSTMWeights, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
         self.ops = ops
-        h = lstm.initial_hidden.numel()
-        gates = gate_groups(h, channels)
-        self.input_to_state = Pointwise(lstm.input_to_state, channels, ops, gates)
-        self.condition = None if lstm.condition is None else Pointwise(lstm.condition, channels, ops, gates)
-        self.image_to_state = None if lstm.image_to_state is None else Pointwise(lstm.image_to_state, channels, ops)
-        weight = lstm.state_to_state.weight.detach()  # (4h, h, 2): tap 0 reads above, tap 1 the side
+        h = weights.initial_hidden.numel()
+        gates = weights.input_to_state.out_groups
+        self.input_to_state = Pointwise(weights.input_to_state, channels, ops)
+        self.condition = None if weights.condition is None else Pointwise(weights.condition, channels, ops)
+        self.image_to_state = None if weights.image_to_state is None else Pointwise(weights.image_to_state, channels, ops)
+        weight = weights.state_to_state.weight  # (4h, h, 2): tap 0 reads above, tap 1 the side
         self.from_above = weight[:, :, 0].contiguous()
         self.from_side_t = ops.view(weight[:, :, 1].t().contiguous())  # (h, 4h), for the per-pixel steps
-        self.state_bias = lstm.state_to_state.bias.detach()
+        self.state_bias = weights.state_to_state.bias
         # per colour group, both taps at once: rows of the group, columns [above | side]
         self.group_state_to_state = group_linears(
             weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels, ops
@@ -42,12 +41,12 @@ class CachedDiagonalLSTM:
         # for the compiled steps: each tap per colour group, and both convs' biases summed
         self.above_groups = group_linears(weight[:, :, 0], None, gates, channels, ops)
         self.side_groups = group_linears(weight[:, :, 1], None, gates, channels, ops)
-        input_bias = lstm.input_to_state.bias
-        both_biases = self.state_bias if input_bias is None else self.state_bias + input_bias.detach()
+        input_bias = weights.input_to_state.bias
+        both_biases = self.state_bias if input_bias is None else self.state_bias + input_bias
         self.biases = [ops.view(both_biases[gates.to(both_biases.device) == g].reshape(1, -1).contiguous()) for g in range(channels)]
-        self.conditions = condition_linears(self.condition, [linear.weight_t.shape[1] for linear in self.above_groups], weight, ops)
-        self.initial_hidden = lstm.initial_hidden.detach().view(1, h).expand(batch, h)
-        self.initial_cell = lstm.initial_cell.detach().view(1, h).expand(batch, h)
+        self.conditions = optional_linears(self.condition, [linear.weight_t.shape[1] for linear in self.above_groups], weight, ops)
+        self.initial_hidden = weights.initial_hidden.view(1, h).expand(batch, h)
+        self.initial_cell = weights.initial_cell.view(1, h).expand(batch, h)
         self.hidden_above = self.initial_hidden.view(batch, 1, h).expand(batch, width, h).clone()
         self.hidden = torch.zeros_like(self.hidden_above)
         self.cell = torch.zeros_like(self.hidden_above)
@@ -59,15 +58,18 @@ class CachedDiagonalLSTM:
         self.hidden_above_array, self.hidden_array, self.cell_array = view(self.hidden_above), view(self.hidden), view(self.cell)
         self.initial_hidden_array, self.initial_cell_array = view(self.initial_hidden), view(self.initial_cell)
 
+    def repeat(self, count: int) -> None:
+        """Turn the states of one candidate into ``count`` identical ones."""
+        self.initial_hidden, self.initial_cell = repeated(self.initial_hidden, count), repeated(self.initial_cell, count)
+        self.hidden_above, self.hidden = repeated(self.hidden_above, count), repeated(self.hidden, count)
+        self.cell = repeated(self.cell, count)
+        self.refresh_arrays()
+
     def input_gates(
         self, features: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor | None = None
     ) -> torch.Tensor:
-        gates = self.input_to_state(features)
-        if self.condition is not None:
-            gates = gates + self.condition(condition)
-        if self.image_to_state is not None:
-            gates = gates + self.image_to_state(image)
-        return gates
+        """Input-to-state gates (B, n, 4h) of a row segment's inputs (B, n, .)."""
+        return input_gates(features, condition, image, self.input_to_state, self.condition, self.image_to_state)
 
     def above_gates(self, start: int, stop: int) -> torch.Tensor:
         """State-to-state term from the row above (with the conv's bias) for positions start..stop-1."""
@@ -85,13 +87,11 @@ class CachedDiagonalLSTM:
         """Update positions ``first``, ``first + step``, ... of the current row, one per column of
         ``gates`` (B, n, 4h; position ``col`` reads column ``col - offset``), each from its gates and its
         row neighbour, on arrays of ``ops``; ``compiled``: in one compiled call
-        (:func:`.kernels.diagonal_scan`)."""
+        (:func:`diagonal_scan`)."""
         if compiled:
             scratch = self.ops.view(self.hidden.new_empty(self.hidden.shape[0], gates.shape[2]))
-            diagonal_scan(
-                gates, offset, first, step, self.from_side_t, self.initial_hidden_array, self.initial_cell_array,
-                self.hidden_array, self.cell_array, scratch,
-            )
+            state = (self.initial_hidden_array, self.initial_cell_array, self.hidden_array, self.cell_array, scratch)
+            diagonal_scan(self.from_side_t, state, gates, offset, first, step)
             return
         for index in range(gates.shape[1]):
             col = first + index * step
@@ -120,21 +120,28 @@ class CachedDiagonalLSTM:
         self.refresh_arrays()
 
 
-class CachedDiagonalBiLSTMBlock:
+class CachedDiagonalBiLSTMBlock(CachedBlock):
     """Left-to-right updated per pixel; right-to-left scanned once per completed row."""
 
-    STATE, PARTS = ("row_inputs", "right_shifted"), ("left", "right")
-
     def __init__(
-        self, block: DiagonalBiLSTMBlock, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
+        self, weights: DiagonalBiLSTMWeights, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
     ) -> None:
-        """``compiled``: whether the per-pixel steps and the row scans run as compiled calls."""
         self.ops, self.compiled = ops, compiled
-        self.left = CachedDiagonalLSTM(block.left_to_right, batch, width, channels, ops)
-        self.right = CachedDiagonalLSTM(block.right_to_left, batch, width, channels, ops)
-        self.output = Pointwise(block.output, channels, ops)
+        self.left = CachedDiagonalLSTM(weights.left_to_right, batch, width, channels, ops)
+        self.right = CachedDiagonalLSTM(weights.right_to_left, batch, width, channels, ops)
+        self.output = Pointwise(weights.output, channels, ops)
         h = self.left.hidden.shape[2]
         self.input_groups = group_slices(2 * h, channels)
+        left = self.left
+        # per colour group, everything the compiled step reads of the weights (see diagonal_group)
+        self.group_weights = [
+            (
+                left.input_to_state.groups[g].weight_t, left.biases[g], left.above_groups[g].weight_t,
+                left.side_groups[g].weight_t, left.conditions[g].arrays, self.output.groups[g].arrays,
+                inputs.start, inputs.stop, states.start, states.stop,
+            )
+            for g, (inputs, states) in enumerate(zip(self.input_groups, left.state_groups))
+        ]
         self.row_inputs = self.left.hidden.new_zeros(batch, width, 2 * h)  # this row's block inputs
         # the right-to-left states of the row above, as the shift down adds them (zeros above row 0)
         self.right_shifted = torch.zeros_like(self.left.hidden)
@@ -145,15 +152,29 @@ class CachedDiagonalBiLSTMBlock:
         self.row_inputs_array, self.right_shifted_array = self.ops.view(self.row_inputs), self.ops.view(self.right_shifted)
         if not self.compiled:
             return
-        batch, h, reference = self.row_inputs.shape[0], self.right_shifted.shape[2], self.right_shifted
-        self.gates = scratch(self.ops, reference, batch, [linear.weight_t.shape[1] for linear in self.left.above_groups])
-        self.outputs = scratch(self.ops, reference, batch, [part.stop - part.start for part in self.input_groups])
-        self.summed = scratch(self.ops, reference, batch, [h])[0]
+        left, batch, h, reference = self.left, self.row_inputs.shape[0], self.right_shifted.shape[2], self.right_shifted
+        gates = scratch(self.ops, reference, batch, [linear.weight_t.shape[1] for linear in left.above_groups])
+        outputs = scratch(self.ops, reference, batch, [part.stop - part.start for part in self.input_groups])
+        summed = scratch(self.ops, reference, batch, [h])[0]
+        self.group_states = [
+            (
+                self.row_inputs_array, left.hidden_above_array, left.hidden_array, left.cell_array,
+                left.initial_hidden_array, left.initial_cell_array, self.right_shifted_array, summed, gates[g], outputs[g],
+            )
+            for g in range(len(outputs))
+        ]
 
-    def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
+    def repeat(self, count: int) -> None:
+        self.row_inputs, self.right_shifted = repeated(self.row_inputs, count), repeated(self.right_shifted, count)
+        self.left.repeat(count)
+        self.right.repeat(count)
+        self.refresh_arrays()
+
+    def begin_row(self, row: int, image_above: torch.Tensor | None, condition_above: torch.Tensor | None) -> None:
         if row > 0:
             self.scan_right_to_left(image_above, condition_above)
             self.left.commit_row()
+            self.refresh_arrays()
 
     def scan_right_to_left(self, image: torch.Tensor, condition: torch.Tensor | None) -> None:
         """Run the right-to-left LSTM over the completed row (B, W, .), last column first."""
@@ -162,7 +183,6 @@ class CachedDiagonalBiLSTMBlock:
         gates = self.ops.view(right.input_gates(self.row_inputs, condition, image) + right.above_gates(0, width))
         right.scan(gates, 0, width - 1, -1, self.compiled)
         self.right_shifted = right.hidden
-        self.refresh_arrays()
         right.commit_row()
 
     def advance(
@@ -175,24 +195,66 @@ class CachedDiagonalBiLSTMBlock:
         return self.output(left.hidden[:, start:stop] + self.right_shifted[:, start:stop])
 
     def advance_group(self, features, col: int, group: int, condition):
-        """Colour group ``group`` at ``col``, on arrays of ``ops``: (B, 2h) -> (B, 2h_g)."""
         inputs = self.input_groups[group]
         self.row_inputs_array[:, col, inputs] = features[:, inputs]
         self.left.step_group(features, condition, col, group)
         return self.output.group(self.left.hidden_array[:, col] + self.right_shifted_array[:, col], group)
 
     def compiled_group(self, features, col: int, group: int, condition):
-        """:meth:`advance_group` in one compiled call (:func:`.kernels.diagonal_group`); ``condition``
-        (B, U) has U = 0 without conditioning. The result is overwritten by the next call."""
-        left, inputs = self.left, self.input_groups[group]
-        states, conditioning, output = left.state_groups[group], left.conditions[group], self.output.groups[group]
-        side_hidden, side_cell = left.side_state(col, 1)
-        diagonal_group(
-            features, inputs.start, inputs.stop, self.row_inputs_array, col,
-            left.input_to_state.groups[group].weight_t, left.biases[group],
-            left.hidden_above_array[:, col], left.above_groups[group].weight_t, side_hidden, left.side_groups[group].weight_t,
-            condition, conditioning.weight_t, conditioning.bias_row,
-            side_cell, left.hidden_array, left.cell_array, states.start, states.stop, self.right_shifted_array,
-            output.weight_t, output.bias_row, self.summed, self.gates[group], self.outputs[group],
-        )
-        return self.outputs[group]
+        state = self.group_states[group]
+        diagonal_group(self.group_weights[group], state, features, condition, col)
+        return state[-1]
+
+
+@compiled
+def diagonal_group(weights, state, features, condition, col):
+    """:meth:`CachedDiagonalBiLSTMBlock.advance_group` in one call: the left-to-right LSTM's gates are
+    its 1 x 1 input-to-state term plus the 2 x 1 state-to-state conv of the state above and the one to
+    the left (the learned initial state left of the image) and the conditioning; its update (eq. 3)
+    writes the group's states, and ``out`` gets the group's output maps of their sum with the
+    right-to-left states shifted down a row. ``weights``: the group's input-to-state weight, both
+    convs' biases summed, the above and side taps' weights, the conditioning and output linears, and
+    the group's ranges [start, stop) of the block inputs and of the states; ``state``: this row's block
+    inputs, the left-to-right hidden states of the row above, this row's hidden and cell states, the
+    initial hidden and cell state, the shifted right-to-left states, scratch for their sum, the gates
+    and the output."""
+    input_weight_t, bias, above_weight_t, side_weight_t, conditioning, output, in_start, in_stop, state_start, state_stop = weights
+    row_inputs, hidden_above, hidden, cell, initial_hidden, initial_cell, right_shifted, summed, gates, out = state
+    row_inputs[:, col, in_start:in_stop] = features[:, in_start:in_stop]
+    linear_into(gates, (above_weight_t, bias), hidden_above[:, col])
+    if col > 0:
+        side_hidden, side_cell = hidden[:, col - 1], cell[:, col - 1]
+    else:
+        side_hidden, side_cell = initial_hidden, initial_cell
+    accumulate_product(side_hidden, side_weight_t, gates)
+    accumulate_product(features, input_weight_t, gates)
+    add_linear(gates, conditioning, condition)
+    lstm_update_in_place(
+        gates, side_cell[:, state_start:state_stop],
+        hidden[:, col, state_start:state_stop], cell[:, col, state_start:state_stop],
+    )
+    for b in range(summed.shape[0]):
+        for f in range(summed.shape[1]):
+            summed[b, f] = hidden[b, col, f] + right_shifted[b, col, f]
+    linear_into(out, output, summed)
+
+
+@compiled
+def diagonal_scan(side_weight_t, state, gates, offset, first, step):
+    """:meth:`CachedDiagonalLSTM.scan` in one call: one direction along the current row, all colour
+    groups, at positions ``first``, ``first + step``, ... (one per column of ``gates``), each from its
+    input and above-row gates ``gates[:, col - offset]`` (B, 4h) plus the side tap ``side_weight_t`` of
+    the state at ``col - step`` (the learned initial state outside the row), then the LSTM update.
+    ``state``: the initial hidden and cell state, the row's hidden and cell states, scratch gates."""
+    initial_hidden, initial_cell, hidden, cell, scratch = state
+    width = hidden.shape[1]
+    for i in range(gates.shape[1]):
+        col = first + i * step
+        side = col - step
+        set_rows(scratch, gates[:, col - offset])
+        if 0 <= side < width:
+            accumulate_product(hidden[:, side], side_weight_t, scratch)
+            lstm_update_in_place(scratch, cell[:, side], hidden[:, col], cell[:, col])
+        else:
+            accumulate_product(initial_hidden, side_weight_t, scratch)
+            lstm_update_in_place(scratch, initial_cell, hidden[:, col], cell[:, col])

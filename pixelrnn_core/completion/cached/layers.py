@@ -15,16 +15,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from ...models.masks import MaskedConv2d, channel_groups
+from ...models.masks import channel_groups
+from ...models.weights import ConvWeights
 from .array_ops import ArrayOps
-
-
-def conv_weight(conv: nn.Module) -> torch.Tensor:
-    """The weight a convolution applies: masked if it is a :class:`MaskedConv2d`, detached."""
-    weight = conv.masked_weight() if isinstance(conv, MaskedConv2d) else conv.weight
-    return weight.detach()
 
 
 def group_slices(features: int, channels: int) -> list[slice]:
@@ -49,7 +43,7 @@ class GroupLinear:
     ``used`` inputs only -- every input after them has a zero weight in this group (the masks' zeros:
     later colour groups, taps right of the centre), so dropping them changes nothing but the work.
     Weight and bias are held as arrays of ``ops``; ``bias_row`` is the bias as one row ``(1, O_g)``,
-    zeros where there is none (for the compiled steps of :mod:`.kernels`)."""
+    zeros where there is none; ``arrays`` is the pair as the compiled steps take it (:mod:`.kernels`)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, ops: ArrayOps) -> None:
         nonzero = torch.nonzero(weight.ne(0).any(0))
@@ -59,6 +53,7 @@ class GroupLinear:
         self.bias = None if bias is None else ops.view(bias.contiguous())
         row = weight.new_zeros(weight.shape[0]) if bias is None else bias
         self.bias_row = ops.view(row.reshape(1, -1).contiguous())
+        self.arrays = (self.weight_t, self.bias_row)
 
     def __call__(self, inputs, accumulate=None):
         """``inputs (B, >= used) @ weight + bias`` as a new array; with ``accumulate`` (B, O_g) given,
@@ -78,13 +73,14 @@ def group_linears(
     return [GroupLinear(rows, row_bias, ops) for rows, row_bias in rows_by_group(weight, bias, out_groups, channels)]
 
 
-def condition_linears(
-    condition: Pointwise | None, sizes: list[int], reference: torch.Tensor, ops: ArrayOps
+def optional_linears(
+    pointwise: Pointwise | None, sizes: list[int], reference: torch.Tensor, ops: ArrayOps
 ) -> list[GroupLinear]:
-    """Each colour group's share of a multi-scale model's conditioning map (§3.6); for a model without
-    one, maps of no inputs that add nothing, so the compiled steps need no special case."""
-    if condition is not None:
-        return condition.groups
+    """Each colour group's share of a 1x1 map a model may lack (a multi-scale model's conditioning,
+    §3.6; the skips); in its absence, maps of no inputs that add nothing (outputs of ``sizes``), so the
+    compiled steps need no special case."""
+    if pointwise is not None:
+        return pointwise.groups
     return [GroupLinear(reference.new_zeros(size, 0), None, ops) for size in sizes]
 
 
@@ -104,41 +100,23 @@ def lstm_update_into(ops: ArrayOps, gates, cell, hidden_out, cell_out) -> None:
     hidden_out *= sigmoids[:, :n]
 
 
-def repeat_batch(stepper: object, count: int) -> None:
-    """Turn a stepper computed for one candidate into ``count`` identical ones: repeat every state
-    tensor it names in ``STATE`` (lists of tensors too) and do the same inside the steppers it names in
-    ``PARTS`` (objects or lists of them), then let it renew its array views (``refresh_arrays``)."""
-    for name in stepper.STATE:
-        value = getattr(stepper, name)
-        if isinstance(value, list):
-            setattr(stepper, name, [item.expand(count, *item.shape[1:]).clone() for item in value])
-        else:
-            setattr(stepper, name, value.expand(count, *value.shape[1:]).clone())
-    for name in getattr(stepper, "PARTS", ()):
-        value = getattr(stepper, name)
-        for part in value if isinstance(value, list) else [value]:
-            repeat_batch(part, count)
-    if hasattr(stepper, "refresh_arrays"):
-        stepper.refresh_arrays()
+def repeated(tensor: torch.Tensor, count: int) -> torch.Tensor:
+    """A state computed for one candidate, as ``count`` identical candidates (a new tensor)."""
+    return tensor.expand(count, *tensor.shape[1:]).clone()
 
 
 class Pointwise:
     """A 1 x 1 convolution applied to a row segment ``(B, n, F) -> (B, n, O)``.
 
-    ``out_groups`` (the colour group of each output map, default: contiguous groups) lets
-    :meth:`group` compute one group's outputs alone.
+    The colour group of each output map (``weights.out_groups``) lets :meth:`group` compute one group's
+    outputs alone.
     """
 
-    def __init__(
-        self, conv: nn.Conv2d, channels: int, ops: ArrayOps, out_groups: torch.Tensor | None = None
-    ) -> None:
-        weight = conv_weight(conv)
-        if weight.shape[2:] != (1, 1):
-            raise ValueError(f"expected a 1x1 convolution, got a {tuple(weight.shape[2:])} kernel")
-        self.weight = weight[:, :, 0, 0]
-        self.bias = None if conv.bias is None else conv.bias.detach()
-        out_groups = channel_groups(self.weight.shape[0], channels) if out_groups is None else out_groups
-        self.groups = group_linears(self.weight, self.bias, out_groups, channels, ops)
+    def __init__(self, weights: ConvWeights, channels: int, ops: ArrayOps) -> None:
+        if weights.weight.shape[2:] != (1, 1):
+            raise ValueError(f"expected a 1x1 convolution, got a {tuple(weights.weight.shape[2:])} kernel")
+        self.weight, self.bias = weights.weight[:, :, 0, 0], weights.bias
+        self.groups = group_linears(self.weight, self.bias, weights.out_groups, channels, ops)
 
     def __call__(self, features: torch.Tensor) -> torch.Tensor:
         return F.linear(features, self.weight, self.bias)
@@ -158,27 +136,16 @@ class RowCachedConv:
     out of every output, so whatever they hold does not matter.
     """
 
-    STATE = ("buffer",)
-
-    def __init__(
-        self,
-        conv: MaskedConv2d,
-        batch: int,
-        width: int,
-        channels: int,
-        ops: ArrayOps,
-        out_groups: torch.Tensor | None = None,
-    ) -> None:
-        weight = conv_weight(conv)
+    def __init__(self, weights: ConvWeights, batch: int, width: int, channels: int, ops: ArrayOps) -> None:
+        weight = weights.weight
         out_features, in_features, kernel_height, kernel_width = weight.shape
         self.rows = kernel_height // 2 + 1
         self.pad = kernel_width // 2
         self.kernel_width = kernel_width
         # (O, rows, kw, F) flattened to match the patches gathered in compute()
         self.weight = weight[:, :, : self.rows].permute(0, 2, 3, 1).reshape(out_features, -1)
-        self.bias = None if conv.bias is None else conv.bias.detach()
-        out_groups = channel_groups(out_features, channels) if out_groups is None else out_groups
-        self.groups = group_linears(self.weight, self.bias, out_groups, channels, ops)
+        self.bias = weights.bias
+        self.groups = group_linears(self.weight, self.bias, weights.out_groups, channels, ops)
         self.ops = ops
         self.buffer = weight.new_zeros(batch, self.rows, width + 2 * self.pad, in_features)
         self.refresh_arrays()
@@ -186,6 +153,11 @@ class RowCachedConv:
     def refresh_arrays(self) -> None:
         """The buffer as an array of ``ops``, for the per-pixel steps (renewed when it is replaced)."""
         self.buffer_array = self.ops.view(self.buffer)
+
+    def repeat(self, count: int) -> None:
+        """Turn the buffer of one candidate into ``count`` identical ones."""
+        self.buffer = repeated(self.buffer, count)
+        self.refresh_arrays()
 
     def begin_row(self) -> None:
         """Drop the oldest row and start an empty current row."""

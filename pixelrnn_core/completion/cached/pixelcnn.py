@@ -3,49 +3,62 @@ from __future__ import annotations
 
 import torch
 
-from ...models.pixelcnn import PixelCNNBlock
+from ...models.weights import PixelCNNWeights
 from .array_ops import ArrayOps
-from .kernels import pixelcnn_group
-from .layers import Pointwise, RowCachedConv, condition_linears, group_slices, scratch
+from .block import CachedBlock
+from .kernels import add_linear, compiled, linear_into, patch_linear_into, relu_in_place, relu_linear_into
+from .layers import Pointwise, RowCachedConv, group_slices, optional_linears, repeated, scratch
 
 
-class CachedPixelCNNBlock:
+class CachedPixelCNNBlock(CachedBlock):
     """ReLU, 1x1, ReLU, k x k (row-cached), ReLU, 1x1 on a segment of the current row, or on one colour
     group of one pixel."""
 
-    STATE, PARTS = ("hidden",), ("conv",)
-
     def __init__(
-        self, block: PixelCNNBlock, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
+        self, weights: PixelCNNWeights, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool
     ) -> None:
-        """``compiled``: whether the per-pixel steps run as compiled calls (:meth:`compiled_group`)."""
         self.ops, self.compiled = ops, compiled
-        self.reduce = Pointwise(block.reduce, channels, ops)
-        self.conv = RowCachedConv(block.conv, batch, width, channels, ops)
-        self.expand = Pointwise(block.expand, channels, ops)
-        self.condition = None if block.condition is None else Pointwise(block.condition, channels, ops)
+        self.reduce = Pointwise(weights.reduce, channels, ops)
+        self.conv = RowCachedConv(weights.conv, batch, width, channels, ops)
+        self.expand = Pointwise(weights.expand, channels, ops)
+        self.condition = None if weights.condition is None else Pointwise(weights.condition, channels, ops)
         h = self.reduce.weight.shape[0]
         self.hidden_groups = group_slices(h, channels)
         sizes = [part.stop - part.start for part in self.hidden_groups]
-        self.conditions = condition_linears(self.condition, sizes, self.reduce.weight, ops)
+        conditions = optional_linears(self.condition, sizes, self.reduce.weight, ops)
+        # per colour group, everything the compiled step reads of the weights (see pixelcnn_group)
+        self.group_weights = [
+            (
+                self.reduce.groups[g].arrays, self.conv.groups[g].arrays, conditions[g].arrays,
+                self.expand.groups[g].arrays, self.conv.kernel_width, part.start, part.stop,
+            )
+            for g, part in enumerate(self.hidden_groups)
+        ]
         self.hidden = self.reduce.weight.new_zeros(batch, h)  # the current pixel's k x k output, by group
         self.refresh_arrays()
 
     def refresh_arrays(self) -> None:
-        """The current pixel's k x k output as an array of ``ops`` (renewed when it is replaced)."""
+        """The current pixel's k x k output as an array of ``ops`` (renewed when it is replaced), and
+        the states of the compiled steps."""
         self.hidden_array = self.ops.view(self.hidden)
         if not self.compiled:
             return
         batch = self.hidden.shape[0]
-        self.reduced = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.hidden_groups])
-        self.outputs = scratch(self.ops, self.hidden, batch, [linear.weight_t.shape[1] for linear in self.expand.groups])
+        reduced = scratch(self.ops, self.hidden, batch, [part.stop - part.start for part in self.hidden_groups])
+        outputs = scratch(self.ops, self.hidden, batch, [linear.weight_t.shape[1] for linear in self.expand.groups])
+        self.group_states = [
+            (self.conv.buffer_array, self.hidden_array, reduced[g], outputs[g]) for g in range(len(outputs))
+        ]
 
-    def begin_row(self, row: int, image_above: torch.Tensor, condition_above: torch.Tensor | None) -> None:
+    def repeat(self, count: int) -> None:
+        self.hidden = repeated(self.hidden, count)
+        self.conv.repeat(count)
+        self.refresh_arrays()
+
+    def begin_row(self, row: int, image_above: torch.Tensor | None, condition_above: torch.Tensor | None) -> None:
         self.conv.begin_row()
 
-    def advance(
-        self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None
-    ) -> torch.Tensor:
+    def advance(self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None) -> torch.Tensor:
         self.conv.write(torch.relu(self.reduce(torch.relu(features))), start)
         hidden = self.conv.compute(start, stop)
         if self.condition is not None:
@@ -53,7 +66,6 @@ class CachedPixelCNNBlock:
         return self.expand(torch.relu(hidden))
 
     def advance_group(self, features, col: int, group: int, condition):
-        """Colour group ``group`` at ``col``, on arrays of ``ops``: (B, 2h) -> (B, 2h_g)."""
         ops, part = self.ops, self.hidden_groups[group]
         self.conv.write_group(ops.relu(self.reduce.group(ops.relu(features), group)), col, part)
         hidden = self.conv.compute_group(col, group)
@@ -64,13 +76,25 @@ class CachedPixelCNNBlock:
         return self.expand.group(current, group)
 
     def compiled_group(self, features, col: int, group: int, condition):
-        """:meth:`advance_group` in one compiled call (:func:`.kernels.pixelcnn_group`); ``condition``
-        (B, U) has U = 0 without conditioning. The result is overwritten by the next call."""
-        part, conv, conditioning = self.hidden_groups[group], self.conv, self.conditions[group]
-        reduce, convolve, expand = self.reduce.groups[group], conv.groups[group], self.expand.groups[group]
-        pixelcnn_group(
-            features, reduce.weight_t, reduce.bias_row, conv.buffer_array, col, conv.pad, conv.kernel_width,
-            convolve.weight_t, convolve.bias_row, condition, conditioning.weight_t, conditioning.bias_row,
-            self.hidden_array, part.start, part.stop, expand.weight_t, expand.bias_row, self.reduced[group], self.outputs[group],
-        )
-        return self.outputs[group]
+        state = self.group_states[group]
+        pixelcnn_group(self.group_weights[group], state, features, condition, col)
+        return state[-1]
+
+
+@compiled
+def pixelcnn_group(weights, state, features, condition, col):
+    """:meth:`CachedPixelCNNBlock.advance_group` in one call: ReLU, 1 x 1 (stored as the k x k conv's
+    input), ReLU, the masked k x k conv (+ conditioning), ReLU (into the current pixel's ``hidden``),
+    1 x 1 into ``out``. ``weights``: the reduce, k x k, conditioning and expand linears of the group,
+    the kernel width and the group's range [start, stop) of the hidden maps; ``state``: the k x k
+    conv's row buffer, ``hidden``, and scratch for the reduced maps and the output."""
+    reduce, conv, conditioning, expand, kernel_width, start, stop = weights
+    buffer, hidden, reduced, out = state
+    relu_linear_into(reduced, reduce, features)
+    relu_in_place(reduced)
+    buffer[:, buffer.shape[1] - 1, kernel_width // 2 + col, start:stop] = reduced
+    group = hidden[:, start:stop]
+    patch_linear_into(group, conv, buffer, col, kernel_width)
+    add_linear(group, conditioning, condition)
+    relu_in_place(group)
+    linear_into(out, expand, hidden)

@@ -14,19 +14,16 @@ hole, say) is computed once, for one candidate, and its states are then repeated
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import torch
 
-from ...models.diagonal_bilstm import DiagonalBiLSTMBlock
 from ...models.pixel_model import PixelModel, scale_levels
-from ...models.pixelcnn import PixelCNNBlock
-from ...models.row_lstm import RowLSTMBlock
+from ...models.weights import DiagonalBiLSTMWeights, PixelCNNWeights, RowLSTMWeights
 from .array_ops import NUMPY_OPS, ArrayOps, array_ops_for
+from .block import CachedBlock
 from .diagonal_bilstm import CachedDiagonalBiLSTMBlock
-from .kernels import head_group, residual_group, stem_group
-from .layers import GroupLinear, Pointwise, RowCachedConv, group_slices, repeat_batch
+from .kernels import add_linear, compiled, linear_into, patch_linear_into, relu_in_place, relu_linear_into, write_inputs
+from .layers import Pointwise, RowCachedConv, group_slices, optional_linears, repeated
 from .pixelcnn import CachedPixelCNNBlock
 from .row_lstm import CachedRowLSTMBlock
 
@@ -34,19 +31,20 @@ from .row_lstm import CachedRowLSTMBlock
 # weight block once for all candidates faster than the compiled loops (benchmarks/compiled_steps.py).
 COMPILED_BATCH_LIMIT = 8
 
-CACHED_BLOCKS: dict[type, Callable] = {
-    PixelCNNBlock: CachedPixelCNNBlock,
-    RowLSTMBlock: CachedRowLSTMBlock,
-    DiagonalBiLSTMBlock: CachedDiagonalBiLSTMBlock,
+# the cached form of each kind of residual block, by the type of the weights its model block hands over
+CACHED_BLOCKS: dict[type, type[CachedBlock]] = {
+    PixelCNNWeights: CachedPixelCNNBlock,
+    RowLSTMWeights: CachedRowLSTMBlock,
+    DiagonalBiLSTMWeights: CachedDiagonalBiLSTMBlock,
 }
 
 
-def cached_block(block: torch.nn.Module, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool):
-    """The cached stepper of one residual block (``compiled``: see :class:`CachedPixelModel`)."""
-    for kind, stepper in CACHED_BLOCKS.items():
-        if isinstance(block, kind):
-            return stepper(block, batch, width, channels, ops, compiled)
-    raise ValueError(f"no cached engine for blocks of type {type(block).__name__}; use engine='naive'")
+def cached_block(weights: object, batch: int, width: int, channels: int, ops: ArrayOps, compiled: bool) -> CachedBlock:
+    """The cached form of one residual block from its weights (``compiled``: see :class:`CachedPixelModel`)."""
+    kind = CACHED_BLOCKS.get(type(weights))
+    if kind is None:
+        raise ValueError(f"no cached engine for blocks with weights {type(weights).__name__}; use engine='naive'")
+    return kind(weights, batch, width, channels, ops, compiled)
 
 
 class CachedPixelModel:
@@ -55,11 +53,9 @@ class CachedPixelModel:
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
     ``ops``: the arrays the per-pixel steps run on (default: numpy on the CPU, see :mod:`.array_ops`).
     ``compiled``: whether the per-pixel steps on numpy (and the Diagonal BiLSTM's row scans) run as
-    compiled calls, one per layer (:mod:`.kernels`), rather than as numpy operations (default: for up to
+    compiled calls, one per layer (:meth:`compiled_group`), rather than as numpy operations (default: for up to
     ``COMPILED_BATCH_LIMIT`` candidates).
     """
-
-    STATE, PARTS = ("features", "skip_sum", "hidden"), ("stem", "blocks")
 
     def __init__(
         self,
@@ -72,7 +68,8 @@ class CachedPixelModel:
         compiled: bool | None = None,
     ) -> None:
         self.model = model
-        self.ops = array_ops_for(model.stem.weight) if ops is None else ops
+        self.weights = weights = model.cached_weights()
+        self.ops = array_ops_for(weights.stem.weight) if ops is None else ops
         if compiled is None:
             compiled = self.ops is NUMPY_OPS and batch <= COMPILED_BATCH_LIMIT
         if compiled and self.ops is not NUMPY_OPS:
@@ -84,17 +81,28 @@ class CachedPixelModel:
         self.all_conditions = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
         c = self.channels
         ops = self.ops
-        self.skips = None if model.skips is None else [Pointwise(skip, c, ops) for skip in model.skips]
-        self.head_hidden = Pointwise(model.head.hidden, c, ops)
-        self.head_logits = Pointwise(model.head.logits, c, ops)  # group g = the logits of channel g
+        self.skips = None if weights.skips is None else [Pointwise(skip, c, ops) for skip in weights.skips]
+        self.head_hidden = Pointwise(weights.head_hidden, c, ops)
+        self.head_logits = Pointwise(weights.head_logits, c, ops)  # group g = the logits of channel g
         # every level's scaled value, to look up the stem's input of one pixel (same as scale_levels)
-        weight = model.stem.weight
+        weight = weights.stem.weight
         self.level_values = ops.view(scale_levels(torch.arange(cfg.levels, device=weight.device), cfg.levels, weight.dtype))
         self.feature_groups = group_slices(2 * cfg.hidden, c)
         self.head_groups = group_slices(cfg.out_hidden, c)
-        # a model without skips: maps of no inputs in their place, so the compiled steps need no special case
-        no_skip = [GroupLinear(weight.new_zeros(part.stop - part.start, 0), None, ops) for part in self.feature_groups]
-        self.skip_groups = [no_skip] * cfg.layers if self.skips is None else [skip.groups for skip in self.skips]
+        # per layer and colour group, what the compiled steps read of the residual connections' weights
+        # (see residual_group; maps of no inputs where there are no skips), and of the head's (head_group)
+        sizes = [part.stop - part.start for part in self.feature_groups]
+        self.residual_weights = [
+            [
+                (linear.arrays, part.start, part.stop, self.residual, self.skips is not None, index == 0)
+                for linear, part in zip(optional_linears(skip, sizes, weight, ops), self.feature_groups)
+            ]
+            for index, skip in enumerate([None] * cfg.layers if self.skips is None else self.skips)
+        ]
+        self.head_weights = [
+            (hidden.arrays, logits.arrays, part.start, part.stop)
+            for hidden, logits, part in zip(self.head_hidden.groups, self.head_logits.groups, self.head_groups)
+        ]
         self.reset()
 
     def reset(self) -> None:
@@ -116,8 +124,13 @@ class CachedPixelModel:
         c, width = self.channels, self.width
         self.active_batch = batch
         self.condition = None if self.all_conditions is None else self.all_conditions[:batch]
-        self.stem = RowCachedConv(self.model.stem, batch, width, c, self.ops)
-        self.blocks = [cached_block(block, batch, width, c, self.ops, self.compiled) for block in self.model.blocks]
+        self.stem = RowCachedConv(self.weights.stem, batch, width, c, self.ops)
+        self.blocks = [cached_block(block, batch, width, c, self.ops, self.compiled) for block in self.weights.blocks]
+        # per colour group, what the compiled steps read of the stem's weights (see stem_group)
+        self.stem_weights = [
+            (linear.arrays, self.stem.kernel_width, part.start, part.stop)
+            for linear, part in zip(self.stem.groups, self.feature_groups)
+        ]
         # the current pixel's block inputs, skip sum and head hidden maps, filled one colour group at a time
         dtype_like = self.stem.weight
         self.features = [dtype_like.new_zeros(batch, 2 * self.model.config.hidden) for _ in range(len(self.blocks) + 1)]
@@ -135,6 +148,22 @@ class CachedPixelModel:
         self.skip_sum_array, self.hidden_array = view(self.skip_sum), view(self.hidden)
         self.condition_array = None if self.condition is None else view(self.condition)
         self.no_condition = view(self.skip_sum.new_zeros(self.skip_sum.shape[0], 0))
+        # per colour group (and layer), the states the compiled steps read and write
+        self.stem_states = (self.stem.buffer_array, self.feature_arrays[0])
+        self.residual_states = [
+            [(inputs, following, self.skip_sum_array[:, part]) for part in self.feature_groups]
+            for inputs, following in zip(self.feature_arrays, self.feature_arrays[1:])
+        ]
+        source = self.feature_arrays[-1] if self.skips is None else self.skip_sum_array
+        self.head_states = (source, self.hidden_array)
+
+    def repeat(self, count: int) -> None:
+        """Turn the caches computed for one candidate into ``count`` identical candidates."""
+        self.features = [repeated(features, count) for features in self.features]
+        self.skip_sum, self.hidden = repeated(self.skip_sum, count), repeated(self.hidden, count)
+        self.stem.repeat(count)
+        for block in self.blocks:
+            block.repeat(count)
 
     def scaled(self, x: torch.Tensor) -> torch.Tensor:
         return scale_levels(x, self.levels, self.stem.weight.dtype)
@@ -164,7 +193,7 @@ class CachedPixelModel:
             self.advance(x, row, self.col, col)
             self.col, self.groups_done = col, 0
         if self.active_batch < self.batch:
-            repeat_batch(self, self.batch)
+            self.repeat(self.batch)
             self.active_batch, self.condition, x = self.batch, self.all_conditions, full_x
             self.refresh_arrays()
         if channel < self.groups_done:
@@ -230,31 +259,58 @@ class CachedPixelModel:
         self.hidden_array[:, head] = self.ops.relu(self.head_hidden.group(self.ops.relu(features), group))
 
     def compiled_group(self, image, row: int, col: int, group: int):
-        """:meth:`advance_group` as compiled calls (:mod:`.kernels`), one per layer; returns the logits
-        (B, L) of channel ``group``."""
-        stem, part = self.stem, self.feature_groups[group]
-        features = self.feature_arrays[0]
-        stem_linear = stem.groups[group]
-        stem_group(
-            self.level_values[image[:, :, row, col]], stem.buffer_array, col, stem.pad, stem.kernel_width,
-            stem_linear.weight_t, stem_linear.bias_row, features, part.start, part.stop,
-        )
+        """:meth:`advance_group` as compiled calls, one per layer; returns the logits (B, L) of channel
+        ``group``."""
+        stem_group(self.stem_weights[group], self.stem_states, self.level_values[image[:, :, row, col]], col)
         condition = self.no_condition if self.condition_array is None else self.condition_array[:, row, col]
-        skip_sum = self.skip_sum_array[:, part]
         for index, block in enumerate(self.blocks):
-            out = block.compiled_group(features, col, group, condition)
-            following = self.feature_arrays[index + 1]
-            skip = self.skip_groups[index][group]
-            residual_group(
-                out, features, part.start, part.stop, self.residual, following,
-                self.skips is not None, skip.weight_t, skip.bias_row, skip_sum, index == 0,
-            )
-            features = following
-        source = features if self.skips is None else self.skip_sum_array
-        head, hidden, logits = self.head_groups[group], self.head_hidden.groups[group], self.head_logits.groups[group]
-        out = np.empty((self.hidden_array.shape[0], logits.weight_t.shape[1]), self.hidden_array.dtype)
-        head_group(
-            source, hidden.weight_t, hidden.bias_row, self.hidden_array, head.start, head.stop,
-            logits.weight_t, logits.bias_row, out,
-        )
-        return out
+            out = block.compiled_group(self.feature_arrays[index], col, group, condition)
+            residual_group(self.residual_weights[index][group], self.residual_states[index][group], out)
+        logits = np.empty((self.hidden_array.shape[0], self.levels), self.hidden_array.dtype)
+        head_group(self.head_weights[group], self.head_states, logits)
+        return logits
+
+
+@compiled
+def stem_group(weights, state, image_values, col):
+    """The mask-A stem (§3.4) at current-row position ``col``: store the pixel's scaled values
+    ``image_values (B, C)`` and write one colour group of its output maps. ``weights``: the group's
+    linear, the kernel width and the group's range [start, stop) of the maps; ``state``: the stem's row
+    buffer and the maps (B, 2h)."""
+    linear, kernel_width, start, stop = weights
+    buffer, features = state
+    write_inputs(image_values, 0, image_values.shape[1], buffer, kernel_width // 2 + col)
+    patch_linear_into(features[:, start:stop], linear, buffer, col, kernel_width)
+
+
+@compiled
+def residual_group(weights, state, out):
+    """After a block (§3.5): its next input's group maps ``following[:, start:stop]`` are its output
+    ``out`` (B, 2h_g), plus its input when ``residual``; with ``skip``, the group's share of the skip
+    sum is set (``first``) or increased by the learnable 1 x 1 skip of ``following``. ``weights``: the
+    skip's linear, the range, and the three switches; ``state``: the block's input and next input maps
+    (B, 2h) and the group's share of the skip sum (B, 2h_g)."""
+    skip_linear, start, stop, residual, skip, first = weights
+    features, following, skip_sum = state
+    for b in range(out.shape[0]):
+        for f in range(stop - start):
+            following[b, start + f] = out[b, f] + features[b, start + f] if residual else out[b, f]
+    if skip:
+        if first:
+            linear_into(skip_sum, skip_linear, following)
+        else:
+            add_linear(skip_sum, skip_linear, following)
+
+
+@compiled
+def head_group(weights, state, logits):
+    """The output head (Table 1) for colour group g: ``hidden[:, start:stop] = relu(relu(source) @ W +
+    b)``, then channel g's ``logits (B, L)`` from ``hidden``'s groups <= g. ``weights``: the group's
+    hidden and logits linears and its range [start, stop) of the hidden maps; ``state``: ``source``
+    (the skip sum, or the last block's output without skips) and ``hidden``."""
+    hidden_linear, logits_linear, start, stop = weights
+    source, hidden = state
+    group = hidden[:, start:stop]
+    relu_linear_into(group, hidden_linear, source)
+    relu_in_place(group)
+    linear_into(logits, logits_linear, hidden)
