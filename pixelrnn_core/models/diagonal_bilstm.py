@@ -16,8 +16,6 @@ context, as the paper's Figure 4 shows (a test checks it).
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -26,23 +24,20 @@ from .config import ModelConfig
 from .lstm_cell import lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
-from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, conv_weights
-
-Pointwise = Callable[[torch.Tensor], torch.Tensor]
+from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, Layer, conv_weights
 
 
 def input_gates(
     x: torch.Tensor,
     condition: torch.Tensor | None,
     image: torch.Tensor | None,
-    input_to_state: Pointwise,
-    condition_to_state: Pointwise | None,
-    image_to_state: Pointwise | None,
+    input_to_state: Layer,
+    condition_to_state: Layer | None,
+    image_to_state: Layer | None,
 ) -> torch.Tensor:
     """A direction's input-to-state gate maps: the masked 1x1 of the block input ``x``, plus the 1x1 of
-    a multi-scale model's conditioning maps (§3.6) and of the scaled image where the direction has them.
-    The 1x1 maps are callables: the model's convolutions on (B, F, H, W), or the cached engine's matrix
-    products on (B, n, F)."""
+    a multi-scale model's conditioning maps (§3.6) and of the scaled image where the direction has them
+    (shared by ``forward`` and the cached engine, see :data:`.weights.Layer`)."""
     gates = input_to_state(x)
     if condition_to_state is not None:
         gates = gates + condition_to_state(condition)

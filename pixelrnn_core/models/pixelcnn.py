@@ -11,7 +11,24 @@ from torch import nn
 from .config import ModelConfig
 from .masks import MaskedConv2d
 from .pixel_model import PixelModel
-from .weights import PixelCNNWeights, conv_weights
+from .weights import Layer, PixelCNNWeights, conv_weights
+
+
+def pixelcnn_block(
+    x: torch.Tensor,
+    condition: torch.Tensor | None,
+    reduce: Layer,
+    conv: Layer,
+    expand: Layer,
+    condition_to_hidden: Layer | None,
+) -> torch.Tensor:
+    """A PixelCNN block's body (Figure 5): ReLU, 1x1 (2h -> h), ReLU, k x k (h -> h), plus the 1x1 of a
+    multi-scale model's conditioning maps (§3.6) where it has one, ReLU, 1x1 (h -> 2h) (shared by
+    ``forward`` and the cached engine, see :data:`.weights.Layer`)."""
+    hidden = conv(torch.relu(reduce(torch.relu(x))))
+    if condition_to_hidden is not None:
+        hidden = hidden + condition_to_hidden(condition)
+    return expand(torch.relu(hidden))
 
 
 class PixelCNNBlock(nn.Module):
@@ -26,10 +43,7 @@ class PixelCNNBlock(nn.Module):
         self.condition = nn.Conv2d(config.cond_features, h, 1) if config.cond_features else None
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        hidden = self.conv(torch.relu(self.reduce(torch.relu(x))))
-        if self.condition is not None:
-            hidden = hidden + self.condition(condition)
-        return self.expand(torch.relu(hidden))
+        return pixelcnn_block(x, condition, self.reduce, self.conv, self.expand, self.condition)
 
     def cached_weights(self) -> PixelCNNWeights:
         """The weights the cached engine evaluates this block with."""

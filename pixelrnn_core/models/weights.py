@@ -10,12 +10,16 @@ masked, and every map carries its colour group (§3.4). Gate maps of an LSTM are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import torch
 from torch import nn
 
 from .masks import MaskedConv2d
+
+# A layer as the maths shared by ``forward`` and the cached engine takes it: the model's own module on
+# (B, F, H, W) maps, or the engine's equivalent on its own layout (a row segment's (B, n, F)).
+Layer = Callable[[torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from ...models.pixelcnn import pixelcnn_block
 from ...models.weights import PixelCNNWeights
 from .array_ops import ArrayOps
 from .block import CachedBlock
@@ -59,11 +60,11 @@ class CachedPixelCNNBlock(CachedBlock):
         self.conv.begin_row()
 
     def advance(self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None) -> torch.Tensor:
-        self.conv.write(torch.relu(self.reduce(torch.relu(features))), start)
-        hidden = self.conv.compute(start, stop)
-        if self.condition is not None:
-            hidden = hidden + self.condition(condition)
-        return self.expand(torch.relu(hidden))
+        def row_cached_conv(reduced: torch.Tensor) -> torch.Tensor:
+            self.conv.write(reduced, start)
+            return self.conv.compute(start, stop)
+
+        return pixelcnn_block(features, condition, self.reduce, row_cached_conv, self.expand, self.condition)
 
     def advance_group(self, features, col: int, group: int, condition):
         ops, part = self.ops, self.hidden_groups[group]
