@@ -76,10 +76,12 @@ class PixelModel(nn.Module):
 
     def cached_weights(self) -> PixelModelWeights:
         """The weights the cached engine evaluates this model with."""
-        blocks: list[CachedWeightsSource] = list(self.blocks)
+        for block in self.blocks:
+            if not isinstance(block, CachedWeightsSource):
+                raise ValueError(f"blocks of type {type(block).__name__} have no cached form; use engine='naive'")
         return PixelModelWeights(
             conv_weights(self.stem),
-            [block.cached_weights() for block in blocks],
+            [block.cached_weights() for block in self.blocks],
             None if self.skips is None else [conv_weights(skip) for skip in self.skips],
             conv_weights(self.head.hidden),
             conv_weights(self.head.logits),

@@ -10,7 +10,7 @@ masked, and every map carries its colour group (§3.4). Gate maps of an LSTM are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -40,6 +40,7 @@ def conv_weights(conv: nn.Conv1d | nn.Conv2d, out_groups: torch.Tensor | None = 
     return ConvWeights(weight.detach(), None if conv.bias is None else conv.bias.detach(), out_groups)
 
 
+@runtime_checkable
 class CachedWeightsSource(Protocol):
     """A residual block the cached engine can evaluate: it hands over the weights its cached form needs
     as one of the bundles below."""
