@@ -220,7 +220,9 @@ def diagonal_group(weights, state, features, condition, col):
     and the output."""
     input_weight_t, bias, above_weight_t, side_weight_t, conditioning, output, in_start, in_stop, state_start, state_stop = weights
     row_inputs, hidden_above, hidden, cell, initial_hidden, initial_cell, right_shifted, summed, gates, out = state
-    row_inputs[:, col, in_start:in_stop] = features[:, in_start:in_stop]
+    for b in range(features.shape[0]):
+        for f in range(in_start, in_stop):
+            row_inputs[b, col, f] = features[b, f]
     linear_into(gates, (above_weight_t, bias), hidden_above[:, col])
     if col > 0:
         side_hidden, side_cell = hidden[:, col - 1], cell[:, col - 1]

@@ -12,7 +12,8 @@ pair ``(weight_t, bias)`` of one colour group's share of a layer (:attr:`.layers
 the transposed weight block ``(used, outputs)`` and the bias ``(1, outputs)`` (zeros where the layer
 has none). A step takes its layer's weights for one colour group as one tuple and the candidates'
 states as another (plain tuples: numba reads them as fast as separate arguments). Products skip
-inputs that are exactly 0, which changes no sum.
+inputs that are exactly 0, which changes no sum. Copies are loops: numba takes seconds longer to
+compile an array slice assignment (the first use compiles every step, see ``prepare_completion``).
 """
 from __future__ import annotations
 

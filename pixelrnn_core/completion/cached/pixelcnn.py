@@ -92,8 +92,9 @@ def pixelcnn_group(weights, state, features, condition, col):
     reduce, conv, conditioning, expand, kernel_width, start, stop = weights
     buffer, hidden, reduced, out = state
     relu_linear_into(reduced, reduce, features)
-    relu_in_place(reduced)
-    buffer[:, buffer.shape[1] - 1, kernel_width // 2 + col, start:stop] = reduced
+    for b in range(reduced.shape[0]):
+        for f in range(reduced.shape[1]):
+            buffer[b, buffer.shape[1] - 1, kernel_width // 2 + col, start + f] = max(reduced[b, f], 0.0)
     group = hidden[:, start:stop]
     patch_linear_into(group, conv, buffer, col, kernel_width)
     add_linear(group, conditioning, condition)
