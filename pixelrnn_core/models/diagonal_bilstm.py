@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import ModelConfig
+from .fused_scan import diagonal_plan, lstm_scan, packed, unpacked
 from .lstm_cell import lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
@@ -143,14 +144,46 @@ class DiagonalBiLSTMBlock(nn.Module):
         self.left_to_right = DiagonalLSTM(config)
         self.right_to_left = DiagonalLSTM(config, sees_image=True)
         self.output = MaskedConv2d(config.hidden, 2 * config.hidden, 1, "B", config.channels)
+        self.scan = "fast"
+
+    def fused_scans(
+        self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both directions' hidden maps from one fused scan over the diagonals (see :mod:`.fused_scan`):
+        the right-to-left LSTM runs on the mirrored maps as a second direction of the same scan."""
+        lstms = (self.left_to_right, self.right_to_left)
+        mirrored_condition = None if condition is None else condition.flip(3)
+        gates = torch.stack([
+            self.left_to_right.input_gates(x, condition, None),
+            self.right_to_left.input_gates(x.flip(3), mirrored_condition, image.flip(3)),
+        ])
+        batch, four_h, height, width = gates.shape[1:]
+        plan = diagonal_plan(batch, height, width, str(gates.device))
+        biases = torch.stack([lstm.state_to_state.bias for lstm in lstms]).view(2, 1, four_h, 1, 1)
+        # window slot t (0: above, 1: left), state i -> row t * h + i
+        weight = torch.stack([lstm.state_to_state.weight for lstm in lstms]).permute(0, 3, 2, 1).reshape(2, -1, four_h)
+        hidden = lstm_scan(
+            packed(gates + biases, plan), weight,
+            torch.stack([lstm.initial_hidden for lstm in lstms]), torch.stack([lstm.initial_cell for lstm in lstms]), plan,
+        )
+        left, mirrored_right = unpacked(hidden, plan, height, width).to(gates.dtype)
+        return left, mirrored_right.flip(3)
+
+    def reference_scans(
+        self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both directions' hidden maps, each LSTM scanning its skewed map column by column (§3.2)."""
+        left = self.left_to_right(x, condition)
+        mirrored_condition = None if condition is None else condition.flip(3)
+        right = self.right_to_left(x.flip(3), mirrored_condition, image.flip(3)).flip(3)
+        return left, right
 
     def forward(
         self, x: torch.Tensor, condition: torch.Tensor | None = None, image: torch.Tensor | None = None
     ) -> torch.Tensor:
         """``image`` is the scaled input image, which only the shifted right-to-left direction reads."""
-        left = self.left_to_right(x, condition)
-        mirrored_condition = None if condition is None else condition.flip(3)
-        right = self.right_to_left(x.flip(3), mirrored_condition, image.flip(3)).flip(3)
+        scans = self.fused_scans if self.scan == "fast" else self.reference_scans
+        left, right = scans(x, condition, image)
         return self.output(left + shift_down(right))
 
     def cached_weights(self) -> DiagonalBiLSTMWeights:

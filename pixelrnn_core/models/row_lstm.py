@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
+from .fused_scan import lstm_scan, packed, row_plan, unpacked
 from .lstm_cell import lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
@@ -29,6 +30,7 @@ class RowLSTMBlock(nn.Module):
         self.initial_cell = nn.Parameter(torch.zeros(h))
         self.output = MaskedConv2d(h, 2 * h, 1, "B", c)
         self.condition = nn.Conv2d(config.cond_features, 4 * h, 1) if config.cond_features else None
+        self.scan = "fast"
 
     def initial_state(self, batch: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The learned state above the first row, the same at every column."""
@@ -51,14 +53,29 @@ class RowLSTMBlock(nn.Module):
         """One row: its input gates (B, 4h, W) plus the state-to-state conv of the row above."""
         return lstm_update(row_gates + self.state_to_state(hidden), cell)
 
-    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
-        gates = self.input_gates(x, condition)
-        hidden, cell = self.initial_state(x.shape[0], x.shape[3])
+    def reference_scan(self, gates: torch.Tensor) -> torch.Tensor:
+        """Hidden maps (B, h, H, W), row by row as the paper defines them."""
+        hidden, cell = self.initial_state(gates.shape[0], gates.shape[3])
         rows = []
-        for r in range(x.shape[2]):
+        for r in range(gates.shape[2]):
             hidden, cell = self.step(gates[:, :, r], hidden, cell)
             rows.append(hidden)
-        return self.output(torch.stack(rows, dim=2))
+        return torch.stack(rows, dim=2)
+
+    def fused_scan(self, gates: torch.Tensor) -> torch.Tensor:
+        """The same hidden maps from one fused scan (see :mod:`.fused_scan`)."""
+        batch, four_h, height, width = gates.shape
+        conv = self.state_to_state
+        plan = row_plan(batch, height, width, conv.kernel_size[0], str(gates.device))
+        rows = packed((gates + conv.bias.view(four_h, 1, 1)).unsqueeze(0), plan)
+        weight = conv.weight.permute(2, 1, 0).reshape(1, -1, four_h)  # window slot t, state i -> row t * h + i
+        hidden = lstm_scan(rows, weight, self.initial_hidden[None], self.initial_cell[None], plan)
+        return unpacked(hidden, plan, height, width)[0]
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        gates = self.input_gates(x, condition)
+        scan = self.fused_scan if self.scan == "fast" else self.reference_scan
+        return self.output(scan(gates).to(gates.dtype))
 
     def cached_weights(self) -> RowLSTMWeights:
         """The weights the cached engine evaluates this block with."""

@@ -1,0 +1,139 @@
+"""Training speed of each architecture, timed interleaved in one run: images/s of a full training step
+(forward, cross-entropy, backward, Adam step) and each model's ratio to `pixelcnn`'s.
+
+    OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/train_speed.py --batch 16 64 --reps 5
+    OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/train_speed.py --cifar --batch 16 --reps 3 --steps 1
+
+Models at ~equal parameter count (~390k, 7 layers, 28x28x1, 256 levels), or with ``--cifar`` the paper's
+CIFAR-10 presets (32x32x3). Every repetition times each model for ``--steps`` steps in turn, so a load
+change on a shared machine hits all of them alike; the table gives medians over repetitions of images/s
+and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also times the plain per-step
+recurrences (the paper's definition) next to the fused scans; ``--precision bf16`` trains under bf16 autocast;
+``--eval`` also times a forward pass under inference_mode at ``--eval-batch``.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+import pixelrnn_core as prc
+from pixelrnn_core.models.scans import SCANS, select_scan
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
+EQUAL_PARAMETERS = {
+    "pixelcnn": dict(arch="pixelcnn", hidden=56),
+    "row_lstm": dict(arch="row_lstm", hidden=36),
+    "diagonal_bilstm": dict(arch="diagonal_bilstm", hidden=37),
+}
+SMALL = dict(channels=1, levels=256, layers=7, out_hidden=32)
+CIFAR = {"pixelcnn": "cifar10-pixelcnn", "row_lstm": "cifar10-row-lstm", "diagonal_bilstm": "cifar10-diagonal-bilstm"}
+
+
+def build(arch: str, cifar: bool, scan: str) -> tuple[torch.nn.Module, tuple[int, int, int]]:
+    """The model of ``arch`` at the benchmark's size and its (C, H, W) input shape."""
+    torch.manual_seed(0)
+    if cifar:
+        model, shape = prc.build_model(CIFAR[arch]), (3, 32, 32)
+    else:
+        settings = EQUAL_PARAMETERS[arch]
+        model, shape = prc.build_model(settings["arch"], hidden=settings["hidden"], **SMALL), (1, 28, 28)
+    return select_scan(model, scan), shape
+
+
+def variants(arch: str, scans: list[str]) -> list[tuple[str, str]]:
+    """(name, scan) of each implementation of ``arch`` to time; pixelcnn has no scan."""
+    if arch == "pixelcnn" or len(scans) == 1:
+        return [(arch, scans[0])]
+    return [(f"{arch}/{scan}", scan) for scan in scans]
+
+
+def autocast(precision: str):
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def train_rate(model, optimizer, batch: torch.Tensor, steps: int, precision: str) -> float:
+    """Images per second of ``steps`` training steps on ``batch``."""
+    started = time.perf_counter()
+    for _ in range(steps):
+        with autocast(precision):
+            logits = model(batch)
+        loss = F.cross_entropy(logits.float(), batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return steps * len(batch) / (time.perf_counter() - started)
+
+
+def eval_rate(model, batch: torch.Tensor, precision: str) -> float:
+    """Images per second of one forward pass under inference_mode."""
+    started = time.perf_counter()
+    with torch.inference_mode(), autocast(precision):
+        model(batch)
+    return len(batch) / (time.perf_counter() - started)
+
+
+def median_table(rates: dict[str, list[float]], reference: str) -> list[tuple[str, float, float]]:
+    """(name, median images/s, median per-repetition ratio to ``reference``) for every name."""
+    rows = []
+    for name, values in rates.items():
+        ratios = [v / r for v, r in zip(values, rates[reference])]
+        rows.append((name, statistics.median(values), statistics.median(ratios)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archs", nargs="+", default=list(EQUAL_PARAMETERS))
+    parser.add_argument("--batch", nargs="+", type=int, default=[16, 64])
+    parser.add_argument("--cifar", action="store_true", help="the paper's CIFAR-10 presets instead (slow)")
+    parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"], help="recurrent implementations to time")
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per model and repetition")
+    parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
+    parser.add_argument("--eval-batch", type=int, default=256)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precision}, "
+          f"load {open('/proc/loadavg').read().split()[:3]}")
+    models = {
+        name: build(arch, args.cifar, scan)
+        for arch in args.archs
+        for name, scan in variants(arch, args.scans)
+    }
+    optimizers = {arch: torch.optim.Adam(model.parameters(), lr=1e-4) for arch, (model, _) in models.items()}
+    generator = torch.Generator().manual_seed(0)
+    for batch_size in args.batch:
+        batches = {arch: torch.randint(0, model.config.levels, (batch_size, *shape), generator=generator)
+                   for arch, (model, shape) in models.items()}
+        eval_batches = {arch: torch.randint(0, model.config.levels, (args.eval_batch, *shape), generator=generator)
+                        for arch, (model, shape) in models.items()}
+        for arch, (model, _) in models.items():  # warm-up: allocator, oneDNN primitives
+            train_rate(model, optimizers[arch], batches[arch], 1, args.precision)
+        rates: dict[str, list[float]] = {}
+        for _ in range(args.reps):
+            for arch, (model, _) in models.items():
+                rates.setdefault(arch, []).append(
+                    train_rate(model, optimizers[arch], batches[arch], args.steps, args.precision))
+                if args.eval:
+                    rates.setdefault(f"{arch} eval", []).append(eval_rate(model, eval_batches[arch], args.precision))
+        reference = "pixelcnn" if "pixelcnn" in rates else next(iter(rates))
+        print(f"\nbatch {batch_size}, {args.reps} interleaved repetitions of {args.steps} steps, load "
+              f"{open('/proc/loadavg').read().split()[:3]}")
+        print(f"| model | parameters | images/s (median) | ratio to {reference} (median) |")
+        print("|---|---|---|---|")
+        for name, rate, ratio in median_table(rates, reference):
+            parameters = sum(p.numel() for p in models[name.split()[0]][0].parameters())
+            print(f"| {name} | {parameters:,} | {rate:.1f} | {ratio:.2f}× |")
+        if args.eval:
+            for arch in models:
+                own = [e / t for e, t in zip(rates[f"{arch} eval"], rates[arch])]
+                print(f"{arch}: eval (batch {args.eval_batch}) / training images/s: {statistics.median(own):.1f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,205 @@
+"""A fused LSTM scan with a hand-written backward pass, shared by the Row LSTM and the Diagonal BiLSTM.
+
+Both recurrences (paper §3.1, §3.2) visit the image in steps (a row; a diagonal) and update every
+position of a step at once from the hidden states of the step before: ``gates = input gates +
+window @ W`` with ``window`` the ``k`` neighbouring previous states of the position, then the LSTM update
+of eq. 3. Run step by step under autograd that is ~15 tiny recorded ops per step and as many in the
+backward pass; on a CPU their per-op cost, not the arithmetic, dominates. Here a whole scan is one
+autograd node: the forward pass runs ~11 unrecorded ops per step into preallocated buffers, the backward
+pass ~10 per step in reverse, and everything that does not depend on the recurrence (the gate
+derivatives, the weight gradient) is computed for all steps at once.
+
+Layout. ``D`` independent scans (directions) run side by side as a batch of matrix products. Inputs and
+outputs are *packed*: step ``t`` owns rows ``[offset, offset + batch * size)`` of the packed tensors,
+ordered (image, position). The states a step reads live in a slot buffer ``(D, batch, slots, h)``:
+position ``m`` of a step with first slot ``start`` reads the ``k`` slots ``start + m ...`` and writes its
+new state to slot ``start + m + write``. Slots in ``[first_boundary, last_boundary)`` start out holding the
+learned initial state (``h0``, ``c0``); any other slot starts at zero (the convolution's padding).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """Where each step's positions sit in the packed tensors and in the slot buffer (module docstring).
+
+    ``pack``: for every packed row, its index in the flattened ``(batch, H, W)`` image grid; ``unpack``
+    the inverse permutation.
+    ``steps``: per step ``(offset, start, size)``.
+    """
+
+    pack: torch.Tensor
+    unpack: torch.Tensor
+    steps: tuple[tuple[int, int, int], ...]
+    batch: int
+    slots: int
+    kernel: int
+    write: int
+    boundary: tuple[int, int]
+
+
+def packing(
+    batch: int, height: int, width: int, positions: list[list[tuple[int, int]]], device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Packed-row order (step by step, image by image, the step's ``(row, column)`` positions in turn)
+    and its inverse."""
+    grid = torch.arange(batch * height * width).view(batch, height, width)
+    pack = torch.cat([grid[:, [r for r, _ in step], [c for _, c in step]].reshape(-1) for step in positions])
+    return pack.to(device), torch.argsort(pack).to(device)
+
+
+def steps_of(batch: int, starts_and_sizes: list[tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
+    offsets, offset = [], 0
+    for start, size in starts_and_sizes:
+        offsets.append((offset, start, size))
+        offset += batch * size
+    return tuple(offsets)
+
+
+@lru_cache(maxsize=64)
+def row_plan(batch: int, height: int, width: int, kernel: int, device: str) -> ScanPlan:
+    """Row LSTM (§3.1): step ``r`` is image row ``r``; its ``k x 1`` window is centred on the column,
+    zero-padded at the row's ends; every column starts from ``h0, c0``."""
+    pad = kernel // 2
+    positions = [[(r, c) for c in range(width)] for r in range(height)]
+    return ScanPlan(
+        *packing(batch, height, width, positions, device), steps_of(batch, [(0, width)] * height),
+        batch, width + 2 * pad, kernel, pad, (pad, pad + width),
+    )
+
+
+@lru_cache(maxsize=64)
+def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
+    """Diagonal LSTM (§3.2): step ``d`` is the diagonal ``r + c = d`` (a column of the skewed map). Slot
+    ``r + 1`` holds row ``r``'s latest state and slot 0 the state above the image, so the 2-slot window
+    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image."""
+    positions, starts_and_sizes = [], []
+    for d in range(height + width - 1):
+        first, last = max(0, d - width + 1), min(d, height - 1)
+        positions.append([(r, d - r) for r in range(first, last + 1)])
+        starts_and_sizes.append((first, last + 1 - first))
+    return ScanPlan(
+        *packing(batch, height, width, positions, device), steps_of(batch, starts_and_sizes),
+        batch, height + 1, 2, 1, (0, height + 1),
+    )
+
+
+def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
+    """Maps (D, batch, F, H, W) as packed rows (D, N, F)."""
+    directions, _, features = maps.shape[:3]
+    return maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features)[:, plan.pack]
+
+
+def unpacked(rows: torch.Tensor, plan: ScanPlan, height: int, width: int) -> torch.Tensor:
+    """Packed rows (D, N, F) as maps (D, batch, F, H, W)."""
+    directions, _, features = rows.shape
+    return rows[:, plan.unpack].view(directions, plan.batch, height, width, features).permute(0, 1, 4, 2, 3)
+
+
+def slot_view(buffer: torch.Tensor, start: int, size: int, width: int = 1) -> torch.Tensor:
+    """``(D, batch, size, width * h)``: for each of ``size`` positions the ``width`` slots from ``start + m``."""
+    directions, batch, slots, hidden = buffer.shape
+    return buffer.as_strided(
+        (directions, batch, size, width * hidden),
+        (batch * slots * hidden, slots * hidden, hidden, 1),
+        buffer.storage_offset() + start * hidden,
+    )
+
+
+def initial_slots(plan: ScanPlan, initial: torch.Tensor) -> torch.Tensor:
+    """The slot buffer before the first step: ``initial`` (D, h) on the boundary slots, zeros elsewhere."""
+    directions, hidden = initial.shape
+    buffer = initial.new_zeros(directions, plan.batch, plan.slots, hidden)
+    first, last = plan.boundary
+    buffer[:, :, first:last] = initial[:, None, None, :]
+    return buffer
+
+
+class LSTMScan(torch.autograd.Function):
+    """Hidden states (D, N, h) of the scan described by ``plan`` (module docstring).
+
+    ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``, bias included; ``weight``: the
+    state-to-state matrix (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
+    """
+
+    @staticmethod
+    def forward(ctx, gates, weight, h0, c0, plan: ScanPlan):
+        directions, rows, four_h = gates.shape
+        h = four_h // 4
+        hidden_slots, cell_slots = initial_slots(plan, h0), initial_slots(plan, c0)
+        windows = gates.new_empty(directions, rows, plan.kernel * h)
+        activations = torch.empty_like(gates)
+        cells, previous_cells, tanh_cells = (gates.new_empty(directions, rows, h) for _ in range(3))
+        hidden = gates.new_empty(directions, rows, h)
+        for offset, start, size in plan.steps:
+            end = offset + plan.batch * size
+            shape = (directions, plan.batch, size, -1)
+            windows[:, offset:end].view(shape).copy_(slot_view(hidden_slots, start, size, plan.kernel))
+            step = torch.baddbmm(gates[:, offset:end], windows[:, offset:end], weight, out=activations[:, offset:end])
+            torch.sigmoid(step[..., : 3 * h], out=step[..., : 3 * h])
+            torch.tanh(step[..., 3 * h :], out=step[..., 3 * h :])
+            o, f, i, g = step.view(shape).split(h, dim=3)
+            previous = previous_cells[:, offset:end].view(shape)
+            previous.copy_(slot_view(cell_slots, start + plan.write, size))
+            cell = torch.addcmul(i * g, f, previous, out=cells[:, offset:end].view(shape))
+            tanh_cell = torch.tanh(cell, out=tanh_cells[:, offset:end].view(shape))
+            state = torch.mul(o, tanh_cell, out=hidden[:, offset:end].view(shape))
+            slot_view(cell_slots, start + plan.write, size).copy_(cell)
+            slot_view(hidden_slots, start + plan.write, size).copy_(state)
+        ctx.plan = plan
+        ctx.save_for_backward(weight, windows, activations, previous_cells, tanh_cells)
+        return hidden
+
+    @staticmethod
+    def backward(ctx, grad_hidden):
+        plan: ScanPlan = ctx.plan
+        weight, windows, activations, previous_cells, tanh_cells = ctx.saved_tensors
+        directions, rows, four_h = activations.shape
+        h = four_h // 4
+        grad_hidden = grad_hidden.contiguous()
+        o, f, i, g = activations.split(h, dim=2)
+        # d cell / d hidden of the same step, and d activation / d pre-activation times each gate's partner
+        cell_from_hidden = o * (1 - tanh_cells.square())
+        factors = torch.cat(
+            [tanh_cells * o * (1 - o), previous_cells * f * (1 - f), g * i * (1 - i), i * (1 - g.square())], dim=2
+        )
+        grad_gates = torch.empty_like(activations)
+        hidden_slots = grad_hidden.new_zeros(directions, plan.batch, plan.slots, h)
+        cell_slots = torch.zeros_like(hidden_slots)
+        weight_t = weight.transpose(1, 2)
+        for offset, start, size in reversed(plan.steps):
+            end = offset + plan.batch * size
+            shape = (directions, plan.batch, size, -1)
+            from_next = slot_view(hidden_slots, start + plan.write, size)
+            grad_h = grad_hidden[:, offset:end].view(shape) + from_next
+            from_next.zero_()
+            cell_slot = slot_view(cell_slots, start + plan.write, size)
+            grad_c = torch.addcmul(cell_slot, grad_h, cell_from_hidden[:, offset:end].view(shape))
+            step_grad = grad_gates[:, offset:end].view(shape)
+            step_factors = factors[:, offset:end].view(shape)
+            torch.mul(step_factors[..., :h], grad_h, out=step_grad[..., :h])
+            torch.mul(
+                step_factors[..., h:].unflatten(3, (3, h)), grad_c.unsqueeze(3), out=step_grad[..., h:].unflatten(3, (3, h))
+            )
+            torch.mul(grad_c, f[:, offset:end].view(shape), out=cell_slot)
+            grad_window = torch.bmm(grad_gates[:, offset:end], weight_t).view(shape)
+            for tap in range(plan.kernel):
+                slot_view(hidden_slots, start + tap, size).add_(grad_window[..., tap * h : (tap + 1) * h])
+        first, last = plan.boundary
+        grad_weight = torch.bmm(windows.transpose(1, 2), grad_gates)
+        grad_h0 = hidden_slots[:, :, first:last].sum(dim=(1, 2))
+        grad_c0 = cell_slots[:, :, first:last].sum(dim=(1, 2))
+        return grad_gates, grad_weight, grad_h0, grad_c0, None
+
+
+def lstm_scan(gates: torch.Tensor, weight: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
+    """:class:`LSTMScan` in float32 or float64 (never under autocast: the cell state sums over the whole
+    scan and the per-step products are small, so reduced precision would lose accuracy, not time)."""
+    dtype = torch.promote_types(gates.dtype, torch.float32)
+    with torch.autocast(gates.device.type, enabled=False):
+        return LSTMScan.apply(gates.to(dtype), weight.to(dtype), h0.to(dtype), c0.to(dtype), plan)
