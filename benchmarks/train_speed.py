@@ -8,7 +8,7 @@ Models at ~equal parameter count (~390k, 7 layers, 28x28x1, 256 levels), or with
 CIFAR-10 presets (32x32x3). Every repetition times each model for ``--steps`` steps in turn, so a load
 change on a shared machine hits all of them alike; the table gives medians over repetitions of images/s
 and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also times the plain per-step
-recurrences (the paper's definition) next to the fused scans; ``--precision bf16`` trains under bf16 autocast;
+recurrences (the paper's definition) next to the fused scans; ``--precisions fp32 bf16`` also trains under bf16 autocast;
 ``--eval`` also times a forward pass under inference_mode at ``--eval-batch``.
 """
 from __future__ import annotations
@@ -45,11 +45,14 @@ def build(arch: str, cifar: bool, scan: str) -> tuple[torch.nn.Module, tuple[int
     return select_scan(model, scan), shape
 
 
-def variants(arch: str, scans: list[str]) -> list[tuple[str, str]]:
-    """(name, scan) of each implementation of ``arch`` to time; pixelcnn has no scan."""
-    if arch == "pixelcnn" or len(scans) == 1:
-        return [(arch, scans[0])]
-    return [(f"{arch}/{scan}", scan) for scan in scans]
+def variants(arch: str, scans: list[str], precisions: list[str]) -> list[tuple[str, str, str]]:
+    """(name, scan, precision) of each variant of ``arch`` to time; pixelcnn has no scan."""
+    scans = scans[:1] if arch == "pixelcnn" else scans
+    return [
+        ("/".join([arch] + ([scan] if len(scans) > 1 else []) + ([precision] if len(precisions) > 1 else [])), scan, precision)
+        for scan in scans
+        for precision in precisions
+    ]
 
 
 def autocast(precision: str):
@@ -92,19 +95,18 @@ def main() -> None:
     parser.add_argument("--batch", nargs="+", type=int, default=[16, 64])
     parser.add_argument("--cifar", action="store_true", help="the paper's CIFAR-10 presets instead (slow)")
     parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"], help="recurrent implementations to time")
-    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
+    parser.add_argument("--precisions", nargs="+", choices=("fp32", "bf16"), default=["fp32"])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per model and repetition")
     parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
     parser.add_argument("--eval-batch", type=int, default=256)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precision}, "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precisions}, "
           f"load {open('/proc/loadavg').read().split()[:3]}")
-    models = {
-        name: build(arch, args.cifar, scan)
-        for arch in args.archs
-        for name, scan in variants(arch, args.scans)
-    }
+    models, precision = {}, {}
+    for arch in args.archs:
+        for name, scan, variant_precision in variants(arch, args.scans, args.precisions):
+            models[name], precision[name] = build(arch, args.cifar, scan), variant_precision
     optimizers = {arch: torch.optim.Adam(model.parameters(), lr=1e-4) for arch, (model, _) in models.items()}
     generator = torch.Generator().manual_seed(0)
     for batch_size in args.batch:
@@ -113,15 +115,15 @@ def main() -> None:
         eval_batches = {arch: torch.randint(0, model.config.levels, (args.eval_batch, *shape), generator=generator)
                         for arch, (model, shape) in models.items()}
         for arch, (model, _) in models.items():  # warm-up: allocator, oneDNN primitives
-            train_rate(model, optimizers[arch], batches[arch], 1, args.precision)
+            train_rate(model, optimizers[arch], batches[arch], 1, precision[arch])
         rates: dict[str, list[float]] = {}
         for _ in range(args.reps):
             for arch, (model, _) in models.items():
                 rates.setdefault(arch, []).append(
-                    train_rate(model, optimizers[arch], batches[arch], args.steps, args.precision))
+                    train_rate(model, optimizers[arch], batches[arch], args.steps, precision[arch]))
                 if args.eval:
-                    rates.setdefault(f"{arch} eval", []).append(eval_rate(model, eval_batches[arch], args.precision))
-        reference = "pixelcnn" if "pixelcnn" in rates else next(iter(rates))
+                    rates.setdefault(f"{arch} eval", []).append(eval_rate(model, eval_batches[arch], precision[arch]))
+        reference = next(iter(rates))
         print(f"\nbatch {batch_size}, {args.reps} interleaved repetitions of {args.steps} steps, load "
               f"{open('/proc/loadavg').read().split()[:3]}")
         print(f"| model | parameters | images/s (median) | ratio to {reference} (median) |")

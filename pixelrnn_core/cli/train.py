@@ -24,6 +24,7 @@ from ..training.trainer import Trainer, new_run, resume_run
 from .errors import USER_ERRORS, fail
 
 SKIPS_LISTED = 10
+EVAL_BATCH_SIZE = 256  # scoring keeps no graph, so large batches fit and amortise per-step costs
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -90,8 +91,9 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
     evaluate.add_argument("--limit", type=int, help="use only the first N images")
-    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument("--batch-size", type=int, default=EVAL_BATCH_SIZE, help=f"images per forward pass (default {EVAL_BATCH_SIZE})")
     evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
+    evaluate.add_argument("--precision", choices=PRECISIONS, default="auto", help="as for train: auto picks the faster exact choice for the device")
     evaluate.set_defaults(run=run_eval)
 
 
@@ -217,7 +219,15 @@ def run_eval(args: argparse.Namespace) -> int:
     """Print the NLL of a checkpoint on DATA."""
     try:
         device = local_device(args.device)
-        result, image_set = evaluate_checkpoint(args.checkpoint, args.data, args.batch_size, device, args.size, args.limit)
+        with tqdm(unit="img", desc="eval", dynamic_ncols=True, leave=False) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result, image_set = evaluate_checkpoint(
+                args.checkpoint, args.data, args.batch_size, device, args.size, args.limit, args.precision, advance
+            )
     except USER_ERRORS as error:
         return fail("eval", error)
     if image_set.skipped:

@@ -89,16 +89,32 @@ def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
     )
 
 
+class PermutedRows(torch.autograd.Function):
+    """``x.index_select(1, order)`` for a permutation ``order``, whose gradient is the inverse gather
+    (much cheaper than the accumulating scatter autograd would use for a general index)."""
+
+    @staticmethod
+    def forward(ctx, x, order, inverse):
+        ctx.save_for_backward(inverse, order)
+        return x.index_select(1, order)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse, order = ctx.saved_tensors
+        return PermutedRows.apply(grad, inverse, order), None, None
+
+
 def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
     """Maps (D, batch, F, H, W) as packed rows (D, N, F)."""
     directions, _, features = maps.shape[:3]
-    return maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features)[:, plan.pack]
+    return PermutedRows.apply(maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features), plan.pack, plan.unpack)
 
 
 def unpacked(rows: torch.Tensor, plan: ScanPlan, height: int, width: int) -> torch.Tensor:
     """Packed rows (D, N, F) as maps (D, batch, F, H, W)."""
     directions, _, features = rows.shape
-    return rows[:, plan.unpack].view(directions, plan.batch, height, width, features).permute(0, 1, 4, 2, 3)
+    maps = PermutedRows.apply(rows, plan.unpack, plan.pack)
+    return maps.view(directions, plan.batch, height, width, features).permute(0, 1, 4, 2, 3)
 
 
 def slot_view(buffer: torch.Tensor, start: int, size: int, width: int = 1) -> torch.Tensor:

@@ -9,7 +9,7 @@ import contextlib
 import math
 import os
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +20,7 @@ from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from .distributed import rank, sum_over_processes, world_size
+from .settings import autocast_dtype
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,12 @@ def evaluate_images(
     batch_size: int = 64,
     autocast: torch.dtype | None = None,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
     """NLL of uint8 images (N, C, H, W) under ``model``, preprocessed as ``spec`` says. Dynamic
     binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
-    process scores its share and the totals are summed."""
+    process scores its share and the totals are summed. ``progress`` is called with the number of
+    images of each batch once it is scored."""
     device = next(model.parameters()).device
     shard = images[rank() :: world_size()]
     generator = torch.Generator().manual_seed(seed)
@@ -58,11 +61,13 @@ def evaluate_images(
     was_training = model.training
     model.eval()
     amp = torch.autocast(device.type, dtype=autocast) if autocast else contextlib.nullcontext()
-    with torch.no_grad(), amp:
+    with torch.inference_mode(), amp:
         for start in range(0, len(shard), batch_size):
             levels = model_input(shard[start : start + batch_size], spec, generator).to(device)
             total[0] += nll_nats(model, levels).double()
             total[1] += len(levels)
+            if progress is not None:
+                progress(len(levels))
     model.train(was_training)
     nats, count = sum_over_processes(total).tolist()
     dims = math.prod(images.shape[1:])
@@ -91,9 +96,13 @@ def evaluate_checkpoint(
     device: str | torch.device = "cpu",
     size: int | None = None,
     limit: int | None = None,
+    precision: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Evaluation, ImageSet]:
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
-    (the first ``limit``; at ``size`` instead of the training size if given); also returns the read report."""
+    (the first ``limit``; at ``size`` instead of the training size if given) at ``precision`` (see
+    :func:`~.settings.autocast_dtype`); also returns the read report. ``progress(done, total)`` is called
+    after every batch."""
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     checkpoint = find_checkpoint(checkpoint)
@@ -104,4 +113,13 @@ def evaluate_checkpoint(
     images, image_set = load_evaluation_data(spec)
     if images.shape[1] != model.config.channels:
         raise ValueError(f"{data_path}: images have {images.shape[1]} channels, the model expects {model.config.channels}")
-    return evaluate_images(model, images, spec, batch_size), image_set
+    autocast = autocast_dtype(precision, torch.device(device))
+    done = 0
+
+    def count(images_scored: int) -> None:
+        nonlocal done
+        done += images_scored
+        if progress is not None:
+            progress(done, len(images))
+
+    return evaluate_images(model, images, spec, batch_size, autocast, progress=count), image_set

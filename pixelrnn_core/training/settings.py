@@ -22,8 +22,8 @@ class TrainSettings(PlainData):
 
     ``batch_size`` is per process under torchrun. ``max_steps`` (optional) ends the run early.
     ``schedule``: "constant" or "cosine" decay to zero over the run, after ``warmup_steps`` of linear
-    warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: "auto"
-    uses bf16 autocast on CUDA GPUs that support it (else fp16 with loss scaling) and fp32 elsewhere.
+    warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: see
+    :func:`autocast_dtype`.
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
     ``preview_every`` steps (0: never).
@@ -86,15 +86,24 @@ def make_optimizer(settings: TrainSettings, parameters: Iterable[torch.nn.Parame
     return torch.optim.Adam(parameters, lr=settings.lr)
 
 
+def cpu_has_bf16_matmul() -> bool:
+    """Whether this CPU multiplies bf16 matrices in hardware (AMX-BF16 or AVX512-BF16)."""
+    return torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
+
+
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for ``precision`` on ``device``; None means plain fp32. Reduced precision is
-    only used on CUDA devices."""
-    if precision == "fp32":
+    """The autocast dtype for ``precision`` on ``device``; None means plain fp32.
+
+    "auto" is what measured faster with the same test NLL (docs/benchmarks.md): bf16 on CUDA GPUs that
+    support it (else fp16 with loss scaling), fp32 on CPUs. "bf16" also works on CPUs (fastest where
+    they have bf16 matrix units); "fp16" needs CUDA.
+    """
+    if precision == "fp32" or (precision == "auto" and device.type != "cuda"):
         return None
+    if precision == "bf16":
+        return torch.bfloat16
     if device.type != "cuda":
-        if precision == "auto":
-            return None
-        raise ValueError(f"precision {precision!r} needs a CUDA device; {device} trains in fp32 (use --precision fp32 or auto)")
-    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
+        raise ValueError(f"precision {precision!r} needs a CUDA device; {device} trains in fp32 or bf16")
+    if precision == "fp16" or not torch.cuda.is_bf16_supported():
         return torch.float16
     return torch.bfloat16

@@ -139,8 +139,9 @@ def test_learning_rate_schedule_and_precision_choice():
     assert learning_rate(settings, 54, 104) == pytest.approx(0.5)
     assert learning_rate(settings, 104, 104) == pytest.approx(0.0)
     assert autocast_dtype("auto", torch.device("cpu")) is None
+    assert autocast_dtype("bf16", torch.device("cpu")) == torch.bfloat16  # issue 12: bf16 autocast on CPUs
     with pytest.raises(ValueError, match="needs a CUDA device"):
-        autocast_dtype("bf16", torch.device("cpu"))
+        autocast_dtype("fp16", torch.device("cpu"))
 
 
 @pytest.mark.parametrize("arch", ["row_lstm", "multiscale"])

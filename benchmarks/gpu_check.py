@@ -1,0 +1,149 @@
+"""The CUDA path in one call (under 8 minutes on one GPU): tests, training speed, completion agreement and speed.
+
+    PYTHONPATH=. python benchmarks/gpu_check.py                      # on a machine with a CUDA GPU
+    PYTHONPATH=. python benchmarks/gpu_check.py --device cpu --quick # exercises this script on a CPU
+
+1. the tests that need CUDA (``pytest -k cuda``);
+2. one training step (forward, backward, Adam) of each CIFAR-10 preset (32x32x3) in fp32 and in bf16
+   autocast, interleaved, as images/s (fused recurrent scans);
+3. for each architecture: the cached engine on the device fills the same image as the naive engine
+   (same seed), and the device's logits equal the CPU's to float tolerance;
+4. the bottom-half fill of a 32x32 RGB image with each CIFAR-10 preset at K = 1 and K = 64 candidates.
+
+Without a CUDA device and without ``--device cpu`` it says so and exits 0. ``--quick`` shrinks every
+model and image so the whole script runs in seconds (a check of the script, not a measurement).
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import pixelrnn_core as prc
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress of a long call
+PRESETS = ("cifar10-pixelcnn", "cifar10-row-lstm", "cifar10-diagonal-bilstm")
+QUICK = dict(hidden=8, layers=2, out_hidden=16)
+
+
+def preset(name: str, quick: bool) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return prc.build_model(name, **(QUICK if quick else {}))
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def cuda_tests() -> bool:
+    """Run the tests that need CUDA; True when they pass."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "tests/core", "-q", "-k", "cuda", "-p", "no:cacheprovider"])
+    return result.returncode == 0
+
+
+def training_speed(device: torch.device, size: int, batch: int, reps: int, quick: bool) -> None:
+    """Images/s of one training step per preset and precision, medians of interleaved repetitions."""
+    runs = {}
+    for name in PRESETS:
+        for precision in ("fp32", "bf16"):
+            model = preset(name, quick).to(device)
+            runs[name, precision] = (model, torch.optim.Adam(model.parameters(), lr=1e-4))
+    batch_levels = torch.randint(0, 256, (batch, 3, size, size), device=device)
+    rates: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
+    for rep in range(reps + 1):
+        for (name, precision), (model, optimizer) in runs.items():
+            synchronize(device)
+            started = time.perf_counter()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+                logits = model(batch_levels)
+            loss = F.cross_entropy(logits.float(), batch_levels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            synchronize(device)
+            if rep:  # the first repetition warms up
+                rates[name, precision].append(batch / (time.perf_counter() - started))
+    print(f"\ntraining step, batch {batch}, {size}x{size}x3, median of {reps}")
+    print("| preset | fp32 images/s | bf16 images/s | bf16 / fp32 |")
+    print("|---|---|---|---|")
+    for name in PRESETS:
+        fp32, bf16 = (statistics.median(rates[name, p]) for p in ("fp32", "bf16"))
+        print(f"| {name} | {fp32:.1f} | {bf16:.1f} | {bf16 / fp32:.2f}× |")
+
+
+def engines_agree(device: torch.device) -> bool:
+    """Cached on the device == naive on the device (same seed); device logits == CPU logits."""
+    agree = True
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 16, (6, 5, 3), dtype=np.uint8)
+    mask = np.zeros((6, 5), dtype=bool)
+    mask[3:] = True
+    for arch in ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"):
+        torch.manual_seed(0)
+        model = prc.build_model(arch, channels=3, levels=16, hidden=8, layers=2, out_hidden=16, upsample_features=4).eval()
+        cached = prc.complete(model, image, mask, samples=2, seed=3, engine="cached", device=device)
+        naive = prc.complete(model, image, mask, samples=2, seed=3, engine="naive", device=device)
+        x = torch.from_numpy(image).permute(2, 0, 1)[None].long()
+        with torch.inference_mode():
+            cpu_logits = model(x)
+            device_logits = model.to(device)(x.to(device)).cpu()
+        model.cpu()
+        same_image = np.array_equal(cached, naive)
+        logit_error = (device_logits - cpu_logits).abs().max().item()
+        print(f"{arch}: cached == naive on {device}: {same_image}; max |logit {device} - cpu| = {logit_error:.2e}")
+        agree &= same_image and logit_error < 1e-3
+    return agree
+
+
+def fill_speed(device: torch.device, size: int, quick: bool) -> None:
+    """Seconds to fill the bottom half of a size x size RGB image, K = 1 and 64, cached engine."""
+    image = np.zeros((size, size, 3), dtype=np.uint8)
+    mask = np.zeros((size, size), dtype=bool)
+    mask[size // 2 :] = True
+    print(f"\nbottom-half fill of {size}x{size}x3, cached engine on {device}")
+    print("| preset | K | seconds | candidate sub-pixels/s |")
+    print("|---|---|---|---|")
+    for name in PRESETS:
+        model = preset(name, quick).eval()
+        for samples in (1, 64):
+            started = time.perf_counter()
+            prc.complete(model, image, mask, samples=samples, device=device)
+            seconds = time.perf_counter() - started
+            subpixels = samples * mask.sum() * 3
+            print(f"| {name} | {samples} | {seconds:.2f} | {subpixels / seconds:,.0f} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--quick", action="store_true", help="tiny models and images: checks the script only")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("no CUDA device: nothing to check here (--device cpu --quick exercises the script on the CPU)")
+        return 0
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    print(f"torch {torch.__version__} on {name}{' (quick)' if args.quick else ''}")
+    size = 8 if args.quick else 32
+    passed = cuda_tests() if device.type == "cuda" else True
+    training_speed(device, size, 2 if args.quick else args.batch, 1 if args.quick else args.reps, args.quick)
+    passed &= engines_agree(device)
+    for _ in prc.prepare_completion():  # the CPU's compiled steps, so no compile is timed
+        pass
+    fill_speed(device, size, args.quick)
+    print("\nall checks passed" if passed else "\nSOME CHECKS FAILED")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
