@@ -2,6 +2,7 @@
 
 The public API is what this module exports; everything else is internal.
 """
+from .completion.compiled_steps import completion_steps_cached, ready_completion_steps
 from .completion.inspection import Inspection, inspect
 from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
 from .completion.orientation import ORIENTATIONS
@@ -62,6 +63,7 @@ __all__ = [
     "checkpoint_info",
     "checkpoint_metadata",
     "complete",
+    "completion_steps_cached",
     "prepare_completion",
     "quantize",
     "evaluate_checkpoint",
@@ -78,6 +80,7 @@ __all__ = [
     "preview_hook",
     "read_image",
     "read_mask",
+    "ready_completion_steps",
     "resume_run",
     "run_config",
     "sample_grid",

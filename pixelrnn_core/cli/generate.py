@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 
+from ..completion.compiled_steps import completion_steps_cached, ready_completion_steps
 from ..completion.engines import ENGINES
 from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
@@ -50,6 +51,8 @@ def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
 
 
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
+    if not completion_steps_cached():
+        ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True))
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
         temperature=args.temperature, greedy=args.greedy, device=args.device, orientation=orientation,

@@ -1,0 +1,83 @@
+"""Evaluation speed of a bundled model against its own training speed, timed interleaved in one run.
+
+    OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/eval_speed.py fashion-mnist --images 2000 --reps 3
+
+Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam, the model's own
+preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it) of the first
+``--images`` test images at each ``--eval-batch``; the table gives medians of images/s and of the
+per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
+plain per-step recurrences.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import functools
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+import pixelrnn_core as prc
+from pixelrnn_core.data import load_evaluation_data, model_input
+from pixelrnn_core.models.scans import SCANS, select_scan
+from pixelrnn_core.training.evaluation import evaluation_spec
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
+TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+
+
+def train_rate(model, optimizer, levels: torch.Tensor, steps: int) -> float:
+    started = time.perf_counter()
+    for _ in range(steps):
+        loss = F.cross_entropy(model(levels), levels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return steps * len(levels) / (time.perf_counter() - started)
+
+
+def eval_rate(model, images: torch.Tensor, spec, batch: int) -> float:
+    started = time.perf_counter()
+    prc.evaluate_images(model, images, spec, batch_size=batch)
+    return len(images) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="a bundled model's name or a checkpoint file")
+    parser.add_argument("--data", default=TEST_IMAGES)
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--eval-batch", nargs="+", type=int, default=[64, 256])
+    parser.add_argument("--train-steps", type=int, default=10)
+    parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"])
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    checkpoint = prc.find_checkpoint(args.model)
+    spec = evaluation_spec(prc.checkpoint_metadata(checkpoint), args.data).replace(limit=args.images)
+    images, _ = load_evaluation_data(spec)
+    levels = model_input(images[:16], spec, torch.Generator().manual_seed(0))
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.model} on {len(images)} images, "
+          f"load {open('/proc/loadavg').read().split()[:3]}")
+    rates: dict[str, list[float]] = {}
+    for scan in args.scans:
+        model = select_scan(prc.load_checkpoint(checkpoint), scan)
+        trained = copy.deepcopy(model)
+        optimizer = torch.optim.Adam(trained.parameters(), lr=1e-4)
+        train_rate(trained, optimizer, levels, 1)
+        for _ in range(args.reps):
+            rates.setdefault(f"{scan}: training, batch 16", []).append(train_rate(trained, optimizer, levels, args.train_steps))
+            for batch in args.eval_batch:
+                rates.setdefault(f"{scan}: eval, batch {batch}", []).append(eval_rate(model, images, spec, batch))
+    print(f"\n{args.reps} interleaved repetitions, load {open('/proc/loadavg').read().split()[:3]}")
+    print("| timed | images/s (median) | ratio to its training images/s (median) |")
+    print("|---|---|---|")
+    for name, values in rates.items():
+        training = rates[f"{name.split(':')[0]}: training, batch 16"]
+        ratio = statistics.median(v / t for v, t in zip(values, training))
+        print(f"| {name} | {statistics.median(values):.1f} | {ratio:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
