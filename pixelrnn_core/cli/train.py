@@ -24,7 +24,9 @@ from ..training.trainer import Trainer, new_run, resume_run
 from .errors import USER_ERRORS, fail
 
 SKIPS_LISTED = 10
-EVAL_BATCH_SIZE = 256  # scoring keeps no graph, so large batches fit and amortise per-step costs
+# Measured (docs/benchmarks.md): on a CPU small batches score the most images/s (big maps leave the
+# caches), on a GPU large ones do.
+EVAL_BATCH_SIZES = {"cpu": 16, "cuda": 256}
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -91,7 +93,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
     evaluate.add_argument("--limit", type=int, help="use only the first N images")
-    evaluate.add_argument("--batch-size", type=int, default=EVAL_BATCH_SIZE, help=f"images per forward pass (default {EVAL_BATCH_SIZE})")
+    evaluate.add_argument("--batch-size", type=int, help="images per forward pass (default: 16 on a CPU, 256 on a GPU)")
     evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
     evaluate.add_argument("--precision", choices=PRECISIONS, default="auto", help="as for train: auto picks the faster exact choice for the device")
     evaluate.set_defaults(run=run_eval)
@@ -219,6 +221,7 @@ def run_eval(args: argparse.Namespace) -> int:
     """Print the NLL of a checkpoint on DATA."""
     try:
         device = local_device(args.device)
+        batch_size = args.batch_size or EVAL_BATCH_SIZES.get(torch.device(device).type, 16)
         with tqdm(unit="img", desc="eval", dynamic_ncols=True, leave=False) as bar:
 
             def advance(done: int, total: int) -> None:
@@ -226,7 +229,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             result, image_set = evaluate_checkpoint(
-                args.checkpoint, args.data, args.batch_size, device, args.size, args.limit, args.precision, advance
+                args.checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance
             )
     except USER_ERRORS as error:
         return fail("eval", error)

@@ -29,12 +29,12 @@ class ScanPlan:
     """Where each step's positions sit in the packed tensors and in the slot buffer (module docstring).
 
     ``pack``: for every packed row, its index in the flattened ``(batch, H, W)`` image grid; ``unpack``
-    the inverse permutation.
+    the inverse permutation; both None for row order (step = image row), which is a plain transpose.
     ``steps``: per step ``(offset, start, size)``.
     """
 
-    pack: torch.Tensor
-    unpack: torch.Tensor
+    pack: torch.Tensor | None
+    unpack: torch.Tensor | None
     steps: tuple[tuple[int, int, int], ...]
     batch: int
     slots: int
@@ -62,13 +62,12 @@ def steps_of(batch: int, starts_and_sizes: list[tuple[int, int]]) -> tuple[tuple
 
 
 @lru_cache(maxsize=64)
-def row_plan(batch: int, height: int, width: int, kernel: int, device: str) -> ScanPlan:
+def row_plan(batch: int, height: int, width: int, kernel: int) -> ScanPlan:
     """Row LSTM (§3.1): step ``r`` is image row ``r``; its ``k x 1`` window is centred on the column,
     zero-padded at the row's ends; every column starts from ``h0, c0``."""
     pad = kernel // 2
-    positions = [[(r, c) for c in range(width)] for r in range(height)]
     return ScanPlan(
-        *packing(batch, height, width, positions, device), steps_of(batch, [(0, width)] * height),
+        None, None, steps_of(batch, [(0, width)] * height),
         batch, width + 2 * pad, kernel, pad, (pad, pad + width),
     )
 
@@ -107,12 +106,16 @@ class PermutedRows(torch.autograd.Function):
 def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
     """Maps (D, batch, F, H, W) as packed rows (D, N, F)."""
     directions, _, features = maps.shape[:3]
+    if plan.pack is None:
+        return maps.permute(0, 3, 1, 4, 2).reshape(directions, -1, features)
     return PermutedRows.apply(maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features), plan.pack, plan.unpack)
 
 
 def unpacked(rows: torch.Tensor, plan: ScanPlan, height: int, width: int) -> torch.Tensor:
     """Packed rows (D, N, F) as maps (D, batch, F, H, W)."""
     directions, _, features = rows.shape
+    if plan.pack is None:
+        return rows.view(directions, height, plan.batch, width, features).permute(0, 2, 4, 1, 3)
     maps = PermutedRows.apply(rows, plan.unpack, plan.pack)
     return maps.view(directions, plan.batch, height, width, features).permute(0, 1, 4, 2, 3)
 

@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
@@ -36,9 +35,12 @@ class Evaluation:
 
 
 def nll_nats(model: nn.Module, levels: torch.Tensor) -> torch.Tensor:
-    """Summed NLL in nats of a batch of int64 levels (B, C, H, W) under ``model``."""
-    logits = model(levels)
-    return F.cross_entropy(logits.float(), levels, reduction="sum")
+    """Summed NLL in nats of a batch of int64 levels (B, C, H, W) under ``model``: the cross-entropy
+    ``logsumexp(logits) - logit of the true level``, taken on the logits' contiguous (B, C, L, H, W)
+    layout so that no copy of them is made."""
+    logits = model(levels).float().transpose(1, 2)
+    true_logits = logits.gather(2, levels.unsqueeze(2)).squeeze(2)
+    return (torch.logsumexp(logits, dim=2) - true_logits).sum()
 
 
 def evaluate_images(

@@ -86,17 +86,13 @@ def make_optimizer(settings: TrainSettings, parameters: Iterable[torch.nn.Parame
     return torch.optim.Adam(parameters, lr=settings.lr)
 
 
-def cpu_has_bf16_matmul() -> bool:
-    """Whether this CPU multiplies bf16 matrices in hardware (AMX-BF16 or AVX512-BF16)."""
-    return torch.cpu._is_amx_tile_supported() or torch.cpu._is_avx512_bf16_supported()
-
-
 def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for ``precision`` on ``device``; None means plain fp32.
 
-    "auto" is what measured faster with the same test NLL (docs/benchmarks.md): bf16 on CUDA GPUs that
-    support it (else fp16 with loss scaling), fp32 on CPUs. "bf16" also works on CPUs (fastest where
-    they have bf16 matrix units); "fp16" needs CUDA.
+    "auto": bf16 on CUDA GPUs that support it (else fp16 with loss scaling), fp32 on CPUs -- bf16
+    autocast trains faster on a CPU with AMX-BF16 but changes evaluation figures by ~2e-4 bits/dim
+    and its test NLL after training was not measured yet (docs/benchmarks.md). "bf16" also works on
+    CPUs; "fp16" needs CUDA.
     """
     if precision == "fp32" or (precision == "auto" and device.type != "cuda"):
         return None
