@@ -222,7 +222,7 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         device = local_device(args.device)
         batch_size = args.batch_size or EVAL_BATCH_SIZES.get(torch.device(device).type, 16)
-        with tqdm(unit="img", desc="eval", dynamic_ncols=True, leave=False) as bar:
+        with tqdm(unit="img", desc="eval", dynamic_ncols=True) as bar:
 
             def advance(done: int, total: int) -> None:
                 bar.total = total

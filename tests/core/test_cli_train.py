@@ -118,3 +118,17 @@ def test_torchrun_two_processes_train_and_write_one_set_of_files(tmp_path):
         "best.safetensors", "last.safetensors", "metrics.jsonl", "run.json", "training-state.safetensors"]
     assert [r["step"] for r in metrics(run) if r["kind"] == "train"] == [1, 2, 3, 4, 5, 6]
     assert prc.checkpoint_metadata(run / "last.safetensors")["step"] == 6
+
+
+def test_eval_shows_progress_on_stderr_and_bf16_on_request(tmp_path, capsys):
+    """The JSON line stays alone on stdout; the progress bar counts the images on stderr (issue 12)."""
+    write_image_folder(tmp_path / "images", 12, 6)
+    checkpoint = tmp_path / "model.safetensors"
+    prc.save_checkpoint(checkpoint, prc.build_model("row_lstm", channels=3, levels=8, hidden=4, layers=1, out_hidden=4))
+    assert main(["eval", str(checkpoint), str(tmp_path / "images"), "--json", "--size", "6", "--batch-size", "5"]) == 0
+    captured = capsys.readouterr()
+    fp32 = json.loads(captured.out)
+    assert len(captured.out.splitlines()) == 1 and "12/12" in captured.err
+    assert main(["eval", str(checkpoint), str(tmp_path / "images"), "--json", "--size", "6", "--precision", "bf16"]) == 0
+    bf16 = json.loads(capsys.readouterr().out)
+    assert bf16["images"] == 12 and bf16["bits_per_dim"] == pytest.approx(fp32["bits_per_dim"], abs=0.05)
