@@ -47,10 +47,12 @@ def packing(
     batch: int, height: int, width: int, positions: list[list[tuple[int, int]]], device: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Packed-row order (step by step, image by image, the step's ``(row, column)`` positions in turn)
-    and its inverse."""
-    grid = torch.arange(batch * height * width).view(batch, height, width)
-    pack = torch.cat([grid[:, [r for r, _ in step], [c for _, c in step]].reshape(-1) for step in positions])
-    return pack.to(device), torch.argsort(pack).to(device)
+    and its inverse. Plans are cached, so these are never inference tensors, even when the first
+    forward pass at a size runs under ``torch.inference_mode`` (training may follow at that size)."""
+    with torch.inference_mode(False):
+        grid = torch.arange(batch * height * width).view(batch, height, width)
+        pack = torch.cat([grid[:, [r for r, _ in step], [c for _, c in step]].reshape(-1) for step in positions])
+        return pack.to(device), torch.argsort(pack).to(device)
 
 
 def steps_of(batch: int, starts_and_sizes: list[tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:

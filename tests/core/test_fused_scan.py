@@ -67,3 +67,14 @@ def test_fused_scan_is_the_default(arch):
 def test_unknown_scan_is_refused():
     with pytest.raises(ValueError, match="fast, reference"):
         select_scan(prc.build_model("row_lstm", channels=1, levels=2, hidden=4, layers=1), "compiled")
+
+
+@pytest.mark.parametrize("arch", ["row_lstm", "diagonal_bilstm"])
+def test_training_after_scoring_under_inference_mode(arch):
+    """Validation scores under inference_mode; the next training step at the same size must still work."""
+    model = random_model(arch, 1)
+    x = torch.randint(0, 8, (3, 1, 5, 6), generator=torch.Generator().manual_seed(4))
+    with torch.inference_mode():
+        model(x)
+    model(x).sum().backward()
+    assert all(parameter.grad is not None for parameter in model.parameters())
