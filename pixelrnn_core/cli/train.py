@@ -222,15 +222,20 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         device = local_device(args.device)
         batch_size = EVAL_BATCH_SIZES.get(torch.device(device).type, 16) if args.batch_size is None else args.batch_size
-        with tqdm(unit="img", desc="eval", dynamic_ncols=True) as bar:
+        bars: list[tqdm] = []  # opened at the first scored batch, so a refusal stays one line
 
-            def advance(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+        def advance(done: int, total: int) -> None:
+            if not bars:
+                bars.append(tqdm(total=total, unit="img", desc="eval", dynamic_ncols=True))
+            bars[0].update(done - bars[0].n)
 
+        try:
             result, image_set = evaluate_checkpoint(
                 args.checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance
             )
+        finally:
+            for bar in bars:
+                bar.close()
     except USER_ERRORS as error:
         return fail("eval", error)
     if image_set.skipped:
