@@ -38,7 +38,8 @@ def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
     add_sampling_options(fill)
     fill.add_argument("image", metavar="IMAGE", help="the image to complete")
     fill.add_argument("--mask", required=True, metavar="MASK.png", help="white (or opaque) pixels are filled")
-    fill.add_argument("--orientation", choices=("auto", *ORIENTATIONS), help="complete in a flipped/transposed frame (models trained with --augment)")
+    fill.add_argument("--orientation", choices=("auto", *ORIENTATIONS),
+                      help="complete in a flipped/transposed frame (default: auto for models trained with --augment, else identity)")
     fill.set_defaults(run=run_complete)
 
 
@@ -48,6 +49,14 @@ def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
     if height < 1 or width < 1:
         raise ValueError(f"--size must be at least 1 1, got {height} {width}")
     return height, width
+
+
+def default_orientation(checkpoint) -> str:
+    """"auto" for a model trained under the 8 symmetries (``--augment``): it predicts a hole better from
+    the side with the most known pixels (benchmarks/completion_quality.py). A model trained only
+    upright does worse on flipped images, so it keeps the raster order ("identity")."""
+    data = checkpoint_metadata(checkpoint).get("data") or {}
+    return "auto" if data.get("augment") else "identity"
 
 
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
@@ -84,11 +93,12 @@ def run_sample(args: argparse.Namespace) -> int:
 def run_complete(args: argparse.Namespace) -> int:
     """Fill the mask; with K > 1 the grid is ranked by the likelihood of the known pixels after the hole."""
     try:
-        model = load_checkpoint(find_checkpoint(args.checkpoint))
+        checkpoint = find_checkpoint(args.checkpoint)
+        model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
         mask = read_mask(args.mask, shape=image.shape[:2])
-        job = run_job(args, model, image, mask, args.orientation)
+        job = run_job(args, model, image, mask, args.orientation or default_orientation(checkpoint))
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)
     except USER_ERRORS as error:
@@ -98,5 +108,7 @@ def run_complete(args: argparse.Namespace) -> int:
         print(f"candidates best first (log-likelihood of the known pixels after the hole, nats): {ranked}")
     elif args.samples > 1:
         print("no known pixels follow the hole, so the candidates are in the order drawn")
+    if job.orientation != "identity":
+        print(f"completed in the {job.orientation} orientation (the most known pixels before the hole)")
     print(f"wrote {args.out}")
     return 0

@@ -82,3 +82,23 @@ def test_training_writes_previews_to_the_run_folder(tmp_path, capsys):
     assert grid.shape == (6, 3 * 6 + 2, 3)  # image | completion | sample, full size
     # the completion keeps the image's top half
     assert np.array_equal(grid[:3, 7:13], grid[:3, :6])
+
+
+def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries(tmp_path, capsys):
+    torch.manual_seed(0)
+    model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=6, layers=1, out_hidden=6)
+    augmented = tmp_path / "augmented.safetensors"
+    prc.save_checkpoint(augmented, model, image_size=[8, 8], data=prc.DatasetSpec("photos", augment=True).to_dict())
+    image = gradient_images(1, 8, 3)[0]
+    Image.fromarray(image).save(tmp_path / "image.png")
+    mask = np.zeros((8, 8), dtype=bool)
+    mask[:, 5:] = True  # the right side: more known pixels come first in a transposed frame
+    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp_path / "mask.png")
+    out = tmp_path / "filled.png"
+    assert main(["complete", str(augmented), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(out), "--seed", "2"]) == 0
+    chosen = prc.CompletionJob(model, image, mask, orientation="auto").orientation
+    assert chosen != "identity"
+    assert f"completed in the {chosen} orientation" in capsys.readouterr().out
+    expected = prc.complete(model, image, mask, seed=2, orientation="auto")[0]
+    assert np.array_equal(np.asarray(Image.open(out)), expected)
