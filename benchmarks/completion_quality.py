@@ -9,6 +9,8 @@ free-form blob (three overlapping discs at fixed places, about a fifth of the im
    sub-pixels; paper eq. 2). Orientations: ``identity`` (the raster order, `complete`'s default) and
    ``auto`` (the flip/transpose with the most known pixels before the hole, as
    ``prc.complete(..., orientation="auto")`` chooses it; meant for models trained with ``--augment``).
+   Fills (2 and 3) run in the orientation `pixelrnn complete` uses by default for the model: ``auto``
+   for a model trained with ``--augment``, else ``identity``.
 2. **Sampled fills** (``--sweep``): for each temperature, K candidates per image and mask
    (``prc.CompletionJob``, cached engine); the best-ranked of the first k (k in ``--candidates``; the
    first k of a K-candidate job are exactly a k-candidate job, by the seeded randomness) is compared
@@ -34,6 +36,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 import pixelrnn_core as prc
+from pixelrnn_core.cli.generate import default_orientation
 from pixelrnn_core.completion.orientation import best_orientation, orient
 from pixelrnn_core.data import load_evaluation_data, model_input
 from pixelrnn_core.training.evaluation import evaluation_spec
@@ -161,12 +164,14 @@ def main() -> None:
     parser.add_argument("--gallery-images", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5, 6, 7],
                         help="indices (among the first --limit images) of the gallery's rows")
     parser.add_argument("--temperature", type=float, default=1.0, help="the gallery's temperature")
-    parser.add_argument("--orientation", choices=("identity", "auto"), default="auto",
-                        help="orientation of the sweep's and gallery's fills")
+    parser.add_argument("--orientation", choices=("identity", "auto"),
+                        help="orientation of the sweep's and gallery's fills (default: as `pixelrnn complete` chooses)")
     parser.add_argument("--scale", type=int, default=4, help="the gallery's pixel size")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
-    model = prc.load_checkpoint(prc.find_checkpoint(args.checkpoint)).eval()
+    checkpoint = prc.find_checkpoint(args.checkpoint)
+    model = prc.load_checkpoint(checkpoint).eval()
+    args.orientation = args.orientation or default_orientation(checkpoint)
     levels = model.config.levels
     images = held_out_levels(args.checkpoint, args.data, args.limit)
     print(f"{args.checkpoint} on {len(images)} images of {args.data} ({images.shape[1]}x{images.shape[2]}x{images.shape[3]})")
