@@ -34,6 +34,7 @@ from PIL import Image
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data
+from pixelrnn_core.io.checkpoint_info import checkpoint_info
 from pixelrnn_core.training.evaluation import evaluation_spec
 
 
@@ -87,7 +88,7 @@ def codec_bits_per_dim(images: np.ndarray, encode: Callable[[int, np.ndarray], b
 
 def model_images(checkpoint: str, data: str, limit: int | None) -> tuple[torch.Tensor, prc.DatasetSpec, prc.ImageSet]:
     """The images `pixelrnn eval CHECKPOINT DATA --limit N` scores, read the same way."""
-    spec = evaluation_spec(prc.checkpoint_metadata(prc.find_checkpoint(checkpoint)), data).replace(limit=limit)
+    spec = evaluation_spec(checkpoint_info(prc.find_checkpoint(checkpoint)), data).replace(limit=limit)
     if spec.levels != 256 or spec.binarize != "none":
         raise SystemExit(f"{checkpoint} models {spec.levels} levels; the codecs compare only with 256-level models")
     images, image_set = load_evaluation_data(spec)

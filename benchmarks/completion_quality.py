@@ -39,6 +39,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.cli.generate import default_orientation
 from pixelrnn_core.completion.orientation import best_orientation, orient
 from pixelrnn_core.data import load_evaluation_data, model_input
+from pixelrnn_core.io.checkpoint_info import checkpoint_info
 from pixelrnn_core.training.evaluation import evaluation_spec
 
 MASKS = ("centre square", "bottom half", "right third", "blob")
@@ -64,7 +65,7 @@ def mask_of(kind: str, height: int, width: int) -> np.ndarray:
 def held_out_levels(checkpoint: str, data: str, limit: int | None) -> np.ndarray:
     """The images `pixelrnn eval CHECKPOINT DATA --limit N` scores, as the model's levels (N, H, W, C)
     (a dynamically binarized set draws its one fixed sample, seed 0, as eval does)."""
-    spec = evaluation_spec(prc.checkpoint_metadata(prc.find_checkpoint(checkpoint)), data).replace(limit=limit)
+    spec = evaluation_spec(checkpoint_info(prc.find_checkpoint(checkpoint)), data).replace(limit=limit)
     images, _ = load_evaluation_data(spec)
     levels = model_input(images, spec, torch.Generator().manual_seed(0))
     return levels.permute(0, 2, 3, 1).numpy().astype(np.uint8)

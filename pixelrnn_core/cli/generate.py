@@ -55,8 +55,8 @@ def default_orientation(checkpoint) -> str:
     """"auto" for a model trained under the 8 symmetries (``--augment``): it predicts a hole better from
     the side with the most known pixels (benchmarks/completion_quality.py). A model trained only
     upright does worse on flipped images, so it keeps the raster order ("identity")."""
-    data = checkpoint_metadata(checkpoint).get("data") or {}
-    return "auto" if data.get("augment") else "identity"
+    data = checkpoint_info(checkpoint).data
+    return "auto" if data is not None and data.augment else "identity"
 
 
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
