@@ -104,8 +104,8 @@ def run_complete(args: argparse.Namespace) -> int:
     except USER_ERRORS as error:
         return fail("complete", error)
     if args.samples > 1 and job.ranks_candidates:
-        ranked = ", ".join(f"#{k}: {job.scores[k]:.1f}" for k in order)
-        print(f"candidates best first (log-likelihood of the known pixels after the hole, nats): {ranked}")
+        ranked = ", ".join(f"#{rank}: {job.scores[k]:.1f}" for rank, k in enumerate(order, start=1))
+        print(f"candidates best first, as in the grid (log-likelihood of the known pixels after the hole, nats): {ranked}")
     elif args.samples > 1:
         print("no known pixels follow the hole, so the candidates are in the order drawn")
     if job.orientation != "identity":

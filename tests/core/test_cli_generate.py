@@ -47,18 +47,29 @@ def test_complete_fills_only_the_mask_like_the_library(checkpoint, tmp_path, cap
     assert np.array_equal(filled, expected)
 
 
-def test_complete_with_candidates_ranks_them(checkpoint, tmp_path, capsys):
+def complete_with_candidates(checkpoint, tmp_path, capsys, samples: int) -> list[tuple[str, float]]:
+    """Run ``pixelrnn complete`` with K candidates; the (name, score) pairs it prints, in its order."""
     image = gradient_images(1, 6, 3)[0]
     Image.fromarray(image).save(tmp_path / "image.png")
     mask = np.zeros((6, 6), dtype=np.uint8)
     mask[1:3, 1:4] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")
     code = main(["complete", str(checkpoint), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
-                 "--out", str(tmp_path / "grid.png"), "--samples", "3"])
+                 "--out", str(tmp_path / "grid.png"), "--samples", str(samples)])
     assert code == 0
     ranked = capsys.readouterr().out.split("nats): ")[1].splitlines()[0].split(", ")
-    scores = [float(item.split(": ")[1]) for item in ranked]
+    return [(item.split(": ")[0], float(item.split(": ")[1])) for item in ranked]
+
+
+def test_complete_with_candidates_ranks_them(checkpoint, tmp_path, capsys):
+    scores = [score for _, score in complete_with_candidates(checkpoint, tmp_path, capsys, 3)]
     assert len(scores) == 3 and scores == sorted(scores, reverse=True)
+
+
+def test_complete_numbers_candidates_from_one_best_first(checkpoint, tmp_path, capsys):
+    """The app's candidate strip calls the best candidate #1; the CLI names them the same way."""
+    names = [name for name, _ in complete_with_candidates(checkpoint, tmp_path, capsys, 4)]
+    assert names == ["#1", "#2", "#3", "#4"]
 
 
 def test_clear_errors(checkpoint, tmp_path, capsys):
