@@ -1,13 +1,14 @@
 """The main window: assembles the canvas in the middle, the Complete and Train panels on the left, the
-inspector on the right, the message bar, the menus and shortcuts, and connects them. File I/O lives
-in :mod:`files`, the settings in :mod:`settings`, the work in the controllers."""
+inspector on the right, the message bar and the menus, and connects them. The menus and shortcuts are
+the table in :mod:`actions`, file I/O lives in :mod:`files`, the settings (the window's layout
+included) in :mod:`settings`, the work in the controllers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 import pixelrnn_core as prc
 
+from .actions import build_actions
 from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
@@ -83,7 +85,7 @@ class MainWindow(QMainWindow):
         for label, name in labels:
             label.setAccessibleName(name)
             self.statusBar().addPermanentWidget(label)
-        self._make_actions()
+        build_actions(self)
         self._connect()
         QApplication.instance().installEventFilter(CompareKeyFilter(self.canvas))
         self.setAcceptDrops(True)
@@ -103,102 +105,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(scroll)
         dock.setAccessibleName(title)
         self.addDockWidget(area, dock)
-
-    def _action(self, menu, text: str, tip: str, slot, shortcut=None, checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _make_actions(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New canvas…", "Start a blank canvas of a chosen size", self.files.new_canvas, QKeySequence.StandardKey.New)
-        self._action(file_menu, "&Open image…", "Open an image to complete", self.files.open_image_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        samples_menu = file_menu.addMenu("Open sa&mple")
-        for name in prc.sample_images():
-            self._action(samples_menu, name, f"Open the sample image {name} with its mask", lambda _=False, n=name: self.files.open_sample(n))
-        self._action(file_menu, "&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", self.files.save_image, QKeySequence.StandardKey.Save)
-        self._action(file_menu, "Save image &as…", "Save the image as a new PNG, JPEG or WebP file", self.files.save_image_as, QKeySequence.StandardKey.SaveAs)
-        self._action(file_menu, "Save &mask…", "Save the mask as a black and white PNG", self.files.save_mask, "Ctrl+Shift+M")
-        self._action(file_menu, "&Load mask…", "Load a mask from an image file (white = fill)", self.files.load_mask_dialog, "Ctrl+M")
-        file_menu.addSeparator()
-        self._action(file_menu, "Open &checkpoint…", "Choose a model checkpoint file", self.open_checkpoint_dialog, "Ctrl+Shift+O")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", "Close the window", self.close, QKeySequence.StandardKey.Quit)
-
-        edit_menu = bar.addMenu("&Edit")
-        undo = self.document.undo_stack.createUndoAction(self, "&Undo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo = self.document.undo_stack.createRedoAction(self, "&Redo")
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
-        for action in (undo, redo):
-            action.setToolTip(action.text().replace("&", ""))
-            edit_menu.addAction(action)
-            self.addAction(action)
-        self.undo_action, self.redo_action = undo, redo
-        self._action(edit_menu, "&Copy image", "Copy the image (with its fill) to the clipboard", self.files.copy_image, QKeySequence.StandardKey.Copy)
-        self._action(edit_menu, "&Paste image", "Replace the canvas with the image on the clipboard", self.files.paste_image, QKeySequence.StandardKey.Paste)
-        self._action(edit_menu, "Brush &colour…", "Choose the colour the brush paints with", self.choose_colour, "C")
-
-        tools_menu = bar.addMenu("&Tools")
-        self.tool_group = QActionGroup(self)
-        self.tool_actions: dict[Tool, QAction] = {}
-        toolbar = self.addToolBar("Tools")
-        toolbar.setObjectName("toolsToolbar")
-        keys = {Tool.PAINT: "B", Tool.ERASE: "E", Tool.MASK_BRUSH: "M", Tool.MASK_ERASER: "Shift+M", Tool.MASK_RECT: "R", Tool.PICK: "I"}
-        tips = {
-            Tool.PAINT: "Paint the image with the brush colour ([ ] size)",
-            Tool.ERASE: "Paint the image white ([ ] size)",
-            Tool.MASK_BRUSH: "Paint the mask: the pixels the model will fill ([ ] size)",
-            Tool.MASK_ERASER: "Remove pixels from the mask ([ ] size)",
-            Tool.MASK_RECT: "Drag a rectangle to add to the mask",
-            Tool.PICK: "Click a pixel to pin it in the inspector",
-        }
-        for tool, key in keys.items():
-            action = self._action(tools_menu, tool.value, tips[tool], lambda _=False, t=tool: self.set_tool(t), key, checkable=True)
-            self.tool_group.addAction(action)
-            toolbar.addAction(action)
-            toolbar.widgetForAction(action).setAccessibleName(tool.value)
-            self.tool_actions[tool] = action
-        self.colour_action = QAction(self._colour_icon(), "Colour", self)
-        self.colour_action.setToolTip("Brush colour (C)")
-        self.colour_action.triggered.connect(self.choose_colour)
-        toolbar.addAction(self.colour_action)
-        toolbar.widgetForAction(self.colour_action).setAccessibleName("Brush colour")
-
-        mask_menu = bar.addMenu("&Mask")
-        self._action(mask_menu, "&Invert mask", "Fill everything that is not masked, and nothing that is", self.invert_mask, "Ctrl+I")
-        self._action(mask_menu, "&Clear mask", "Remove the whole mask", self.clear_mask, "Ctrl+Shift+Backspace")
-        self._action(mask_menu, "&Grow mask", "Add a one-pixel border around the mask", self.grow_mask, "G")
-        self._action(mask_menu, "Shrin&k mask", "Remove the mask's outer one-pixel border", self.shrink_mask, "Shift+G")
-        self._action(mask_menu, "Mask the &bottom half", "The paper's completion task: fill the lower half", self.mask_bottom_half, "Ctrl+H")
-        self.show_mask_action = self._action(mask_menu, "&Show mask overlay", "Show or hide the mask's red tint", self.canvas.set_show_mask, "O", checkable=True)
-        self.show_mask_action.setChecked(True)
-
-        view_menu = bar.addMenu("&View")
-        self._action(view_menu, "&Fit", "Fit the image in the window", self.canvas.fit, "F")
-        self._action(view_menu, "&Actual size (1:1)", "One screen pixel per image pixel", self.canvas.actual_size, "1")
-        self._action(view_menu, "Zoom &in", "Zoom in", lambda: self.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
-        self._action(view_menu, "Zoom &out", "Zoom out", lambda: self.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
-        self.compare_action = self._action(view_menu, "&Compare with original", "Show the image as it was before the last fill (or hold Tab)", self.canvas.set_comparing, "Ctrl+T", checkable=True)
-
-        fill_menu = bar.addMenu("&Complete")
-        self._action(fill_menu, "&Complete", "Fill the masked pixels", lambda: self.panel.start(), "Ctrl+Return")
-        self._action(fill_menu, "&Pause / resume", "Pause or resume the fill", self.panel.toggle_pause, "P")
-        self._action(fill_menu, "Step &pixel", "Fill one more pixel", lambda: self.panel.step(self.controller.step_pixel), "N")
-        self._action(fill_menu, "Step &row", "Fill to the end of the row", lambda: self.panel.step(self.controller.step_row), "Shift+N")
-        self._action(fill_menu, "C&ancel / unpin", "Stop the fill, or unpin the inspector's pixel", self.escape, "Esc")
-
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&Keyboard shortcuts", "List every shortcut", self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
 
     def _connect(self) -> None:
         d, c = self.document, self.controller
@@ -237,37 +143,20 @@ class MainWindow(QMainWindow):
 
     # ---- settings ---------------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1280, 820)
-        state = s.value("windowState")
-        if state is not None:
-            self.restoreState(state)
-        for tool in self.canvas.brush_sizes:
-            self.canvas.brush_sizes[tool] = int(s.value(f"brushSize/{tool.name}", self.canvas.brush_sizes[tool]))
-        self.canvas.colour = QColor(str(s.value("brushColour", "#000000")))
-        self.colour_action.setIcon(self._colour_icon())
-        self.set_tool(Tool[str(s.value("tool", Tool.MASK_BRUSH.name))])
-        self.panel.choose_device(str(s.value("device", "cpu")))
+        self.prefs.restore_window(self)
+        self.prefs.restore_brushes(self.canvas)
+        self.colour_action.setIcon(self.colour_icon())
+        self.set_tool(self.prefs.tool())
+        self.panel.choose_device(self.prefs.device())
         self._refresh_recent()
-        model = s.value("model")
+        model = self.prefs.value("model")
         if model and Path(str(model)).is_file():
             self.controller.load_model(str(model))
         elif FIRST_RUN_MODEL in prc.bundled_models():
             self.controller.load_model(str(prc.bundled_models()[FIRST_RUN_MODEL]))
 
     def _save_settings(self) -> None:
-        s = self.settings
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
-        for tool, size in self.canvas.brush_sizes.items():
-            s.setValue(f"brushSize/{tool.name}", size)
-        s.setValue("brushColour", self.canvas.colour.name())
-        s.setValue("tool", self.canvas.tool.name)
-        s.sync()
+        self.prefs.save_window(self, self.canvas)
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
@@ -338,7 +227,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_tool(tool)
         self.tool_actions[tool].setChecked(True)
 
-    def _colour_icon(self) -> QIcon:
+    def colour_icon(self) -> QIcon:
         pixmap = QPixmap(16, 16)
         pixmap.fill(self.canvas.colour)
         return QIcon(pixmap)
@@ -347,7 +236,7 @@ class MainWindow(QMainWindow):
         colour = QColorDialog.getColor(self.canvas.colour, self, "Brush colour")
         if colour.isValid():
             self.canvas.colour = colour
-            self.colour_action.setIcon(self._colour_icon())
+            self.colour_action.setIcon(self.colour_icon())
             self.set_tool(Tool.PAINT)
 
     def _edit_mask(self, text: str, mask: np.ndarray) -> None:

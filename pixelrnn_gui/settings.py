@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QMainWindow
+
+from .canvas import Canvas, Tool
 
 RECENT_LIMIT = 8
+DEFAULT_WINDOW_SIZE = (1280, 820)
 
 
 class AppSettings(QObject):
@@ -37,3 +42,37 @@ class AppSettings(QObject):
     def folder(self, key: str) -> str:
         """The folder a file dialog opens in: where the user last went for that kind of file."""
         return str(self.store.value(key, str(Path.home())))
+
+    # ---- the window as the user left it -----------------------------------------------------
+    def restore_window(self, window: QMainWindow) -> None:
+        """The window's size, position and dock layout (a first start: the default size)."""
+        geometry = self.store.value("geometry")
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        else:
+            window.resize(*DEFAULT_WINDOW_SIZE)
+        state = self.store.value("windowState")
+        if state is not None:
+            window.restoreState(state)
+
+    def restore_brushes(self, canvas: Canvas) -> None:
+        """Each brush tool's size and the paint colour."""
+        for tool in canvas.brush_sizes:
+            canvas.brush_sizes[tool] = int(self.store.value(f"brushSize/{tool.name}", canvas.brush_sizes[tool]))
+        canvas.colour = QColor(str(self.store.value("brushColour", "#000000")))
+
+    def tool(self) -> Tool:
+        return Tool[str(self.store.value("tool", Tool.MASK_BRUSH.name))]
+
+    def device(self) -> str:
+        return str(self.store.value("device", "cpu"))
+
+    def save_window(self, window: QMainWindow, canvas: Canvas) -> None:
+        """What :meth:`restore_window`, :meth:`restore_brushes` and :meth:`tool` read back."""
+        self.store.setValue("geometry", window.saveGeometry())
+        self.store.setValue("windowState", window.saveState())
+        for tool, size in canvas.brush_sizes.items():
+            self.store.setValue(f"brushSize/{tool.name}", size)
+        self.store.setValue("brushColour", canvas.colour.name())
+        self.store.setValue("tool", canvas.tool.name)
+        self.store.sync()
