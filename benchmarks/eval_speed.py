@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
     checkpoint = prc.find_checkpoint(args.model)
-    spec = evaluation_spec(prc.checkpoint_metadata(checkpoint), args.data).replace(limit=args.images)
+    spec = evaluation_spec(prc.checkpoint_info(checkpoint), args.data).replace(limit=args.images)
     images, _ = load_evaluation_data(spec)
     levels = model_input(images[:16], spec, torch.Generator().manual_seed(0))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.model} on {len(images)} images, "
