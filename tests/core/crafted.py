@@ -21,6 +21,16 @@ def join_safetensors(header: dict[str, Any], body: bytes) -> bytes:
     return struct.pack("<Q", len(text)) + text + body
 
 
+def with_header_length_starting(source: Path, target: Path, first_byte: int) -> Path:
+    """``source`` with its JSON header padded by spaces (which safetensors allows) until the header
+    length's first (little-endian) byte is ``first_byte``."""
+    header, body = split_safetensors(source.read_bytes())
+    text = json.dumps(header).encode()
+    text += b" " * ((first_byte - len(text)) % 256)
+    target.write_bytes(struct.pack("<Q", len(text)) + text + body)
+    return target
+
+
 def rewrite_header(source: Path, target: Path, change: Callable[[dict[str, Any]], None]) -> Path:
     """``source`` copied to ``target`` with its header passed through ``change`` (in place)."""
     header, body = split_safetensors(source.read_bytes())

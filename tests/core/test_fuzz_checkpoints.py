@@ -14,7 +14,8 @@ import torch
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
 
-from .crafted import BUNDLED, make_fifo, rewrite_header, split_safetensors, with_config, with_metadata_value
+from .crafted import (BUNDLED, make_fifo, rewrite_header, split_safetensors, with_config, with_header_length_starting,
+                      with_metadata_value)
 
 HUGE_CONFIGS = [
     {"hidden": 10**4, "layers": 10**6, "kernel": 100001},
@@ -130,9 +131,9 @@ def truncation_points(size: int, header: int) -> list[int]:
 
 
 def test_truncated_checkpoints_are_called_truncated_or_damaged_never_a_pickle(tmp_path):
-    data = BUNDLED.read_bytes()
+    data = with_header_length_starting(BUNDLED, tmp_path / "padded.safetensors", 0x80).read_bytes()
     header_size = len(data) - len(split_safetensors(data)[1])
-    assert data[0] == 0x80  # the bundled files' header length starts with the pickle opcode's byte
+    assert data[0] == 0x80  # the header length starts with the pickle opcode's byte, as it did in earlier bundled files
     for cut in truncation_points(len(data), header_size):
         path = tmp_path / f"cut-{cut}.safetensors"
         path.write_bytes(data[:cut])
