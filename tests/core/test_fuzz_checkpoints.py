@@ -14,8 +14,7 @@ import torch
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
 
-from .crafted import (BUNDLED, make_fifo, rewrite_header, split_safetensors, with_config, with_header_length_starting,
-                      with_metadata_value)
+from .crafted import BUNDLED, make_fifo, rewrite_header, split_safetensors, with_config, with_header_length_starting, with_metadata_value
 
 HUGE_CONFIGS = [
     {"hidden": 10**4, "layers": 10**6, "kernel": 100001},
