@@ -38,10 +38,14 @@ class CachedBlock(ABC):
         """Colour group ``group`` at current-row position ``col``, on arrays of ``ops``: the block
         inputs ``features`` (B, 2h; groups <= ``group`` final) -> the group's outputs (B, 2h_g)."""
 
-    @abstractmethod
     def compiled_group(self, features, col: int, group: int, condition):
         """:meth:`advance_group` as one compiled call; ``condition`` (B, U) has U = 0 without
-        conditioning. The result is overwritten by the next call."""
+        conditioning. The result is overwritten by the next call. Each kind sets ``group_kernel`` (its
+        compiled step), ``group_weights`` and ``group_states`` (per colour group; the step writes the
+        group's outputs into the state's last array)."""
+        state = self.group_states[group]
+        self.group_kernel(self.group_weights[group], state, features, condition, col)
+        return state[-1]
 
     @abstractmethod
     def repeat(self, count: int) -> None:

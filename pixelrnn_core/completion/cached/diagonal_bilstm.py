@@ -134,6 +134,7 @@ class CachedDiagonalBiLSTMBlock(CachedBlock):
         self.input_groups = group_slices(2 * h, channels)
         left = self.left
         # per colour group, everything the compiled step reads of the weights (see diagonal_group)
+        self.group_kernel = diagonal_group
         self.group_weights = [
             (
                 left.input_to_state.groups[g].weight_t, left.biases[g], left.above_groups[g].weight_t,
@@ -199,11 +200,6 @@ class CachedDiagonalBiLSTMBlock(CachedBlock):
         self.row_inputs_array[:, col, inputs] = features[:, inputs]
         self.left.step_group(features, condition, col, group)
         return self.output.group(self.left.hidden_array[:, col] + self.right_shifted_array[:, col], group)
-
-    def compiled_group(self, features, col: int, group: int, condition):
-        state = self.group_states[group]
-        diagonal_group(self.group_weights[group], state, features, condition, col)
-        return state[-1]
 
 
 @compiled

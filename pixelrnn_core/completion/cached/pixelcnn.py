@@ -28,6 +28,7 @@ class CachedPixelCNNBlock(CachedBlock):
         sizes = [part.stop - part.start for part in self.hidden_groups]
         conditions = optional_linears(self.condition, sizes, self.reduce.weight, ops)
         # per colour group, everything the compiled step reads of the weights (see pixelcnn_group)
+        self.group_kernel = pixelcnn_group
         self.group_weights = [
             (
                 self.reduce.groups[g].arrays, self.conv.groups[g].arrays, conditions[g].arrays,
@@ -75,11 +76,6 @@ class CachedPixelCNNBlock(CachedBlock):
         current = self.hidden_array
         ops.relu(hidden, out=current[:, part])
         return self.expand.group(current, group)
-
-    def compiled_group(self, features, col: int, group: int, condition):
-        state = self.group_states[group]
-        pixelcnn_group(self.group_weights[group], state, features, condition, col)
-        return state[-1]
 
 
 @compiled

@@ -45,6 +45,7 @@ class CachedRowLSTMBlock(CachedBlock):
         self.state_padding = conv.weight.shape[2] // 2
         conditions = optional_linears(self.condition, sizes, self.initial_hidden, ops)
         # per colour group, everything the compiled step reads of the weights (see row_lstm_group)
+        self.group_kernel = row_lstm_group
         self.group_weights = [
             (
                 self.input_to_state.groups[g].weight_t, conditions[g].arrays, self.output.groups[g].arrays,
@@ -127,11 +128,6 @@ class CachedRowLSTMBlock(CachedBlock):
             self.ops, gates, self.previous_cell_array[:, col, states], hidden[:, col, states], self.cell_array[:, col, states]
         )
         return self.output.group(hidden[:, col], group)
-
-    def compiled_group(self, features, col: int, group: int, condition):
-        state = self.group_states[group]
-        row_lstm_group(self.group_weights[group], state, features, condition, col)
-        return state[-1]
 
 
 @compiled
