@@ -23,6 +23,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data, model_input
 from pixelrnn_core.models.scans import SCANS, select_scan
 from pixelrnn_core.training.evaluation import evaluation_spec
+from pixelrnn_core.training.layout import to_fast_layout
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
 TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
@@ -62,7 +63,7 @@ def main() -> None:
           f"load {open('/proc/loadavg').read().split()[:3]}")
     rates: dict[str, list[float]] = {}
     for scan in args.scans:
-        model = select_scan(prc.load_checkpoint(checkpoint), scan)
+        model = to_fast_layout(select_scan(prc.load_checkpoint(checkpoint), scan))  # as training and `pixelrnn eval` run it
         trained = copy.deepcopy(model)
         optimizer = torch.optim.Adam(trained.parameters(), lr=1e-4)
         train_rate(trained, optimizer, levels, 1)

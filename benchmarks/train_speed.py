@@ -9,7 +9,8 @@ CIFAR-10 presets (32x32x3). Every repetition times each model for ``--steps`` st
 change on a shared machine hits all of them alike; the table gives medians over repetitions of images/s
 and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also times the plain per-step
 recurrences (the paper's definition) next to the fused scans; ``--precisions fp32 bf16`` also trains under bf16 autocast;
-``--eval`` also times a forward pass under inference_mode at ``--eval-batch``.
+``--eval`` also times a forward pass under inference_mode at ``--eval-batch``. Models run channels-last, as
+the trainer runs them; ``--layouts contiguous channels_last`` also times the plain (B, C, H, W) layout.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 
 import pixelrnn_core as prc
 from pixelrnn_core.models.scans import SCANS, select_scan
+from pixelrnn_core.training.layout import to_fast_layout
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
 EQUAL_PARAMETERS = {
@@ -34,24 +36,30 @@ SMALL = dict(channels=1, levels=256, layers=7, out_hidden=32)
 CIFAR = {"pixelcnn": "cifar10-pixelcnn", "row_lstm": "cifar10-row-lstm", "diagonal_bilstm": "cifar10-diagonal-bilstm"}
 
 
-def build(arch: str, cifar: bool, scan: str) -> tuple[torch.nn.Module, tuple[int, int, int]]:
-    """The model of ``arch`` at the benchmark's size and its (C, H, W) input shape."""
+def build(arch: str, cifar: bool, scan: str, layout: str) -> tuple[torch.nn.Module, tuple[int, int, int]]:
+    """The model of ``arch`` at the benchmark's size in ``layout`` and its (C, H, W) input shape."""
     torch.manual_seed(0)
     if cifar:
         model, shape = prc.build_model(CIFAR[arch]), (3, 32, 32)
     else:
         settings = EQUAL_PARAMETERS[arch]
         model, shape = prc.build_model(settings["arch"], hidden=settings["hidden"], **SMALL), (1, 28, 28)
-    return select_scan(model, scan), shape
+    model = select_scan(model, scan)
+    return (to_fast_layout(model) if layout == "channels_last" else model), shape
 
 
-def variants(arch: str, scans: list[str], precisions: list[str]) -> list[tuple[str, str, str]]:
-    """(name, scan, precision) of each variant of ``arch`` to time; pixelcnn has no scan."""
+def variants(arch: str, scans: list[str], precisions: list[str], layouts: list[str]) -> list[tuple[str, str, str, str]]:
+    """(name, scan, precision, layout) of each variant of ``arch`` to time; pixelcnn has no scan."""
     scans = scans[:1] if arch == "pixelcnn" else scans
+
+    def name(*parts: tuple[str, list[str]]) -> str:
+        return "/".join([arch] + [value for value, choices in parts if len(choices) > 1])
+
     return [
-        ("/".join([arch] + ([scan] if len(scans) > 1 else []) + ([precision] if len(precisions) > 1 else [])), scan, precision)
+        (name((scan, scans), (precision, precisions), (layout, layouts)), scan, precision, layout)
         for scan in scans
         for precision in precisions
+        for layout in layouts
     ]
 
 
@@ -96,6 +104,7 @@ def main() -> None:
     parser.add_argument("--cifar", action="store_true", help="the paper's CIFAR-10 presets instead (slow)")
     parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"], help="recurrent implementations to time")
     parser.add_argument("--precisions", nargs="+", choices=("fp32", "bf16"), default=["fp32"])
+    parser.add_argument("--layouts", nargs="+", choices=("channels_last", "contiguous"), default=["channels_last"])
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--steps", type=int, default=3, help="timed steps per model and repetition")
     parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
@@ -105,8 +114,8 @@ def main() -> None:
           f"load {open('/proc/loadavg').read().split()[:3]}")
     models, precision = {}, {}
     for arch in args.archs:
-        for name, scan, variant_precision in variants(arch, args.scans, args.precisions):
-            models[name], precision[name] = build(arch, args.cifar, scan), variant_precision
+        for name, scan, variant_precision, layout in variants(arch, args.scans, args.precisions, args.layouts):
+            models[name], precision[name] = build(arch, args.cifar, scan, layout), variant_precision
     optimizers = {arch: torch.optim.Adam(model.parameters(), lr=1e-4) for arch, (model, _) in models.items()}
     generator = torch.Generator().manual_seed(0)
     for batch_size in args.batch:

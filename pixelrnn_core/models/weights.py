@@ -33,11 +33,11 @@ class ConvWeights:
 
 
 def conv_weights(conv: nn.Conv1d | nn.Conv2d, out_groups: torch.Tensor | None = None) -> ConvWeights:
-    """The :class:`ConvWeights` of ``conv``; ``out_groups`` by default those of a :class:`MaskedConv2d`
-    (an unmasked convolution must be given them)."""
+    """The :class:`ConvWeights` of ``conv``, contiguous whatever the layout the model trains in;
+    ``out_groups`` by default those of a :class:`MaskedConv2d` (an unmasked convolution must be given them)."""
     weight = conv.masked_weight() if isinstance(conv, MaskedConv2d) else conv.weight
     out_groups = conv.out_groups if out_groups is None else out_groups
-    return ConvWeights(weight.detach(), None if conv.bias is None else conv.bias.detach(), out_groups)
+    return ConvWeights(weight.detach().contiguous(), None if conv.bias is None else conv.bias.detach(), out_groups)
 
 
 @runtime_checkable

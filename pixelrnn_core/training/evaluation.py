@@ -19,6 +19,7 @@ from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from .distributed import rank, sum_over_processes, world_size
+from .layout import to_fast_layout
 from .settings import autocast_dtype
 
 
@@ -111,7 +112,7 @@ def evaluate_checkpoint(
     spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:
         spec = spec.replace(size=size)
-    model = load_checkpoint(checkpoint, device=device)
+    model = to_fast_layout(load_checkpoint(checkpoint, device=device))
     images, image_set = load_evaluation_data(spec)
     if images.shape[1] != model.config.channels:
         raise ValueError(f"{data_path}: images have {images.shape[1]} channels, the model expects {model.config.channels}")

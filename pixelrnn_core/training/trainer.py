@@ -30,6 +30,7 @@ from ..models.registry import model_from_config
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
 from .evaluation import evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .layout import to_fast_layout
 from .run_config import RunConfig
 from .run_folder import RunFolder
 from .run_lock import RunLock
@@ -61,7 +62,7 @@ class Trainer:
     ) -> None:
         self.folder = RunFolder(run_dir)
         self.lock = lock
-        self.model = model.to(device)
+        self.model = to_fast_layout(model.to(device))
         self.data = data
         self.settings = settings
         self.device = device

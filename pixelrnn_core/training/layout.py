@@ -1,0 +1,18 @@
+"""The memory layout models train and evaluate in: channels-last feature maps.
+
+oneDNN, which runs PyTorch's convolutions on CPUs, is fastest on (B, H, W, C) memory; on contiguous
+(B, C, H, W) maps it reorders every convolution's input and output. Converting the weights once makes
+every convolution's output channels-last, and the rest of a model follows. Only the speed changes: the
+maps hold the same values, checkpoints are written contiguous, and the cached engine reads contiguous
+copies of the weights (:func:`pixelrnn_core.models.weights.conv_weights`). docs/benchmarks.md
+("Channels-last layout") has the measured gain.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def to_fast_layout(model: nn.Module) -> nn.Module:
+    """``model`` with its 4-D weights in channels-last memory, in place; returned for chaining."""
+    return model.to(memory_format=torch.channels_last)
