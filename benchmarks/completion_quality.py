@@ -36,7 +36,6 @@ import torch.nn.functional as F
 from PIL import Image
 
 import pixelrnn_core as prc
-from pixelrnn_core.cli.generate import default_orientation
 from pixelrnn_core.completion.orientation import best_orientation, orient
 from pixelrnn_core.data import load_evaluation_data, model_input
 from pixelrnn_core.io.checkpoint_info import checkpoint_info
@@ -172,7 +171,7 @@ def main() -> None:
     torch.set_grad_enabled(False)
     checkpoint = prc.find_checkpoint(args.checkpoint)
     model = prc.load_checkpoint(checkpoint).eval()
-    args.orientation = args.orientation or default_orientation(checkpoint)
+    args.orientation = args.orientation or prc.checkpoint_info(checkpoint).completion_orientation
     levels = model.config.levels
     images = held_out_levels(args.checkpoint, args.data, args.limit)
     print(f"{args.checkpoint} on {len(images)} images of {args.data} ({images.shape[1]}x{images.shape[2]}x{images.shape[3]})")

@@ -57,6 +57,37 @@ def is_step(item: object) -> bool:
     return isinstance(item, prc.CompletionStep)
 
 
+def redrawn_from(job: "prc.CompletionJob", shape: tuple[int, int], row: int, col: int) -> np.ndarray:
+    """Bool (H, W): the pixels ``job`` decides at or after image pixel (row, col) in its generation order."""
+    order = job.generation_order
+    index = int(np.flatnonzero((order[:, 0] == row) & (order[:, 1] == col))[0])
+    redrawn = np.zeros(shape, dtype=bool)
+    redrawn[order[index:, 0], order[index:, 1]] = True
+    return redrawn
+
+
+def generation_line_ends(job: "prc.CompletionJob") -> set[tuple[int, int]]:
+    """The image pixels that end a line of ``job``'s generation order (a row in the raster order)."""
+    lines = job.generation_lines
+    last = np.append(lines[1:] != lines[:-1], True)
+    return {(int(row), int(col)) for row, col in job.generation_order[last]}
+
+
+def after_line_end(job: "prc.CompletionJob | None", last_channel: int) -> Callable[[object], bool]:
+    """A step thread's stop condition: true after the last sub-pixel of a line of the generation order.
+    Without ``job`` (a fill paused before it began) the job is taken from the stream's first item."""
+    ends = None if job is None else generation_line_ends(job)
+
+    def stop_after(item: object) -> bool:
+        nonlocal ends
+        if isinstance(item, prc.CompletionJob):
+            ends = generation_line_ends(item)
+            return False
+        return is_step(item) and item.channel == last_channel and (item.row, item.col) in ends
+
+    return stop_after
+
+
 def ranked_candidates(
     images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, levels: int
 ) -> list[Candidate]:
@@ -152,6 +183,7 @@ class CompletionController(WorkController):
         make_job = partial(
             prc.CompletionJob, self.model, image, mask.copy(), samples=samples, seed=seed,
             temperature=temperature, greedy=greedy, device=self.device,
+            orientation=self.info.completion_orientation if self.info is not None else None,
         )
         height, width = box.bottom - box.top, box.right - box.left
         self.document.begin_fill(Fill(
@@ -175,9 +207,7 @@ class CompletionController(WorkController):
         except ValueError as error:
             self.failed.emit(str(error))
             return False
-        height, width = fill.mask.shape
-        after = np.arange(height * width).reshape(height, width) >= row * width + col  # raster order
-        fill.pending = fill.mask & after
+        fill.pending = redrawn_from(fill.job, fill.mask.shape, row, col)
         fill.before = self.document.image.copy()
         fill.candidates = []
         self.document.fillChanged.emit()
@@ -234,15 +264,12 @@ class CompletionController(WorkController):
             self._set_state(WorkState.RUNNING)
 
     def step_row(self) -> None:
-        """Decide the sub-pixels up to the end of the current row of the fill, then pause."""
+        """Decide the sub-pixels up to the end of the current line of the generation order (a row of the
+        image, or a column when the model completes it in another orientation), then pause."""
         if self.work is not None and self.fill is not None:
             self._rate_start = None
             last_channel = self.model.config.channels - 1
-            mask = self.fill.mask
-            row_ends = {r: int(np.flatnonzero(mask[r])[-1]) for r in range(mask.shape[0]) if mask[r].any()}
-            self.work.resume(
-                lambda step: is_step(step) and step.channel == last_channel and row_ends.get(step.row) == step.col
-            )
+            self.work.resume(after_line_end(self.fill.job, last_channel))
             self._set_state(WorkState.RUNNING)
 
     def cancel(self, keep_partial: bool) -> None:

@@ -51,14 +51,6 @@ def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
     return height, width
 
 
-def default_orientation(checkpoint) -> str:
-    """"auto" for a model trained under the 8 symmetries (``--augment``): it predicts a hole better from
-    the side with the most known pixels (benchmarks/completion_quality.py). A model trained only
-    upright does worse on flipped images, so it keeps the raster order ("identity")."""
-    data = checkpoint_info(checkpoint).data
-    return "auto" if data is not None and data.augment else "identity"
-
-
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
     if not completion_steps_cached():
         ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True))
@@ -98,7 +90,7 @@ def run_complete(args: argparse.Namespace) -> int:
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
         mask = read_mask(args.mask, shape=image.shape[:2])
-        job = run_job(args, model, image, mask, args.orientation or default_orientation(checkpoint))
+        job = run_job(args, model, image, mask, args.orientation or checkpoint_info(checkpoint).completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)
     except USER_ERRORS as error:

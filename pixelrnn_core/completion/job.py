@@ -181,6 +181,18 @@ class CompletionJob:
         source = self._source[self._window.top + row, self._window.left + col]
         return int(source[0]), int(source[1])
 
+    @property
+    def generation_order(self) -> np.ndarray:
+        """(P, 2) int: the (row, col) in the caller's image of every pixel to fill, in the order they
+        are decided (the raster order of the image as the job orients it)."""
+        return self._source[self._window.top + self._pixels[:, 0], self._window.left + self._pixels[:, 1]]
+
+    @property
+    def generation_lines(self) -> np.ndarray:
+        """(P,) int: the line of the generation order each pixel of :attr:`generation_order` lies on --
+        its row in the oriented image (a row, a column or a reversed one in the caller's image)."""
+        return self._pixels[:, 0].copy()
+
     def cancel(self) -> None:
         """Stop: :meth:`run` returns after the sub-pixel it is deciding (safe from any thread)."""
         self._cancelled.set()

@@ -38,6 +38,14 @@ class CheckpointInfo:
         """(height, width) to sample at by default: the training size, else :data:`DEFAULT_IMAGE_SIZE`."""
         return self.image_size or DEFAULT_IMAGE_SIZE
 
+    @property
+    def completion_orientation(self) -> str:
+        """The orientation to complete in by default: "auto" for a model trained under the 8 symmetries
+        (``--augment``), which predicts a hole better from the side with the most known pixels
+        (docs/benchmarks.md, "Completion quality"); "identity" (the raster order) for a model trained
+        only upright, which does worse on flipped images."""
+        return "auto" if self.data is not None and self.data.augment else "identity"
+
     def summary(self) -> list[str]:
         """Plain-text lines of a model card: title, architecture and sizes, data, bits/dim, steps."""
         cfg = self.config

@@ -179,3 +179,30 @@ def test_auto_orientation_puts_the_known_part_first():
     bottom = np.zeros((6, 6), bool)
     bottom[3:] = True
     assert prc.CompletionJob(model, image, bottom, orientation="auto").orientation == "identity"
+
+
+@pytest.mark.parametrize(
+    "orientation, line_of", [
+        ("identity", lambda row, col: row),
+        ("transpose", lambda row, col: col),  # a transposed image is filled column by column
+        ("rotate_180", lambda row, col: 3 - row),  # bottom row first
+    ],
+)
+@pytest.mark.parametrize("arch", ["pixelcnn", "multiscale"])
+def test_generation_order_and_lines_are_those_the_job_decides_in(orientation, line_of, arch):
+    model = tiny_model(arch, 3)
+    image, mask = random_image(4, 6, 3), mask_of("two_regions", 4, 6)
+    job = prc.CompletionJob(model, image, mask, orientation=orientation)
+    decided = [(step.row, step.col) for step in job.run() if step.channel == 0]
+    assert [tuple(pixel) for pixel in job.generation_order] == decided
+    assert list(job.generation_lines) == [line_of(row, col) for row, col in decided]
+
+
+def test_a_checkpoint_says_which_orientation_completes_it(tmp_path):
+    model = tiny_model("pixelcnn", 3)
+    for augment, expected in ((True, "auto"), (False, "identity")):
+        path = tmp_path / f"{augment}.safetensors"
+        prc.save_checkpoint(path, model, data=prc.DatasetSpec("photos", augment=augment).to_dict())
+        assert prc.checkpoint_info(path).completion_orientation == expected
+    prc.save_checkpoint(tmp_path / "bare.safetensors", model)
+    assert prc.checkpoint_info(tmp_path / "bare.safetensors").completion_orientation == "identity"

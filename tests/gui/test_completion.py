@@ -241,3 +241,57 @@ def test_heatmap_of_the_originals_nll_after_a_fill(ready, qtbot):
     current = prc.inspect(window.controller.model, window.document.image).surprisal_bits.sum(-1)
     np.testing.assert_allclose(inspector.heatmap_values(), current, rtol=1e-5)
     assert window.canvas.overlay is not None
+
+
+def open_with_a_symmetry_trained_model(window, qtbot, image_file, tmp_path, corner: tuple[int, int]) -> np.ndarray:
+    """The test image open, a tiny model trained "with --augment" loaded, and the rectangle from the
+    top-left pixel to ``corner`` (row, col) masked; returns the image's pixels."""
+    path, pixels = image_file
+    model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=8, layers=1, out_hidden=8)
+    checkpoint = tmp_path / "augmented.safetensors"
+    prc.save_checkpoint(checkpoint, model, data=prc.DatasetSpec("photos", augment=True).to_dict())
+    window.files.open_image(path)
+    window.load_checkpoint(str(checkpoint))
+    window.set_tool(Tool.MASK_RECT)
+    canvas = window.canvas
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(0, 0))
+    qtbot.mouseMove(canvas, canvas.widget_position(*corner))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(*corner))
+    return pixels
+
+
+def test_a_model_trained_under_symmetries_fills_in_the_auto_orientation(window, qtbot, image_file, tmp_path):
+    """Top rows masked: the app completes upside down, from the known part, as `pixelrnn complete` does,
+    and resample-from-here redraws what follows in that order."""
+    pixels = open_with_a_symmetry_trained_model(window, qtbot, image_file, tmp_path, (2, 7))
+    canvas, mask = window.canvas, window.document.mask.copy()
+    assert mask[:3].all() and not mask[3:].any()
+    window.panel.seed.setValue(7)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    assert window.controller.job.orientation in ("flip_vertical", "rotate_180")
+    expected = prc.complete(window.controller.model, pixels, mask, samples=1, seed=7, orientation="auto")[0]
+    np.testing.assert_array_equal(window.document.image, expected)
+    first = window.document.image.copy()
+    click(qtbot, window.panel.resample_button)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(1, 3))
+    again = window.document.image
+    np.testing.assert_array_equal(again[2:], first[2:])  # the bottom row of the hole was decided first
+    assert (again[:2] != first[:2]).any()
+
+
+def test_step_row_follows_the_generation_order_of_a_turned_image(window, qtbot, image_file, tmp_path):
+    """Left columns masked under a symmetry-trained model: the image is completed turned, so a "row" of
+    the generation order is a column of the picture, and Step row stops at its end."""
+    pixels = open_with_a_symmetry_trained_model(window, qtbot, image_file, tmp_path, (7, 2))
+    panel, controller = window.panel, window.controller
+    assert window.document.mask[:, :3].all() and not window.document.mask[:, 3:].any()
+    click(qtbot, panel.step_pixel_button)
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    click(qtbot, panel.step_row_button)
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    assert controller.job.orientation in ("rotate_270", "antitranspose")
+    changed = (window.document.image != pixels).any(axis=2)
+    assert changed[:, 2].sum() >= 7 and not changed[:, :2].any()  # column 2, next to the known part, first
+    assert window.canvas.pending[:, :2].all() and not window.canvas.pending[:, 2].any()
