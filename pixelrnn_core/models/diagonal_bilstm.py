@@ -22,29 +22,10 @@ from torch import nn
 
 from .config import ModelConfig
 from .fused_scan import diagonal_plan, lstm_scan, packed, unpacked
-from .lstm_cell import lstm_update
+from .lstm_cell import input_gates, lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .pixel_model import PixelModel
-from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, Layer, conv_weights
-
-
-def input_gates(
-    x: torch.Tensor,
-    condition: torch.Tensor | None,
-    image: torch.Tensor | None,
-    input_to_state: Layer,
-    condition_to_state: Layer | None,
-    image_to_state: Layer | None,
-) -> torch.Tensor:
-    """A direction's input-to-state gate maps: the masked 1x1 of the block input ``x``, plus the 1x1 of
-    a multi-scale model's conditioning maps (§3.6) and of the scaled image where the direction has them
-    (shared by ``forward`` and the cached engine, see :data:`.weights.Layer`)."""
-    gates = input_to_state(x)
-    if condition_to_state is not None:
-        gates = gates + condition_to_state(condition)
-    if image_to_state is not None:
-        gates = gates + image_to_state(image)
-    return gates
+from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, conv_weights
 
 
 def skew(x: torch.Tensor) -> torch.Tensor:

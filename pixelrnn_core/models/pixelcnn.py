@@ -10,25 +10,26 @@ from torch import nn
 
 from .config import ModelConfig
 from .masks import MaskedConv2d
+from .nonlinearities import Array, relu
 from .pixel_model import PixelModel
 from .weights import Layer, PixelCNNWeights, conv_weights
 
 
 def pixelcnn_block(
-    x: torch.Tensor,
-    condition: torch.Tensor | None,
+    x: Array,
+    condition: Array | None,
     reduce: Layer,
     conv: Layer,
     expand: Layer,
     condition_to_hidden: Layer | None,
-) -> torch.Tensor:
+) -> Array:
     """A PixelCNN block's body (Figure 5): ReLU, 1x1 (2h -> h), ReLU, k x k (h -> h), plus the 1x1 of a
     multi-scale model's conditioning maps (§3.6) where it has one, ReLU, 1x1 (h -> 2h) (shared by
-    ``forward`` and the cached engine, see :data:`.weights.Layer`)."""
-    hidden = conv(torch.relu(reduce(torch.relu(x))))
+    ``forward`` and the cached engine, see :data:`.weights.Layer`; tensors or numpy arrays)."""
+    hidden = conv(relu(reduce(relu(x))))
     if condition_to_hidden is not None:
         hidden = hidden + condition_to_hidden(condition)
-    return expand(torch.relu(hidden))
+    return expand(relu(hidden))
 
 
 class PixelCNNBlock(nn.Module):

@@ -12,10 +12,20 @@ from torch import nn
 
 from .config import ModelConfig
 from .fused_scan import lstm_scan, packed, row_plan, unpacked
-from .lstm_cell import lstm_update
+from .lstm_cell import input_gates, lstm_update
 from .masks import MaskedConv2d, gate_groups
+from .nonlinearities import Array
 from .pixel_model import PixelModel
 from .weights import RowLSTMWeights, conv_weights
+
+
+def row_states(row_gates: Array, above_gates: Array, cell_above: Array) -> tuple[Array, Array]:
+    """The hidden and cell states of one row (§3.1, eq. 3), gates along dim 1: the row's input-to-state
+    gates (the masked k x 1 convolution along the row, see :meth:`RowLSTMBlock.input_gates`) plus its
+    state-to-state gates (the k x 1 convolution of the row above's hidden state), then the LSTM update
+    from the row above's cell (shared by the reference scan and the cached engine; tensors or numpy
+    arrays)."""
+    return lstm_update(row_gates + above_gates, cell_above)
 
 
 class RowLSTMBlock(nn.Module):
@@ -42,23 +52,14 @@ class RowLSTMBlock(nn.Module):
 
     def input_gates(self, x: torch.Tensor, condition: torch.Tensor | None) -> torch.Tensor:
         """Input-to-state gate maps (B, 4h, H, W) for the whole image at once (§3.1)."""
-        gates = self.input_to_state(x)
-        if self.condition is not None:
-            gates = gates + self.condition(condition)
-        return gates
-
-    def step(
-        self, row_gates: torch.Tensor, hidden: torch.Tensor, cell: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One row: its input gates (B, 4h, W) plus the state-to-state conv of the row above."""
-        return lstm_update(row_gates + self.state_to_state(hidden), cell)
+        return input_gates(x, condition, None, self.input_to_state, self.condition, None)
 
     def reference_scan(self, gates: torch.Tensor) -> torch.Tensor:
         """Hidden maps (B, h, H, W), row by row as the paper defines them."""
         hidden, cell = self.initial_state(gates.shape[0], gates.shape[3])
         rows = []
         for r in range(gates.shape[2]):
-            hidden, cell = self.step(gates[:, :, r], hidden, cell)
+            hidden, cell = row_states(gates[:, :, r], self.state_to_state(hidden), cell)
             rows.append(hidden)
         return torch.stack(rows, dim=2)
 

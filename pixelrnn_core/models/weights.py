@@ -18,7 +18,8 @@ from torch import nn
 from .masks import MaskedConv2d
 
 # A layer as the maths shared by ``forward`` and the cached engine takes it: the model's own module on
-# (B, F, H, W) maps, or the engine's equivalent on its own layout (a row segment's (B, n, F)).
+# (B, F, H, W) maps, or the engine's equivalent on its own layout: a row segment's (B, n, F), or one
+# colour group of one pixel, (B, F) -> (B, O_g), as tensors or numpy arrays (see .nonlinearities).
 Layer = Callable[[torch.Tensor], torch.Tensor]
 
 

@@ -7,6 +7,14 @@ rows of ``width`` positions, the states of the rows its outputs still depend on.
 once per row, then either whole segments of a row (:meth:`~CachedBlock.advance`, torch tensors) or one
 colour group of one pixel (paper §3.4) at a time (:meth:`~CachedBlock.advance_group` on arrays of the
 engine's :class:`.array_ops.ArrayOps`, or :meth:`~CachedBlock.compiled_group` as one compiled call).
+
+The block's maths is written once, beside its model block (``pixelcnn_block``, ``input_gates``,
+``row_states``, ``lstm_update``): :meth:`~CachedBlock.advance` runs it with the layers applied to a row
+segment (e.g. :meth:`.layers.RowCachedConv.on_segment`), :meth:`~CachedBlock.advance_group` with each
+layer's share of one colour group (:class:`.layers.GroupLinear`, :meth:`.layers.RowCachedConv.on_group`).
+:meth:`~CachedBlock.compiled_group` is the same step for one colour group written as a compiled
+function beside the block (numba cannot run the shared maths: it takes callables and arrays of either
+library).
 """
 from __future__ import annotations
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ...models.diagonal_bilstm import input_gates
-from ...models.weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights
+from ...models.lstm_cell import input_gates, lstm_update
+from ...models.weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, Layer
 from .array_ops import ArrayOps
 from .block import CachedBlock
 from .kernels import accumulate_product, add_linear, compiled, linear_into, lstm_update_in_place, set_rows
-from .layers import Pointwise, group_linears, group_slices, lstm_update_into, optional_linears, repeated, scratch
+from .layers import GroupLinear, Pointwise, group_linears, group_slices, optional_linears, repeated, scratch
 
 
 class CachedDiagonalLSTM:
@@ -31,15 +31,12 @@ class CachedDiagonalLSTM:
         self.image_to_state = None if weights.image_to_state is None else Pointwise(weights.image_to_state, channels, ops)
         weight = weights.state_to_state.weight  # (4h, h, 2): tap 0 reads above, tap 1 the side
         self.from_above = weight[:, :, 0].contiguous()
-        self.from_side_t = ops.view(weight[:, :, 1].t().contiguous())  # (h, 4h), for the per-pixel steps
         self.state_bias = weights.state_to_state.bias
-        # per colour group, both taps at once: rows of the group, columns [above | side]
-        self.group_state_to_state = group_linears(
-            weight.permute(0, 2, 1).reshape(4 * h, 2 * h), self.state_bias, gates, channels, ops
-        )
+        self.from_side = GroupLinear(weight[:, :, 1], None, ops)  # all gates, for the per-pixel row scans
         self.state_groups = group_slices(h, channels)
-        # for the compiled steps: each tap per colour group, and both convs' biases summed
-        self.above_groups = group_linears(weight[:, :, 0], None, gates, channels, ops)
+        # each tap per colour group (the conv's bias with the tap above), and both convs' biases summed
+        # for the compiled steps
+        self.above_groups = group_linears(weight[:, :, 0], self.state_bias, gates, channels, ops)
         self.side_groups = group_linears(weight[:, :, 1], None, gates, channels, ops)
         input_bias = weights.input_to_state.bias
         both_biases = self.state_bias if input_bias is None else self.state_bias + input_bias
@@ -83,6 +80,14 @@ class CachedDiagonalLSTM:
             return self.hidden_array[:, side], self.cell_array[:, side]
         return self.initial_hidden_array, self.initial_cell_array
 
+    def update(self, gates, col: int, step: int, from_side: Layer, states: slice = slice(None)) -> None:
+        """The states ``states`` of position ``col`` (eq. 3, arrays of ``ops``): ``gates`` (their
+        input-to-state and above terms) plus the side tap ``from_side`` of the hidden state at ``col -
+        step``, then the LSTM update from that position's cell."""
+        side_hidden, side_cell = self.side_state(col, step)
+        hidden, cell = lstm_update(gates + from_side(side_hidden), side_cell[:, states])
+        self.hidden_array[:, col, states], self.cell_array[:, col, states] = hidden, cell
+
     def scan(self, gates, offset: int, first: int, step: int, compiled: bool) -> None:
         """Update positions ``first``, ``first + step``, ... of the current row, one per column of
         ``gates`` (B, n, 4h; position ``col`` reads column ``col - offset``), each from its gates and its
@@ -91,27 +96,19 @@ class CachedDiagonalLSTM:
         if compiled:
             scratch = self.ops.view(self.hidden.new_empty(self.hidden.shape[0], gates.shape[2]))
             state = (self.initial_hidden_array, self.initial_cell_array, self.hidden_array, self.cell_array, scratch)
-            diagonal_scan(self.from_side_t, state, gates, offset, first, step)
+            diagonal_scan(self.from_side.weight_t, state, gates, offset, first, step)
             return
         for index in range(gates.shape[1]):
             col = first + index * step
-            side_hidden, side_cell = self.side_state(col, step)
-            col_gates = gates[:, col - offset] + self.ops.matmul(side_hidden, self.from_side_t)
-            lstm_update_into(self.ops, col_gates, side_cell, self.hidden_array[:, col], self.cell_array[:, col])
+            self.update(gates[:, col - offset], col, step, self.from_side)
 
     def step_group(self, features, condition, col: int, group: int) -> None:
         """Update colour group ``group`` of position ``col`` (left-to-right direction), on arrays of
         ``ops``."""
-        side_hidden, side_cell = self.side_state(col, 1)
-        states = self.ops.concatenate([self.hidden_above_array[:, col], side_hidden])
-        gates = self.group_state_to_state[group](states)
-        gates += self.input_to_state.group(features, group)
-        if self.condition is not None:
-            gates += self.condition.group(condition, group)
-        part = self.state_groups[group]
-        lstm_update_into(
-            self.ops, gates, side_cell[:, part], self.hidden_array[:, col, part], self.cell_array[:, col, part]
-        )
+        condition_to_state = None if self.condition is None else self.condition.groups[group]
+        gates = input_gates(features, condition, None, self.input_to_state.groups[group], condition_to_state, None)
+        gates = gates + self.above_groups[group](self.hidden_above_array[:, col])
+        self.update(gates, col, 1, self.side_groups[group], self.state_groups[group])
 
     def commit_row(self) -> None:
         """The current row becomes the row above."""

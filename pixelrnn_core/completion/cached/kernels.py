@@ -4,7 +4,7 @@ One colour group of one pixel (paper §3.4) is, per layer, two or three products
 block of the layer's weights and a few dozen element-wise operations on vectors of tens of numbers.
 Run as numpy calls, their fixed cost (about a microsecond each, a few hundred per sub-pixel) takes
 longer than the arithmetic. So each layer's whole step is one compiled call, written beside the
-layer's array form (``pixelcnn``, ``row_lstm``, ``diagonal_bilstm``, ``stack``) from the pieces here;
+layer's cached form (``pixelcnn``, ``row_lstm``, ``diagonal_bilstm``, ``stack``) from the pieces here;
 a sub-pixel costs a few dozen calls and its time is spent reading the weights.
 
 Conventions: arrays are numpy views of the engine's tensors (float32 or float64). A *linear* is the

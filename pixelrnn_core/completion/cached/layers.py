@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ...models.masks import channel_groups
-from ...models.weights import ConvWeights
+from ...models.weights import ConvWeights, Layer
 from .array_ops import ArrayOps
 
 
@@ -43,25 +43,24 @@ class GroupLinear:
     ``used`` inputs only -- every input after them has a zero weight in this group (the masks' zeros:
     later colour groups, taps right of the centre), so dropping them changes nothing but the work.
     Weight and bias are held as arrays of ``ops``; ``bias_row`` is the bias as one row ``(1, O_g)``,
-    zeros where there is none; ``arrays`` is the pair as the compiled steps take it (:mod:`.kernels`)."""
+    zeros where there is none; ``arrays`` is the pair as the compiled steps take it (:mod:`.kernels`).
+    Called on inputs ``(B, >= used)``, it is a :data:`~pixelrnn_core.models.weights.Layer` of the
+    per-pixel steps."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None, ops: ArrayOps) -> None:
         nonzero = torch.nonzero(weight.ne(0).any(0))
         self.used = int(nonzero[-1]) + 1 if len(nonzero) else 0
-        self.ops = ops
         self.weight_t = ops.view(weight[:, : self.used].t().contiguous())
         self.bias = None if bias is None else ops.view(bias.contiguous())
         row = weight.new_zeros(weight.shape[0]) if bias is None else bias
         self.bias_row = ops.view(row.reshape(1, -1).contiguous())
         self.arrays = (self.weight_t, self.bias_row)
 
-    def __call__(self, inputs, accumulate=None):
-        """``inputs (B, >= used) @ weight + bias`` as a new array; with ``accumulate`` (B, O_g) given,
-        it is added instead of the bias (the caller has folded the bias into it)."""
-        out = self.ops.matmul(inputs[:, : self.used], self.weight_t)
-        if accumulate is not None:
-            out += accumulate
-        elif self.bias is not None:
+    def __call__(self, inputs, with_bias: bool = True):
+        """``inputs (B, >= used) @ weight + bias`` as a new array (without the bias if ``with_bias`` is
+        false, for a caller that has folded it in elsewhere)."""
+        out = inputs[:, : self.used] @ self.weight_t
+        if with_bias and self.bias is not None:
             out += self.bias
         return out
 
@@ -87,17 +86,6 @@ def optional_linears(
 def scratch(ops: ArrayOps, reference: torch.Tensor, batch: int, sizes: list[int]) -> list:
     """One ``(batch, size)`` array of ``ops`` per size, for the compiled steps to write into."""
     return [ops.view(reference.new_zeros(batch, size)) for size in sizes]
-
-
-def lstm_update_into(ops: ArrayOps, gates, cell, hidden_out, cell_out) -> None:
-    """:func:`pixelrnn_core.models.lstm_cell.lstm_update` (paper eq. 3) on arrays of ``ops``, written into
-    ``hidden_out`` and ``cell_out`` (B, n) in place. ``cell`` must not overlap ``cell_out``."""
-    n = cell.shape[1]
-    sigmoids = ops.sigmoid(gates[:, : 3 * n])
-    ops.multiply(sigmoids[:, n : 2 * n], cell, out=cell_out)
-    cell_out += sigmoids[:, 2 * n :] * ops.tanh(gates[:, 3 * n :])
-    ops.tanh(cell_out, out=hidden_out)
-    hidden_out *= sigmoids[:, :n]
 
 
 def repeated(tensor: torch.Tensor, count: int) -> torch.Tensor:
@@ -183,9 +171,29 @@ class RowCachedConv:
         ``ops``)."""
         self.buffer_array[:, -1, self.pad + col, features_slice] = features
 
-    def compute_group(self, col: int, group: int, accumulate=None):
+    def compute_group(self, col: int, group: int, with_bias: bool = True):
         """Outputs ``(B, O_g)`` (an array of ``ops``) of colour group ``group`` at current-row position
-        ``col``; with ``accumulate`` (B, O_g) given, it is added instead of the bias (see
-        :class:`GroupLinear`)."""
+        ``col`` (see :class:`GroupLinear` for ``with_bias``)."""
         patch = self.buffer_array[:, :, col : col + self.kernel_width]
-        return self.groups[group](patch.reshape(patch.shape[0], -1), accumulate)
+        return self.groups[group](patch.reshape(patch.shape[0], -1), with_bias)
+
+    def on_segment(self, start: int, stop: int, with_bias: bool = True) -> Layer:
+        """This convolution as a layer on a row segment: it stores the inputs ``(B, n, F)`` of current-row
+        positions ``start .. stop - 1`` and returns their outputs ``(B, n, O)``."""
+
+        def layer(features: torch.Tensor) -> torch.Tensor:
+            self.write(features, start)
+            return self.compute(start, stop, with_bias)
+
+        return layer
+
+    def on_group(self, col: int, group: int, inputs: slice, with_bias: bool = True) -> Layer:
+        """This convolution as a layer on one colour group of one pixel: it stores the input maps
+        ``inputs`` (B, F_g) of current-row position ``col`` and returns the outputs (B, O_g) of colour
+        group ``group`` there (arrays of ``ops``)."""
+
+        def layer(features):
+            self.write_group(features, col, inputs)
+            return self.compute_group(col, group, with_bias)
+
+        return layer

@@ -61,21 +61,20 @@ class CachedPixelCNNBlock(CachedBlock):
         self.conv.begin_row()
 
     def advance(self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None) -> torch.Tensor:
-        def row_cached_conv(reduced: torch.Tensor) -> torch.Tensor:
-            self.conv.write(reduced, start)
-            return self.conv.compute(start, stop)
-
-        return pixelcnn_block(features, condition, self.reduce, row_cached_conv, self.expand, self.condition)
+        return pixelcnn_block(
+            features, condition, self.reduce, self.conv.on_segment(start, stop), self.expand, self.condition
+        )
 
     def advance_group(self, features, col: int, group: int, condition):
-        ops, part = self.ops, self.hidden_groups[group]
-        self.conv.write_group(ops.relu(self.reduce.group(ops.relu(features), group)), col, part)
-        hidden = self.conv.compute_group(col, group)
-        if self.condition is not None:
-            hidden += self.condition.group(condition, group)
-        current = self.hidden_array
-        ops.relu(hidden, out=current[:, part])
-        return self.expand.group(current, group)
+        part = self.hidden_groups[group]
+        condition_to_hidden = None if self.condition is None else self.condition.groups[group]
+
+        def expand(hidden):  # the pixel's hidden maps arrive one colour group at a time
+            self.hidden_array[:, part] = hidden
+            return self.expand.groups[group](self.hidden_array)
+
+        conv = self.conv.on_group(col, group, part)
+        return pixelcnn_block(features, condition, self.reduce.groups[group], conv, expand, condition_to_hidden)
 
 
 @compiled

@@ -10,12 +10,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ...models.lstm_cell import lstm_update
+from ...models.lstm_cell import input_gates
+from ...models.row_lstm import row_states
 from ...models.weights import RowLSTMWeights
 from .array_ops import ArrayOps
 from .block import CachedBlock
 from .kernels import add_linear, compiled, linear_into, lstm_update_in_place, patch_linear_into, write_inputs
-from .layers import Pointwise, RowCachedConv, group_slices, lstm_update_into, optional_linears, repeated, scratch
+from .layers import Pointwise, RowCachedConv, group_slices, optional_linears, repeated, scratch
 
 
 class CachedRowLSTMBlock(CachedBlock):
@@ -104,14 +105,13 @@ class CachedRowLSTMBlock(CachedBlock):
     def advance(
         self, features: torch.Tensor, start: int, stop: int, condition: torch.Tensor | None
     ) -> torch.Tensor:
-        self.input_to_state.write(features, start)
-        state_term = self.state_term[:, self.gate_inverse, start:stop].transpose(1, 2)
-        gates = self.input_to_state.compute(start, stop, with_bias=False) + state_term
-        if self.condition is not None:
-            gates = gates + self.condition(condition)
+        input_to_state = self.input_to_state.on_segment(start, stop, with_bias=False)  # its bias is in state_term
+        gates = input_gates(features, condition, None, input_to_state, self.condition, None)
+        above_gates = self.state_term[:, self.gate_inverse, start:stop].transpose(1, 2)
         batch, positions, four_h = gates.shape
-        hidden, cell = lstm_update(
-            gates.reshape(-1, four_h), self.previous_cell[:, start:stop].reshape(-1, four_h // 4)
+        hidden, cell = row_states(
+            gates.reshape(-1, four_h), above_gates.reshape(-1, four_h),
+            self.previous_cell[:, start:stop].reshape(-1, four_h // 4),
         )
         self.hidden[:, start:stop] = hidden.view(batch, positions, -1)
         self.cell[:, start:stop] = cell.view(batch, positions, -1)
@@ -119,15 +119,12 @@ class CachedRowLSTMBlock(CachedBlock):
 
     def advance_group(self, features, col: int, group: int, condition):
         inputs, states = self.input_groups[group], self.state_groups[group]
-        self.input_to_state.write_group(features[:, inputs], col, inputs)
-        gates = self.input_to_state.compute_group(col, group, self.group_state_terms[group][:, col])
-        if self.condition is not None:
-            gates += self.condition.group(condition, group)
-        hidden = self.hidden_array
-        lstm_update_into(
-            self.ops, gates, self.previous_cell_array[:, col, states], hidden[:, col, states], self.cell_array[:, col, states]
-        )
-        return self.output.group(hidden[:, col], group)
+        input_to_state = self.input_to_state.on_group(col, group, inputs, with_bias=False)
+        condition_to_state = None if self.condition is None else self.condition.groups[group]
+        gates = input_gates(features[:, inputs], condition, None, input_to_state, condition_to_state, None)
+        hidden, cell = row_states(gates, self.group_state_terms[group][:, col], self.previous_cell_array[:, col, states])
+        self.hidden_array[:, col, states], self.cell_array[:, col, states] = hidden, cell
+        return self.output.groups[group](self.hidden_array[:, col])
 
 
 @compiled

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ...models.nonlinearities import relu
 from ...models.pixel_model import PixelModel, scale_levels
 from ...models.weights import DiagonalBiLSTMWeights, PixelCNNWeights, RowLSTMWeights
 from .array_ops import NUMPY_OPS, ArrayOps, array_ops_for
@@ -53,8 +54,8 @@ class CachedPixelModel:
     ``condition`` (B, U, H, W) are the conditioning maps of a multi-scale model's large part (§3.6).
     ``ops``: the arrays the per-pixel steps run on (default: numpy on the CPU, see :mod:`.array_ops`).
     ``compiled``: whether the per-pixel steps on numpy (and the Diagonal BiLSTM's row scans) run as
-    compiled calls, one per layer (:meth:`compiled_group`), rather than as numpy operations (default: for up to
-    ``COMPILED_BATCH_LIMIT`` candidates).
+    compiled calls, one per layer (:meth:`compiled_group`), rather than as numpy calls of the blocks'
+    shared maths (:meth:`advance_group`; default: compiled for up to ``COMPILED_BATCH_LIMIT`` candidates).
     """
 
     def __init__(
@@ -241,10 +242,7 @@ class CachedPixelModel:
         for index, block in enumerate(self.blocks):
             out = block.advance_group(features, col, group, condition)
             following = self.feature_arrays[index + 1]
-            if self.residual:
-                self.ops.add(out, features[:, part], out=following[:, part])
-            else:
-                following[:, part] = out
+            following[:, part] = out + features[:, part] if self.residual else out
             features = following
             if self.skips is not None:
                 skipped = self.skips[index].group(features, group)
@@ -256,7 +254,7 @@ class CachedPixelModel:
             features = self.skip_sum_array
             features[:, part] = skip_sum
         head = self.head_groups[group]
-        self.hidden_array[:, head] = self.ops.relu(self.head_hidden.group(self.ops.relu(features), group))
+        self.hidden_array[:, head] = relu(self.head_hidden.group(relu(features), group))
 
     def compiled_group(self, image, row: int, col: int, group: int):
         """:meth:`advance_group` as compiled calls, one per layer; returns the logits (B, L) of channel
