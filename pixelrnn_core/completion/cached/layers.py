@@ -1,4 +1,4 @@
-"""Masked convolutions evaluated on a few positions of one row, for the cached steppers.
+"""Masked convolutions evaluated on a few positions of one row, for the cached blocks.
 
 Fast PixelCNN++ (Ramachandran et al. 2017) keeps, per layer, the rows of its input that the
 layer's kernel reaches, and computes only the outputs the next sample needs. A mask-A/B kernel never
@@ -8,8 +8,11 @@ current row. Features of a row segment are laid out ``(batch, positions, feature
 
 Colour groups (§3.4): the features of colour group g at a pixel depend on that pixel's channels < g
 only. So when channel g of the current pixel is to be sampled, only group g of every layer needs
-computing there -- the rows of each weight that belong to group g (:meth:`Pointwise.group`,
-:meth:`RowCachedConv.compute_group`) -- and after the last channel the pixel is complete.
+computing there -- the rows of each weight that belong to group g (:class:`GroupLinear`,
+:meth:`RowCachedConv.compute_group`) -- and after the last channel the pixel is complete. A block's
+maths (beside its model block) runs on a row segment with the layers here applied to the segment
+(:class:`Pointwise`, :meth:`RowCachedConv.on_segment`), and on one colour group of one pixel with their
+shares of that group (``Pointwise.groups[g]``, :meth:`RowCachedConv.on_group`).
 """
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ class CachedRowLSTMBlock(CachedBlock):
         gates = input_gates(features[:, inputs], condition, None, input_to_state, condition_to_state, None)
         hidden, cell = row_states(gates, self.group_state_terms[group][:, col], self.previous_cell_array[:, col, states])
         self.hidden_array[:, col, states], self.cell_array[:, col, states] = hidden, cell
-        return self.output.groups[group](self.hidden_array[:, col])
+        return self.output.group(self.hidden_array[:, col], group)
 
 
 @compiled
