@@ -3,7 +3,8 @@ instead of an allocator error (or a swapping machine) halfway through.
 
 The figures are estimates of the largest buffers a request allocates: the images themselves, and the
 feature maps a model keeps per pixel (each layer's 2h residual maps and 4h LSTM gates, the output
-layers and the logits). A request is refused when its estimate exceeds the machine's physical memory.
+layers and the logits, or a logistic mixture's parameters and its log-probabilities). A request is
+refused when its estimate exceeds the machine's physical memory.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def check_memory(need: float, what: str) -> None:
 def floats_per_pixel(config: ModelConfig) -> int:
     """Feature values a model keeps for each pixel of each image in a forward pass (an estimate)."""
     models = 2 if config.arch == "multiscale" else 1
-    return models * (config.layers * 6 * config.hidden + 2 * config.out_hidden + config.levels * config.channels)
+    outputs = config.levels if config.output == "softmax" else config.output_maps + config.levels
+    return models * (config.layers * 6 * config.hidden + 2 * config.out_hidden + outputs * config.channels)
 
 
 def check_completion_memory(

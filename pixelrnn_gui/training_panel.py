@@ -182,6 +182,13 @@ class TrainingPanel(QWidget):
         self.layers_spin = self._spin("Layers", 1, 32, 2, "Residual layers", "trainLayersSpin")
         self.hidden_spin = self._spin("Hidden", 3, 1024, 16, "h: features of each layer's recurrent or convolutional core", "trainHiddenSpin")
         self.out_hidden_spin = self._spin("Output features", 3, 2048, 32, "Width of the two output layers", "trainOutHiddenSpin")
+        self.output_combo = labelled(
+            QComboBox(), "Output", "Each sub-pixel's distribution: the paper's softmax over the levels, or "
+            "PixelCNN++'s discretized logistic mixture (10 components)",
+        )
+        self.output_combo.setObjectName("trainOutputCombo")
+        self.output_combo.addItem("Softmax (paper)", "softmax")
+        self.output_combo.addItem("Logistic mixture (PixelCNN++)", "logistic_mixture")
         self.optimizer_combo = labelled(QComboBox(), "Optimizer", "RMSProp (the paper's) or Adam")
         self.optimizer_combo.addItem("RMSProp", "rmsprop")
         self.optimizer_combo.addItem("Adam", "adam")
@@ -248,6 +255,7 @@ class TrainingPanel(QWidget):
         form.addRow("Layers", self.layers_spin)
         form.addRow("Hidden (h)", self.hidden_spin)
         form.addRow("Output features", self.out_hidden_spin)
+        form.addRow("Output", self.output_combo)
         form.addRow("Optimizer", self.optimizer_combo)
         form.addRow("Learning rate", self.lr_spin)
         form.addRow("Batch size", self.batch_spin)
@@ -434,7 +442,7 @@ class TrainingPanel(QWidget):
         return prc.run_config(
             PAPER_PRESETS.get(self.preset_combo.currentText(), self.arch_combo.currentData()), self.data_spec(),
             self.train_settings(), layers=self.layers_spin.value(), hidden=self.hidden_spin.value(),
-            out_hidden=self.out_hidden_spin.value(),
+            out_hidden=self.out_hidden_spin.value(), output=self.output_combo.currentData(),
         )
 
     def train_settings(self) -> prc.TrainSettings:

@@ -24,6 +24,8 @@ from ..training.trainer import Trainer, new_run, resume_run
 from .errors import USER_ERRORS, fail
 
 SKIPS_LISTED = 10
+# --output choices -> ModelConfig.output
+OUTPUT_CHOICES = {"softmax": "softmax", "logistic-mixture": "logistic_mixture"}
 # Measured (docs/benchmarks.md): on a CPU small batches score the most images/s (big maps leave the
 # caches), on a GPU large ones do.
 EVAL_BATCH_SIZES = {"cpu": 16, "cuda": 256}
@@ -46,6 +48,11 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--layers", type=int, help="number of residual blocks")
     model.add_argument("--out-hidden", type=int, help="width of the two output layers")
     model.add_argument("--base-arch", help="multiscale: architecture of both of its models")
+    model.add_argument(
+        "--output", choices=OUTPUT_CHOICES, default="softmax",
+        help="each sub-pixel's distribution: the paper's 256-way softmax or PixelCNN++'s discretized logistic mixture",
+    )
+    model.add_argument("--mixtures", type=int, help="logistic-mixture: components per sub-pixel (default 10)")
     data = train.add_argument_group("data")
     data.add_argument("--size", type=int, help="side of the square training images (folders: default 32)")
     data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
@@ -127,15 +134,19 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
         precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every,
     )
+    if args.mixtures is not None and args.output != "logistic-mixture":
+        raise ValueError("--mixtures applies to --output logistic-mixture only")
     data = load_training_data(spec)
     plan = run_config(
         args.preset or args.arch, spec, settings, channels=data.channels,
         hidden=args.hidden, layers=args.layers, out_hidden=args.out_hidden, base_arch=args.base_arch,
+        output=OUTPUT_CHOICES[args.output], mixtures=args.mixtures,
     )
     trainer = new_run(args.out, plan.data, plan.model, plan.training, device, data=data)
     if is_main_process():
         report_data(data.image_set, len(data.train), len(data.validation), args.data)
-        print(f"model: {plan.model.arch}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
+        output = "" if plan.model.output == "softmax" else f", a mixture of {plan.model.mixtures} logistics per sub-pixel"
+        print(f"model: {plan.model.arch}{output}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
     return trainer
 
 
@@ -164,7 +175,7 @@ def show_progress(trainer: Trainer) -> Finished:
 
 
 FIXED_ON_RESUME = (
-    "arch", "preset", "hidden", "layers", "out_hidden", "base_arch", "size", "channels", "levels", "binarize",
+    "arch", "preset", "hidden", "layers", "out_hidden", "base_arch", "output", "mixtures", "size", "channels", "levels", "binarize",
     "threshold", "fit", "small", "augment", "val_fraction", "limit", "seed", "batch_size", "lr", "optimizer",
     "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out",
 )

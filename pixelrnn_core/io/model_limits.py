@@ -12,8 +12,9 @@ from ..models.config import ModelConfig
 @dataclass(frozen=True)
 class ModelLimits:
     """The largest sizes a loaded model config may have (``max_features``: the multi-scale model's
-    conditioning and upsampling maps). The defaults hold every preset of the paper (ImageNet 64x64:
-    h = 512; CIFAR-10: 15 layers, 1024 output maps) with room to spare."""
+    conditioning and upsampling maps; ``max_mixtures``: the components of a logistic-mixture output).
+    The defaults hold every preset of the paper (ImageNet 64x64: h = 512; CIFAR-10: 15 layers, 1024
+    output maps) with room to spare."""
 
     max_channels: int = 4
     max_hidden: int = 4096
@@ -22,6 +23,7 @@ class ModelLimits:
     max_layers: int = 256
     max_kernel: int = 63
     max_scale: int = 16
+    max_mixtures: int = 1024
     max_parameters: int = 2_000_000_000
 
     def size_limits(self) -> dict[str, int]:
@@ -36,6 +38,7 @@ class ModelLimits:
             "cond_features": self.max_features,
             "upsample_features": self.max_features,
             "scale": self.max_scale,
+            "mixtures": self.max_mixtures,
         }
 
     def check_config(self, config: ModelConfig) -> None:

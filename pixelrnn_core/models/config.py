@@ -8,6 +8,7 @@ from ..plain_data import PlainData
 
 ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale")
 BASE_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")
+OUTPUTS = ("softmax", "logistic_mixture")
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class ModelConfig(PlainData):
     ``layers`` counts residual blocks (the paper's "layers"), not the first 7x7 or the output layers.
     ``out_hidden`` is the width of the two ReLU + 1x1 mask-B output layers (1024 on CIFAR-10, 32 on
     MNIST). ``kernel`` is the 3x3 of PixelCNN blocks and the k of the Row LSTM's k x 1 convolutions.
+    ``output`` is the distribution of each sub-pixel: the paper's L-way ``"softmax"`` or PixelCNN++'s
+    ``"logistic_mixture"`` of ``mixtures`` discretized logistics (:mod:`.logistic_mixture`).
     For ``arch="multiscale"``, ``base_arch`` is the architecture of both the small unconditional model
     and the large conditional one, ``scale`` the subsampling factor (§3.6).
     """
@@ -36,6 +39,8 @@ class ModelConfig(PlainData):
     base_arch: str = "row_lstm"
     scale: int = 2
     upsample_features: int = 16
+    output: str = "softmax"
+    mixtures: int = 10
 
     KIND = "model settings"
 
@@ -54,6 +59,10 @@ class ModelConfig(PlainData):
         for name in ("first_kernel", "kernel"):
             if getattr(self, name) < 1 or getattr(self, name) % 2 == 0:
                 raise ValueError(f"{name} must be a positive odd number, got {getattr(self, name)}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"unknown output {self.output!r}; choose one of {', '.join(OUTPUTS)}")
+        if self.mixtures < 1:
+            raise ValueError(f"mixtures must be at least 1, got {self.mixtures}")
         if self.arch == "multiscale":
             if self.base_arch not in BASE_ARCHITECTURES:
                 raise ValueError(
@@ -62,3 +71,8 @@ class ModelConfig(PlainData):
             if self.scale < 2:
                 raise ValueError(f"multiscale scale must be at least 2, got {self.scale}")
 
+
+    @property
+    def output_maps(self) -> int:
+        """Maps the output head gives per colour channel: L logits, or 3K mixture parameters."""
+        return self.levels if self.output == "softmax" else 3 * self.mixtures

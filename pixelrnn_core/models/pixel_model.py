@@ -4,8 +4,8 @@
       -> 7x7 conv, mask A                       2h maps
       -> ``layers`` residual blocks              2h maps each (architecture specific)
       -> sum of learnable 1x1 mask-B skips      (or the last block's output without skips)
-      -> ReLU, 1x1 mask B -> ReLU, 1x1 mask B   C * L maps
-      -> logits (B, L, C, H, W): an L-way softmax per sub-pixel
+      -> ReLU, 1x1 mask B -> ReLU, 1x1 mask B   C * L maps (C * 3K for a logistic mixture)
+      -> logits (B, L, C, H, W): an L-way softmax per sub-pixel (for a mixture, its L log-probabilities)
 
 An architecture only supplies its block (``make_block``). A block maps 2h maps to 2h maps and may take
 conditioning maps (multi-scale, §3.6) that it adds to its input-to-state maps. For the cached engine
@@ -17,14 +17,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..pixels.levels import scale_levels
 from .config import ModelConfig
+from .logistic_mixture import initial_bias, mixture_log_prob_maps, mixture_log_probs
 from .masks import MaskedConv2d
 from .weights import CachedWeightsSource, PixelModelWeights, conv_weights
-
-
-def scale_levels(x: torch.Tensor, levels: int, dtype: torch.dtype) -> torch.Tensor:
-    """Integer levels ``0 .. levels-1`` as floats in [-1, 1], the paper's "scaling and centring"."""
-    return x.to(dtype) * (2.0 / (levels - 1)) - 1.0
 
 
 def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
@@ -42,16 +39,36 @@ def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
 
 
 class OutputHead(nn.Module):
-    """Two "ReLU followed by 1x1 conv, mask B" layers, the last producing C * L logit maps (Table 1)."""
+    """Two "ReLU followed by 1x1 conv, mask B" layers, the last producing C * L logit maps (Table 1), or
+    C * 3K parameters of a discretized logistic mixture per sub-pixel (:mod:`.logistic_mixture`)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         c = config.channels
+        self.config = config
         self.hidden = MaskedConv2d(2 * config.hidden, config.out_hidden, 1, "B", c)
-        self.logits = MaskedConv2d(config.out_hidden, c * config.levels, 1, "B", c)
+        self.logits = MaskedConv2d(config.out_hidden, c * config.output_maps, 1, "B", c)
+        if config.output == "logistic_mixture":
+            with torch.no_grad():
+                self.logits.bias.copy_(initial_bias(config.mixtures).repeat(c))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.logits(torch.relu(self.hidden(torch.relu(features))))
+
+    def scores(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Scores ``(B, L, C, H, W)`` from the last layer's outputs ``(B, C * maps, H, W)``."""
+        cfg = self.config
+        batch, _, height, width = outputs.shape
+        outputs = outputs.view(batch, cfg.channels, cfg.output_maps, height, width)
+        if cfg.output == "softmax":
+            return outputs.transpose(1, 2)
+        return mixture_log_prob_maps(outputs, cfg.levels)
+
+    def pixel_scores(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Scores ``(B, L)`` of one sub-pixel from its channel's outputs ``(B, maps)`` (the cached engine)."""
+        if self.config.output == "softmax":
+            return outputs
+        return mixture_log_probs(outputs, self.config.levels)
 
 
 class PixelModel(nn.Module):
@@ -110,6 +127,4 @@ class PixelModel(nn.Module):
             if self.skips is not None:
                 skipped = self.skips[index](features)
                 skip_sum = skipped if skip_sum is None else skip_sum + skipped
-        logits = self.head(features if skip_sum is None else skip_sum)
-        batch, _, height, width = logits.shape
-        return logits.view(batch, cfg.channels, cfg.levels, height, width).transpose(1, 2)
+        return self.head.scores(self.head(features if skip_sum is None else skip_sum))

@@ -100,4 +100,4 @@ class PixelModelWeights:
     blocks: list  # each residual block's cached_weights()
     skips: list[ConvWeights] | None  # 1x1 mask B, 2h -> 2h, one per block
     head_hidden: ConvWeights  # 1x1 mask B, 2h -> out_hidden
-    head_logits: ConvWeights  # 1x1 mask B, out_hidden -> C * L, channel-major
+    head_logits: ConvWeights  # 1x1 mask B, out_hidden -> C * maps (L logits or 3K mixture parameters), channel-major

@@ -30,6 +30,11 @@ def check_levels(levels: int, error: type[Exception] = ValueError) -> int:
     return levels
 
 
+def scale_levels(x: torch.Tensor, levels: int, dtype: torch.dtype) -> torch.Tensor:
+    """Integer levels ``0 .. levels-1`` as floats in [-1, 1], the paper's "scaling and centring"."""
+    return x.to(dtype) * (2.0 / (levels - 1)) - 1.0
+
+
 def quantize(values: np.ndarray, levels: int) -> np.ndarray:
     """8-bit values (any shape) as uint8 levels ``0 .. levels-1``."""
     return (values.astype(np.uint16) * levels // 256).astype(np.uint8)

@@ -7,6 +7,8 @@ import torch
 import pixelrnn_core as prc
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
+# the settings of each output layer: the paper's softmax and a small discretized logistic mixture
+OUTPUTS = {"softmax": {}, "logistic_mixture": {"output": "logistic_mixture", "mixtures": 3}}
 
 
 def tiny_model(arch: str, channels: int = 3, levels: int = 16, dtype=torch.float64, **settings) -> torch.nn.Module:

@@ -6,6 +6,7 @@ import torch
 
 import pixelrnn_core as prc
 
+from .completion_helpers import OUTPUTS
 from .probes import logit_change, perturbed, subpixel_rank
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
@@ -23,10 +24,11 @@ def tiny_model(arch: str, channels: int, levels: int, **settings) -> torch.nn.Mo
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("levels", [2, 256])
 @pytest.mark.parametrize("size", [(5, 7), (6, 4)])
-def test_each_subpixel_affects_only_later_ones(arch, channels, levels, size):
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_each_subpixel_affects_only_later_ones(arch, channels, levels, size, output):
     """Changing sub-pixel s changes no logit at or before s and does change the next one in its row."""
     height, width = size
-    model = tiny_model(arch, channels, levels, upsample_features=8)
+    model = tiny_model(arch, channels, levels, upsample_features=8, **OUTPUTS[output])
     x = torch.randint(0, levels, (1, channels, height, width), generator=torch.Generator().manual_seed(1))
     rank = subpixel_rank(model, height, width, channels)
     for i in range(height):

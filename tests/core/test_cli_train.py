@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import pixelrnn_core as prc
 from pixelrnn_core.io.checkpoints import read_header
@@ -132,3 +133,42 @@ def test_eval_shows_progress_on_stderr_and_bf16_on_request(tmp_path, capsys):
     assert main(["eval", str(checkpoint), str(tmp_path / "images"), "--json", "--size", "6", "--precision", "bf16"]) == 0
     bf16 = json.loads(capsys.readouterr().out)
     assert bf16["images"] == 12 and bf16["bits_per_dim"] == pytest.approx(fp32["bits_per_dim"], abs=0.05)
+
+
+def test_logistic_mixture_model_trains_evaluates_and_completes(tmp_path, capsys):
+    images = write_image_folder(tmp_path / "images", 12, 6)
+    run = tmp_path / "run"
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "6", "--batch-size", "4",
+                 "--epochs", "2", "--output", "logistic-mixture", "--mixtures", "3", "--out", str(run)])
+    assert code == 0 and "a mixture of 3 logistics per sub-pixel" in capsys.readouterr().out
+    config = prc.checkpoint_metadata(run / "best.safetensors")["config"]
+    assert (config["output"], config["mixtures"]) == ("logistic_mixture", 3)
+    assert main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["images"] == 12 and 0 < result["bits_per_dim"] < 9
+    Image.fromarray(images[0]).save(tmp_path / "image.png")
+    mask = np.zeros((6, 6), dtype=bool)
+    mask[3:, 1:5] = True
+    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp_path / "mask.png")
+    code = main(["complete", str(run / "best.safetensors"), str(tmp_path / "image.png"), "--mask",
+                 str(tmp_path / "mask.png"), "--out", str(tmp_path / "filled.png"), "--seed", "2"])
+    assert code == 0
+    filled = np.asarray(Image.open(tmp_path / "filled.png"))
+    np.testing.assert_array_equal(filled[~mask], images[0][~mask])
+    model = prc.load_checkpoint(run / "best.safetensors")
+    np.testing.assert_array_equal(filled, prc.complete(model, images[0], mask, seed=2, engine="naive")[0])
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--output", "logistic-mixture", "--mixtures", "0"], "mixtures must be at least 1, got 0"),
+        (["--mixtures", "4"], "--mixtures applies to --output logistic-mixture only"),
+    ],
+)
+def test_bad_mixture_options_get_a_clear_message(tmp_path, capsys, options, message):
+    write_image_folder(tmp_path / "images", 4, 6)
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "6", *options,
+                 "--out", str(tmp_path / "run")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and error.startswith("pixelrnn train: error:") and message in error

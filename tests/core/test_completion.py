@@ -8,14 +8,15 @@ import torch
 
 import pixelrnn_core as prc
 
-from .completion_helpers import ARCHS, mask_of, random_image, tiny_model
+from .completion_helpers import ARCHS, OUTPUTS, mask_of, random_image, tiny_model
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("channels", [1, 3])
 @pytest.mark.parametrize("kind", ["bottom_half", "hole", "two_regions", "whole"])
-def test_naive_and_cached_engines_give_the_same_images(arch, channels, kind):
-    model = tiny_model(arch, channels, levels=256)
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_naive_and_cached_engines_give_the_same_images(arch, channels, kind, output):
+    model = tiny_model(arch, channels, levels=256, **OUTPUTS[output])
     image, mask = random_image(6, 5, channels, 256), mask_of(kind, 6, 5)
     cached = prc.complete(model, image, mask, samples=2, seed=7, engine="cached")
     naive = prc.complete(model, image, mask, samples=2, seed=7, engine="naive")

@@ -27,6 +27,7 @@ HUGE_CONFIGS = [
     {"arch": "multiscale", "scale": 10**6},
     {"arch": "multiscale", "upsample_features": 10**7},
     {"cond_features": 10**7},
+    {"output": "logistic_mixture", "mixtures": 10**8},
 ]
 BAD_CONFIGS = [
     {"hidden": "24"},
@@ -44,6 +45,8 @@ BAD_CONFIGS = [
     {"residual": "yes"},
     {"channels": 0},
     {"surprise": 1},
+    {"output": "mixture"},
+    {"output": "logistic_mixture", "mixtures": 0},
 ]
 BAD_METADATA = [
     ("config", "[1, 2]"),

@@ -11,6 +11,8 @@ from pixelrnn_core.completion.cached.array_ops import NUMPY_OPS, TORCH_OPS
 from pixelrnn_core.completion.cached.stack import COMPILED_BATCH_LIMIT
 from pixelrnn_core.models.multiscale import MultiScalePixelRNN
 
+from .completion_helpers import OUTPUTS
+
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
 
 
@@ -55,8 +57,9 @@ def replay(
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("channels", [1, 3])
-def test_cached_logits_equal_full_forward_at_every_subpixel(arch, channels):
-    model = tiny_model(arch, channels)
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_cached_logits_equal_full_forward_at_every_subpixel(arch, channels, output):
+    model = tiny_model(arch, channels, **OUTPUTS[output])
     replay(model, 5, 7, channels, 16, lambda r, c: True, 1e-10)
 
 
@@ -91,15 +94,16 @@ STEPS = {"compiled": (NUMPY_OPS, True), "numpy": (NUMPY_OPS, False), "torch": (T
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("steps", STEPS)
-def test_per_pixel_steps_are_exact_compiled_on_numpy_and_on_torch(arch, steps):
+@pytest.mark.parametrize("output", OUTPUTS)
+def test_per_pixel_steps_are_exact_compiled_on_numpy_and_on_torch(arch, steps, output):
     """The per-pixel steps run as compiled calls for a few candidates on the CPU, as numpy operations
     for more, and on torch tensors elsewhere (CUDA): each gives the full forward pass's logits, for one
     candidate and after the shared part is repeated, in float64 and in float32."""
     ops, compiled = STEPS[steps]
-    model = tiny_model(arch, 3)
+    model = tiny_model(arch, 3, **OUTPUTS[output])
     replay(model, 6, 5, 3, 16, lambda r, c: r >= 2 or (r, c) == (1, 3), 1e-10, batch=1, ops=ops, compiled=compiled)
     replay(model, 6, 5, 3, 16, lambda r, c: r >= 3, 1e-10, batch=3, same_start=True, ops=ops, compiled=compiled)
-    model = tiny_model(arch, 3, levels=256, dtype=torch.float32)
+    model = tiny_model(arch, 3, levels=256, dtype=torch.float32, **OUTPUTS[output])
     replay(model, 5, 4, 3, 256, lambda r, c: r >= 2, 1e-4, batch=2, ops=ops, compiled=compiled)
 
 

@@ -192,3 +192,13 @@ def test_the_panel_says_where_the_run_saved_its_last_checkpoint(window, panel, q
     with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS):
         click(qtbot, panel.start_button)
     assert panel.run_label.text() == f"Run folder: {window.training.run_dir} · saved last.safetensors at step 3"
+
+
+def test_a_logistic_mixture_output_is_trained_when_chosen(window, panel, qtbot):
+    panel.output_combo.setCurrentIndex(panel.output_combo.findData("logistic_mixture"))
+    assert panel.run_config().model.output == "logistic_mixture"
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS) as ready:
+        click(qtbot, panel.stop_button)
+    assert prc.checkpoint_metadata(ready.args[0])["config"]["output"] == "logistic_mixture"

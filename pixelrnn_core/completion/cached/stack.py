@@ -79,6 +79,7 @@ class CachedPixelModel:
         self.batch, self.height, self.width = batch, height, width
         cfg = model.config
         self.levels, self.channels, self.residual = cfg.levels, cfg.channels, cfg.residual
+        self.output_maps = cfg.output_maps  # per channel: L logits, or a mixture's 3K parameters
         self.all_conditions = None if condition is None else condition.permute(0, 2, 3, 1)  # (B, H, W, U)
         c = self.channels
         ops = self.ops
@@ -180,7 +181,9 @@ class CachedPixelModel:
             block.begin_row(self.row, image_above, condition_above)
 
     def logits(self, x: torch.Tensor, row: int, col: int, channel: int) -> torch.Tensor:
-        """Logits (B, L) of sub-pixel (row, col, channel) given every sub-pixel before it in ``x``."""
+        """Logits (B, L) of sub-pixel (row, col, channel) given every sub-pixel before it in ``x`` (for a
+        logistic-mixture model its L log-probabilities, turned from the mixture's parameters as in
+        ``forward``)."""
         if self.active_batch is None or (row, col) < (self.row, self.col):
             self.build(1 if self.shared_prefix(x, row, col) else self.batch)
         full_x, x = x, x[: self.active_batch]
@@ -211,7 +214,7 @@ class CachedPixelModel:
             self.col, self.groups_done, self.completed_pixel = col + 1, 0, col
         if logits is None:
             logits = self.head_logits.group(self.hidden_array, channel)
-        return self.ops.tensor(logits)
+        return self.model.head.pixel_scores(self.ops.tensor(logits))
 
     def store_completed_pixel(self, image) -> None:
         """The stem's input at a completed pixel was written before its last channel was decided
@@ -257,14 +260,14 @@ class CachedPixelModel:
         self.hidden_array[:, head] = relu(self.head_hidden.group(relu(features), group))
 
     def compiled_group(self, image, row: int, col: int, group: int):
-        """:meth:`advance_group` as compiled calls, one per layer; returns the logits (B, L) of channel
-        ``group``."""
+        """:meth:`advance_group` as compiled calls, one per layer; returns the output head's maps of
+        channel ``group`` (B, maps): its logits (B, L), or its mixture's parameters."""
         stem_group(self.stem_weights[group], self.stem_states, self.level_values[image[:, :, row, col]], col)
         condition = self.no_condition if self.condition_array is None else self.condition_array[:, row, col]
         for index, block in enumerate(self.blocks):
             out = block.compiled_group(self.feature_arrays[index], col, group, condition)
             residual_group(self.residual_weights[index][group], self.residual_states[index][group], out)
-        logits = np.empty((self.hidden_array.shape[0], self.levels), self.hidden_array.dtype)
+        logits = np.empty((self.hidden_array.shape[0], self.output_maps), self.hidden_array.dtype)
         head_group(self.head_weights[group], self.head_states, logits)
         return logits
 
@@ -303,7 +306,7 @@ def residual_group(weights, state, out):
 @compiled
 def head_group(weights, state, logits):
     """The output head (Table 1) for colour group g: ``hidden[:, start:stop] = relu(relu(source) @ W +
-    b)``, then channel g's ``logits (B, L)`` from ``hidden``'s groups <= g. ``weights``: the group's
+    b)``, then channel g's ``logits (B, maps)`` from ``hidden``'s groups <= g. ``weights``: the group's
     hidden and logits linears and its range [start, stop) of the hidden maps; ``state``: ``source``
     (the skip sum, or the last block's output without skips) and ``hidden``."""
     hidden_linear, logits_linear, start, stop = weights

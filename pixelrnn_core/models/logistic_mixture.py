@@ -1,0 +1,99 @@
+"""The discretized logistic mixture of PixelCNN++ (Salimans et al. 2017, §2.1) as an output layer.
+
+Each sub-pixel's distribution over its L levels is a mixture of K logistic distributions on the
+model's [-1, 1] scale (level l sits at ``scale_levels(l)``), discretized to L bins of width
+2 / (L - 1): a level's probability is the mass of its bin, and the two edge bins take the tails,
+so the L probabilities sum to 1. Its parameters are 3K numbers per sub-pixel, ``[K mixture logits,
+K means, K log-scales]``.
+
+PixelCNN++ couples the colours of a pixel linearly inside one mixture. Here each sub-pixel has an
+independent mixture: the colour dependence already comes from the mask-B colour groups of the
+network (PixelRNN paper §3.4: R, then G given R, then B given R and G), which hand channel g's
+parameters everything channels < g decided.
+
+The mixture is turned into the L log-probabilities of each sub-pixel, so everything that reads a
+model's scores (the cross-entropy, sampling, the inspector) is unchanged: their log-softmax is the
+mixture's log-probabilities. The maths runs in at least float32 (never under bf16/fp16 autocast).
+Log-probabilities of a bin are computed as differences of log-sigmoids on the side of the component
+where the cumulative probabilities are small, so neither far tails (PixelCNN++'s cancellation in
+``cdf_plus - cdf_min``) nor edge bins lose precision; a bin too narrow against its component's scale
+for that difference in floating point takes the density at its centre times its width (PixelCNN++'s
+fallback).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from ..pixels.levels import scale_levels
+
+# Smallest log-scale of a component (PixelCNN++ clamps at -7: a scale of 1/1100, a tenth of a bin).
+MIN_LOG_SCALE = -7.0
+# A bin whose upper log-CDF exceeds its lower one by less than this is taken as its centre's density
+# times its width: the difference of the two would be mostly rounding (a relative bin mass of 1e-5).
+NARROW_BIN_GAP = 1e-5
+# Sub-pixels whose L x K bin masses are computed at a time (and, in training, recomputed in the
+# backward pass): bounds the memory the mixture needs to a few tens of MB per intermediate.
+SUBPIXELS_PER_CHUNK = 4096
+
+
+def log1mexp(x: torch.Tensor) -> torch.Tensor:
+    """``log(1 - exp(x))`` for x < 0, accurate at both ends (Maechler 2012)."""
+    return torch.where(x > -math.log(2.0), torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
+
+
+def mixture_log_probs(params: torch.Tensor, levels: int) -> torch.Tensor:
+    """Log-probabilities ``(..., L)`` of the L levels under the discretized logistic mixtures whose
+    parameters ``params (..., 3K)`` are ``[K logits, K means, K log-scales]`` (PixelCNN++ §2.1)."""
+    dtype = torch.promote_types(params.dtype, torch.float32)
+    with torch.autocast(params.device.type, enabled=False):
+        logits, means, log_scales = params.to(dtype).unsqueeze(-1).chunk(3, dim=-2)  # (..., K, 1) each
+        log_scales = log_scales.clamp(min=MIN_LOG_SCALE)
+        inverse_scales = torch.exp(-log_scales)
+        centres = scale_levels(torch.arange(levels, device=params.device), levels, dtype)
+        half_bin = 1.0 / (levels - 1)
+        centred = centres - means  # (..., K, L)
+        upper = (centred + half_bin) * inverse_scales
+        lower = (centred - half_bin) * inverse_scales
+        # on the right of a component use 1 - CDF, whose values there are the small ones
+        right = centred > 0
+        log_big = F.logsigmoid(torch.where(right, -lower, upper))
+        log_small = F.logsigmoid(torch.where(right, -upper, lower))
+        gap = log_small - log_big  # <= 0
+        log_mass = log_big + log1mexp(gap.clamp(max=-NARROW_BIN_GAP))
+        middle = centred * inverse_scales
+        log_density = middle - log_scales - 2.0 * F.softplus(middle) + math.log(2.0 * half_bin)
+        log_mass = torch.where(gap > -NARROW_BIN_GAP, log_density, log_mass)
+        # the edge bins take the tails: P(x <= first upper edge) and P(x > last lower edge)
+        first = F.logsigmoid(upper[..., :1])
+        last = F.logsigmoid(-lower[..., -1:])
+        log_mass = torch.cat([first, log_mass[..., 1:-1], last], dim=-1)
+        return torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
+
+
+def mixture_log_prob_maps(params: torch.Tensor, levels: int) -> torch.Tensor:
+    """Scores ``(B, L, C, H, W)`` of a model whose output head gives ``params (B, C, 3K, H, W)``: each
+    sub-pixel's log-probabilities (:func:`mixture_log_probs`), computed a chunk of sub-pixels at a time
+    and, when gradients are needed, recomputed in the backward pass instead of kept."""
+    batch, channels, maps, height, width = params.shape
+    flat = params.permute(0, 1, 3, 4, 2).reshape(-1, maps)
+    chunks = []
+    for chunk in flat.split(SUBPIXELS_PER_CHUNK):
+        if torch.is_grad_enabled() and chunk.requires_grad:
+            chunks.append(checkpoint(mixture_log_probs, chunk, levels, use_reentrant=False))
+        else:
+            chunks.append(mixture_log_probs(chunk, levels))
+    log_probs = torch.cat(chunks).view(batch, channels, height, width, levels)
+    return log_probs.permute(0, 4, 1, 2, 3)
+
+
+def initial_bias(mixtures: int) -> torch.Tensor:
+    """The output bias ``(3K,)`` of one sub-pixel's mixture before training: equal weights, means
+    spread evenly over [-1, 1] and scales of about one K-th of the range, so the untrained mixture
+    is close to uniform over the levels."""
+    means = (torch.arange(mixtures) + 0.5) * (2.0 / mixtures) - 1.0
+    log_scales = torch.full((mixtures,), math.log(1.0 / mixtures))
+    return torch.cat([torch.zeros(mixtures), means, log_scales])
