@@ -242,9 +242,7 @@ class CompletionJob:
             return np.zeros(self.samples)
         after_hole = self._known_after_hole()
         with torch.no_grad():
-            logits = self.model(self._x)
-            chosen = logits.gather(1, self._x[:, None]).squeeze(1) - torch.logsumexp(logits, dim=1)
-            log_probs = chosen.double().cpu().numpy()  # (K, C, h, w)
+            log_probs = self.model.log_likelihood(self._x).double().cpu().numpy()  # (K, C, h, w)
         return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
 
     def resample_from(self, row: int, col: int, channel: int) -> None:

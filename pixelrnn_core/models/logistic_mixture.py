@@ -45,17 +45,18 @@ def log1mexp(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x > -math.log(2.0), torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
 
 
-def mixture_log_probs(params: torch.Tensor, levels: int) -> torch.Tensor:
-    """Log-probabilities ``(..., L)`` of the L levels under the discretized logistic mixtures whose
-    parameters ``params (..., 3K)`` are ``[K logits, K means, K log-scales]`` (PixelCNN++ §2.1)."""
+def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | None = None) -> torch.Tensor:
+    """Log-probabilities under the discretized logistic mixtures whose parameters ``params (..., 3K)``
+    are ``[K logits, K means, K log-scales]`` (PixelCNN++ §2.1): of all L levels ``(..., L)``, or with
+    ``values (...)`` (int levels) of those values only ``(...)``."""
     dtype = torch.promote_types(params.dtype, torch.float32)
+    at = torch.arange(levels, device=params.device) if values is None else values.unsqueeze(-1)  # (L,) or (..., 1)
     with torch.autocast(params.device.type, enabled=False):
         logits, means, log_scales = params.to(dtype).unsqueeze(-1).chunk(3, dim=-2)  # (..., K, 1) each
         log_scales = log_scales.clamp(min=MIN_LOG_SCALE)
         inverse_scales = torch.exp(-log_scales)
-        centres = scale_levels(torch.arange(levels, device=params.device), levels, dtype)
         half_bin = 1.0 / (levels - 1)
-        centred = centres - means  # (..., K, L)
+        centred = scale_levels(at, levels, dtype).unsqueeze(-2) - means  # (..., K, L) or (..., K, 1)
         upper = (centred + half_bin) * inverse_scales
         lower = (centred - half_bin) * inverse_scales
         # on the right of a component use 1 - CDF, whose values there are the small ones
@@ -68,16 +69,19 @@ def mixture_log_probs(params: torch.Tensor, levels: int) -> torch.Tensor:
         log_density = middle - log_scales - 2.0 * F.softplus(middle) + math.log(2.0 * half_bin)
         log_mass = torch.where(gap > -NARROW_BIN_GAP, log_density, log_mass)
         # the edge bins take the tails: P(x <= first upper edge) and P(x > last lower edge)
-        first = F.logsigmoid(upper[..., :1])
-        last = F.logsigmoid(-lower[..., -1:])
-        log_mass = torch.cat([first, log_mass[..., 1:-1], last], dim=-1)
-        return torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
+        edge = at.unsqueeze(-2)
+        log_mass = torch.where(edge == 0, F.logsigmoid(upper), log_mass)
+        log_mass = torch.where(edge == levels - 1, F.logsigmoid(-lower), log_mass)
+        log_probs = torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
+    return log_probs if values is None else log_probs.squeeze(-1)
 
 
 def mixture_log_prob_maps(params: torch.Tensor, levels: int) -> torch.Tensor:
     """Scores ``(B, L, C, H, W)`` of a model whose output head gives ``params (B, C, 3K, H, W)``: each
-    sub-pixel's log-probabilities (:func:`mixture_log_probs`), computed a chunk of sub-pixels at a time
-    and, when gradients are needed, recomputed in the backward pass instead of kept."""
+    sub-pixel's log-probabilities of all levels (:func:`mixture_log_probs`), computed a chunk of
+    sub-pixels at a time and, when gradients are needed, recomputed in the backward pass instead of
+    kept. (K x L values per sub-pixel: for the likelihood of given values alone,
+    :func:`mixture_log_likelihood_maps` is far cheaper.)"""
     batch, channels, maps, height, width = params.shape
     flat = params.permute(0, 1, 3, 4, 2).reshape(-1, maps)
     chunks = []
@@ -88,6 +92,13 @@ def mixture_log_prob_maps(params: torch.Tensor, levels: int) -> torch.Tensor:
             chunks.append(mixture_log_probs(chunk, levels))
     log_probs = torch.cat(chunks).view(batch, channels, height, width, levels)
     return log_probs.permute(0, 4, 1, 2, 3)
+
+
+def mixture_log_likelihood_maps(params: torch.Tensor, levels: int, values: torch.Tensor) -> torch.Tensor:
+    """log P(value) ``(B, C, H, W)`` of each sub-pixel's ``values`` under the mixtures of ``params
+    (B, C, 3K, H, W)``: what :func:`mixture_log_prob_maps` gives at the values, for K values per
+    sub-pixel instead of K x L."""
+    return mixture_log_probs(params.movedim(2, -1), levels, values)
 
 
 def initial_bias(mixtures: int) -> torch.Tensor:

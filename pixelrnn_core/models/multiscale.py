@@ -73,3 +73,13 @@ class MultiScalePixelRNN(nn.Module):
         logits[:, :, :, :: cfg.scale, :: cfg.scale] = self.small(small)
         return logits
 
+    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
+        """log p (B, C, H, W) of each sub-pixel's value given those before it in :meth:`pixel_order`
+        (see :meth:`PixelModel.log_likelihood`)."""
+        cfg = self.config
+        check_input(x, cfg.channels, cfg.levels)
+        small = self.subsample(x)
+        log_likelihood = self.large.log_likelihood(x, self.condition(small, x.shape[2], x.shape[3])).clone()
+        log_likelihood[:, :, :: cfg.scale, :: cfg.scale] = self.small.log_likelihood(small)
+        return log_likelihood
+

@@ -19,7 +19,7 @@ from torch import nn
 
 from ..pixels.levels import scale_levels
 from .config import ModelConfig
-from .logistic_mixture import initial_bias, mixture_log_prob_maps, mixture_log_probs
+from .logistic_mixture import initial_bias, mixture_log_likelihood_maps, mixture_log_prob_maps, mixture_log_probs
 from .masks import MaskedConv2d
 from .weights import CachedWeightsSource, PixelModelWeights, conv_weights
 
@@ -63,6 +63,18 @@ class OutputHead(nn.Module):
         if cfg.output == "softmax":
             return outputs.transpose(1, 2)
         return mixture_log_prob_maps(outputs, cfg.levels)
+
+    def log_likelihood(self, outputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """log p ``(B, C, H, W)`` (float32 or wider) of each sub-pixel's value ``x`` under the scores
+        of ``outputs``: the log-softmax at the value, taken on the logits' contiguous (B, C, L, H, W)
+        layout so that no copy of them is made, or the mixture at the value alone."""
+        cfg = self.config
+        batch, _, height, width = outputs.shape
+        outputs = outputs.view(batch, cfg.channels, cfg.output_maps, height, width)
+        if cfg.output == "logistic_mixture":
+            return mixture_log_likelihood_maps(outputs, cfg.levels, x)
+        logits = outputs.to(torch.promote_types(outputs.dtype, torch.float32))
+        return logits.gather(2, x.unsqueeze(2)).squeeze(2) - torch.logsumexp(logits, dim=2)
 
     def pixel_scores(self, outputs: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, L)`` of one sub-pixel from its channel's outputs ``(B, maps)`` (the cached engine)."""
@@ -116,6 +128,15 @@ class PixelModel(nn.Module):
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         """Logits ``(B, L, C, H, W)`` of every sub-pixel given the sub-pixels before it (R -> G -> B)."""
+        return self.head.scores(self.head_outputs(x, condition))
+
+    def log_likelihood(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """log p(x_ijc | the sub-pixels before it) ``(B, C, H, W)``, nats: what ``forward``'s scores
+        give at ``x`` (paper eq. 2), without the scores of every other value where that is cheaper."""
+        return self.head.log_likelihood(self.head_outputs(x, condition), x)
+
+    def head_outputs(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
+        """The output head's maps ``(B, C * maps, H, W)`` for ``x``: logits, or mixture parameters."""
         cfg = self.config
         check_input(x, cfg.channels, cfg.levels)
         image = scale_levels(x, cfg.levels, self.stem.weight.dtype)
@@ -127,4 +148,4 @@ class PixelModel(nn.Module):
             if self.skips is not None:
                 skipped = self.skips[index](features)
                 skip_sum = skipped if skip_sum is None else skip_sum + skipped
-        return self.head.scores(self.head(features if skip_sum is None else skip_sum))
+        return self.head(features if skip_sum is None else skip_sum)

@@ -36,12 +36,9 @@ class Evaluation:
 
 
 def nll_nats(model: nn.Module, levels: torch.Tensor) -> torch.Tensor:
-    """Summed NLL in nats of a batch of int64 levels (B, C, H, W) under ``model``: the cross-entropy
-    ``logsumexp(logits) - logit of the true level``, taken on the logits' contiguous (B, C, L, H, W)
-    layout so that no copy of them is made."""
-    logits = model(levels).float().transpose(1, 2)
-    true_logits = logits.gather(2, levels.unsqueeze(2)).squeeze(2)
-    return (torch.logsumexp(logits, dim=2) - true_logits).sum()
+    """Summed NLL in nats of a batch of int64 levels (B, C, H, W) under ``model`` (its
+    ``log_likelihood``: the cross-entropy of its scores)."""
+    return -model.log_likelihood(levels).float().sum()
 
 
 def evaluate_images(

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
@@ -31,6 +30,7 @@ from .distributed import barrier, is_main_process, rank, sum_over_processes, wor
 from .evaluation import evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .layout import to_fast_layout
+from .objective import LogLikelihood
 from .run_config import RunConfig
 from .run_folder import RunFolder
 from .run_lock import RunLock
@@ -181,8 +181,8 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(self.settings, self.step, self.total_steps)
         with self.autocast_context():
-            logits = network(levels)
-        loss = F.cross_entropy(logits.float(), levels)
+            log_likelihood = network(levels)
+        loss = -log_likelihood.float().mean()
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         if self.settings.grad_clip > 0:
@@ -258,10 +258,10 @@ class Trainer:
             self.release()
 
     def train_events(self) -> Iterator[Event]:
-        network = self.model
+        network = LogLikelihood(self.model)
         if world_size() > 1:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
-            network = DistributedDataParallel(self.model, device_ids=device_ids)
+            network = DistributedDataParallel(network, device_ids=device_ids)
         self.model.train()
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
         session_start, session_steps = time.perf_counter(), 0

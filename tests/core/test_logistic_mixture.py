@@ -91,12 +91,37 @@ def test_model_nll_is_the_mixture_likelihood_of_its_head_outputs():
     assert nll.item() == pytest.approx(expected, rel=1e-10)
 
 
+@pytest.mark.parametrize("levels", [2, 256])
+def test_log_probabilities_of_given_values_are_those_of_all_levels_at_them(levels):
+    params = torch.cat([random_params(100, 4, seed=2), extreme_params(4).double()])
+    values = torch.randint(0, levels, (len(params),), generator=torch.Generator().manual_seed(3))
+    values[:2] = torch.tensor([0, levels - 1])
+    expected = mixture_log_probs(params, levels).gather(1, values[:, None])[:, 0]
+    torch.testing.assert_close(mixture_log_probs(params, levels, values), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("arch", ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"])
+@pytest.mark.parametrize("output", ["softmax", "logistic_mixture"])
+def test_model_log_likelihood_is_its_scores_at_the_values(arch, output):
+    """What training and evaluation take (``log_likelihood``) equals the log-softmax of ``forward``'s
+    scores at the values, for both outputs: with a mixture, without computing every level."""
+    torch.manual_seed(0)
+    model = prc.build_model(arch, channels=3, levels=256, hidden=6, layers=1, out_hidden=6,
+                            upsample_features=4, output=output, mixtures=3).double()
+    x = torch.randint(0, 256, (2, 3, 4, 5), generator=torch.Generator().manual_seed(1))
+    expected = -F.cross_entropy(model(x), x, reduction="none")
+    torch.testing.assert_close(model.log_likelihood(x), expected, rtol=0, atol=1e-10)
+
+
 def test_gradients_are_finite_at_the_edges_and_at_extreme_parameters():
     levels = 256
     params = extreme_params().requires_grad_()
     log_probs = mixture_log_probs(params, levels)
     values = torch.tensor([0, levels - 1, 1, levels // 2]).repeat(len(params) // 4 + 1)[: len(params)]
     (-log_probs.gather(1, values[:, None]).sum() - log_probs.sum()).backward()
+    assert torch.isfinite(params.grad).all()
+    params.grad = None
+    mixture_log_probs(params, levels, values).sum().backward()
     assert torch.isfinite(params.grad).all()
 
 
@@ -107,9 +132,10 @@ def test_model_scores_and_gradients_are_float32_under_bf16_autocast():
     x = torch.tensor([[[[0, 255, 128], [255, 0, 3]]]])
     with torch.autocast("cpu", dtype=torch.bfloat16):
         scores = model(x)
-    assert scores.dtype == torch.float32
+        log_likelihood = model.log_likelihood(x)
+    assert scores.dtype == log_likelihood.dtype == torch.float32
     assert torch.logsumexp(scores, dim=1).abs().max() < 1e-5
-    F.cross_entropy(scores, x).backward()
+    (F.cross_entropy(scores, x) - log_likelihood.mean()).backward()
     assert all(torch.isfinite(p.grad).all() for p in model.parameters())
 
 
@@ -122,7 +148,7 @@ def test_training_a_tiny_mixture_model_lowers_its_loss():
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     losses = []
     for _ in range(30):
-        loss = F.cross_entropy(model(x), x)
+        loss = -model.log_likelihood(x).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
