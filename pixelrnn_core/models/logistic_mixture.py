@@ -14,11 +14,10 @@ parameters everything channels < g decided.
 The mixture is turned into the L log-probabilities of each sub-pixel, so everything that reads a
 model's scores (the cross-entropy, sampling, the inspector) is unchanged: their log-softmax is the
 mixture's log-probabilities. The maths runs in at least float32 (never under bf16/fp16 autocast).
-Log-probabilities of a bin are computed as differences of log-sigmoids on the side of the component
-where the cumulative probabilities are small, so neither far tails (PixelCNN++'s cancellation in
-``cdf_plus - cdf_min``) nor edge bins lose precision; a bin too narrow against its component's scale
-for that difference in floating point takes the density at its centre times its width (PixelCNN++'s
-fallback).
+Log-probabilities of a bin are computed from log-sigmoids of the tails on the side of the component
+where they are small, so neither far tails (PixelCNN++'s cancellation in ``cdf_plus - cdf_min``) nor
+edge bins lose precision; a bin too narrow against its component's scale for that difference in
+floating point takes the density at its centre times its width (PixelCNN++'s fallback).
 """
 from __future__ import annotations
 
@@ -40,15 +39,16 @@ NARROW_BIN_GAP = 1e-5
 SUBPIXELS_PER_CHUNK = 4096
 
 
-def log1mexp(x: torch.Tensor) -> torch.Tensor:
-    """``log(1 - exp(x))`` for x < 0, accurate at both ends (Maechler 2012)."""
-    return torch.where(x > -math.log(2.0), torch.log(-torch.expm1(x)), torch.log1p(-torch.exp(x)))
-
-
 def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | None = None) -> torch.Tensor:
     """Log-probabilities under the discretized logistic mixtures whose parameters ``params (..., 3K)``
     are ``[K logits, K means, K log-scales]`` (PixelCNN++ §2.1): of all L levels ``(..., L)``, or with
-    ``values (...)`` (int levels) of those values only ``(...)``."""
+    ``values (...)`` (int levels) of those values only ``(...)``.
+
+    A bin of half-width h around x has, under a logistic of mean m and scale s (c = (x - m) / s,
+    d = h / s), the mass sigmoid(c + d) - sigmoid(c - d) = sigmoid(d - |c|) - sigmoid(-d - |c|) by the
+    logistic's symmetry: the two tail probabilities on the side of x away from m, the small ones. So
+    log mass = log sigmoid(d - |c|) + log(1 - exp(gap)), gap = log sigmoid(-d - |c|) - log sigmoid(d - |c|).
+    """
     dtype = torch.promote_types(params.dtype, torch.float32)
     at = torch.arange(levels, device=params.device) if values is None else values.unsqueeze(-1)  # (L,) or (..., 1)
     with torch.autocast(params.device.type, enabled=False):
@@ -56,22 +56,21 @@ def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | 
         log_scales = log_scales.clamp(min=MIN_LOG_SCALE)
         inverse_scales = torch.exp(-log_scales)
         half_bin = 1.0 / (levels - 1)
-        centred = scale_levels(at, levels, dtype).unsqueeze(-2) - means  # (..., K, L) or (..., K, 1)
-        upper = (centred + half_bin) * inverse_scales
-        lower = (centred - half_bin) * inverse_scales
-        # on the right of a component use 1 - CDF, whose values there are the small ones
-        right = centred > 0
-        log_big = F.logsigmoid(torch.where(right, -lower, upper))
-        log_small = F.logsigmoid(torch.where(right, -upper, lower))
-        gap = log_small - log_big  # <= 0
-        log_mass = log_big + log1mexp(gap.clamp(max=-NARROW_BIN_GAP))
-        middle = centred * inverse_scales
-        log_density = middle - log_scales - 2.0 * F.softplus(middle) + math.log(2.0 * half_bin)
+        half_width = half_bin * inverse_scales  # d
+        centred = (scale_levels(at, levels, dtype).unsqueeze(-2) - means) * inverse_scales  # c: (..., K, L or 1)
+        distance = centred.abs()
+        log_big = F.logsigmoid(half_width - distance)
+        gap = F.logsigmoid(-half_width - distance) - log_big  # <= 0
+        log_mass = log_big + torch.log(-torch.expm1(gap.clamp(max=-NARROW_BIN_GAP)))
+        log_density = centred - log_scales - 2.0 * F.softplus(centred) + math.log(2.0 * half_bin)
         log_mass = torch.where(gap > -NARROW_BIN_GAP, log_density, log_mass)
         # the edge bins take the tails: P(x <= first upper edge) and P(x > last lower edge)
-        edge = at.unsqueeze(-2)
-        log_mass = torch.where(edge == 0, F.logsigmoid(upper), log_mass)
-        log_mass = torch.where(edge == levels - 1, F.logsigmoid(-lower), log_mass)
+        first = F.logsigmoid(centred[..., :1] + half_width)
+        last = F.logsigmoid(half_width - centred[..., -1:])
+        if values is None:
+            log_mass = torch.cat([first, log_mass[..., 1:-1], last], dim=-1)
+        else:
+            log_mass = torch.where(at.unsqueeze(-2) == 0, first, torch.where(at.unsqueeze(-2) == levels - 1, last, log_mass))
         log_probs = torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
     return log_probs if values is None else log_probs.squeeze(-1)
 
