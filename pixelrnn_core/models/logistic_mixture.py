@@ -34,9 +34,10 @@ MIN_LOG_SCALE = -7.0
 # A bin whose upper log-CDF exceeds its lower one by less than this is taken as its centre's density
 # times its width: the difference of the two would be mostly rounding (a relative bin mass of 1e-5).
 NARROW_BIN_GAP = 1e-5
-# Sub-pixels whose L x K bin masses are computed at a time (and, in training, recomputed in the
-# backward pass): bounds the memory the mixture needs to a few tens of MB per intermediate.
-SUBPIXELS_PER_CHUNK = 4096
+# Sub-pixels whose K x L bin masses are computed at a time (and, with gradients, recomputed in the
+# backward pass): a few MB per intermediate, which stay in the CPU's caches (several times faster than
+# chunks of thousands: docs/benchmarks.md, benchmarks/mixture_cost.py).
+SUBPIXELS_PER_CHUNK = 256
 
 
 def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | None = None) -> torch.Tensor:
