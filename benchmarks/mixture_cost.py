@@ -5,8 +5,9 @@ fair on a loaded machine.
 
 For a PixelCNN of ``--layers`` x ``--hidden`` on a batch of ``--batch`` random ``--size``^2 RGB
 images: a training step's forward and backward (``model.log_likelihood``, what the trainer takes),
-and the scores of all 256 levels without gradients (``model(x)``, what the inspector and the naive
-engine take) at each ``--chunks`` size of the mixture's sub-pixel chunks. Medians of ``--repeat``.
+the scores of all 256 levels without gradients (``model(x)``, what the inspector and the naive
+engine take) at each ``--chunks`` size of the mixture's sub-pixel chunks, and a fill of the bottom
+half of a random image with 4 candidates (``prc.complete``, the cached engine). Medians of ``--repeat``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import argparse
 import statistics
 import time
 
+import numpy as np
 import torch
 
 import pixelrnn_core as prc
@@ -58,6 +60,12 @@ def main() -> None:
                 scores = cpu_seconds(lambda: model(x), args.repeat)
             where = "" if chunk is None else f" in chunks of {chunk} sub-pixels"
             print(f"  scores of all levels (forward, no gradients){where}: {scores:.3f} CPU-s")
+        image = np.asarray(x[0].permute(1, 2, 0), dtype=np.uint8)
+        mask = np.zeros(image.shape[:2], dtype=bool)
+        mask[args.size // 2 :] = True
+        prc.complete(model, image[:4, :4], mask[-4:, :4], samples=4)  # compiles or loads the steps first
+        fill = cpu_seconds(lambda: prc.complete(model, image, mask, samples=4, seed=0), args.repeat)
+        print(f"  fill of the bottom half, 4 candidates: {fill:.3f} CPU-s")
 
 
 if __name__ == "__main__":

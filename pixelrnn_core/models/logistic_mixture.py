@@ -37,7 +37,7 @@ NARROW_BIN_GAP = 1e-5
 # Sub-pixels whose K x L bin masses are computed at a time (and, with gradients, recomputed in the
 # backward pass): a few MB per intermediate, which stay in the CPU's caches (several times faster than
 # chunks of thousands: docs/benchmarks.md, benchmarks/mixture_cost.py).
-SUBPIXELS_PER_CHUNK = 256
+SUBPIXELS_PER_CHUNK = 64
 
 
 def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | None = None) -> torch.Tensor:
