@@ -50,7 +50,8 @@ class CheckpointInfo:
         """Plain-text lines of a model card: title, architecture and sizes, data, bits/dim, steps."""
         cfg = self.config
         lines = [self.title] if self.title else []
-        lines.append(f"{cfg.arch}: {cfg.layers} layers, h={cfg.hidden}, {cfg.channels} channel(s) × {cfg.levels} levels")
+        output = "" if cfg.output == "softmax" else f", a mixture of {cfg.mixtures} logistics per sub-pixel"
+        lines.append(f"{cfg.arch}: {cfg.layers} layers, h={cfg.hidden}, {cfg.channels} channel(s) × {cfg.levels} levels{output}")
         if self.data is not None:
             size = f" at {self.image_size[0]}×{self.image_size[1]}" if self.image_size else ""
             lines.append(f"data: {Path(self.data.path).name or self.data.path}{size}")

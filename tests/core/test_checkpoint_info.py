@@ -42,6 +42,13 @@ def test_a_hand_saved_model_has_no_data_spec_and_a_default_size(tmp_path):
     assert info.summary()[0] == "tiny"
 
 
+def test_the_card_of_a_mixture_model_says_so(tmp_path):
+    model = prc.build_model("pixelcnn", channels=3, levels=256, output="logistic_mixture", mixtures=5, **MODEL)
+    prc.save_checkpoint(tmp_path / "m.safetensors", model)
+    summary = prc.checkpoint_info(tmp_path / "m.safetensors").summary()
+    assert summary[0] == "pixelcnn: 1 layers, h=4, 3 channel(s) × 256 levels, a mixture of 5 logistics per sub-pixel"
+
+
 def test_a_damaged_data_spec_is_refused_with_the_file_named(tmp_path):
     model = prc.build_model("pixelcnn", channels=1, levels=2, **MODEL)
     path = tmp_path / "m.safetensors"
