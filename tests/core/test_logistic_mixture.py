@@ -180,3 +180,17 @@ def test_configs_written_before_the_output_option_read_as_softmax():
 def test_bad_output_settings_get_a_clear_message(settings, message):
     with pytest.raises(ValueError, match=message):
         prc.ModelConfig("pixelcnn", **settings)
+
+
+def test_the_inspector_shows_the_mixtures_probabilities_of_all_levels():
+    torch.manual_seed(0)
+    model = prc.build_model("row_lstm", channels=3, levels=256, hidden=6, layers=1, out_hidden=6,
+                            output="logistic_mixture", mixtures=4)
+    image = torch.randint(0, 256, (5, 4, 3), generator=torch.Generator().manual_seed(2)).numpy().astype("uint8")
+    inspection = prc.inspect(model, image)
+    assert inspection.probs.shape == (5, 4, 3, 256)
+    assert abs(inspection.probs.sum(axis=3) - 1).max() < 1e-5
+    x = torch.from_numpy(image).long().permute(2, 0, 1)[None]
+    with torch.no_grad():
+        expected_bits = -model.log_likelihood(x).mean().item() / math.log(2)
+    assert inspection.bits_per_dim == pytest.approx(expected_bits, rel=1e-5)
