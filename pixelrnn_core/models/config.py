@@ -71,7 +71,6 @@ class ModelConfig(PlainData):
             if self.scale < 2:
                 raise ValueError(f"multiscale scale must be at least 2, got {self.scale}")
 
-
     @property
     def output_maps(self) -> int:
         """Maps the output head gives per colour channel: L logits, or 3K mixture parameters."""

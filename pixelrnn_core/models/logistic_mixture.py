@@ -13,7 +13,8 @@ parameters everything channels < g decided.
 
 The mixture is turned into the L log-probabilities of each sub-pixel, so everything that reads a
 model's scores (the cross-entropy, sampling, the inspector) is unchanged: their log-softmax is the
-mixture's log-probabilities. The maths runs in at least float32 (never under bf16/fp16 autocast).
+mixture's log-probabilities. Training and evaluation evaluate it at the observed values only (K bin
+masses per sub-pixel instead of K x L; ``PixelModel.log_likelihood``). The maths runs in at least float32 (never under bf16/fp16 autocast).
 Log-probabilities of a bin are computed from log-sigmoids of the tails on the side of the component
 where they are small, so neither far tails (PixelCNN++'s cancellation in ``cdf_plus - cdf_min``) nor
 edge bins lose precision; a bin too narrow against its component's scale for that difference in
@@ -31,8 +32,9 @@ from ..pixels.levels import scale_levels
 
 # Smallest log-scale of a component (PixelCNN++ clamps at -7: a scale of 1/1100, a tenth of a bin).
 MIN_LOG_SCALE = -7.0
-# A bin whose upper log-CDF exceeds its lower one by less than this is taken as its centre's density
-# times its width: the difference of the two would be mostly rounding (a relative bin mass of 1e-5).
+# A bin whose two tail log-probabilities (see mixture_log_probs) differ by less than this is taken as
+# its centre's density times its width: their difference would be mostly rounding (a bin holding less
+# than 1e-5 of the larger tail, only under a component some 10^5 bins wide).
 NARROW_BIN_GAP = 1e-5
 # Sub-pixels whose K x L bin masses are computed at a time (and, with gradients, recomputed in the
 # backward pass): a few MB per intermediate, which stay in the CPU's caches (several times faster than
@@ -71,7 +73,8 @@ def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | 
         if values is None:
             log_mass = torch.cat([first, log_mass[..., 1:-1], last], dim=-1)
         else:
-            log_mass = torch.where(at.unsqueeze(-2) == 0, first, torch.where(at.unsqueeze(-2) == levels - 1, last, log_mass))
+            value = at.unsqueeze(-2)
+            log_mass = torch.where(value == 0, first, torch.where(value == levels - 1, last, log_mass))
         log_probs = torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
     return log_probs if values is None else log_probs.squeeze(-1)
 
