@@ -34,7 +34,7 @@ from ..pixels.levels import scale_levels
 MIN_LOG_SCALE = -7.0
 # A bin whose two tail log-probabilities (see mixture_log_probs) differ by less than this is taken as
 # its centre's density times its width: their difference would be mostly rounding (a bin holding less
-# than 1e-5 of the larger tail, only under a component some 10^5 bins wide).
+# than 1e-5 of the larger tail: only under a component whose scale exceeds 10^5 half-bins).
 NARROW_BIN_GAP = 1e-5
 # Sub-pixels whose K x L bin masses are computed at a time (and, with gradients, recomputed in the
 # backward pass): a few MB per intermediate, which stay in the CPU's caches (several times faster than
