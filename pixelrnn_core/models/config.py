@@ -21,6 +21,8 @@ class ModelConfig(PlainData):
     MNIST). ``kernel`` is the 3x3 of PixelCNN blocks and the k of the Row LSTM's k x 1 convolutions.
     ``output`` is the distribution of each sub-pixel: the paper's L-way ``"softmax"`` or PixelCNN++'s
     ``"logistic_mixture"`` of ``mixtures`` discretized logistics (:mod:`.logistic_mixture`).
+    ``dropout`` is the probability of zeroing each feature of a residual block's output while training
+    (regularization for small data sets; evaluation and completion run in eval mode, without it).
     For ``arch="multiscale"``, ``base_arch`` is the architecture of both the small unconditional model
     and the large conditional one, ``scale`` the subsampling factor (§3.6).
     """
@@ -41,6 +43,7 @@ class ModelConfig(PlainData):
     upsample_features: int = 16
     output: str = "softmax"
     mixtures: int = 10
+    dropout: float = 0.0
 
     KIND = "model settings"
 
@@ -63,6 +66,8 @@ class ModelConfig(PlainData):
             raise ValueError(f"unknown output {self.output!r}; choose one of {', '.join(OUTPUTS)}")
         if self.mixtures < 1:
             raise ValueError(f"mixtures must be at least 1, got {self.mixtures}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be at least 0 and below 1, got {self.dropout}")
         if self.arch == "multiscale":
             if self.base_arch not in BASE_ARCHITECTURES:
                 raise ValueError(

@@ -2,7 +2,8 @@
 
     x (B, C, H, W) ints -> scaled to [-1, 1]
       -> 7x7 conv, mask A                       2h maps
-      -> ``layers`` residual blocks              2h maps each (architecture specific)
+      -> ``layers`` residual blocks              2h maps each (architecture specific),
+                                                 each output under dropout while training
       -> sum of learnable 1x1 mask-B skips      (or the last block's output without skips)
       -> ReLU, 1x1 mask B -> ReLU, 1x1 mask B   C * L maps (C * 3K for a logistic mixture)
       -> logits (B, L, C, H, W): an L-way softmax per sub-pixel (for a mixture, its L log-probabilities)
@@ -98,6 +99,7 @@ class PixelModel(nn.Module):
             else None
         )
         self.head = OutputHead(config)
+        self.dropout = nn.Dropout(config.dropout)
 
     def make_block(self, config: ModelConfig) -> nn.Module:
         """One residual block; for the cached engine also a :class:`CachedWeightsSource`."""
@@ -143,7 +145,7 @@ class PixelModel(nn.Module):
         features = self.stem(image)
         skip_sum = None
         for index, block in enumerate(self.blocks):
-            out = self.run_block(block, features, condition, image)
+            out = self.dropout(self.run_block(block, features, condition, image))
             features = out + features if cfg.residual else out
             if self.skips is not None:
                 skipped = self.skips[index](features)

@@ -23,7 +23,8 @@ class TrainSettings(PlainData):
     ``batch_size`` is per process under torchrun. ``max_steps`` (optional) ends the run early.
     ``schedule``: "constant" or "cosine" decay to zero over the run, after ``warmup_steps`` of linear
     warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: see
-    :func:`autocast_dtype`.
+    :func:`autocast_dtype`. ``ema``: decay of an exponential moving average of the weights (Polyak
+    averaging) that validation, checkpoints and previews use instead of the raw weights (0: off).
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
     ``preview_every`` steps (0: never).
@@ -40,6 +41,7 @@ class TrainSettings(PlainData):
     warmup_steps: int = 0
     grad_clip: float = 1.0
     precision: str = "auto"
+    ema: float = 0.0
     checkpoint_every: int = 500
     log_every: int = 10
     preview_every: int = 0
@@ -62,9 +64,10 @@ class TrainSettings(PlainData):
             raise ValueError(f"lr must be a positive number up to {MAX_LR:g}, got {self.lr}")
         if not math.isfinite(self.grad_clip):
             raise ValueError(f"grad_clip must be a finite number (0 disables clipping), got {self.grad_clip}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be at least 0 (off) and below 1, got {self.ema}")
         if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
             raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
-
 
 
 def learning_rate(settings: TrainSettings, step: int, total_steps: int) -> float:

@@ -1,6 +1,7 @@
 """Everything a stopped run needs to continue exactly: model weights, optimizer state, grad-scaler
-state, RNG states and the run's progress, in one safetensors file (tensors) with a JSON header
-(everything else). Written atomically; read without unpickling."""
+state, the moving average of the weights (if the run keeps one), RNG states and the run's progress,
+in one safetensors file (tensors) with a JSON header (everything else). Written atomically; read
+without unpickling."""
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ from ..io.checkpoints import CheckpointError, cpu_tensors, header_value, read_te
 
 MODEL_PREFIX = "model."
 OPTIMIZER_PREFIX = "optimizer."
+AVERAGE_PREFIX = "average."
 CPU_RNG = "rng.cpu"
 CUDA_RNG_PREFIX = "rng.cuda."
 STATE_KIND = "training-state"
@@ -45,15 +47,24 @@ def optimizer_state(tensors: dict[str, torch.Tensor], header: dict[str, Any]) ->
     return {"state": state, "param_groups": groups}
 
 
+def prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors whose names start with ``prefix``, by the rest of their names."""
+    return {name[len(prefix):]: tensor for name, tensor in tensors.items() if name.startswith(prefix)}
+
+
 def save_training_state(
     path: str | os.PathLike,
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     progress: dict[str, Any],
     scaler: torch.amp.GradScaler | None = None,
+    average: nn.Module | None = None,
 ) -> None:
-    """Write the resumable state of a run to ``path`` atomically."""
+    """Write the resumable state of a run to ``path`` atomically; ``average`` is the run's moving
+    average of the weights (:mod:`.averaging`), if it keeps one."""
     tensors = cpu_tensors(model.state_dict(), MODEL_PREFIX)
+    if average is not None:
+        tensors.update(cpu_tensors(average.state_dict(), AVERAGE_PREFIX))
     optimizer_tensors, optimizer_header = optimizer_tensors_and_header(optimizer)
     tensors.update(optimizer_tensors)
     tensors[CPU_RNG] = torch.get_rng_state()
@@ -75,14 +86,18 @@ def load_training_state(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
     scaler: torch.amp.GradScaler | None = None,
+    average: nn.Module | None = None,
 ) -> dict[str, Any]:
-    """Restore ``model``, ``optimizer``, ``scaler`` and the RNGs from ``path``; return the progress."""
+    """Restore ``model``, ``optimizer``, ``scaler``, ``average`` and the RNGs from ``path``; return
+    the progress."""
     path = Path(path)
     tensors, header = read_tensors(path)
-    weights = {k[len(MODEL_PREFIX):]: v for k, v in tensors.items() if k.startswith(MODEL_PREFIX)}
+    weights = prefixed(tensors, MODEL_PREFIX)
     device = next(model.parameters()).device
     try:
         model.load_state_dict(weights, strict=True)
+        if average is not None:
+            average.load_state_dict(prefixed(tensors, AVERAGE_PREFIX), strict=True)
         optimizer.load_state_dict(optimizer_state(tensors, header_value(path, header, "optimizer")))
     except (ValueError, KeyError, RuntimeError) as error:
         raise CheckpointError(f"{path}: training state does not fit this run ({str(error).splitlines()[0]})") from None

@@ -26,6 +26,7 @@ from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoi
 from ..memory import check_training_memory
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
+from .averaging import weight_average
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
 from .evaluation import evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
@@ -70,6 +71,7 @@ class Trainer:
         self.autocast = autocast_dtype(settings.precision, device)
         self.optimizer = make_optimizer(settings, self.model.parameters())
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast == torch.float16)
+        self.average = weight_average(self.model, settings.ema)
         self.step = 0
         self.epoch = 0
         self.step_in_epoch = 0
@@ -112,6 +114,12 @@ class Trainer:
         total = self.settings.epochs * self.steps_per_epoch
         return min(total, self.settings.max_steps) if self.settings.max_steps else total
 
+    @property
+    def evaluated_model(self) -> nn.Module:
+        """The weights that are validated, saved as checkpoints and previewed: the moving average
+        with ``settings.ema``, else the trained weights themselves."""
+        return self.model if self.average is None else self.average.module
+
     # --- state ---------------------------------------------------------------------------------
     def progress(self) -> dict[str, Any]:
         return {
@@ -125,7 +133,7 @@ class Trainer:
 
     def restore(self, path: Path) -> None:
         """Continue from the training state saved at ``path``."""
-        progress = load_training_state(path, self.model, self.optimizer, self.scaler)
+        progress = load_training_state(path, self.model, self.optimizer, self.scaler, self.average)
         self.step = progress["step"]
         self.epoch = progress["epoch"]
         self.step_in_epoch = progress["step_in_epoch"]
@@ -150,10 +158,12 @@ class Trainer:
         ``last`` checkpoint without one."""
         if is_main_process():
             if "last" in kinds:
-                save_training_state(self.folder.state_path, self.model, self.optimizer, self.progress(), self.scaler)
+                save_training_state(
+                    self.folder.state_path, self.model, self.optimizer, self.progress(), self.scaler, self.average
+                )
             for kind in kinds:
                 path = self.folder.checkpoint_path(kind, self.step)
-                save_checkpoint(path, self.model, **self.checkpoint_metadata())
+                save_checkpoint(path, self.evaluated_model, **self.checkpoint_metadata())
                 yield CheckpointSaved(self.step, str(path), kind)
         self.saved_step = self.step
         barrier()
@@ -190,6 +200,8 @@ class Trainer:
             nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.grad_clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
+        if self.average is not None:
+            self.average.update_parameters(self.model)
         return loss.item() / math.log(2)
 
     def epoch_batches(self) -> list[torch.Tensor]:
@@ -203,7 +215,7 @@ class Trainer:
         if not len(self.data.validation):
             return None
         result = evaluate_images(
-            self.model, self.data.validation, self.data.spec, self.settings.eval_batch_size, self.autocast, self.data.spec.seed
+            self.evaluated_model, self.data.validation, self.data.spec, self.settings.eval_batch_size, self.autocast, self.data.spec.seed
         )
         self.last_validation = result.bits_per_dim
         self.validated_step = self.step
@@ -227,11 +239,12 @@ class Trainer:
             return None
         if not is_main_process():
             return None
-        self.model.eval()
+        model = self.evaluated_model
+        model.eval()
         try:
-            result = self.preview(self.model, self.step)
+            result = self.preview(model, self.step)
         finally:
-            self.model.train()
+            model.train()
         return Preview(self.step, result)
 
     def report(self, loss: float, steps_per_second: float, seconds_per_step: float) -> TrainStep:
