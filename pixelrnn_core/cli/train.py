@@ -29,6 +29,8 @@ OUTPUT_CHOICES = {"softmax": "softmax", "logistic-mixture": "logistic_mixture"}
 # Measured (docs/benchmarks.md): on a CPU small batches score the most images/s (big maps leave the
 # caches), on a GPU large ones do.
 EVAL_BATCH_SIZES = {"cpu": 16, "cuda": 256}
+# The recipe defaults live in TrainSettings, shared with the app's Train panel.
+DEFAULTS = TrainSettings()
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -53,6 +55,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
         help="each sub-pixel's distribution: the paper's 256-way softmax or PixelCNN++'s discretized logistic mixture",
     )
     model.add_argument("--mixtures", type=int, help="logistic-mixture: components per sub-pixel (default 10)")
+    model.add_argument("--dropout", type=float, help="probability of dropping each feature of a residual block's output while training (default 0: none)")
     data = train.add_argument_group("data")
     data.add_argument("--size", type=int, help="side of the square training images (folders: default 32)")
     data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
@@ -66,15 +69,16 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     data.add_argument("--limit", type=int, help="use only the first N images")
     data.add_argument("--seed", type=int, default=0, help="seed of the split, the crops, the shuffles and the model")
     opt = train.add_argument_group("optimization")
-    opt.add_argument("--batch-size", type=int, default=16, help="images per step and process (paper: 16)")
-    opt.add_argument("--epochs", type=int, help="passes over the training images (default 10; with --resume: extend to)")
+    opt.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help="images per step and process (paper: 16)")
+    opt.add_argument("--epochs", type=int, help=f"passes over the training images (default {DEFAULTS.epochs}; with --resume: extend to)")
     opt.add_argument("--max-steps", type=int, help="stop after this many steps")
-    opt.add_argument("--lr", type=float, default=1e-3, help="learning rate")
-    opt.add_argument("--optimizer", choices=OPTIMIZERS, default="rmsprop", help="RMSProp (paper) or Adam")
-    opt.add_argument("--schedule", choices=SCHEDULES, default="constant", help="learning-rate schedule")
-    opt.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
-    opt.add_argument("--grad-clip", type=float, default=1.0, help="largest gradient norm (0: no clipping)")
-    opt.add_argument("--precision", choices=PRECISIONS, default="auto", help="auto: bf16/fp16 autocast on CUDA, fp32 elsewhere; bf16 also on a CPU")
+    opt.add_argument("--lr", type=float, default=DEFAULTS.lr, help="learning rate")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer, help="RMSProp (paper) or Adam")
+    opt.add_argument("--schedule", choices=SCHEDULES, default=DEFAULTS.schedule, help="learning-rate schedule")
+    opt.add_argument("--warmup", type=int, default=DEFAULTS.warmup_steps, help="linear warm-up steps")
+    opt.add_argument("--grad-clip", type=float, default=DEFAULTS.grad_clip, help="largest gradient norm (0: no clipping)")
+    opt.add_argument("--ema", type=float, default=DEFAULTS.ema, help="decay of the moving average of the weights that is validated and saved (e.g. 0.999; 0: off)")
+    opt.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision, help="auto: bf16/fp16 autocast on CUDA, fp32 elsewhere; bf16 also on a CPU")
     opt.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps ... (default: cuda if available)")
     run = train.add_argument_group("run folder")
     run.add_argument("--out", metavar="RUN_DIR", help="new run folder for config, metrics and checkpoints")
@@ -129,9 +133,9 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )
     settings = TrainSettings(
-        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=10 if args.epochs is None else args.epochs,
+        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=DEFAULTS.epochs if args.epochs is None else args.epochs,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
-        precision=args.precision, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
+        precision=args.precision, ema=args.ema, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every,
     )
     if args.mixtures is not None and args.output != "logistic-mixture":
@@ -140,7 +144,7 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     plan = run_config(
         args.preset or args.arch, spec, settings, channels=data.channels,
         hidden=args.hidden, layers=args.layers, out_hidden=args.out_hidden, base_arch=args.base_arch,
-        output=OUTPUT_CHOICES[args.output], mixtures=args.mixtures,
+        output=OUTPUT_CHOICES[args.output], mixtures=args.mixtures, dropout=args.dropout,
     )
     trainer = new_run(args.out, plan.data, plan.model, plan.training, device, data=data)
     if is_main_process():
@@ -177,7 +181,7 @@ def show_progress(trainer: Trainer) -> Finished:
 FIXED_ON_RESUME = (
     "arch", "preset", "hidden", "layers", "out_hidden", "base_arch", "output", "mixtures", "size", "channels", "levels", "binarize",
     "threshold", "fit", "small", "augment", "val_fraction", "limit", "seed", "batch_size", "lr", "optimizer",
-    "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out",
+    "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out", "dropout", "ema",
 )
 
 

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pixelrnn_core as prc
 import pytest
+from pixelrnn_core.cli import make_parser
 from PySide6.QtCore import Qt
 
 from pixelrnn_gui.levels import to_levels, to_rgb
@@ -25,6 +26,13 @@ def picture_folder(tmp_path):
     (folder / "notes.jpg").write_text("not an image")
     (folder / "cut.png").write_bytes((folder / "p00.png").read_bytes()[:60])
     return folder
+
+
+def test_the_panel_starts_from_the_recipe_that_pixelrnn_train_uses(window):
+    cli = make_parser().parse_args(["train", "images", "--arch", "pixelcnn", "--out", "run"])
+    panel = window.training_panel.train_settings()
+    assert (panel.optimizer, panel.lr, panel.batch_size, panel.epochs) == (cli.optimizer, cli.lr, cli.batch_size, prc.TrainSettings().epochs)
+    assert (panel.schedule, panel.warmup_steps, panel.ema, panel.precision) == (cli.schedule, cli.warmup, cli.ema, cli.precision)
 
 
 @pytest.fixture
