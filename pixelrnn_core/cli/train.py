@@ -78,7 +78,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     opt.add_argument("--warmup", type=int, default=DEFAULTS.warmup_steps, help="linear warm-up steps")
     opt.add_argument("--grad-clip", type=float, default=DEFAULTS.grad_clip, help="largest gradient norm (0: no clipping)")
     opt.add_argument("--ema", type=float, default=DEFAULTS.ema, help="decay of the moving average of the weights that is validated and saved (e.g. 0.999; 0: off)")
-    opt.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision, help="auto: bf16/fp16 autocast on CUDA, fp32 elsewhere; bf16 also on a CPU")
+    opt.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision, help="auto: bf16/fp16 autocast on CUDA, bf16 on a CPU with AMX (validation in fp32), fp32 elsewhere")
     opt.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps ... (default: cuda if available)")
     run = train.add_argument_group("run folder")
     run.add_argument("--out", metavar="RUN_DIR", help="new run folder for config, metrics and checkpoints")

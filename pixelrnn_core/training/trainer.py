@@ -68,7 +68,8 @@ class Trainer:
         self.settings = settings
         self.device = device
         self.preview = preview
-        self.autocast = autocast_dtype(settings.precision, device)
+        self.autocast = autocast_dtype(settings.precision, device, training=True)
+        self.validation_autocast = autocast_dtype(settings.precision, device)
         self.optimizer = make_optimizer(settings, self.model.parameters())
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast == torch.float16)
         self.average = weight_average(self.model, settings.ema)
@@ -214,8 +215,9 @@ class Trainer:
         """Validation NLL at the end of an epoch, recorded in the metrics; None without a validation set."""
         if not len(self.data.validation):
             return None
+        spec = self.data.spec
         result = evaluate_images(
-            self.evaluated_model, self.data.validation, self.data.spec, self.settings.eval_batch_size, self.autocast, self.data.spec.seed
+            self.evaluated_model, self.data.validation, spec, self.settings.eval_batch_size, self.validation_autocast, spec.seed
         )
         self.last_validation = result.bits_per_dim
         self.validated_step = self.step

@@ -9,6 +9,7 @@ from safetensors.torch import load_file
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
+from pixelrnn_core.training.settings import autocast_dtype
 
 from .datafiles import write_image_folder
 
@@ -102,3 +103,14 @@ def test_cli_records_ema_and_dropout_and_keeps_them_on_resume(tmp_path, folder, 
     capsys.readouterr()
     assert main(["train", "--resume", str(run), "--ema", "0.9"]) == 2
     assert "--ema cannot change" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_auto_precision_trains_in_bf16_on_cpus_with_amx_and_validates_in_fp32(tmp_path, folder, monkeypatch, amx):
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx)
+    cpu = torch.device("cpu")
+    assert autocast_dtype("auto", cpu, training=True) == (torch.bfloat16 if amx else None)
+    assert autocast_dtype("auto", cpu) is None
+    assert autocast_dtype("fp32", cpu, training=True) is None
+    trainer = start(tmp_path / "run", folder)
+    assert (trainer.autocast, trainer.validation_autocast) == (torch.bfloat16 if amx else None, None)
