@@ -58,6 +58,7 @@ VARIANTS = [
     Variant("ema-0.99", "EMA of weights", "decay 0.99", training=dict(ema=0.99)),
     Variant("dropout", "dropout", "0.1", model=dict(dropout=0.1)),
     Variant("bf16", "precision", "bf16 autocast", training=dict(precision="bf16")),
+    Variant("logistic-mixture", "output", "discretized logistic mixture, 10 components", model=dict(output="logistic_mixture")),
     Variant("row_lstm", "architecture", "row_lstm h=20 x5", model=dict(arch="row_lstm", hidden=20)),
     Variant("diagonal_bilstm", "architecture", "diagonal_bilstm h=21 x5", model=dict(arch="diagonal_bilstm", hidden=21)),
 ]
