@@ -64,9 +64,7 @@ class MaskedConv2d(nn.Conv2d):
     """A 'same'-padded convolution whose weight is multiplied by a causal mask (§3.4).
 
     ``in_groups``/``out_groups`` give each feature's colour group; by default the features are split
-    contiguously into ``channels`` groups (see :func:`channel_groups`). The forward pass skips the
-    kernel's part the mask zeroes entirely (:func:`reachable_part`), which changes the work, not the
-    result.
+    contiguously into ``channels`` groups (see :func:`channel_groups`).
     """
 
     def __init__(
@@ -94,18 +92,4 @@ class MaskedConv2d(nn.Conv2d):
         return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        rows, cols = reachable_part(self.kernel_size)
-        kh, kw = self.kernel_size
-        padded = F.pad(x, (kw // 2, cols - 1 - kw // 2, kh // 2, 0)) if (kh, kw) != (1, 1) else x
-        return F.conv2d(padded, self.masked_weight()[:, :, :rows, :cols], self.bias)
-
-
-def reachable_part(kernel_size: tuple[int, int]) -> tuple[int, int]:
-    """Rows and columns of a masked kernel that can hold a nonzero weight: the rows down to the centre
-    (no position below the current row is visible) and, for a single-row kernel, the columns up to the
-    centre (nor any right of the current pixel). A 3x3 kernel computes 2x3 taps, the 7x7 first layer
-    4x7, the Row LSTM's 1x3 input-to-state 1x2; the input is padded on the reached sides only."""
-    kh, kw = kernel_size
-    if kh > 1:
-        return kh // 2 + 1, kw
-    return 1, kw // 2 + 1
+        return F.conv2d(x, self.masked_weight(), self.bias, padding=self.padding)
