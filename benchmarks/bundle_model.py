@@ -34,6 +34,13 @@ def evaluate(name: str, data: str, limit: int | None) -> dict:
     return {"data": data, "limit": limit, **result.to_dict()}
 
 
+def output_note(config: prc.ModelConfig) -> str:
+    """How the card names the model's output distribution: nothing for the paper's softmax."""
+    if config.output == "logistic_mixture":
+        return f"; output: a discretized mixture of {config.mixtures} logistics per sub-pixel (PixelCNN++)"
+    return ""
+
+
 def card_text(args, config: prc.ModelConfig, parameters: int, size, steps: int, hours: float, test: dict, quick: dict) -> str:
     limit = f" --limit {quick['limit']}" if quick["limit"] else ""
     return f"""# {args.name}
@@ -42,7 +49,7 @@ def card_text(args, config: prc.ModelConfig, parameters: int, size, steps: int, 
 
 | | |
 |---|---|
-| architecture | {config.arch} (paper §3), {config.layers} residual layers, h = {config.hidden}, {config.out_hidden} output maps, residual {config.residual}, skip {config.skip} |
+| architecture | {config.arch} (paper §3), {config.layers} residual layers, h = {config.hidden}, {config.out_hidden} output maps, residual {config.residual}, skip {config.skip}{output_note(config)} |
 | parameters | {parameters:,} |
 | images | {size[0]}×{size[1]}, {config.channels} channel(s), {config.levels} levels |
 | **test NLL** | **{test['bits_per_dim']:.4f} bits/dim**, {test['nats_per_image']:.2f} nats/image, on {test['images']} test images |
