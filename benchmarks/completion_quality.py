@@ -32,7 +32,6 @@ import math
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 import pixelrnn_core as prc
@@ -84,7 +83,7 @@ def masked_bits_per_dim(model: torch.nn.Module, images: np.ndarray, mask: np.nda
     with torch.no_grad():
         for start in range(0, len(oriented), batch_size):
             x = oriented[start : start + batch_size]
-            nll = F.cross_entropy(model(x).float(), x, reduction="none")  # (B, C, H, W)
+            nll = -model.log_likelihood(x)  # (B, C, H, W); for a mixture without the scores of every level
             nats += float(nll[:, :, hole].sum())
     return nats / (len(images) * int(mask.sum()) * images.shape[3] * math.log(2))
 
