@@ -24,7 +24,7 @@ from .config import ModelConfig
 from .fused_scan import diagonal_plan, lstm_scan, packed, unpacked
 from .lstm_cell import input_gates, lstm_update
 from .masks import MaskedConv2d, gate_groups
-from .pixel_model import PixelModel
+from .pixel_model import PixelModel, layout_of
 from .weights import DiagonalBiLSTMWeights, DiagonalLSTMWeights, conv_weights
 
 
@@ -165,7 +165,7 @@ class DiagonalBiLSTMBlock(nn.Module):
         """``image`` is the scaled input image, which only the shifted right-to-left direction reads."""
         scans = self.fused_scans if self.scan == "fast" else self.reference_scans
         left, right = scans(x, condition, image)
-        return self.output(left + shift_down(right))
+        return self.output((left + shift_down(right)).contiguous(memory_format=layout_of(x)))
 
     def cached_weights(self) -> DiagonalBiLSTMWeights:
         """The weights the cached engine evaluates this block with."""

@@ -54,7 +54,8 @@ class MultiScalePixelRNN(nn.Module):
     def condition(self, small: torch.Tensor, height: int, width: int) -> torch.Tensor:
         """Conditioning maps for the large model from a complete small image."""
         dtype = self.upsampler.net[0].weight.dtype
-        return self.upsampler(scale_levels(small, self.config.levels, dtype), height, width)
+        image = scale_levels(small, self.config.levels, dtype).contiguous(memory_format=self.large.feature_layout)
+        return self.upsampler(image, height, width)
 
     def pixel_order(self, height: int, width: int) -> torch.Tensor:
         """Rank of each pixel in the generation order: small-image pixels first, then the rest."""

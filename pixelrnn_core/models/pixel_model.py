@@ -25,6 +25,14 @@ from .masks import MaskedConv2d
 from .weights import CachedWeightsSource, PixelModelWeights, conv_weights
 
 
+def layout_of(maps: torch.Tensor) -> torch.memory_format:
+    """channels-last if ``maps`` (B, C, H, W) are stored channels-last (and not also plain contiguous, as
+    maps with one channel or one pixel can be), else contiguous."""
+    if maps.is_contiguous(memory_format=torch.channels_last) and not maps.is_contiguous():
+        return torch.channels_last
+    return torch.contiguous_format
+
+
 def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
     """Raise a clear ValueError unless ``x`` is an integer (B, channels, H, W) tensor in [0, levels)."""
     if not isinstance(x, torch.Tensor):
@@ -100,6 +108,8 @@ class PixelModel(nn.Module):
         )
         self.head = OutputHead(config)
         self.dropout = nn.Dropout(config.dropout)
+        # the memory layout of the feature maps: channels-last after training.layout.to_fast_layout
+        self.feature_layout = torch.contiguous_format
 
     def make_block(self, config: ModelConfig) -> nn.Module:
         """One residual block; for the cached engine also a :class:`CachedWeightsSource`."""
@@ -141,8 +151,9 @@ class PixelModel(nn.Module):
         """The output head's maps ``(B, C * maps, H, W)`` for ``x``: logits, or mixture parameters."""
         cfg = self.config
         check_input(x, cfg.channels, cfg.levels)
-        image = scale_levels(x, cfg.levels, self.stem.weight.dtype)
-        features = self.stem(image)
+        image = scale_levels(x, cfg.levels, self.stem.weight.dtype).contiguous(memory_format=self.feature_layout)
+        # with one channel the image is contiguous and channels-last at once, and so is the stem's output
+        features = self.stem(image).contiguous(memory_format=self.feature_layout)
         skip_sum = None
         for index, block in enumerate(self.blocks):
             out = self.dropout(self.run_block(block, features, condition, image))

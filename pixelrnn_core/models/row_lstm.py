@@ -15,7 +15,7 @@ from .fused_scan import lstm_scan, packed, row_plan, unpacked
 from .lstm_cell import input_gates, lstm_update
 from .masks import MaskedConv2d, gate_groups
 from .nonlinearities import Array
-from .pixel_model import PixelModel
+from .pixel_model import PixelModel, layout_of
 from .weights import RowLSTMWeights, conv_weights
 
 
@@ -76,7 +76,7 @@ class RowLSTMBlock(nn.Module):
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         gates = self.input_gates(x, condition)
         scan = self.fused_scan if self.scan == "fast" else self.reference_scan
-        return self.output(scan(gates).to(gates.dtype))
+        return self.output(scan(gates).to(gates.dtype).contiguous(memory_format=layout_of(x)))
 
     def cached_weights(self) -> RowLSTMWeights:
         """The weights the cached engine evaluates this block with."""

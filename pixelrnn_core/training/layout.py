@@ -12,7 +12,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..models.pixel_model import PixelModel
+
 
 def to_fast_layout(model: nn.Module) -> nn.Module:
-    """``model`` with its 4-D weights in channels-last memory, in place; returned for chaining."""
+    """``model`` with its 4-D weights and its feature maps in channels-last memory, in place; returned
+    for chaining."""
+    for module in model.modules():
+        if isinstance(module, PixelModel):
+            module.feature_layout = torch.channels_last
     return model.to(memory_format=torch.channels_last)

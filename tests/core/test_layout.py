@@ -32,6 +32,26 @@ def test_the_layout_keeps_logits_and_gradients(arch):
         torch.testing.assert_close(q.grad, p.grad, rtol=0, atol=1e-12, msg=name)
 
 
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("arch", ARCHS)
+def test_every_convolution_of_a_channels_last_model_reads_channels_last_maps(arch, channels):
+    """A convolution that gets contiguous maps with channels-last weights (a grayscale image into the
+    first layer, a recurrent block's scanned states into its output layer) reorders its input and
+    output on every call, and the layers after it follow its contiguous output."""
+    model = to_fast_layout(tiny_model(arch, channels=channels))
+    layouts = {}
+
+    def record(module, inputs, output):
+        layouts[module] = inputs[0].is_contiguous(memory_format=torch.channels_last)
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(record)
+    model(torch.randint(0, 16, (2, channels, 8, 8), generator=torch.Generator().manual_seed(0)))
+    names = {module: name for name, module in model.named_modules()}
+    assert layouts and [names[m] for m, last in layouts.items() if not last] == []
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_a_channels_last_model_completes_like_the_contiguous_one(arch):
     plain = tiny_model(arch)
