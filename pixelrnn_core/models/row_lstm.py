@@ -76,7 +76,7 @@ class RowLSTMBlock(nn.Module):
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
         gates = self.input_gates(x, condition)
         scan = self.fused_scan if self.scan == "fast" else self.reference_scan
-        return self.output(scan(gates).to(gates.dtype).contiguous(memory_format=layout_of(x)))
+        return self.output(scan(gates).to(gates.dtype, memory_format=layout_of(x)))
 
     def cached_weights(self) -> RowLSTMWeights:
         """The weights the cached engine evaluates this block with."""
