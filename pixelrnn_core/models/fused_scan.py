@@ -5,9 +5,11 @@ position of a step at once from the hidden states of the step before: ``gates = 
 window @ W`` with ``window`` the ``k`` neighbouring previous states of the position, then the LSTM update
 of eq. 3. Run step by step under autograd that is ~15 tiny recorded ops per step and as many in the
 backward pass; on a CPU their per-op cost, not the arithmetic, dominates. Here a whole scan is one
-autograd node: the forward pass runs ~11 unrecorded ops per step into preallocated buffers, the backward
-pass ~10 per step in reverse, and everything that does not depend on the recurrence (the gate
-derivatives, the weight gradient) is computed for all steps at once.
+autograd node: each step is one matrix product and two gate nonlinearities (torch), then the rest of the
+update written into preallocated buffers, unrecorded; everything that does not depend on the recurrence
+(the weight gradient) is computed for all steps at once. On a CPU in float32 that rest is one compiled
+call per step each way (:mod:`.scan_kernels`); elsewhere (CUDA, float64) it is ~8 torch ops per step
+forward and ~10 backward.
 
 Layout. ``D`` independent scans (directions) run side by side as a batch of matrix products. Inputs and
 outputs are *packed*: step ``t`` owns rows ``[offset, offset + batch * size)`` of the packed tensors,
@@ -22,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import torch
+
+from . import scan_kernels
 
 
 @dataclass(frozen=True)
@@ -141,37 +145,126 @@ def initial_slots(plan: ScanPlan, initial: torch.Tensor) -> torch.Tensor:
     return buffer
 
 
+def runs_compiled_steps(tensor: torch.Tensor) -> bool:
+    """Whether a scan over ``tensor`` runs its element-wise steps compiled (:mod:`.scan_kernels`): float32
+    on a CPU. Other dtypes and devices run them as torch ops."""
+    return tensor.device.type == "cpu" and tensor.dtype == torch.float32
+
+
+def step_activations(gates, windows, weight, activations, offset: int, end: int) -> torch.Tensor:
+    """``activations[:, offset:end]`` = the step's ``[sigmoid(o), sigmoid(f), sigmoid(i), tanh(g)]`` of
+    ``gates + windows @ weight`` (one matrix product and two nonlinearities over the whole step)."""
+    h = gates.shape[2] // 4
+    step = torch.baddbmm(gates[:, offset:end], windows[:, offset:end], weight, out=activations[:, offset:end])
+    torch.sigmoid(step[..., : 3 * h], out=step[..., : 3 * h])
+    torch.tanh(step[..., 3 * h :], out=step[..., 3 * h :])
+    return step
+
+
+def forward_steps_as_ops(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
+    """The scan's steps forward as torch ops, for any device and dtype."""
+    hidden_slots, cell_slots = slots
+    directions, _, four_h = gates.shape
+    h = four_h // 4
+    for offset, start, size in plan.steps:
+        end = offset + plan.batch * size
+        shape = (directions, plan.batch, size, -1)
+        windows[:, offset:end].view(shape).copy_(slot_view(hidden_slots, start, size, plan.kernel))
+        o, f, i, g = step_activations(gates, windows, weight, activations, offset, end).view(shape).split(h, dim=3)
+        previous = previous_cells[:, offset:end].view(shape)
+        previous.copy_(slot_view(cell_slots, start + plan.write, size))
+        cell = torch.addcmul(i * g, f, previous)
+        tanh_cell = torch.tanh(cell, out=tanh_cells[:, offset:end].view(shape))
+        state = torch.mul(o, tanh_cell, out=hidden[:, offset:end].view(shape))
+        slot_view(cell_slots, start + plan.write, size).copy_(cell)
+        slot_view(hidden_slots, start + plan.write, size).copy_(state)
+
+
+def forward_steps_compiled(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
+    """The same steps with the element-wise work compiled (float32 on a CPU)."""
+    arrays = [t.detach().numpy() for t in (windows, activations, previous_cells, tanh_cells, hidden, *slots)]
+    window_array, activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots = arrays
+    for offset, start, size in plan.steps:
+        end = offset + plan.batch * size
+        scan_kernels.move_windows(window_array[:, offset:end], hidden_slots, start, size, plan.kernel, False)
+        step_activations(gates, windows, weight, activations, offset, end)
+        scan_kernels.forward_step(
+            activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots,
+            offset, start + plan.write, size,
+        )
+
+
+def backward_steps_as_ops(grad_hidden, weight, plan, activations, previous_cells, tanh_cells, grad_gates, slots):
+    """The steps' gradients in reverse as torch ops (see :class:`LSTMScan`)."""
+    hidden_slots, cell_slots = slots
+    directions, _, four_h = activations.shape
+    h = four_h // 4
+    o, f, i, g = activations.split(h, dim=2)
+    # d cell / d hidden of the same step, and d activation / d pre-activation times each gate's partner
+    cell_from_hidden = o * (1 - tanh_cells.square())
+    factors = torch.cat(
+        [tanh_cells * o * (1 - o), previous_cells * f * (1 - f), g * i * (1 - i), i * (1 - g.square())], dim=2
+    )
+    weight_t = weight.transpose(1, 2)
+    for offset, start, size in reversed(plan.steps):
+        end = offset + plan.batch * size
+        shape = (directions, plan.batch, size, -1)
+        from_next = slot_view(hidden_slots, start + plan.write, size)
+        grad_h = grad_hidden[:, offset:end].view(shape) + from_next
+        from_next.zero_()
+        cell_slot = slot_view(cell_slots, start + plan.write, size)
+        grad_c = torch.addcmul(cell_slot, grad_h, cell_from_hidden[:, offset:end].view(shape))
+        step_grad = grad_gates[:, offset:end].view(shape)
+        step_factors = factors[:, offset:end].view(shape)
+        torch.mul(step_factors[..., :h], grad_h, out=step_grad[..., :h])
+        torch.mul(
+            step_factors[..., h:].unflatten(3, (3, h)), grad_c.unsqueeze(3), out=step_grad[..., h:].unflatten(3, (3, h))
+        )
+        torch.mul(grad_c, f[:, offset:end].view(shape), out=cell_slot)
+        grad_window = torch.bmm(grad_gates[:, offset:end], weight_t).view(shape)
+        for tap in range(plan.kernel):
+            slot_view(hidden_slots, start + tap, size).add_(grad_window[..., tap * h : (tap + 1) * h])
+
+
+def backward_steps_compiled(grad_hidden, weight, plan, activations, previous_cells, tanh_cells, grad_gates, slots):
+    """The same in reverse with the element-wise work compiled; each step's window gradient reaches the
+    slots just before the step before it reads them."""
+    arrays = [t.numpy() for t in (grad_gates, grad_hidden, activations, previous_cells, tanh_cells, *slots)]
+    grad_array, grad_hidden_array, activation_array, previous_array, tanh_array, hidden_slots, cell_slots = arrays
+    weight_t = weight.transpose(1, 2)
+    pending = None  # the last step's window gradient and where it goes: (array, start, size)
+    for offset, start, size in reversed(plan.steps):
+        if pending is not None:
+            scan_kernels.move_windows(*pending, plan.kernel, True)
+        scan_kernels.backward_step(
+            grad_array, grad_hidden_array, activation_array, previous_array, tanh_array, hidden_slots, cell_slots,
+            offset, start + plan.write, size,
+        )
+        end = offset + plan.batch * size
+        pending = (torch.bmm(grad_gates[:, offset:end], weight_t).numpy(), hidden_slots, start, size)
+    scan_kernels.move_windows(*pending, plan.kernel, True)
+
+
 class LSTMScan(torch.autograd.Function):
     """Hidden states (D, N, h) of the scan described by ``plan`` (module docstring).
 
     ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``, bias included; ``weight``: the
     state-to-state matrix (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
+    Each step is one matrix product and the element-wise LSTM update, compiled where
+    :func:`runs_compiled_steps` (forward) and torch ops elsewhere; everything that does not depend on the
+    recurrence (the weight gradient) is computed for all steps at once.
     """
 
     @staticmethod
     def forward(ctx, gates, weight, h0, c0, plan: ScanPlan):
         directions, rows, four_h = gates.shape
         h = four_h // 4
-        hidden_slots, cell_slots = initial_slots(plan, h0), initial_slots(plan, c0)
+        slots = (initial_slots(plan, h0), initial_slots(plan, c0))
         windows = gates.new_empty(directions, rows, plan.kernel * h)
         activations = torch.empty_like(gates)
-        cells, previous_cells, tanh_cells = (gates.new_empty(directions, rows, h) for _ in range(3))
-        hidden = gates.new_empty(directions, rows, h)
-        for offset, start, size in plan.steps:
-            end = offset + plan.batch * size
-            shape = (directions, plan.batch, size, -1)
-            windows[:, offset:end].view(shape).copy_(slot_view(hidden_slots, start, size, plan.kernel))
-            step = torch.baddbmm(gates[:, offset:end], windows[:, offset:end], weight, out=activations[:, offset:end])
-            torch.sigmoid(step[..., : 3 * h], out=step[..., : 3 * h])
-            torch.tanh(step[..., 3 * h :], out=step[..., 3 * h :])
-            o, f, i, g = step.view(shape).split(h, dim=3)
-            previous = previous_cells[:, offset:end].view(shape)
-            previous.copy_(slot_view(cell_slots, start + plan.write, size))
-            cell = torch.addcmul(i * g, f, previous, out=cells[:, offset:end].view(shape))
-            tanh_cell = torch.tanh(cell, out=tanh_cells[:, offset:end].view(shape))
-            state = torch.mul(o, tanh_cell, out=hidden[:, offset:end].view(shape))
-            slot_view(cell_slots, start + plan.write, size).copy_(cell)
-            slot_view(hidden_slots, start + plan.write, size).copy_(state)
+        previous_cells, tanh_cells, hidden = (gates.new_empty(directions, rows, h) for _ in range(3))
+        steps = forward_steps_compiled if runs_compiled_steps(gates) else forward_steps_as_ops
+        steps(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots)
         ctx.plan = plan
         ctx.save_for_backward(weight, windows, activations, previous_cells, tanh_cells)
         return hidden
@@ -180,37 +273,13 @@ class LSTMScan(torch.autograd.Function):
     def backward(ctx, grad_hidden):
         plan: ScanPlan = ctx.plan
         weight, windows, activations, previous_cells, tanh_cells = ctx.saved_tensors
-        directions, rows, four_h = activations.shape
-        h = four_h // 4
+        directions, _, four_h = activations.shape
         grad_hidden = grad_hidden.contiguous()
-        o, f, i, g = activations.split(h, dim=2)
-        # d cell / d hidden of the same step, and d activation / d pre-activation times each gate's partner
-        cell_from_hidden = o * (1 - tanh_cells.square())
-        factors = torch.cat(
-            [tanh_cells * o * (1 - o), previous_cells * f * (1 - f), g * i * (1 - i), i * (1 - g.square())], dim=2
-        )
         grad_gates = torch.empty_like(activations)
-        hidden_slots = grad_hidden.new_zeros(directions, plan.batch, plan.slots, h)
-        cell_slots = torch.zeros_like(hidden_slots)
-        weight_t = weight.transpose(1, 2)
-        for offset, start, size in reversed(plan.steps):
-            end = offset + plan.batch * size
-            shape = (directions, plan.batch, size, -1)
-            from_next = slot_view(hidden_slots, start + plan.write, size)
-            grad_h = grad_hidden[:, offset:end].view(shape) + from_next
-            from_next.zero_()
-            cell_slot = slot_view(cell_slots, start + plan.write, size)
-            grad_c = torch.addcmul(cell_slot, grad_h, cell_from_hidden[:, offset:end].view(shape))
-            step_grad = grad_gates[:, offset:end].view(shape)
-            step_factors = factors[:, offset:end].view(shape)
-            torch.mul(step_factors[..., :h], grad_h, out=step_grad[..., :h])
-            torch.mul(
-                step_factors[..., h:].unflatten(3, (3, h)), grad_c.unsqueeze(3), out=step_grad[..., h:].unflatten(3, (3, h))
-            )
-            torch.mul(grad_c, f[:, offset:end].view(shape), out=cell_slot)
-            grad_window = torch.bmm(grad_gates[:, offset:end], weight_t).view(shape)
-            for tap in range(plan.kernel):
-                slot_view(hidden_slots, start + tap, size).add_(grad_window[..., tap * h : (tap + 1) * h])
+        slots = tuple(grad_hidden.new_zeros(directions, plan.batch, plan.slots, four_h // 4) for _ in range(2))
+        steps = backward_steps_compiled if runs_compiled_steps(activations) else backward_steps_as_ops
+        steps(grad_hidden, weight, plan, activations, previous_cells, tanh_cells, grad_gates, slots)
+        hidden_slots, cell_slots = slots
         first, last = plan.boundary
         grad_weight = torch.bmm(windows.transpose(1, 2), grad_gates)
         grad_h0 = hidden_slots[:, :, first:last].sum(dim=(1, 2))

@@ -68,3 +68,18 @@ def test_multiscale_on_every_base_is_causal_in_its_order(base_arch):
                 change = logit_change(model, x, perturbed(x, 8, i, j, c))
                 assert change[rank <= rank[i, j, c]].max() < UNCHANGED, f"{(i, j, c)} leaks backwards"
                 assert rank[i, j, c] == rank.max() or change[rank > rank[i, j, c]].max() > CHANGED
+
+
+@pytest.mark.parametrize("arch", ["row_lstm", "diagonal_bilstm"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_float32_compiled_scans_are_causal(arch, channels):
+    """In float32 on a CPU the recurrences run compiled steps; a later sub-pixel leaves every logit at or
+    before it bit-for-bit the same (no rounding noise: those logits never read it)."""
+    model = tiny_model(arch, channels, 16).float()
+    x = torch.randint(0, 16, (2, channels, 5, 6), generator=torch.Generator().manual_seed(3))
+    rank = subpixel_rank(model, 5, 6, channels)
+    for i, j, c in [(0, 0, 0), (1, 3, channels - 1), (2, 5, 0), (4, 0, channels // 2), (4, 5, channels - 1)]:
+        change = logit_change(model, x, perturbed(x, 16, i, j, c))
+        assert change[rank <= rank[i, j, c]].max() == 0, f"{arch}: sub-pixel {(i, j, c)} leaks backwards"
+        if rank[i, j, c] < rank.max():
+            assert change[rank > rank[i, j, c]].max() > CHANGED
