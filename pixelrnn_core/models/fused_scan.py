@@ -250,8 +250,8 @@ class LSTMScan(torch.autograd.Function):
 
     ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``, bias included; ``weight``: the
     state-to-state matrix (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
-    Each step is one matrix product and the element-wise LSTM update, compiled where
-    :func:`runs_compiled_steps` (forward) and torch ops elsewhere; everything that does not depend on the
+    Each step is one matrix product and the element-wise LSTM update, compiled in both passes where
+    :func:`runs_compiled_steps` and torch ops elsewhere; everything that does not depend on the
     recurrence (the weight gradient) is computed for all steps at once.
     """
 
