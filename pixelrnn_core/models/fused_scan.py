@@ -186,7 +186,7 @@ def forward_steps_compiled(gates, weight, plan, windows, activations, previous_c
     window_array, activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots = arrays
     for offset, start, size in plan.steps:
         end = offset + plan.batch * size
-        scan_kernels.move_windows(window_array[:, offset:end], hidden_slots, start, size, plan.kernel, False)
+        scan_kernels.move_windows(window_array, offset, hidden_slots, start, size, plan.kernel, False)
         step_activations(gates, windows, weight, activations, offset, end)
         scan_kernels.forward_step(
             activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots,
@@ -232,7 +232,7 @@ def backward_steps_compiled(grad_hidden, weight, plan, activations, previous_cel
     arrays = [t.numpy() for t in (grad_gates, grad_hidden, activations, previous_cells, tanh_cells, *slots)]
     grad_array, grad_hidden_array, activation_array, previous_array, tanh_array, hidden_slots, cell_slots = arrays
     weight_t = weight.transpose(1, 2)
-    pending = None  # the last step's window gradient and where it goes: (array, start, size)
+    pending = None  # the last step's window gradient and where it goes: (array, 0, slots, start, size)
     for offset, start, size in reversed(plan.steps):
         if pending is not None:
             scan_kernels.move_windows(*pending, plan.kernel, True)
@@ -241,7 +241,7 @@ def backward_steps_compiled(grad_hidden, weight, plan, activations, previous_cel
             offset, start + plan.write, size,
         )
         end = offset + plan.batch * size
-        pending = (torch.bmm(grad_gates[:, offset:end], weight_t).numpy(), hidden_slots, start, size)
+        pending = (torch.bmm(grad_gates[:, offset:end], weight_t).numpy(), 0, hidden_slots, start, size)
     scan_kernels.move_windows(*pending, plan.kernel, True)
 
 

@@ -67,19 +67,21 @@ def tanh(x):
 
 
 @compiled
-def move_windows(windows, hidden_slots, start, size, kernel, into_slots):
-    """Between one step's windows ``(D, batch * size, kernel * h)`` and the slots: position ``m`` of image
-    ``b`` reads (or, ``into_slots``, adds its window's gradient to) the ``kernel`` slots from ``start + m``."""
+def move_windows(windows, first_row, hidden_slots, start, size, kernel, into_slots):
+    """Between a step's windows (rows ``first_row + b * size + m`` of ``windows (D, rows, kernel * h)``)
+    and the slots: position ``m`` of image ``b`` reads (or, ``into_slots``, adds its window's gradient to)
+    the ``kernel`` slots from ``start + m``."""
     directions, batch, _, h = hidden_slots.shape
     for d in range(directions):
         for b in range(batch):
             for m in range(size):
+                row = first_row + b * size + m
                 for tap in range(kernel):
                     for j in range(h):
                         if into_slots:
-                            hidden_slots[d, b, start + m + tap, j] += windows[d, b * size + m, tap * h + j]
+                            hidden_slots[d, b, start + m + tap, j] += windows[d, row, tap * h + j]
                         else:
-                            windows[d, b * size + m, tap * h + j] = hidden_slots[d, b, start + m + tap, j]
+                            windows[d, row, tap * h + j] = hidden_slots[d, b, start + m + tap, j]
 
 
 @compiled
