@@ -100,10 +100,11 @@ def float32_logits_and_gradients(model: torch.nn.Module, x: torch.Tensor) -> tup
 
 @pytest.mark.parametrize("arch", ["row_lstm", "diagonal_bilstm"])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_compiled_float32_steps_match_the_reference(arch, channels):
+@pytest.mark.parametrize("size", [(5, 7), (7, 4), (1, 3), (4, 1)])
+def test_compiled_float32_steps_match_the_reference(arch, channels, size):
     """float32 on a CPU runs the element-wise steps compiled; same logits and gradients to float32 rounding."""
     model = random_model(arch, channels)
-    x = torch.randint(0, 8, (3, channels, 5, 7), generator=torch.Generator().manual_seed(5))
+    x = torch.randint(0, 8, (3, channels, *size), generator=torch.Generator().manual_seed(5))
     assert runs_compiled_steps(torch.zeros(1)) and not runs_compiled_steps(torch.zeros(1, dtype=torch.float64))
     reference_logits, reference_grads = logits_and_gradients(model, x, "reference")
     logits, grads = float32_logits_and_gradients(model, x)
