@@ -94,14 +94,22 @@ def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
     )
 
 
+def rows_in_order(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """``x.index_select(1, order)`` for ``x`` (D, N, F), as one gather of whole rows of the flattened
+    (D * N, F) tensor: torch's index_select along dim 1 copies row by row, ~5x slower for F = 148."""
+    directions, rows, features = x.shape
+    flat = (order + torch.arange(0, directions * rows, rows, device=order.device)[:, None]).reshape(-1)
+    return x.reshape(-1, features).index_select(0, flat).view(directions, rows, features)
+
+
 class PermutedRows(torch.autograd.Function):
-    """``x.index_select(1, order)`` for a permutation ``order``, whose gradient is the inverse gather
-    (much cheaper than the accumulating scatter autograd would use for a general index)."""
+    """:func:`rows_in_order` for a permutation ``order``, whose gradient is the inverse gather (much
+    cheaper than the accumulating scatter autograd would use for a general index)."""
 
     @staticmethod
     def forward(ctx, x, order, inverse):
         ctx.save_for_backward(inverse, order)
-        return x.index_select(1, order)
+        return rows_in_order(x, order)
 
     @staticmethod
     def backward(ctx, grad):
