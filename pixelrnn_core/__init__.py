@@ -2,6 +2,7 @@
 
 The public API is what this module exports; everything else is internal.
 """
+from .allocator import keep_freed_memory
 from .completion.compiled_steps import completion_steps_cached, ready_completion_steps
 from .completion.inspection import Inspection, inspect
 from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
@@ -70,6 +71,7 @@ __all__ = [
     "evaluate_images",
     "find_checkpoint",
     "inspect",
+    "keep_freed_memory",
     "load_checkpoint",
     "load_images",
     "load_training_data",

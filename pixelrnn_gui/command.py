@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
 
 
@@ -23,6 +24,7 @@ def add_gui_parser(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser(add_gui_parser).parse_args(argv)
+    prc.keep_freed_memory()
     return args.run(args)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
+from ..allocator import keep_freed_memory
 from ..models.registry import PRESETS, build_model
 from .generate import add_generate_parsers
 from .train import add_eval_parser, add_train_parser
@@ -45,5 +46,6 @@ def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | No
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    keep_freed_memory()
     return args.run(args)
 

@@ -43,7 +43,9 @@ def test_pixelrnn_gui_opens_the_sample_with_the_default_model(fresh_settings, mo
     monkeypatch.setattr(app, "MainWindow", RecordedWindow)
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
     monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
+    monkeypatch.setattr(prc, "keep_freed_memory", lambda: seen.update(keeps_freed_memory=True))
     assert main(["gui"]) == 0
+    assert seen["keeps_freed_memory"]  # large feature maps are reused, not faulted in per batch
     assert seen["model"] == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
     assert seen["image"].shape[:2] == (28, 28) and seen["mask"].sum() == 14 * 28
     assert "Complete" in seen["message"]
