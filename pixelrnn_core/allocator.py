@@ -3,9 +3,9 @@
 glibc gives each allocation of 128 kB or more its own pages (mmap) and trims the heap whenever more than
 128 kB at its top is free; it raises both thresholds as it sees large blocks freed, but an evaluation
 frees its feature maps layer by layer, so the maps went back to the system and were faulted in again,
-page by page, at the next batch: `pixelrnn eval fashion-mnist-binary` of the 10,000 test images spent
-19.7 s of its 43.5 s in the kernel (docs/benchmarks.md). With blocks up to 32 MB taken from the heap and
-up to 256 MB of free heap kept, it took 30.7 s. Training keeps its maps until the backward pass and
+page by page, at the next batch: `pixelrnn eval fashion-mnist-binary` of the 10,000 test images took
+41.8-45.8 s, 15-23 s of them in the kernel; with blocks up to 32 MB taken from the heap and up to 256 MB
+of free heap kept, 31.3-31.6 s (docs/benchmarks.md). Training keeps its maps until the backward pass and
 gains little; the price is that a process keeps up to 256 MB it no longer uses.
 """
 from __future__ import annotations

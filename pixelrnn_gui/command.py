@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pixelrnn_core as prc
-from pixelrnn_core.cli import make_parser
+from pixelrnn_core import cli
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -23,9 +22,7 @@ def add_gui_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser(add_gui_parser).parse_args(argv)
-    prc.keep_freed_memory()
-    return args.run(args)
+    return cli.main(argv, add_gui_parser)
 
 
 if __name__ == "__main__":

@@ -44,8 +44,11 @@ def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | No
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+def main(
+    argv: list[str] | None = None, more_commands: Callable[[argparse._SubParsersAction], None] | None = None
+) -> int:
+    """Run one command (``more_commands`` as for :func:`make_parser`), keeping freed memory for reuse."""
+    args = make_parser(more_commands).parse_args(argv)
     keep_freed_memory()
     return args.run(args)
 

@@ -49,7 +49,7 @@ def exp_parts(x):
     """``exp(x) = 2**k * (1 + m)`` as ``(2**k, m)``: ``k = round(x / ln 2)``, ``m = e**r - 1`` for the
     remainder ``|r| <= ln 2 / 2`` by its Taylor series to r**8 (error below 2**-30). ``x`` is clamped to
     float32's range first. Rounding adds and subtracts 1.5 * 2**23 (exact in float32 arithmetic, which
-    is why the kernels are not compiled with fastmath)."""
+    is why the kernels allow the compiler only to fuse multiply-adds, not the rest of fastmath)."""
     x = LOWEST if x < LOWEST else (HIGHEST if x > HIGHEST else x)  # noqa: FURB136 - min() would turn NaN into a number
     k = (x * LOG2_E + ROUNDING) - ROUNDING
     r = (x - k * LN2_HIGH) - k * LN2_LOW

@@ -5,6 +5,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 import pixelrnn_core as prc
+from pixelrnn_core import cli
 from pixelrnn_gui.command import main
 from pixelrnn_gui import app, main_window
 from pixelrnn_gui.main_window import MainWindow
@@ -43,7 +44,7 @@ def test_pixelrnn_gui_opens_the_sample_with_the_default_model(fresh_settings, mo
     monkeypatch.setattr(app, "MainWindow", RecordedWindow)
     monkeypatch.setattr(QApplication, "exec", look_instead_of_running)
     monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
-    monkeypatch.setattr(prc, "keep_freed_memory", lambda: seen.update(keeps_freed_memory=True))
+    monkeypatch.setattr(cli, "keep_freed_memory", lambda: seen.update(keeps_freed_memory=True))
     assert main(["gui"]) == 0
     assert seen["keeps_freed_memory"]  # large feature maps are reused, not faulted in per batch
     assert seen["model"] == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
