@@ -92,4 +92,12 @@ class MaskedConv2d(nn.Conv2d):
         return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.masked_weight(), self.bias, padding=self.padding)
+        """The masked convolution, run on the kernel's rows down to the centre only.
+
+        Every row below the centre is masked out (§3.4), so convolving with the top ``kh // 2 + 1`` rows
+        gives the same sums without multiplying the zero rows (a 3x3 becomes a 2x3, the 7x7 a 4x7). The
+        symmetric padding then yields ``kh // 2`` extra output rows at the bottom, which are dropped.
+        """
+        rows = self.kernel_size[0] // 2 + 1
+        weight = self.weight[:, :, :rows] * self.mask[:, :, :rows]
+        return F.conv2d(x, weight, self.bias, padding=self.padding)[:, :, : x.shape[-2]]

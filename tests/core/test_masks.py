@@ -38,6 +38,18 @@ def test_masked_weights_get_no_gradient_and_no_effect():
     assert (conv.weight.grad[conv.mask == 0] == 0).all()
 
 
+@pytest.mark.parametrize("kernel", [1, 3, (1, 5), (7, 7), (5, 3)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_convolving_only_the_rows_down_to_the_centre_equals_the_whole_masked_kernel(kernel, channels_last):
+    torch.manual_seed(0)
+    conv = MaskedConv2d(6, 9, kernel, "B", channels=3).double()
+    x = torch.randn(2, 6, 5, 7, dtype=torch.float64)
+    if channels_last:
+        x = x.to(memory_format=torch.channels_last)
+    whole = torch.nn.functional.conv2d(x, conv.masked_weight(), conv.bias, padding=conv.padding)
+    torch.testing.assert_close(conv(x), whole, rtol=1e-12, atol=1e-12)
+
+
 def test_bad_masks_are_refused():
     with pytest.raises(ValueError, match="odd"):
         MaskedConv2d(3, 3, 2, "B", channels=3)
