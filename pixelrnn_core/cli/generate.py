@@ -13,7 +13,7 @@ from ..completion.orientation import ORIENTATIONS
 from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
-from ..io.images import read_image, read_mask, sample_grid, save_image
+from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
 from .errors import USER_ERRORS, fail
 
@@ -51,6 +51,14 @@ def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
     return height, width
 
 
+def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
+    """The mask at ``path``, refused if it marks no pixel (the user most likely inverted it)."""
+    mask = read_mask(path, shape=shape)
+    if not mask.any():
+        raise ValueError(f"the mask {path!r} marks no pixel to fill (white or opaque pixels are filled)")
+    return mask
+
+
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
     if not completion_steps_cached():
         ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True))
@@ -68,6 +76,7 @@ def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray
 def run_sample(args: argparse.Namespace) -> int:
     """Unconditional samples: every pixel is masked."""
     try:
+        image_destination_format(args.out)
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
         height, width = sample_size(args, checkpoint)
@@ -85,11 +94,12 @@ def run_sample(args: argparse.Namespace) -> int:
 def run_complete(args: argparse.Namespace) -> int:
     """Fill the mask; with K > 1 the grid is ranked by the likelihood of the known pixels after the hole."""
     try:
+        image_destination_format(args.out)
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
-        mask = read_mask(args.mask, shape=image.shape[:2])
+        mask = mask_to_fill(args.mask, image.shape[:2])
         job = run_job(args, model, image, mask, args.orientation or checkpoint_info(checkpoint).completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)

@@ -150,15 +150,26 @@ def check_levels_image(image: np.ndarray, levels: int) -> None:
         raise ValueError(f"image values must lie in [0, {levels}), got {low}..{high}")
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
-    """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix."""
+def image_destination_format(path: str | os.PathLike) -> str:
+    """Pillow's format for saving to ``path``, refused with the reason if ``save_image`` could not write
+    there: a folder, a folder that does not exist, an unknown suffix (checked before any long work)."""
     path = Path(path)
-    check_levels_image(image, levels)
-    picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
+    if path.is_dir():
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: it is a folder")
+    if not path.parent.is_dir():
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: the folder {os.fspath(path.parent)!r} does not exist")
     image_format = Image.registered_extensions().get(path.suffix.lower())
     if image_format is None:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: unknown image format {path.suffix!r}")
+    return image_format
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
+    """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix."""
+    check_levels_image(image, levels)
+    image_format = image_destination_format(path)
+    picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
     try:
         atomic_write(path, lambda file: picture.save(file, format=image_format))
     except OSError as error:
-        raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error}") from None
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error.strerror or error}") from None

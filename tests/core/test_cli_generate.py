@@ -82,6 +82,33 @@ def test_clear_errors(checkpoint, tmp_path, capsys):
     assert not (tmp_path / "x.png").exists()
 
 
+def write_image_and_mask(tmp_path, mask: np.ndarray) -> tuple[str, str]:
+    Image.fromarray(gradient_images(1, 8, 3)[0]).save(tmp_path / "image.png")
+    Image.fromarray((mask * 255).astype(np.uint8)).save(tmp_path / "mask.png")
+    return str(tmp_path / "image.png"), str(tmp_path / "mask.png")
+
+
+def test_a_mask_that_marks_nothing_is_refused_with_what_a_mask_means(checkpoint, tmp_path, capsys):
+    image, mask = write_image_and_mask(tmp_path, np.zeros((8, 8), dtype=bool))
+    assert main(["complete", str(checkpoint), image, "--mask", mask, "--out", str(tmp_path / "x.png")]) == 2
+    assert "marks no pixel to fill (white or opaque pixels are filled)" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("command", ["sample", "complete"])
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(checkpoint, tmp_path, capsys, monkeypatch, command):
+    image, mask = write_image_and_mask(tmp_path, np.ones((8, 8), dtype=bool))
+    monkeypatch.setattr("pixelrnn_core.cli.generate.load_checkpoint", lambda path: pytest.fail("loaded the model"))
+    inputs = [image, "--mask", mask] if command == "complete" else []
+    missing = tmp_path / "no-such-folder" / "x.png"
+    assert main([command, str(checkpoint), *inputs, "--out", str(missing)]) == 2
+    assert f"cannot save {str(missing)!r}: the folder {str(missing.parent)!r} does not exist" in capsys.readouterr().err
+    assert main([command, str(checkpoint), *inputs, "--out", str(tmp_path)]) == 2
+    assert f"cannot save {str(tmp_path)!r}: it is a folder" in capsys.readouterr().err
+    assert main([command, str(checkpoint), *inputs, "--out", str(tmp_path / "x.unknown")]) == 2
+    assert "unknown image format '.unknown'" in capsys.readouterr().err
+
+
 def test_training_writes_previews_to_the_run_folder(tmp_path, capsys):
     write_npz(tmp_path / "data.npz", gradient_images(12, 6, 3))
     code = main(["train", str(tmp_path / "data.npz"), "--arch", "pixelcnn", "--hidden", "6", "--layers", "1",

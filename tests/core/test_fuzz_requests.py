@@ -32,13 +32,15 @@ def one_line_refusal(capsys, command) -> str:
     [
         ["sample", "fashion-mnist", "--size", "100000", "100000"],
         ["sample", "fashion-mnist", "--samples", "1000000"],
-        ["complete", "fashion-mnist", "IMAGE", "--mask", "IMAGE", "--samples", "100000000"],
+        ["complete", "fashion-mnist", "IMAGE", "--mask", "MASK", "--samples", "100000000"],
     ],
 )
 def test_huge_samples_are_refused_with_the_memory_they_need(tmp_path, capsys, command):
-    image = tmp_path / "image.png"
+    image, mask = tmp_path / "image.png", tmp_path / "mask.png"
     prc.save_image(image, np.zeros((28, 28, 1), np.uint8))
-    command = [str(image) if part == "IMAGE" else part for part in command] + ["--out", str(tmp_path / "o.png")]
+    prc.save_image(mask, np.full((28, 28, 1), 255, np.uint8))
+    files = {"IMAGE": str(image), "MASK": str(mask)}
+    command = [files.get(part, part) for part in command] + ["--out", str(tmp_path / "o.png")]
     line = one_line_refusal(capsys, command)
     assert "would need about" in line and "iB" in line
 
