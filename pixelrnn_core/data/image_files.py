@@ -33,7 +33,10 @@ class SkipImage(Exception):
 
 
 def image_paths(folder: Path) -> list[Path]:
-    """Image files under ``folder`` (recursively, hidden entries excluded), in a stable sorted order."""
+    """Image files under ``folder`` (recursively, hidden entries excluded), in a stable sorted order;
+    ``folder`` itself if it is one image file."""
+    if folder.is_file():
+        return [folder]
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -11,7 +11,7 @@ from ..memory import check_images_memory
 from ..pixels.levels import to_channels
 from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
 from .idx import is_idx, read_head, read_idx_images
-from .image_files import SkippedFile, fit_size, read_image_folder
+from .image_files import IMAGE_EXTENSIONS, SkippedFile, fit_size, read_image_folder
 from .imagenet_npz import ZIP_MAGIC, read_npz_images
 from .spec import DataError, DatasetSpec
 
@@ -34,7 +34,8 @@ class ImageSet:
 
 
 def detect_format(path: Path) -> str:
-    """"images", "cifar10", "idx" or "npz" for ``path``, from its content; DataError otherwise."""
+    """"images" (a folder, or one image file), "cifar10", "idx" or "npz" for ``path``, from its content
+    (an image file by its suffix); DataError otherwise."""
     if path.is_dir():
         return "cifar10" if cifar_batch_files(path) else "images"
     if not path.exists():
@@ -48,6 +49,8 @@ def detect_format(path: Path) -> str:
         return "npz"
     if is_pickle(head):
         return "cifar10"
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        return "images"
     raise DataError(f"{path}: not a folder of images or a dataset file (IDX, CIFAR-10 batch, .npz)")
 
 

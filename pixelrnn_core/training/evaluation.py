@@ -80,11 +80,14 @@ def evaluate_images(
 def evaluation_spec(info: CheckpointInfo, data_path: str) -> DatasetSpec:
     """The preprocessing a checkpoint was trained with, applied to every image of ``data_path`` (at the
     model's channels: a grayscale model can be evaluated on colour images and vice versa).
-    A checkpoint saved without a data spec is read at its model's channels and levels (levels=2:
-    fixed threshold at half intensity)."""
+    A model trained on a dataset file (which keeps its images' own size) reads image files at its
+    training size. A checkpoint saved without a data spec is read at its model's channels and levels
+    (levels=2: fixed threshold at half intensity)."""
     config = info.config
     if info.data is not None:
-        return info.data.replace(path=str(data_path), channels=config.channels, augment=False, val_fraction=0.0, limit=None)
+        spec = info.data.replace(path=str(data_path), channels=config.channels, augment=False, val_fraction=0.0, limit=None)
+        square = info.image_size is not None and info.image_size[0] == info.image_size[1]
+        return spec.replace(size=info.image_size[0]) if spec.size is None and square else spec
     binarize = "threshold" if config.levels == 2 else "none"
     return DatasetSpec(str(data_path), channels=config.channels, levels=config.levels, binarize=binarize)
 

@@ -172,3 +172,20 @@ def test_bad_mixture_options_get_a_clear_message(tmp_path, capsys, options, mess
                  "--out", str(tmp_path / "run")])
     error = capsys.readouterr().err.strip()
     assert code == 2 and error.startswith("pixelrnn train: error:") and message in error
+
+
+def test_a_model_trained_on_a_dataset_file_evaluates_image_files_at_its_training_size(tmp_path, capsys):
+    images = gradient_images(6, 5, 1)[..., 0]
+    path = write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    assert main(["train", str(path), "--arch", "pixelcnn", "--layers", "1", "--hidden", "4", "--batch-size", "3",
+                 "--epochs", "1", "--out", str(tmp_path / "run")]) == 0
+    (tmp_path / "pngs").mkdir()
+    for index, image in enumerate(images):
+        Image.fromarray(image).save(tmp_path / "pngs" / f"{index}.png")
+    checkpoint = str(tmp_path / "run" / "last.safetensors")
+    capsys.readouterr()
+    figures = []
+    for data in (path, tmp_path / "pngs", tmp_path / "pngs" / "0.png"):
+        assert main(["eval", checkpoint, str(data), "--json"]) == 0, capsys.readouterr().err
+        figures.append(json.loads(capsys.readouterr().out))
+    assert figures[0] == figures[1] and figures[2]["images"] == 1

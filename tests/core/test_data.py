@@ -131,6 +131,16 @@ def test_pillow_decompression_bomb_limit_is_the_default(tmp_path, monkeypatch):
     assert len(image_set.images) == 1 and "too large" in image_set.skipped[0].reason
 
 
+def test_one_image_file_is_read_like_a_folder_that_holds_only_it(tmp_path):
+    write_image_folder(tmp_path / "folder", 1, 12)
+    file = tmp_path / "folder" / "img000.png"
+    for settings in ({"size": 12}, {"size": 8, "channels": 1}):
+        np.testing.assert_array_equal(read(file, **settings), read(tmp_path / "folder", **settings))
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(prc.DataError, match="no usable image found; skipped 1 file"):
+        read(tmp_path / "broken.png")
+
+
 def test_empty_folder_and_folder_without_usable_images_are_clear_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(prc.DataError, match="no usable image"):
