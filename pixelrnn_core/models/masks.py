@@ -99,5 +99,5 @@ class MaskedConv2d(nn.Conv2d):
         symmetric padding then yields ``kh // 2`` extra output rows at the bottom, which are dropped.
         """
         rows = self.kernel_size[0] // 2 + 1
-        weight = self.weight[:, :, :rows] * self.mask[:, :, :rows]
+        weight = self.masked_weight()[:, :, :rows]
         return F.conv2d(x, weight, self.bias, padding=self.padding)[:, :, : x.shape[-2]]
