@@ -9,8 +9,8 @@ CIFAR-10 presets (32x32x3). Every repetition times each model for ``--steps`` st
 change on a shared machine hits all of them alike; the table gives medians over repetitions of images/s
 and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also times the plain per-step
 recurrences (the paper's definition) next to the fused scans; ``--precisions fp32 bf16`` also trains under bf16 autocast;
-``--eval`` also times a forward pass under inference_mode at ``--eval-batch``. Models run channels-last, as
-the trainer runs them; ``--layouts contiguous channels_last`` also times the plain (B, C, H, W) layout.
+``--eval`` also times a forward pass under inference_mode at ``--eval-batch``. Models run channels-last, with freed memory
+kept for reuse, as the trainer runs them; ``--layouts contiguous channels_last`` also times the plain (B, C, H, W) layout.
 """
 from __future__ import annotations
 
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
     parser.add_argument("--eval-batch", type=int, default=256)
     args = parser.parse_args()
+    prc.keep_freed_memory()  # as the `pixelrnn` command does
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precisions}, "
           f"load {open('/proc/loadavg').read().split()[:3]}")
     models, precision = {}, {}

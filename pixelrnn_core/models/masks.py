@@ -92,12 +92,18 @@ class MaskedConv2d(nn.Conv2d):
         return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The masked convolution, run on the kernel's rows down to the centre only.
+        """The masked convolution, run on the kernel's unmasked rows and columns only.
 
         Every row below the centre is masked out (§3.4), so convolving with the top ``kh // 2 + 1`` rows
         gives the same sums without multiplying the zero rows (a 3x3 becomes a 2x3, the 7x7 a 4x7). The
         symmetric padding then yields ``kh // 2`` extra output rows at the bottom, which are dropped.
+        A one-row kernel is the centre row alone, whose columns right of the centre are masked too: it
+        runs on the columns up to the centre over the input padded on the left only (a 1x3 becomes a 1x2).
         """
-        rows = self.kernel_size[0] // 2 + 1
+        kh, kw = self.kernel_size
+        if kh == 1 and kw > 1:
+            columns = kw // 2 + 1
+            return F.conv2d(F.pad(x, (kw // 2, 0)), self.masked_weight()[..., :columns], self.bias)
+        rows = kh // 2 + 1
         weight = self.masked_weight()[:, :, :rows]
         return F.conv2d(x, weight, self.bias, padding=self.padding)[:, :, : x.shape[-2]]

@@ -38,16 +38,23 @@ def test_masked_weights_get_no_gradient_and_no_effect():
     assert (conv.weight.grad[conv.mask == 0] == 0).all()
 
 
-@pytest.mark.parametrize("kernel", [1, 3, (1, 5), (7, 7), (5, 3)])
+@pytest.mark.parametrize("kernel", [1, 3, (1, 3), (1, 5), (7, 7), (5, 3)])
+@pytest.mark.parametrize("mask_type", ["A", "B"])
 @pytest.mark.parametrize("channels_last", [False, True])
-def test_convolving_only_the_rows_down_to_the_centre_equals_the_whole_masked_kernel(kernel, channels_last):
+def test_convolving_only_the_unmasked_rows_and_columns_equals_the_whole_masked_kernel(kernel, mask_type, channels_last):
     torch.manual_seed(0)
-    conv = MaskedConv2d(6, 9, kernel, "B", channels=3).double()
+    conv = MaskedConv2d(6, 9, kernel, mask_type, channels=3).double()
     x = torch.randn(2, 6, 5, 7, dtype=torch.float64)
     if channels_last:
         x = x.to(memory_format=torch.channels_last)
+    x.requires_grad_()
     whole = torch.nn.functional.conv2d(x, conv.masked_weight(), conv.bias, padding=conv.padding)
-    torch.testing.assert_close(conv(x), whole, rtol=1e-12, atol=1e-12)
+    cropped = conv(x)
+    torch.testing.assert_close(cropped, whole, rtol=1e-12, atol=1e-12)
+    grad = torch.randn_like(whole)
+    expected = torch.autograd.grad(whole, (x, conv.weight, conv.bias), grad)
+    for got, want in zip(torch.autograd.grad(cropped, (x, conv.weight, conv.bias), grad), expected):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_bad_masks_are_refused():
