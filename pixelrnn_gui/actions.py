@@ -75,7 +75,7 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
         Action("&Grow mask", "Add a one-pixel border around the mask", lambda w: w.grow_mask, "G"),
         Action("Shrin&k mask", "Remove the mask's outer one-pixel border", lambda w: w.shrink_mask, "Shift+G"),
         Action("Mask the &bottom half", "The paper's completion task: fill the lower half", lambda w: w.mask_bottom_half, "Ctrl+H"),
-        Action("&Show mask overlay", "Show or hide the mask's red tint", lambda w: w.canvas.set_show_mask, "O",
+        Action("&Show mask overlay", "Show or hide the mask (a red tint; a red outline after a fill)", lambda w: w.canvas.set_show_mask, "O",
                checkable=True, checked=True, keep="show_mask_action"),
     )),
     ("&View", (

@@ -1,8 +1,12 @@
 """The canvas: shows the document's image with its mask overlay, lets the user paint the image and the
-mask, zoom at the cursor, pan, and pick pixels for the inspector. It owns no state beyond the view."""
+mask, zoom at the cursor, pan, and pick pixels for the inspector. It owns no state beyond the view.
+
+The mask shows as a red tint while it is drawn; right after a fill of exactly that mask, as an outline,
+so that the fill shows in its true colours (editing the mask brings the tint back)."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal
@@ -10,7 +14,8 @@ from PySide6.QtGui import QColor, QCursor, QImage, QKeyEvent, QMouseEvent, QPain
 from PySide6.QtWidgets import QWidget
 
 from .document import Box, Document
-from .qimages import mask_overlay, rgb_to_qimage
+from .mask_ops import outline
+from .qimages import MASK_COLOUR, mask_overlay, rgb_to_qimage
 
 
 class Tool(enum.Enum):
@@ -81,7 +86,7 @@ class Canvas(QWidget):
         self.overlay_opacity = 0.6
         self._image_cache: QImage | None = None
         self._mask_cache: QImage | None = None
-        self._grid_cache: tuple[tuple, QPixmap] | None = None
+        self._view_layers: dict[str, tuple[tuple, QPixmap]] = {}  # the grid, the outline: (view, pixmap)
         self._hover: tuple[int, int] | None = None
         self._space_held = False
         self._pan_from: QPointF | None = None
@@ -93,13 +98,19 @@ class Canvas(QWidget):
         document.maskChanged.connect(self._mask_changed)
         document.replaced.connect(self._document_replaced)
         document.pinChanged.connect(self.update)
-        document.fillChanged.connect(self.update)
+        document.fillChanged.connect(self._fill_changed)
 
     @property
     def pending(self) -> np.ndarray | None:
         """The masked pixels a running fill has not decided yet (None when no fill runs)."""
         fill = self.document.fill
         return fill.pending if fill is not None else None
+
+    @property
+    def mask_outlined(self) -> bool:
+        """Whether the mask shows as an outline rather than a tint: after a fill of exactly this mask."""
+        fill = self.document.fill
+        return fill is not None and fill.pending is None and np.array_equal(fill.mask, self.document.mask)
 
     @property
     def compare_image(self) -> np.ndarray | None:
@@ -113,10 +124,16 @@ class Canvas(QWidget):
 
     def _mask_changed(self) -> None:
         self._mask_cache = None
+        self._view_layers.pop("outline", None)
+        self.update()
+
+    def _fill_changed(self) -> None:
+        self._view_layers.pop("outline", None)
         self.update()
 
     def _document_replaced(self) -> None:
         self._image_cache = self._mask_cache = None
+        self._view_layers.pop("outline", None)
         self.overlay = None
         self.comparing = False
         self.fill_cursor = None
@@ -225,13 +242,15 @@ class Canvas(QWidget):
             painter.setOpacity(1.0)
         if self.pending is not None and not self.comparing:
             painter.drawImage(0, 0, mask_overlay(self.pending, PENDING_COLOUR, 255))
-        elif self.show_mask and not self.comparing:
+        elif self.show_mask and not self.comparing and not self.mask_outlined:
             if self._mask_cache is None:
                 self._mask_cache = mask_overlay(self.document.mask)
             painter.drawImage(0, 0, self._mask_cache)
         painter.restore()
         if self.zoom >= GRID_ZOOM:
-            self._paint_grid(painter)
+            self._paint_view_layer(painter, "grid", self._grid_pixmap)
+        if self.show_mask and not self.comparing and self.mask_outlined:
+            self._paint_view_layer(painter, "outline", self._outline_pixmap)
         self._paint_markers(painter)
         painter.end()
 
@@ -242,17 +261,26 @@ class Canvas(QWidget):
             self._image_cache = rgb_to_qimage(self.document.image)
         return self._image_cache
 
-    def _paint_grid(self, painter: QPainter) -> None:
+    def _paint_view_layer(self, painter: QPainter, name: str, build: Callable[[], QPixmap]) -> None:
         # Drawn once per view into a pixmap: during a fill the canvas repaints often, and every Qt call
         # made from Python here has to win the GIL back from the worker thread.
         key = (self.zoom, self.origin.x(), self.origin.y(), self.width(), self.height(), self.document.height, self.document.width)
-        if self._grid_cache is None or self._grid_cache[0] != key:
-            self._grid_cache = (key, self._grid_pixmap())
-        painter.drawPixmap(0, 0, self._grid_cache[1])
+        if name not in self._view_layers or self._view_layers[name][0] != key:
+            self._view_layers[name] = (key, build())
+        painter.drawPixmap(0, 0, self._view_layers[name][1])
 
-    def _grid_pixmap(self) -> QPixmap:
+    def _lines_pixmap(self, lines: list[QLineF], pens: list[QPen]) -> QPixmap:
+        """A transparent pixmap of the widget's size with ``lines`` drawn with each of ``pens`` in turn."""
         pixmap = QPixmap(self.size())
         pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        for pen in pens:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        painter.end()
+        return pixmap
+
+    def _grid_pixmap(self) -> QPixmap:
         top_left = self.image_pixel(QPointF(0, 0))
         bottom_right = self.image_pixel(QPointF(self.width(), self.height()))
         rows = range(max(top_left[0], 0), min(bottom_right[0] + 1, self.document.height) + 1)
@@ -261,11 +289,13 @@ class Canvas(QWidget):
         right, bottom = left + self.document.width * self.zoom, top + self.document.height * self.zoom
         lines = [QLineF(left, top + r * self.zoom, right, top + r * self.zoom) for r in rows]
         lines += [QLineF(left + c * self.zoom, top, left + c * self.zoom, bottom) for c in cols]
-        painter = QPainter(pixmap)
-        painter.setPen(QPen(QColor(128, 128, 128, 90), 0))
-        painter.drawLines(lines)
-        painter.end()
-        return pixmap
+        return self._lines_pixmap(lines, [QPen(QColor(128, 128, 128, 90), 0)])
+
+    def _outline_pixmap(self) -> QPixmap:
+        """The mask's outline: a red line over a darker, wider one, visible on any colour."""
+        segments = outline(self.document.mask)
+        lines = [QLineF(self.widget_point(y0, x0), self.widget_point(y1, x1)) for x0, y0, x1, y1 in segments]
+        return self._lines_pixmap(lines, [QPen(QColor(0, 0, 0, 160), 4), QPen(QColor(*MASK_COLOUR), 2)])
 
     def _paint_markers(self, painter: QPainter) -> None:
         if self.document.pinned is not None:

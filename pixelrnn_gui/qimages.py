@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage
 
+MASK_COLOUR = (255, 40, 80)  # the mask's red: its tint, and its outline after a fill
+
 
 def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     """(H, W, 3) uint8 -> QImage (RGB888)."""
@@ -27,7 +29,7 @@ def qimage_to_rgb(image: QImage) -> np.ndarray:
     return buffer.reshape(height, stride)[:, : 3 * width].reshape(height, width, 3).copy()
 
 
-def mask_overlay(mask: np.ndarray, colour: tuple[int, int, int] = (255, 40, 80), alpha: int = 110) -> QImage:
+def mask_overlay(mask: np.ndarray, colour: tuple[int, int, int] = MASK_COLOUR, alpha: int = 110) -> QImage:
     """A translucent QImage that tints the masked pixels."""
     rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
     rgba[mask] = (*colour, alpha)

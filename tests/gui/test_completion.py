@@ -2,11 +2,12 @@
 change and they equal the core's own completion; cancel (keep / revert); undo of a fill; the candidate
 strip; resample from here; the inspector's numbers; closing during a fill."""
 import numpy as np
-import pixelrnn_core as prc
 import pytest
 from PySide6.QtCore import Qt
 
+import pixelrnn_core as prc
 from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui.qimages import MASK_COLOUR
 
 WAIT_MS = 60_000
 
@@ -141,6 +142,32 @@ def test_hold_tab_compares_with_the_original(ready, qtbot):
     np.testing.assert_array_equal(canvas.compare_image, pixels)
     qtbot.keyRelease(canvas, Qt.Key.Key_Tab)
     assert not canvas.comparing
+
+
+def shown_colour(canvas, row: float, col: float) -> tuple[int, int, int]:
+    """The colour the canvas shows at image point (row, col), as rendered."""
+    colour = canvas.grab().toImage().pixelColor(canvas.widget_point(row, col).toPoint())
+    return colour.red(), colour.green(), colour.blue()
+
+
+def test_after_a_fill_the_mask_is_outlined_so_the_fill_shows_in_true_colour(ready, qtbot):
+    window, pixels = ready
+    canvas = window.canvas
+    assert not canvas.mask_outlined
+    assert shown_colour(canvas, 6.5, 3.5) != tuple(pixels[6, 3])  # the mask's tint over the pixel
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    assert canvas.mask_outlined
+    assert shown_colour(canvas, 6.5, 3.5) == tuple(window.document.image[6, 3])
+    assert shown_colour(canvas, 2.5, 3.5) == tuple(pixels[2, 3])
+    assert shown_colour(canvas, 5, 3.5) == MASK_COLOUR  # the outline along the mask's top edge
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.brush_sizes[Tool.MASK_BRUSH] = 1
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(1, 1))
+    assert not canvas.mask_outlined  # an edited mask is tinted again, filled pixels included
+    assert shown_colour(canvas, 6.5, 3.5) != tuple(window.document.image[6, 3])
+    window.undo_action.trigger()
+    assert canvas.mask_outlined
 
 
 def test_inspector_shows_the_cores_numbers(ready, qtbot):

@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion_panel import model_card
+from pixelrnn_gui.mask_ops import outline
 from pixelrnn_gui.qimages import qimage_to_rgb
 
 WAIT_MS = 60_000
@@ -162,6 +163,16 @@ def test_grow_and_shrink_the_mask(window):
     assert window.document.mask.sum() == 1 and window.document.mask[4, 4]
     window.undo_action.trigger()
     assert window.document.mask.sum() == 9
+
+
+def test_mask_outline_runs_along_its_edges_and_the_image_border():
+    mask = np.zeros((3, 4), bool)
+    mask[0, 0:2] = mask[1, 1] = True  # an L touching the top and left borders
+    assert sorted(outline(mask)) == sorted([
+        (0, 0, 2, 0), (0, 1, 1, 1), (1, 2, 2, 2),  # along y = 0, 1, 2
+        (0, 0, 0, 1), (1, 1, 1, 2), (2, 0, 2, 2),  # along x = 0, 1, 2 (two edges merged into one)
+    ])
+    assert outline(np.zeros((2, 2), bool)) == []
 
 
 def test_pointer_position_is_x_then_y(window, qtbot, image_file):
