@@ -7,6 +7,11 @@ preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` r
 kept for reuse) of the first ``--images`` test images at each ``--eval-batch``; the table gives medians
 of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
 plain per-step recurrences.
+
+It also prints what bounds evaluation on this machine: the multiply-adds of one image's forward pass
+through the model's convolutions (as they run: masked rows and columns skipped; an LSTM's scan products
+are not counted), the rate the timed evaluations reach on them, and the rate of float32 matrix products
+of the model's widest 1x1 convolution over a batch of 16 images and of a 2048 x 2048 product.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import torch.nn.functional as F
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data, model_input
+from pixelrnn_core.models.masks import MaskedConv2d
 from pixelrnn_core.models.scans import SCANS, select_scan
 from pixelrnn_core.training.evaluation import evaluation_spec
 from pixelrnn_core.training.layout import to_fast_layout
@@ -43,6 +49,35 @@ def eval_rate(model, images: torch.Tensor, spec, batch: int) -> float:
     started = time.perf_counter()
     prc.evaluate_images(model, images, spec, batch_size=batch)
     return len(images) / (time.perf_counter() - started)
+
+
+def forward_flops(model: torch.nn.Module, levels: torch.Tensor) -> float:
+    """Floating-point operations (2 per multiply-add) of the convolutions of one image's forward pass."""
+    total = 0
+
+    def count(conv, inputs, output) -> None:
+        nonlocal total
+        rows, columns = conv.kernel_size
+        used = (rows // 2 + 1, columns // 2 + 1 if rows == 1 else columns) if isinstance(conv, MaskedConv2d) else (rows, columns)
+        total += 2 * output[0].numel() * conv.in_channels // conv.groups * used[0] * used[1]
+
+    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    with torch.inference_mode():
+        model(levels[:1])
+    for hook in hooks:
+        hook.remove()
+    return float(total)
+
+
+def matmul_rate(rows: int, inner: int, columns: int, reps: int = 20) -> float:
+    """float32 GFLOP/s of a (rows x inner) @ (inner x columns) product on this machine."""
+    a, b = torch.randn(rows, inner), torch.randn(inner, columns)
+    for _ in range(3):
+        a @ b
+    started = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * rows * inner * columns * reps / (time.perf_counter() - started) / 1e9
 
 
 def main() -> None:
@@ -73,12 +108,18 @@ def main() -> None:
             for batch in args.eval_batch:
                 rates.setdefault(f"{scan}: eval, batch {batch}", []).append(eval_rate(model, images, spec, batch))
     print(f"\n{args.reps} interleaved repetitions, load {open('/proc/loadavg').read().split()[:3]}")
-    print("| timed | images/s (median) | ratio to its training images/s (median) |")
-    print("|---|---|---|")
+    flops = forward_flops(model, levels)
+    print(f"forward pass: {flops / 1e9:.3f} GFLOP per image in its convolutions")
+    print("| timed | images/s (median) | ratio to its training images/s (median) | convolution GFLOP/s in evaluation |")
+    print("|---|---|---|---|")
     for name, values in rates.items():
         training = rates[f"{name.split(':')[0]}: training, batch 16"]
         ratio = statistics.median(v / t for v, t in zip(values, training))
-        print(f"| {name} | {statistics.median(values):.1f} | {ratio:.2f}× |")
+        rate = "" if "training" in name else f"{statistics.median(values) * flops / 1e9:.0f}"
+        print(f"| {name} | {statistics.median(values):.1f} | {ratio:.2f}× | {rate} |")
+    width, pixels = 2 * model.config.hidden, images.shape[2] * images.shape[3]
+    print(f"float32 matrix products: ({16 * pixels} x {width}) @ ({width} x {width}) {matmul_rate(16 * pixels, width, width):.0f} "
+          f"GFLOP/s, (2048 x 2048) @ (2048 x 2048) {matmul_rate(2048, 2048, 2048):.0f} GFLOP/s")
 
 
 if __name__ == "__main__":
