@@ -105,6 +105,7 @@ class CompletionPanel(QWidget):
         self.samples = labelled(QSpinBox(), "Candidates", "How many completions to draw (K); they are ranked by likelihood")
         self.samples.setObjectName("samplesSpin")
         self.samples.setRange(1, 16)
+        self.samples.setValue(4)  # ranked in the strip: 4 candidates fill closer to the original than 1
         self.temperature = labelled(QDoubleSpinBox(), "Temperature", "Below 1: safer, smoother fills; above 1: wilder ones")
         self.temperature.setObjectName("temperatureSpin")
         self.temperature.setRange(0.05, 3.0)

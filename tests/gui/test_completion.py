@@ -197,10 +197,11 @@ def test_export_fill_probabilities(ready, qtbot, tmp_path):
     out = tmp_path / "fill.npz"
     window.controller.export_probabilities(out)
     saved = np.load(out)
-    assert saved["probs"].shape == (1, 3, 8, 3, 256) and saved["mask"].all()
+    assert saved["probs"].shape == (4, 3, 8, 3, 256) and saved["mask"].all()  # the 4 candidates
     np.testing.assert_allclose(saved["probs"].sum(-1), 1.0, rtol=1e-4)
+    assert saved["scores"].shape == (4,)
     value = window.document.image[6, 2, 1]
-    assert saved["probs"][0, 1, 2, 1, value] > 0
+    assert saved["probs"][window.document.fill.shown, 1, 2, 1, value] > 0  # the shown candidate's draw
 
 
 def test_bad_checkpoint_is_reported_and_the_app_goes_on(window, tmp_path):
