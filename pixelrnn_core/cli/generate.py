@@ -8,7 +8,7 @@ import numpy as np
 
 from ..completion.compiled_steps import completion_steps_cached, ready_completion_steps
 from ..completion.engines import ENGINES
-from ..completion.job import CompletionJob
+from ..completion.job import CompletionJob, completion_variant
 from ..completion.orientation import ORIENTATIONS
 from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import checkpoint_info
@@ -60,8 +60,9 @@ def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
 
 
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
-    if not completion_steps_cached():
-        ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True))
+    variant = completion_variant(model.config)
+    if not completion_steps_cached(variant):
+        ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True), variant)
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
         temperature=args.temperature, greedy=args.greedy, device=args.device, orientation=orientation,

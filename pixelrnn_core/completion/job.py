@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
 
 from ..memory import check_completion_memory
+from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
 from ..models.registry import build_model
 from .devices import frozen_copy, resolve_device
@@ -297,23 +299,48 @@ def complete(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, *args:
 complete.__signature__ = inspect.signature(CompletionJob).replace(return_annotation=np.ndarray)
 
 
-def prepare_completion() -> Iterator[str]:
+PREPARED_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")
+
+
+def variant_name(arch: str, base_arch: str) -> str:
+    return arch if arch != "multiscale" else f"multiscale ({base_arch})"
+
+
+def completion_variant(config: ModelConfig) -> str:
+    """The name under which :func:`prepare_completion` readies the steps a model of ``config`` uses: its
+    architecture, or ``"multiscale (BASE)"``."""
+    return variant_name(config.arch, config.base_arch)
+
+
+def completion_variants() -> list[str]:
+    """Every variant :func:`prepare_completion` readies, in its order."""
+    return [variant_name(arch, extra.get("base_arch", "")) for arch, extra in prepared_architectures()]
+
+
+def prepared_architectures() -> list[tuple[str, dict[str, str]]]:
+    single = [(arch, {}) for arch in PREPARED_ARCHITECTURES]
+    return single + [("multiscale", {"base_arch": base}) for base in PREPARED_ARCHITECTURES]
+
+
+def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
     """Get the cached engine's compiled per-pixel steps ready, so that a first completion starts at once.
 
-    A generator: for each architecture (multi-scale on each base) it fills one row with a tiny model,
-    for one candidate and for two, then yields the architecture's name, so a caller can stop between
-    two. The first time after installation this compiles the steps (numba keeps them in its cache;
-    about 25 s in all on a 2-core CPU); later it loads them (about a second). Run it ahead of time,
-    e.g. on a background thread while an app starts.
+    A generator: for each architecture (multi-scale on each base), or only for ``variants`` (names as
+    :func:`completion_variant` gives them), it fills one row with a tiny model, for one candidate and
+    for two, then yields the variant's name, so a caller can stop between two. The first time after
+    installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
+    CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.
+    on a background thread while an app starts.
     """
     image = np.zeros((4, 4, 3), dtype=np.uint8)
     mask = np.zeros((4, 4), dtype=bool)
     mask[3] = True
     settings = {"channels": 3, "levels": 4, "hidden": 3, "layers": 2, "out_hidden": 6, "upsample_features": 3}
-    variants = [("pixelcnn", {}), ("row_lstm", {}), ("diagonal_bilstm", {})]
-    variants += [("multiscale", {"base_arch": base}) for base, _ in variants]
-    for arch, extra in variants:
+    for arch, extra in prepared_architectures():
+        name = variant_name(arch, extra.get("base_arch", ""))
+        if variants is not None and name not in variants:
+            continue
         model = build_model(arch, **settings, **extra).eval()
         for samples in (1, 2):
             complete(model, image, mask, samples=samples)
-        yield arch if arch != "multiscale" else f"multiscale ({extra['base_arch']})"
+        yield name

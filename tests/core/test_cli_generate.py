@@ -8,6 +8,7 @@ from PIL import Image
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
+from pixelrnn_core.completion import compiled_steps
 
 from .datafiles import gradient_images, write_npz
 
@@ -45,6 +46,17 @@ def test_complete_fills_only_the_mask_like_the_library(checkpoint, tmp_path, cap
     assert np.array_equal(filled[~mask], image[~mask])
     expected = prc.complete(prc.load_checkpoint(checkpoint), image, mask, seed=7)[0]
     assert np.array_equal(filled, expected)
+
+
+def test_first_completion_compiles_only_its_architecture_and_says_so(checkpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(compiled_steps, "marker_folder", lambda: tmp_path)
+    out = tmp_path / "samples.png"
+    assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "compiling the fast completion steps of row_lstm models" in err and "compiled the completion steps in" in err
+    assert compiled_steps.completion_steps_cached("row_lstm") and not compiled_steps.completion_steps_cached("pixelcnn")
+    assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "1"]) == 0
+    assert "compil" not in capsys.readouterr().err
 
 
 def complete_with_candidates(checkpoint, tmp_path, capsys, samples: int) -> list[tuple[str, float]]:

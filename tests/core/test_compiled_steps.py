@@ -1,16 +1,41 @@
-"""The first use of the compiled completion steps says what it does and how long it took, once."""
+"""The first use of the compiled completion steps says what it does and how long it took, once, and
+compiles only what the model at hand needs."""
 from __future__ import annotations
 
+import pixelrnn_core as prc
 from pixelrnn_core.completion import compiled_steps
+from pixelrnn_core.completion.job import completion_variant
 
 
 def test_compile_is_announced_once(tmp_path, monkeypatch):
-    monkeypatch.setattr(compiled_steps, "marker_path", lambda: tmp_path / "steps.ready")
+    monkeypatch.setattr(compiled_steps, "marker_folder", lambda: tmp_path)
     lines: list[str] = []
     assert not compiled_steps.completion_steps_cached()
     compiled_steps.ready_completion_steps(lines.append)
     assert len(lines) == 2 and "compiling" in lines[0] and lines[1].startswith("compiled the completion steps in ")
     assert compiled_steps.completion_steps_cached()
+    assert compiled_steps.completion_steps_cached("diagonal_bilstm")  # readying all readies each
     compiled_steps.ready_completion_steps(lines.append)
     assert len(lines) == 2
 
+
+def test_one_architecture_is_readied_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(compiled_steps, "marker_folder", lambda: tmp_path)
+    lines: list[str] = []
+    compiled_steps.ready_completion_steps(lines.append, "pixelcnn")
+    assert "compiling" in lines[0] and "pixelcnn" in lines[0]
+    assert compiled_steps.completion_steps_cached("pixelcnn")
+    assert not compiled_steps.completion_steps_cached("row_lstm")
+    assert not compiled_steps.completion_steps_cached()
+    compiled_steps.ready_completion_steps(lines.append, "pixelcnn")
+    assert len(lines) == 2
+
+
+def test_each_variant_is_prepared_by_its_name():
+    assert list(prc.prepare_completion(["row_lstm"])) == ["row_lstm"]
+    model = prc.build_model("multiscale", base_arch="diagonal_bilstm", channels=1, levels=4, hidden=2, layers=1,
+                            out_hidden=4, upsample_features=2)
+    name = completion_variant(model.config)
+    assert name == "multiscale (diagonal_bilstm)"
+    assert list(prc.prepare_completion([name])) == [name]
+    assert completion_variant(prc.build_model("pixelcnn", channels=1, levels=4, hidden=2, layers=1).config) == "pixelcnn"
