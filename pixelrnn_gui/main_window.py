@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Train", self.training_panel, "trainDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.findChild(QDockWidget, "completeDock"), self.findChild(QDockWidget, "trainDock"))
         self.findChild(QDockWidget, "completeDock").raise_()
+        self._pointer = (-1, -1)  # the image pixel under the pointer; (-1, -1) off the canvas
         self.position_label, self.zoom_label, self.warning_label, self.brush_label = QLabel(), QLabel(), QLabel(), QLabel()
         self.warning_label.setStyleSheet("color: #b35c00;")
         labels = ((self.warning_label, "Mask warning"), (self.brush_label, "Brush size"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom"))
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
         d.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         d.pathChanged.connect(self._update_title)
         self.canvas.pixelHovered.connect(self._hovered)
+        d.imageChanged.connect(self._show_pointer)
+        d.maskChanged.connect(self._show_pointer)
         self.canvas.pixelHovered.connect(self.inspector.hover)
         self.canvas.pixelPicked.connect(self._picked)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
@@ -329,6 +332,13 @@ class MainWindow(QMainWindow):
             self.inspector.unpin()
 
     def _hovered(self, row: int, col: int) -> None:
+        self._pointer = (row, col)
+        self._show_pointer()
+
+    def _show_pointer(self) -> None:
+        """The status bar's readout of the pixel under the pointer, refreshed when the pointer moves and
+        when the pixel changes under a still pointer (a fill, an undo)."""
+        row, col = self._pointer
         if row < 0 or not self.document.inside(row, col):
             self.position_label.setText("")
             return

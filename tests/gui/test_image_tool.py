@@ -175,6 +175,19 @@ def test_mask_outline_runs_along_its_edges_and_the_image_border():
     assert outline(np.zeros((2, 2), bool)) == []
 
 
+def test_pointer_readout_follows_the_pixel_as_it_changes_under_a_still_pointer(window, qtbot, image_file):
+    window.files.open_image(image_file[0])
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(3, 4))
+    image = window.document.image.copy()
+    image[3, 4] = (1, 2, 3)
+    window.document.edit("Paint", "image", image)  # as a fill writes the pixel under the pointer
+    assert window.position_label.text() == "x 4, y 3  RGB 1 2 3"
+    mask = window.document.mask.copy()
+    mask[3, 4] = True
+    window.document.edit("Mask", "mask", mask)
+    assert window.position_label.text() == "x 4, y 3  RGB 1 2 3 · masked"
+
+
 def test_pointer_position_is_x_then_y(window, qtbot, image_file):
     window.files.open_image(image_file[0])
     qtbot.mouseMove(window.canvas, window.canvas.widget_position(2, 5))
