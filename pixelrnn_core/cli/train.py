@@ -37,7 +37,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
         "train",
         help="train a PixelRNN on a folder of images or a dataset file",
-        description="Train a PixelRNN. DATA is a folder of images (searched recursively) or a dataset file: "
+        description="Train a PixelRNN. DATA is a folder of images (searched recursively), one image file, or a dataset file: "
         "IDX (MNIST, Fashion-MNIST; gzipped or not), a CIFAR-10 python batch or its folder, or a "
         "downsampled-ImageNet .npz. Run under `torchrun --nproc_per_node=N` to train with N processes.",
     )
@@ -100,7 +100,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
         description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
     )
     evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file or a bundled model's name")
-    evaluate.add_argument("data", metavar="DATA")
+    evaluate.add_argument("data", metavar="DATA", help="a folder of images, one image file or a dataset file, as for train")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
     evaluate.add_argument("--limit", type=int, help="use only the first N images")
