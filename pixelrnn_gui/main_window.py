@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         self.prefs.restore_window(self)
         self.prefs.restore_brushes(self.canvas)
+        self.prefs.restore_sampling(self.panel)
         self.colour_action.setIcon(self.colour_icon())
         self.set_tool(self.prefs.tool())
         self.panel.choose_device(self.prefs.device())
@@ -159,7 +160,7 @@ class MainWindow(QMainWindow):
             self.controller.load_model(str(prc.bundled_models()[FIRST_RUN_MODEL]))
 
     def _save_settings(self) -> None:
-        self.prefs.save_window(self, self.canvas)
+        self.prefs.save_window(self, self.canvas, self.panel)
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()

@@ -1,14 +1,19 @@
 """The settings kept between sessions (Qt's QSettings): recent files and models, last folders, the
-window's layout, brush sizes and colour, tool, device and model. The one place that reads and writes them."""
+window's layout, brush sizes and colour, tool, device and model, and the Complete panel's candidates,
+temperature and greedy choice. The one place that reads and writes them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMainWindow
 
 from .canvas import Canvas, Tool
+
+if TYPE_CHECKING:
+    from .completion_panel import CompletionPanel
 
 RECENT_LIMIT = 8
 DEFAULT_WINDOW_SIZE = (1280, 820)
@@ -61,18 +66,28 @@ class AppSettings(QObject):
             canvas.brush_sizes[tool] = int(self.store.value(f"brushSize/{tool.name}", canvas.brush_sizes[tool]))
         canvas.colour = QColor(str(self.store.value("brushColour", "#000000")))
 
+    def restore_sampling(self, panel: CompletionPanel) -> None:
+        """The Complete panel's candidates, temperature and greedy choice (a first start: its defaults)."""
+        panel.samples.setValue(int(self.store.value("candidates", panel.samples.value())))
+        panel.temperature.setValue(float(self.store.value("temperature", panel.temperature.value())))
+        panel.greedy.setChecked(str(self.store.value("greedy", panel.greedy.isChecked())).lower() == "true")
+
     def tool(self) -> Tool:
         return Tool[str(self.store.value("tool", Tool.MASK_BRUSH.name))]
 
     def device(self) -> str:
         return str(self.store.value("device", "cpu"))
 
-    def save_window(self, window: QMainWindow, canvas: Canvas) -> None:
-        """What :meth:`restore_window`, :meth:`restore_brushes` and :meth:`tool` read back."""
+    def save_window(self, window: QMainWindow, canvas: Canvas, panel: CompletionPanel) -> None:
+        """What :meth:`restore_window`, :meth:`restore_brushes`, :meth:`restore_sampling` and :meth:`tool`
+        read back."""
         self.store.setValue("geometry", window.saveGeometry())
         self.store.setValue("windowState", window.saveState())
         for tool, size in canvas.brush_sizes.items():
             self.store.setValue(f"brushSize/{tool.name}", size)
         self.store.setValue("brushColour", canvas.colour.name())
         self.store.setValue("tool", canvas.tool.name)
+        self.store.setValue("candidates", panel.samples.value())
+        self.store.setValue("temperature", panel.temperature.value())
+        self.store.setValue("greedy", panel.greedy.isChecked())
         self.store.sync()
