@@ -18,7 +18,9 @@ from ..training.distributed import init_from_environment, is_main_process, local
 from ..training.evaluation import evaluate_checkpoint
 from ..training.events import CheckpointSaved, Finished, Preview, TrainStep, Validation
 from ..training.preview import preview_hook
-from ..training.run_config import run_config
+from ..io.bundled import find_checkpoint
+from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
+from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
 from .errors import USER_ERRORS, fail
@@ -46,6 +48,11 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     which = model.add_mutually_exclusive_group()
     which.add_argument("--arch", choices=ARCHITECTURES, help="the model family (paper §3)")
     which.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's model sizes (see `pixelrnn presets`)")
+    which.add_argument(
+        "--init", metavar="CHECKPOINT",
+        help="fine-tune: start from the model and weights of CHECKPOINT (a file or a bundled model's name); "
+        "its channels, levels and training size are the defaults",
+    )
     model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h)")
     model.add_argument("--layers", type=int, help="number of residual blocks")
     model.add_argument("--out-hidden", type=int, help="width of the two output layers")
@@ -122,35 +129,55 @@ def report_data(image_set: ImageSet, train_images: int, validation_images: int, 
             print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more (all listed in the run's run.json)")
 
 
+MODEL_SIZES = ("hidden", "layers", "out_hidden", "base_arch", "mixtures", "dropout")
+
+
+def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
+    """The checkpoint --init names, refused with the options that would change its model."""
+    given = [name for name in MODEL_SIZES if getattr(args, name) is not None] + (["output"] if args.output != "softmax" else [])
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ValueError(f"--init takes its model from {args.init}: leave out {options}")
+    return checkpoint_info(find_checkpoint(args.init))
+
+
 def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
-    if args.data is None or args.out is None or (args.arch is None and args.preset is None):
-        raise ValueError("a new run needs DATA, --arch or --preset, and --out RUN_DIR (or use --resume RUN_DIR)")
-    preset = PRESETS.get(args.preset, {})
+    if args.data is None or args.out is None or (args.arch is None and args.preset is None and args.init is None):
+        raise ValueError("a new run needs DATA, --arch, --preset or --init, and --out RUN_DIR (or use --resume RUN_DIR)")
+    start = init_checkpoint(args) if args.init else None
+    defaults = PRESETS.get(args.preset, {}) if start is None else {"channels": start.config.channels, "levels": start.config.levels}
+    trained = start.data if start is not None and start.data is not None else None
+    binarize = trained.binarize if trained and args.binarize == "none" else args.binarize
     spec = DatasetSpec(
-        args.data, size=args.size, channels=args.channels or preset.get("channels"),
-        levels=args.levels or preset.get("levels") or (2 if args.binarize != "none" else 256),
-        binarize=args.binarize, threshold=args.threshold, fit=args.fit, small=args.small,
+        args.data, size=args.size or (trained.size if trained else None), channels=args.channels or defaults.get("channels"),
+        levels=args.levels or defaults.get("levels") or (2 if binarize != "none" else 256),
+        binarize=binarize, threshold=args.threshold, fit=args.fit, small=args.small,
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )
     settings = TrainSettings(
         optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=DEFAULTS.epochs if args.epochs is None else args.epochs,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, ema=args.ema, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
-        preview_every=args.preview_every,
+        preview_every=args.preview_every, init=None if start is None else str(start.path),
     )
     if args.mixtures is not None and args.output != "logistic-mixture":
         raise ValueError("--mixtures applies to --output logistic-mixture only")
     data = load_training_data(spec)
-    plan = run_config(
-        args.preset or args.arch, spec, settings, channels=data.channels,
-        hidden=args.hidden, layers=args.layers, out_hidden=args.out_hidden, base_arch=args.base_arch,
-        output=OUTPUT_CHOICES[args.output], mixtures=args.mixtures, dropout=args.dropout,
-    )
+    if start is None:
+        plan = run_config(
+            args.preset or args.arch, spec, settings, channels=data.channels,
+            hidden=args.hidden, layers=args.layers, out_hidden=args.out_hidden, base_arch=args.base_arch,
+            output=OUTPUT_CHOICES[args.output], mixtures=args.mixtures, dropout=args.dropout,
+        )
+    else:
+        plan = RunConfig(spec, start.config, settings)
     trainer = new_run(args.out, plan.data, plan.model, plan.training, device, data=data)
     if is_main_process():
         report_data(data.image_set, len(data.train), len(data.validation), args.data)
         output = "" if plan.model.output == "softmax" else f", a mixture of {plan.model.mixtures} logistics per sub-pixel"
-        print(f"model: {plan.model.arch}{output}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters; run folder {args.out}")
+        origin = "" if start is None else f", starting from the weights of {args.init}"
+        print(f"model: {plan.model.arch}{output}, {sum(p.numel() for p in trainer.model.parameters()):,} parameters{origin}; "
+              f"run folder {args.out}")
     return trainer
 
 
@@ -181,7 +208,7 @@ def show_progress(trainer: Trainer) -> Finished:
 FIXED_ON_RESUME = (
     "arch", "preset", "hidden", "layers", "out_hidden", "base_arch", "output", "mixtures", "size", "channels", "levels", "binarize",
     "threshold", "fit", "small", "augment", "val_fraction", "limit", "seed", "batch_size", "lr", "optimizer",
-    "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out", "dropout", "ema",
+    "schedule", "warmup", "grad_clip", "precision", "checkpoint_every", "log_every", "out", "dropout", "ema", "init",
 )
 
 

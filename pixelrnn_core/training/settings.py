@@ -27,7 +27,8 @@ class TrainSettings(PlainData):
     averaging) that validation, checkpoints and previews use instead of the raw weights (0: off).
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
-    ``preview_every`` steps (0: never).
+    ``preview_every`` steps (0: never). ``init``: the checkpoint (a file or a bundled model's name)
+    whose weights a new run starts from, to fine-tune it (None: fresh weights).
     """
 
     KIND = "training settings"
@@ -47,6 +48,7 @@ class TrainSettings(PlainData):
     preview_every: int = 0
     eval_batch_size: int = 64
     seed: int = 0
+    init: str | None = None
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:

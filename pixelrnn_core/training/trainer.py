@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
 from ..data import DatasetSpec, TrainingData, load_training_data, model_input
+from ..io.bundled import find_checkpoint
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from ..memory import check_training_memory
 from ..models.config import ModelConfig
@@ -378,6 +379,19 @@ def refuse_existing_run(folder: RunFolder) -> None:
         raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
 
 
+def initial_model(config: ModelConfig, init: str | None) -> nn.Module:
+    """A model of ``config`` with fresh weights, or with those of the checkpoint ``init`` (a file or a
+    bundled model's name), whose model must be ``config``'s."""
+    model = model_from_config(config)
+    if init is not None:
+        start = load_checkpoint(find_checkpoint(init))
+        if start.config != config:
+            raise ValueError(f"{init}: its model differs from the run's ({start.config.arch}, h = {start.config.hidden}, "
+                             f"{start.config.layers} layers, {start.config.channels} channel(s), {start.config.levels} levels)")
+        model.load_state_dict(start.state_dict())
+    return model
+
+
 def new_run(
     run_dir: str | Path,
     data_spec: DatasetSpec,
@@ -395,7 +409,8 @@ def new_run(
     data = data if data is not None else load_training_data(data_spec)
     check_model_fits_data(model_config, data, settings)
     torch.manual_seed(settings.seed)
-    trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
+    model = initial_model(model_config, settings.init)
+    trainer = Trainer(folder.path, model, data, settings, torch.device(device), preview)
     barrier()
     if is_main_process():
         trainer.lock = lock_folder(folder)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import pixelrnn_core as prc
-from pixelrnn_core.io.checkpoints import read_header
 from pixelrnn_core.cli import main
+from pixelrnn_core.io.checkpoints import read_header
 
 from .datafiles import gradient_images, write_broken_files, write_idx, write_image_folder
 
@@ -189,3 +191,43 @@ def test_a_model_trained_on_a_dataset_file_evaluates_image_files_at_its_training
         assert main(["eval", checkpoint, str(data), "--json"]) == 0, capsys.readouterr().err
         figures.append(json.loads(capsys.readouterr().out))
     assert figures[0] == figures[1] and figures[2]["images"] == 1
+
+
+def test_fine_tuning_starts_from_the_model_and_weights_of_a_checkpoint(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 12, 6)
+    first = tmp_path / "first"
+    assert main(["train", str(tmp_path / "images"), "--arch", "row_lstm", *TINY, "--size", "6", "--levels", "8",
+                 "--batch-size", "4", "--epochs", "1", "--out", str(first)]) == 0
+    start = first / "last.safetensors"
+    tuned = tmp_path / "tuned"
+    assert main(["train", str(tmp_path / "images"), "--init", str(start), "--batch-size", "4", "--epochs", "1",
+                 "--lr", "1e-4", "--out", str(tuned)]) == 0
+    assert f"starting from the weights of {start}" in capsys.readouterr().out
+    meta = prc.checkpoint_metadata(tuned / "last.safetensors")
+    assert meta["config"] == prc.checkpoint_metadata(start)["config"]  # its model, levels and channels
+    assert meta["data"]["size"] == 6 and meta["data"]["levels"] == 8  # its training size and levels by default
+    assert json.loads((tuned / "run.json").read_text())["training"]["init"] == str(start)
+    trainer = prc.new_run(tmp_path / "again", prc.DatasetSpec(str(tmp_path / "images"), size=6, levels=8),
+                          prc.load_checkpoint(start).config, prc.TrainSettings(init=str(start)))
+    started = prc.load_checkpoint(start).state_dict()
+    for name, value in trainer.model.state_dict().items():
+        assert torch.equal(value, started[name]), name  # before any step, exactly the checkpoint's weights
+    trainer.release()
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--hidden", "8"], "--init takes its model from .*: leave out --hidden"),
+    (["--channels", "1"], "the model has 3 channel"),
+    (["--arch", "pixelcnn"], "not allowed with argument --init"),
+])
+def test_fine_tuning_refuses_options_that_change_its_model(tmp_path, capsys, options, message):
+    write_image_folder(tmp_path / "images", 8, 6)
+    start = tmp_path / "start.safetensors"
+    prc.save_checkpoint(start, prc.build_model("pixelcnn", channels=3, levels=8, hidden=4, layers=1, out_hidden=4))
+    try:
+        code = main(["train", str(tmp_path / "images"), "--init", str(start), "--size", "6", *options, "--out", str(tmp_path / "run")])
+    except SystemExit as exit_:  # argparse's own refusal
+        code = exit_.code
+    assert code != 0
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "run" / "run.json").exists()
