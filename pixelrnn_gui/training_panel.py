@@ -4,14 +4,14 @@ run) and watch it learn (progress, bits/dim curves, sample and completion previe
 user's choices to the :class:`TrainingController`."""
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections import Counter
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pixelrnn_core as prc
 import torch
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import pixelrnn_core as prc
+
 from .completion_panel import format_seconds, labelled
 from .folder_survey import Proposal, planned_steps, preview_interval
 from .levels import to_rgb
@@ -57,6 +59,8 @@ PAPER_PRESETS = {
     "Paper: ImageNet 64x64 Row LSTM (4 layers, h=512)": "imagenet64",
 }
 SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
+FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and weights
+FINE_TUNE_RECIPE = dict(optimizer="adam", lr=2e-4, warmup_steps=100)  # gentle first steps for trained weights
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 
@@ -174,7 +178,7 @@ class TrainingPanel(QWidget):
     def _make_model_widgets(self) -> None:
         self.preset_combo = labelled(QComboBox(), "Preset", "The paper's model sizes, a small fast one, or your own")
         self.preset_combo.setObjectName("trainPresetCombo")
-        self.preset_combo.addItems([SMALL_PRESET, *PAPER_PRESETS, CUSTOM_PRESET])
+        self.preset_combo.addItems([SMALL_PRESET, *PAPER_PRESETS, *(FINE_TUNE + name for name in prc.bundled_models()), CUSTOM_PRESET])
         self.arch_combo = labelled(QComboBox(), "Architecture", "PixelCNN (fast), Row LSTM, Diagonal BiLSTM (best in the paper) or multi-scale")
         self.arch_combo.setObjectName("trainArchCombo")
         for arch in prc.ARCHITECTURES:
@@ -420,20 +424,46 @@ class TrainingPanel(QWidget):
         self.preview_chosen = True
 
     # ---- model ------------------------------------------------------------------------------
+    def fine_tuned(self) -> prc.CheckpointInfo | None:
+        """The bundled model the chosen preset fine-tunes, or None."""
+        name = self.preset_combo.currentText()
+        return prc.checkpoint_info(prc.bundled_models()[name.removeprefix(FINE_TUNE)]) if name.startswith(FINE_TUNE) else None
+
     def _apply_preset(self, name: str) -> None:
+        start = self.fine_tuned()
+        for widget in (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo):
+            widget.setEnabled(start is None)
         if name == CUSTOM_PRESET:
             return
-        sizes = dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]])
-        widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin)
+        if start is not None:
+            self._show_model(dataclasses.asdict(start.config))
+            self._fit_data_to(start)
+            return
+        self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
+
+    def _show_model(self, sizes: dict) -> None:
+        widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo)
         for widget in widgets:
             widget.blockSignals(True)
         if "arch" in sizes:
             self.arch_combo.setCurrentIndex(self.arch_combo.findData(sizes["arch"]))
+        if "output" in sizes:
+            self.output_combo.setCurrentIndex(self.output_combo.findData(sizes["output"]))
         self.layers_spin.setValue(sizes["layers"])
         self.hidden_spin.setValue(sizes["hidden"])
         self.out_hidden_spin.setValue(sizes["out_hidden"])
         for widget in widgets:
             widget.blockSignals(False)
+
+    def _fit_data_to(self, start: prc.CheckpointInfo) -> None:
+        """The data settings and the optimizer a fine-tuning run of ``start`` begins with: its channels,
+        levels and training size, and gentle steps (Adam at 2e-4 after a warm-up)."""
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(start.config.channels))
+        self.levels_spin.setValue(start.config.levels)
+        if start.data is not None and start.data.size is not None:
+            self.size_spin.setValue(start.data.size)
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(FINE_TUNE_RECIPE["optimizer"]))
+        self.lr_spin.setValue(FINE_TUNE_RECIPE["lr"])
 
     def _custom(self, *_) -> None:
         self.preset_combo.blockSignals(True)
@@ -441,6 +471,10 @@ class TrainingPanel(QWidget):
         self.preset_combo.blockSignals(False)
 
     def run_config(self) -> prc.RunConfig:
+        start = self.fine_tuned()
+        if start is not None:
+            settings = self.train_settings().replace(init=str(start.path), warmup_steps=FINE_TUNE_RECIPE["warmup_steps"])
+            return prc.RunConfig(self.data_spec(), start.config, settings)
         return prc.run_config(
             PAPER_PRESETS.get(self.preset_combo.currentText(), self.arch_combo.currentData()), self.data_spec(),
             self.train_settings(), layers=self.layers_spin.value(), hidden=self.hidden_spin.value(),

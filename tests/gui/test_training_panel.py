@@ -6,12 +6,13 @@ checkpoint readable."""
 import json
 
 import numpy as np
-import pixelrnn_core as prc
 import pytest
-from pixelrnn_core.cli import make_parser
 from PySide6.QtCore import Qt
 
+import pixelrnn_core as prc
+from pixelrnn_core.cli import make_parser
 from pixelrnn_gui.levels import to_levels, to_rgb
+from pixelrnn_gui.training_panel import CUSTOM_PRESET
 
 from .conftest import image_folder
 
@@ -210,3 +211,25 @@ def test_a_logistic_mixture_output_is_trained_when_chosen(window, panel, qtbot):
     with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS) as ready:
         click(qtbot, panel.stop_button)
     assert prc.checkpoint_metadata(ready.args[0])["config"]["output"] == "logistic_mixture"
+
+
+def test_fine_tuning_a_bundled_model_starts_from_its_model_and_weights(window, panel, qtbot):
+    start = prc.bundled_models()["photo-patches"]
+    config = prc.checkpoint_info(start).config
+    panel.preset_combo.setCurrentText("Fine-tune: photo-patches")
+    assert panel.arch_combo.currentData() == config.arch and panel.hidden_spin.value() == config.hidden
+    assert not panel.arch_combo.isEnabled() and not panel.hidden_spin.isEnabled()  # its model, fixed
+    assert (panel.colour_combo.currentData(), panel.levels_spin.value(), panel.size_spin.value()) == (3, 256, 32)
+    assert (panel.optimizer_combo.currentData(), panel.lr_spin.value()) == ("adam", 2e-4)  # gentle steps for trained weights
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.size_spin.setValue(8)  # the test's small pictures; the model runs at any size
+    plan = panel.run_config()
+    assert plan.model == config and plan.training.init == str(start) and plan.training.warmup_steps > 0
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
+    run = json.loads((window.training.run_dir / "run.json").read_text())
+    assert run["training"]["init"] == str(start) and run["model"]["hidden"] == config.hidden
+    panel.preset_combo.setCurrentText(CUSTOM_PRESET)
+    assert panel.arch_combo.isEnabled() and panel.hidden_spin.isEnabled()
