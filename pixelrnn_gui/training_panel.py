@@ -60,7 +60,7 @@ PAPER_PRESETS = {
 }
 SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
 FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and weights
-FINE_TUNE_RECIPE = dict(optimizer="adam", lr=2e-4, warmup_steps=100)  # gentle first steps for trained weights
+FINE_TUNE_RECIPE = {"optimizer": "adam", "lr": 2e-4, "warmup_steps": 100}  # gentle first steps for trained weights
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 
