@@ -376,11 +376,13 @@ class TrainingPanel(QWidget):
         self.controller.scan(self.data_spec(), propose)
 
     def _proposed(self, proposal: Proposal) -> None:
-        """Show the size and colour the folder suggests (without reading it again)."""
+        """Show the size and colour the folder suggests (without reading it again); a model being
+        fine-tuned keeps its own colour, and the images are read in it."""
+        start = self.fine_tuned()
         for widget in (self.size_spin, self.colour_combo):
             widget.blockSignals(True)
         self.size_spin.setValue(proposal.size)
-        self.colour_combo.setCurrentIndex(self.colour_combo.findData(proposal.channels))
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(proposal.channels if start is None else start.config.channels))
         for widget in (self.size_spin, self.colour_combo):
             widget.blockSignals(False)
 
@@ -431,7 +433,9 @@ class TrainingPanel(QWidget):
 
     def _apply_preset(self, name: str) -> None:
         start = self.fine_tuned()
-        for widget in (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo):
+        fixed_by_model = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo,
+                          self.colour_combo, self.levels_spin)
+        for widget in fixed_by_model:
             widget.setEnabled(start is None)
         if name == CUSTOM_PRESET:
             return
