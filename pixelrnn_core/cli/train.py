@@ -12,14 +12,14 @@ from tqdm import tqdm
 
 from ..data import DatasetSpec, ImageSet, load_training_data
 from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
+from ..io.bundled import find_checkpoint
+from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..models.config import ARCHITECTURES
 from ..models.registry import PRESETS
 from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
 from ..training.evaluation import evaluate_checkpoint
 from ..training.events import CheckpointSaved, Finished, Preview, TrainStep, Validation
 from ..training.preview import preview_hook
-from ..io.bundled import find_checkpoint
-from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
@@ -141,27 +141,36 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
     return checkpoint_info(find_checkpoint(args.init))
 
 
-def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
-    if args.data is None or args.out is None or (args.arch is None and args.preset is None and args.init is None):
-        raise ValueError("a new run needs DATA, --arch, --preset or --init, and --out RUN_DIR (or use --resume RUN_DIR)")
-    start = init_checkpoint(args) if args.init else None
+def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> DatasetSpec:
+    """The data of a new run: the options, with the preset's channels and levels, or those of the
+    checkpoint being fine-tuned (and its training size and binarization), as defaults."""
     defaults = PRESETS.get(args.preset, {}) if start is None else {"channels": start.config.channels, "levels": start.config.levels}
-    trained = start.data if start is not None and start.data is not None else None
+    trained = start.data if start is not None else None
     binarize = trained.binarize if trained and args.binarize == "none" else args.binarize
-    spec = DatasetSpec(
+    return DatasetSpec(
         args.data, size=args.size or (trained.size if trained else None), channels=args.channels or defaults.get("channels"),
         levels=args.levels or defaults.get("levels") or (2 if binarize != "none" else 256),
         binarize=binarize, threshold=args.threshold, fit=args.fit, small=args.small,
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )
-    settings = TrainSettings(
+
+
+def train_settings(args: argparse.Namespace, start: CheckpointInfo | None) -> TrainSettings:
+    return TrainSettings(
         optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=DEFAULTS.epochs if args.epochs is None else args.epochs,
         max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, ema=args.ema, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every, init=None if start is None else str(start.path),
     )
+
+
+def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
+    if args.data is None or args.out is None or (args.arch is None and args.preset is None and args.init is None):
+        raise ValueError("a new run needs DATA, --arch, --preset or --init, and --out RUN_DIR (or use --resume RUN_DIR)")
     if args.mixtures is not None and args.output != "logistic-mixture":
         raise ValueError("--mixtures applies to --output logistic-mixture only")
+    start = init_checkpoint(args) if args.init else None
+    spec, settings = data_spec(args, start), train_settings(args, start)
     data = load_training_data(spec)
     if start is None:
         plan = run_config(
