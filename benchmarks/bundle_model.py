@@ -1,6 +1,6 @@
 """Turn a finished training run into a bundled model: `resources/models/NAME.safetensors` + `NAME.md`.
 
-Evaluates the run's best checkpoint on the full test data (the card's headline figure) and on a quick
+Evaluates the run's best checkpoint (or, with `--checkpoint last`, its last) on the full test data (the card's headline figure) and on a quick
 subset (the figure `tests/core/test_bundled_models.py` reproduces), then writes the weights with that
 metadata and a model card that says how the data was prepared and the model trained, on what machine
 and for how long, and the exact commands that measure it.
@@ -87,8 +87,10 @@ def main() -> None:
     parser.add_argument("--quick")
     parser.add_argument("--quick-limit", type=int)
     parser.add_argument("--hardware", default=f"a 2-core CPU ({platform.machine()}), shared with other jobs, no GPU")
+    parser.add_argument("--checkpoint", choices=("best", "last"), default="best",
+                        help="the run's best validation checkpoint, or its last (the end of its schedule)")
     args = parser.parse_args()
-    best = args.run / "best.safetensors"
+    best = args.run / f"{args.checkpoint}.safetensors"
     model, metadata = prc.load_checkpoint(best), prc.checkpoint_metadata(best)
     MODELS_FOLDER.mkdir(parents=True, exist_ok=True)
     keep = {key: metadata[key] for key in ("data", "image_size", "training", "step", "epoch") if key in metadata}
