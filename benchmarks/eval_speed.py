@@ -57,9 +57,8 @@ def forward_flops(model: torch.nn.Module, levels: torch.Tensor) -> float:
 
     def count(conv, inputs, output) -> None:
         nonlocal total
-        rows, columns = conv.kernel_size
-        used = (rows // 2 + 1, columns // 2 + 1 if rows == 1 else columns) if isinstance(conv, MaskedConv2d) else (rows, columns)
-        total += 2 * output[0].numel() * conv.in_channels // conv.groups * used[0] * used[1]
+        rows, columns = conv.convolved_weight().shape[2:] if isinstance(conv, MaskedConv2d) else conv.kernel_size
+        total += 2 * output[0].numel() * conv.in_channels // conv.groups * rows * columns
 
     hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     with torch.inference_mode():

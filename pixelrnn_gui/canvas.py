@@ -240,16 +240,17 @@ class Canvas(QWidget):
             painter.setOpacity(self.overlay_opacity)
             painter.drawImage(QRectF(0, 0, self.document.width, self.document.height), self.overlay)
             painter.setOpacity(1.0)
+        outlined = self.show_mask and not self.comparing and self.mask_outlined
         if self.pending is not None and not self.comparing:
             painter.drawImage(0, 0, mask_overlay(self.pending, PENDING_COLOUR, 255))
-        elif self.show_mask and not self.comparing and not self.mask_outlined:
+        elif self.show_mask and not self.comparing and not outlined:
             if self._mask_cache is None:
                 self._mask_cache = mask_overlay(self.document.mask)
             painter.drawImage(0, 0, self._mask_cache)
         painter.restore()
         if self.zoom >= GRID_ZOOM:
             self._paint_view_layer(painter, "grid", self._grid_pixmap)
-        if self.show_mask and not self.comparing and self.mask_outlined:
+        if outlined:
             self._paint_view_layer(painter, "outline", self._outline_pixmap)
         self._paint_markers(painter)
         painter.end()

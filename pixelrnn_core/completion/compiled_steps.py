@@ -13,6 +13,7 @@ import inspect
 import platform
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import numba
@@ -27,13 +28,18 @@ def marker_folder() -> Path:
     return Path(kernels.accumulate_product.stats.cache_path)
 
 
+@lru_cache(maxsize=1)
+def sources_stamp() -> str:
+    """A short hash of the compiled sources and the numba and Python versions."""
+    sources = "".join(inspect.getsource(module) for module in (kernels, sampling))
+    return hashlib.sha256(f"{sources}{numba.__version__}{platform.python_version()}".encode()).hexdigest()[:16]
+
+
 def marker_path(variant: str) -> Path:
     """The marker file of ``variant``'s steps (see :func:`.job.completion_variant`) for the current
     compiled sources."""
-    sources = "".join(inspect.getsource(module) for module in (kernels, sampling))
-    stamp = hashlib.sha256(f"{sources}{numba.__version__}{platform.python_version()}".encode()).hexdigest()[:16]
     slug = variant.replace(" (", "-").replace(")", "")
-    return marker_folder() / f"pixelrnn-steps-{stamp}-{slug}.ready"
+    return marker_folder() / f"pixelrnn-steps-{sources_stamp()}-{slug}.ready"
 
 
 def chosen_variants(variant: str | None) -> list[str]:

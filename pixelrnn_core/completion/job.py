@@ -312,14 +312,15 @@ def completion_variant(config: ModelConfig) -> str:
     return variant_name(config.arch, config.base_arch)
 
 
+def prepared_variants() -> list[tuple[str, str, dict[str, str]]]:
+    """``(name, arch, options)`` of every variant :func:`prepare_completion` readies, in its order."""
+    single = [(arch, arch, {}) for arch in PREPARED_ARCHITECTURES]
+    return single + [(variant_name("multiscale", base), "multiscale", {"base_arch": base}) for base in PREPARED_ARCHITECTURES]
+
+
 def completion_variants() -> list[str]:
-    """Every variant :func:`prepare_completion` readies, in its order."""
-    return [variant_name(arch, extra.get("base_arch", "")) for arch, extra in prepared_architectures()]
-
-
-def prepared_architectures() -> list[tuple[str, dict[str, str]]]:
-    single = [(arch, {}) for arch in PREPARED_ARCHITECTURES]
-    return single + [("multiscale", {"base_arch": base}) for base in PREPARED_ARCHITECTURES]
+    """Every variant's name, in the order :func:`prepare_completion` readies them."""
+    return [name for name, _, _ in prepared_variants()]
 
 
 def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
@@ -336,8 +337,7 @@ def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]
     mask = np.zeros((4, 4), dtype=bool)
     mask[3] = True
     settings = {"channels": 3, "levels": 4, "hidden": 3, "layers": 2, "out_hidden": 6, "upsample_features": 3}
-    for arch, extra in prepared_architectures():
-        name = variant_name(arch, extra.get("base_arch", ""))
+    for name, arch, extra in prepared_variants():
         if variants is not None and name not in variants:
             continue
         model = build_model(arch, **settings, **extra).eval()

@@ -101,9 +101,15 @@ class MaskedConv2d(nn.Conv2d):
         runs on the columns up to the centre over the input padded on the left only (a 1x3 becomes a 1x2).
         """
         kh, kw = self.kernel_size
+        weight = self.convolved_weight()
         if kh == 1 and kw > 1:
-            columns = kw // 2 + 1
-            return F.conv2d(F.pad(x, (kw // 2, 0)), self.masked_weight()[..., :columns], self.bias)
-        rows = kh // 2 + 1
-        weight = self.masked_weight()[:, :, :rows]
+            return F.conv2d(F.pad(x, (kw // 2, 0)), weight, self.bias)
         return F.conv2d(x, weight, self.bias, padding=self.padding)[:, :, : x.shape[-2]]
+
+    def convolved_weight(self) -> torch.Tensor:
+        """The part of the masked weight :meth:`forward` convolves with: the rows down to the centre, and
+        of a one-row kernel the columns up to the centre."""
+        kh, kw = self.kernel_size
+        if kh == 1:
+            return self.masked_weight()[..., : kw // 2 + 1]
+        return self.masked_weight()[:, :, : kh // 2 + 1]
