@@ -2,8 +2,8 @@
 
     OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/eval_speed.py fashion-mnist --images 2000 --reps 3
 
-Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam, the model's own
-preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it, freed memory
+Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam on the trainer's
+objective, the model's own preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it, freed memory
 kept for reuse) of the first ``--images`` test images at each ``--eval-batch``; the table gives medians
 of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
 plain per-step recurrences.
@@ -22,7 +22,6 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data, model_input
@@ -38,7 +37,7 @@ TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
 def train_rate(model, optimizer, levels: torch.Tensor, steps: int) -> float:
     started = time.perf_counter()
     for _ in range(steps):
-        loss = F.cross_entropy(model(levels), levels)
+        loss = -model.log_likelihood(levels).mean()  # the trainer's objective
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -1,5 +1,6 @@
 """Training speed of each architecture, timed interleaved in one run: images/s of a full training step
-(forward, cross-entropy, backward, Adam step) and each model's ratio to `pixelcnn`'s.
+(forward, the trainer's objective -- the mean negative ``log_likelihood`` --, backward, Adam step) and
+each model's ratio to `pixelcnn`'s.
 
     OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/train_speed.py --batch 16 64 --reps 5
     OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/train_speed.py --cifar --batch 16 --reps 3 --steps 1
@@ -20,7 +21,6 @@ import statistics
 import time
 
 import torch
-import torch.nn.functional as F
 
 import pixelrnn_core as prc
 from pixelrnn_core.models.scans import SCANS, select_scan
@@ -72,8 +72,7 @@ def train_rate(model, optimizer, batch: torch.Tensor, steps: int, precision: str
     started = time.perf_counter()
     for _ in range(steps):
         with autocast(precision):
-            logits = model(batch)
-        loss = F.cross_entropy(logits.float(), batch)
+            loss = -model.log_likelihood(batch).float().mean()  # the trainer's objective
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
