@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayou
 
 import pixelrnn_core as prc
 
-from .document import Document
+from .document import Document, is_grey
 from .qimages import qimage_to_rgb, rgb_to_qimage
 from .settings import AppSettings
 
@@ -41,6 +41,11 @@ class NewCanvasDialog(QDialog):
         layout.addRow("Height", self.height_spin)
         layout.addRow(buttons)
 
+
+
+def is_sample(path: Path) -> bool:
+    """Whether ``path`` is one of the sample images that ship with the app (never written over)."""
+    return any(path.resolve() == image.resolve() for image, _ in prc.sample_images().values())
 
 
 class ImageFiles(QObject):
@@ -77,20 +82,30 @@ class ImageFiles(QObject):
         return self.open_image(image, mask)
 
     def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
-        """Open an image (and a mask for it); errors go to the message bar and change nothing."""
+        """Open an image (and a mask for it); True when both were read. Errors go to the message bar: an
+        unreadable image changes nothing, an unreadable mask leaves the image open without one."""
         if self.busy() or not self.confirm_discard():
             return False
         path = Path(path)
         try:
             image = prc.read_image(path, channels=3)
-            mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False
+        try:
+            mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
+        except prc.ImageFileError as error:
+            mask, problem = None, f"Opened {path.name} without a mask: {error}"
+        else:
+            problem = None
         self.document.replace(image, path, mask)
-        self.settings.store.setValue("lastImageFolder", str(path.parent))
+        if not is_sample(path):
+            self.settings.store.setValue("lastImageFolder", str(path.parent))
         self.settings.remember("recentFiles", path)
         self.opened.emit()
+        if problem is not None:
+            self.message.emit(problem, True)
+            return False
         return True
 
     def new_canvas(self) -> None:
@@ -115,7 +130,10 @@ class ImageFiles(QObject):
         self.document.pathChanged.emit()
 
     def save_image(self) -> bool:
-        if self.document.path is None or self.document.path.suffix.lower() not in SAVE_SUFFIXES:
+        """Write the image back to its file; an image without one, in a format the app does not write,
+        or one of the bundled samples asks where to save instead."""
+        path = self.document.path
+        if path is None or path.suffix.lower() not in SAVE_SUFFIXES or is_sample(path):
             return self.save_image_as()
         return self.write_image(self.document.path)
 
@@ -134,8 +152,9 @@ class ImageFiles(QObject):
         self.status.emit("Copied the image to the clipboard.", 3000)
 
     def write_image(self, path: Path) -> bool:
+        image = self.document.image
         try:
-            prc.save_image(path, self.document.image)
+            prc.save_image(path, image[:, :, :1] if is_grey(image) else image)
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False

@@ -1,10 +1,12 @@
 """Editing flows on the real window: open, paint the mask with the mouse, undo/redo, mask tools,
 saving round trips, and bad files reported in the window."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from pixelrnn_gui.canvas import Tool
 
@@ -245,3 +247,38 @@ def test_wheel_zooms_at_the_pointer_and_space_drag_pans(window, qtbot, image_fil
     qtbot.keyRelease(canvas, Qt.Key.Key_Space)
     assert canvas.origin - origin == QPointF(30, -10)
     assert not window.document.mask.any()  # panning never paints
+
+
+def test_saving_a_bundled_sample_asks_where_and_never_writes_into_the_samples(window, tmp_path, monkeypatch):
+    import pixelrnn_core as prc
+
+    sample, _ = prc.sample_images()["fashion-ankle-boot"]
+    before = sample.read_bytes()
+    assert window.files.open_sample("fashion-ankle-boot")
+    window.mask_bottom_half()
+    asked = []
+    out = tmp_path / "boot.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda _parent, _title, start, _filter: asked.append(start) or (str(out), ""))
+    assert window.files.save_image()
+    assert asked and Path(asked[0]).parent != sample.parent  # the dialog does not start among the samples
+    assert sample.read_bytes() == before
+    assert window.document.path == out and not window.document.modified
+
+
+def test_a_grey_image_is_saved_grey(window, tmp_path):
+    grey = tmp_path / "grey.png"
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8) * 3).save(grey)
+    window.files.open_image(grey)
+    window.mask_bottom_half()
+    assert window.files.write_image(tmp_path / "out.png")
+    saved = Image.open(tmp_path / "out.png")
+    assert saved.mode == "L"
+    np.testing.assert_array_equal(np.asarray(saved), np.arange(64, dtype=np.uint8).reshape(8, 8) * 3)
+
+
+def test_an_unreadable_mask_keeps_the_image_it_came_with(window, image_file, tmp_path):
+    path, pixels = image_file
+    assert not window.files.open_image(path, tmp_path / "missing-mask.png")
+    np.testing.assert_array_equal(window.document.image, pixels)
+    assert window.document.path == path and not window.document.mask.any()
+    assert "mask" in window.message_bar.text() and "missing-mask.png" in window.message_bar.text()
