@@ -138,6 +138,7 @@ class Inspector(QWidget):
         self.pin_label.setAccessibleName("Pinned pixel")
         self.pin_label.setToolTip("The inspector stays on this pixel; press Esc or click it again to unpin")
         self.pin_label.setStyleSheet("color: #0077b3;")
+        self.pin_label.setWordWrap(True)
         self.pin_label.hide()
         self.pixel_label = QLabel("Point at a pixel.")
         self.pixel_label.setAccessibleName("Pixel")
@@ -301,7 +302,7 @@ class Inspector(QWidget):
         self.pin_label.setVisible(pinned is not None)
         if pinned is not None:
             row, col = pinned
-            self.pin_label.setText(f"📌 Pinned at (x {col}, y {row}) · Esc or click it again to unpin")
+            self.pin_label.setText(f"Pinned at (x {col}, y {row}): Esc or a second click unpins it")
             self.show_pixel(row, col)
 
     def pixel_probs(self, row: int, col: int) -> np.ndarray | None:

@@ -33,6 +33,17 @@ def test_inspector_pin_is_shown_and_cleared_by_esc_or_a_second_click(window, qtb
     assert not inspector.pinned
 
 
+def test_pinning_a_pixel_does_not_widen_the_inspector(window, qtbot, image_file):
+    window.files.open_image(image_file[0])
+    inspector, canvas = window.inspector, window.canvas
+    unpinned = inspector.minimumSizeHint().width()
+    window.set_tool(Tool.PICK)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(2, 5))
+    assert inspector.pinned
+    assert inspector.minimumSizeHint().width() <= unpinned
+    assert all(ch.isprintable() and ord(ch) < 0x2000 for ch in inspector.pin_label.text())  # no emoji the font may lack
+
+
 @pytest.fixture
 def four_candidates(window, qtbot, image_file, rgb_model_file):
     path, pixels = image_file
