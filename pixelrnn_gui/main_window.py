@@ -50,6 +50,9 @@ FIRST_RUN_HINT = (
     "Paint your own mask with <b>M</b>, open your image with <b>Ctrl+O</b>, or try File ▸ Open sample."
 )
 
+# messages about filling (why a fill could not start, the first run's hint) go once the mask changes or a fill starts
+FILL_TOPIC = "fill"
+
 
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
@@ -111,7 +114,8 @@ class MainWindow(QMainWindow):
         d, c = self.document, self.controller
         self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
         self.files.status.connect(self.statusBar().showMessage)
-        self.files.opened.connect(self.message_bar.hide)
+        d.replaced.connect(self.message_bar.hide)  # what was said was about the image before
+        d.maskChanged.connect(lambda: self.message_bar.settle(FILL_TOPIC))
         self.prefs.recentChanged.connect(self._refresh_recent)
         d.maskChanged.connect(self._mask_changed)
         d.replaced.connect(self._mask_changed)
@@ -129,7 +133,7 @@ class MainWindow(QMainWindow):
         self.canvas.brushSizeChanged.connect(self._brush_size_changed)
         c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
         c.stateChanged.connect(self._fill_state_changed)
-        c.failed.connect(lambda text: self.message_bar.show_message(text, error=True))
+        c.failed.connect(lambda text: self.message_bar.show_message(text, error=True, topic=FILL_TOPIC))
         c.finished.connect(lambda: self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000))
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
         c.modelChanged.connect(self._model_changed)
@@ -201,7 +205,7 @@ class MainWindow(QMainWindow):
     def show_first_run(self) -> None:
         """No image named on the command line: a sample image, masked, and a hint of what to do."""
         if FIRST_RUN_SAMPLE in prc.sample_images() and self.files.open_sample(FIRST_RUN_SAMPLE):
-            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True)
+            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True, topic=FILL_TOPIC)
 
     def show_training(self) -> None:
         self.findChild(QDockWidget, "trainDock").raise_()
@@ -277,6 +281,8 @@ class MainWindow(QMainWindow):
     # ---- completion -------------------------------------------------------------------------
     def _fill_state_changed(self, state: str) -> None:
         busy = state != "idle"
+        if busy:
+            self.message_bar.settle(FILL_TOPIC)
         self.canvas.locked = busy
         self.undo_action.setEnabled(not busy and self.document.undo_stack.canUndo())
         self.redo_action.setEnabled(not busy and self.document.undo_stack.canRedo())

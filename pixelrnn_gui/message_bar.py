@@ -25,18 +25,26 @@ class MessageBar(QWidget):
         self.setAutoFillBackground(True)
         self._hide_timer = QTimer(self, singleShot=True, interval=8000)
         self._hide_timer.timeout.connect(self.hide)
+        self.topic: str | None = None
         self.hide()
 
     def text(self) -> str:
         return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
 
-    def show_message(self, text: str, error: bool = False, sticky: bool = False) -> None:
-        """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay."""
+    def show_message(self, text: str, error: bool = False, sticky: bool = False, topic: str | None = None) -> None:
+        """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay until
+        dismissed or until :meth:`settle` says their ``topic`` no longer applies."""
         colour = "#f8d7da" if error else "#fff3cd"
         self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
         self.label.setText(text)
+        self.topic = topic
         self.show()
         if error or sticky:
             self._hide_timer.stop()
         else:
             self._hide_timer.start()
+
+    def settle(self, topic: str) -> None:
+        """Hide the message if it is about ``topic``: what it asked for has happened."""
+        if self.topic == topic:
+            self.hide()

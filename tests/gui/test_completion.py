@@ -57,6 +57,21 @@ def test_complete_fills_only_the_mask_like_the_core(ready, qtbot):
     assert window.canvas.fill_cursor is None
 
 
+def test_the_nothing_to_fill_message_goes_when_a_mask_is_painted_or_another_image_opens(window, qtbot, image_file, model_file):
+    window.files.open_image(image_file[0])
+    window.load_checkpoint(str(model_file))
+    click(qtbot, window.panel.complete_button)
+    assert "Nothing to fill" in window.message_bar.text()
+    window.mask_bottom_half()
+    assert window.message_bar.text() == ""
+    window.clear_mask()
+    click(qtbot, window.panel.complete_button)
+    assert "Nothing to fill" in window.message_bar.text()
+    window.document.undo_stack.setClean()
+    window.files.new_blank(4, 4)
+    assert window.message_bar.text() == ""
+
+
 def test_undo_and_redo_a_fill(ready, qtbot):
     window, pixels = ready
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):

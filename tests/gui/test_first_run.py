@@ -62,6 +62,7 @@ def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     assert window.controller.model_path == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    assert window.message_bar.text() == ""  # the hint to press Complete goes once a fill starts
     filled = window.document.image
     np.testing.assert_array_equal(filled[~mask], original[~mask])
     assert (filled[mask] != original[mask]).any()
