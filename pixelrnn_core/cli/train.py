@@ -5,6 +5,7 @@ import argparse
 import json
 import signal
 import sys
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -141,6 +142,17 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
     return checkpoint_info(find_checkpoint(args.init))
 
 
+def trained_side(start: CheckpointInfo | None) -> int | None:
+    """The side of the square images a checkpoint was trained on, to fine-tune it at: the size its data
+    spec set, else that of its images (a dataset file read at its own size), if square."""
+    if start is None:
+        return None
+    if start.data is not None and start.data.size is not None:
+        return start.data.size
+    height, width = start.image_size or (None, None)
+    return height if height == width else None
+
+
 def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> DatasetSpec:
     """The data of a new run: the options, with the preset's channels and levels, or those of the
     checkpoint being fine-tuned (and its training size and binarization), as defaults."""
@@ -148,8 +160,10 @@ def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> Dataset
     trained = start.data if start is not None else None
     binarize = trained.binarize if trained and args.binarize == "none" else args.binarize
     return DatasetSpec(
-        args.data, size=args.size or (trained.size if trained else None), channels=args.channels or defaults.get("channels"),
-        levels=args.levels or defaults.get("levels") or (2 if binarize != "none" else 256),
+        # the data's path as an absolute one, so that `--resume` finds it from any working folder
+        str(Path(args.data).expanduser().absolute()), size=args.size if args.size is not None else trained_side(start),
+        channels=args.channels or defaults.get("channels"),
+        levels=args.levels if args.levels is not None else defaults.get("levels") or (2 if binarize != "none" else 256),
         binarize=binarize, threshold=args.threshold, fit=args.fit, small=args.small,
         val_fraction=args.val_fraction, seed=args.seed, augment=args.augment, limit=args.limit,
     )

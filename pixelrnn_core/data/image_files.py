@@ -78,7 +78,8 @@ def read_image(path: Path, size: int, channels: int, spec: DatasetSpec, rng: np.
 
 
 def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list[SkippedFile]]:
-    """All usable images under ``folder`` as uint8 (N, size, size, C), and the files skipped."""
+    """All usable images under ``folder`` as uint8 (N, size, size, C), and the files skipped. Without
+    ``spec.channels`` the images are grey (C = 1) when every one of them is, RGB otherwise."""
     size = spec.size or 32
     channels = spec.channels or 3
     paths = image_paths(folder)
@@ -95,4 +96,12 @@ def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list
             skipped.append(SkippedFile(str(path), str(reason)))
     if not images:
         return np.zeros((0, size, size, channels), np.uint8), skipped
-    return np.stack(images), skipped
+    stacked = np.stack(images)
+    if spec.channels is None and all_grey(stacked):
+        return np.ascontiguousarray(stacked[..., :1]), skipped
+    return stacked, skipped
+
+
+def all_grey(images: np.ndarray) -> bool:
+    """Whether RGB images (..., 3) hold only greys (R = G = B everywhere)."""
+    return bool((images[..., 0] == images[..., 1]).all() and (images[..., 1] == images[..., 2]).all())

@@ -485,6 +485,8 @@ def resumed_trainer(
     spec, settings, model_config = config.data, config.training, config.model
     if data_path is not None:
         spec = spec.replace(path=str(data_path))
+    if spec.channels is None:  # the data's own channels chose the model's: read them as the model has them
+        spec = spec.replace(channels=model_config.channels)
     if epochs is not None:
         settings = settings.replace(epochs=epochs)
     if max_steps is not None:
@@ -499,6 +501,8 @@ def resumed_trainer(
         continue_from_last(trainer)
     if max_steps is not None and max_steps < trainer.step:
         raise ValueError(f"max_steps={max_steps} is before the step the run has reached ({trainer.step})")
+    if epochs is not None and trainer.total_steps < trainer.step:
+        raise ValueError(f"epochs={epochs} ends the run at step {trainer.total_steps}, before the step it has reached ({trainer.step})")
     barrier()
     if is_main_process():
         folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)

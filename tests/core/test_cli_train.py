@@ -231,3 +231,37 @@ def test_fine_tuning_refuses_options_that_change_its_model(tmp_path, capsys, opt
     assert code != 0
     assert re.search(message, capsys.readouterr().err)
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_fine_tuning_a_model_trained_on_a_dataset_file_reads_a_folder_at_its_image_size(tmp_path, capsys):
+    write_idx(tmp_path / "train.idx", gradient_images(12, 6, 1))
+    first = tmp_path / "first"
+    assert main(["train", str(tmp_path / "train.idx"), "--arch", "pixelcnn", *TINY, "--levels", "8",
+                 "--batch-size", "4", "--epochs", "1", "--out", str(first)]) == 0
+    (tmp_path / "pngs").mkdir()
+    for index, image in enumerate(gradient_images(8, 6, 1, seed=1)):
+        Image.fromarray(image[..., 0]).save(tmp_path / "pngs" / f"{index}.png")
+    assert main(["train", str(tmp_path / "pngs"), "--init", str(first / "last.safetensors"), "--batch-size", "4",
+                 "--epochs", "1", "--out", str(tmp_path / "tuned")]) == 0, capsys.readouterr().err
+    assert prc.checkpoint_metadata(tmp_path / "tuned" / "last.safetensors")["data"]["size"] == 6
+
+
+@pytest.mark.parametrize("option, message", [("--size", "size must be a positive"), ("--levels", "levels")])
+def test_zero_size_or_levels_is_refused_not_taken_for_the_default(tmp_path, capsys, option, message):
+    write_image_folder(tmp_path / "images", 4, 4)
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, option, "0", "--out", str(tmp_path / "run")])
+    assert code != 0
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
+def test_resume_works_from_another_working_folder_and_refuses_epochs_already_passed(tmp_path, capsys, monkeypatch):
+    write_image_folder(tmp_path / "images", 8, 4)
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "images", "--arch", "pixelcnn", *TINY, "--size", "4", "--levels", "4", "--batch-size", "2",
+                 "--epochs", "2", "--out", "run"]) == 0
+    monkeypatch.chdir("/")
+    assert main(["train", "--resume", str(tmp_path / "run"), "--epochs", "3"]) == 0, capsys.readouterr().err
+    assert "completed at step" in capsys.readouterr().out
+    assert main(["train", "--resume", str(tmp_path / "run"), "--epochs", "1"]) != 0
+    assert "epochs=1 ends the run at step" in capsys.readouterr().err

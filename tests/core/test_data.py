@@ -47,7 +47,19 @@ def test_lossless_formats_read_exactly(tmp_path, suffix, options):
         image = np.repeat(np.arange(0, 256, 4, dtype=np.uint8).reshape(8, 8)[..., None], 3, axis=-1)
         source = Image.fromarray(image)
     source.save(tmp_path / f"a.{suffix}", **options)
-    np.testing.assert_array_equal(read(tmp_path, size=8)[0], image)
+    np.testing.assert_array_equal(read(tmp_path, size=8, channels=3)[0], image)
+
+
+def test_a_folder_of_grey_images_is_read_grey_unless_one_has_colour(tmp_path):
+    grey = np.arange(64, dtype=np.uint8).reshape(8, 8) * 4
+    Image.fromarray(grey).save(tmp_path / "a.png")  # mode L
+    Image.fromarray(np.repeat(grey[..., None], 3, axis=-1)).save(tmp_path / "b.png")  # grey content in RGB
+    images = read(tmp_path, size=8)
+    assert images.shape == (2, 8, 8, 1)
+    np.testing.assert_array_equal(images[..., 0], np.stack([grey, grey]))
+    assert read(tmp_path, size=8, channels=3).shape == (2, 8, 8, 3)
+    Image.new("RGB", (8, 8), (200, 100, 50)).save(tmp_path / "c.png")
+    assert read(tmp_path, size=8).shape == (3, 8, 8, 3)
 
 
 def test_gif_uses_its_first_frame(tmp_path):
