@@ -5,10 +5,12 @@ command is :func:`pixelrnn_gui.command.main`, which adds `gui` to this parser.""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Callable
 
 from ..allocator import keep_freed_memory
 from ..models.registry import PRESETS, build_model
+from .errors import EXIT_INTERRUPTED
 from .generate import add_generate_parsers
 from .train import add_eval_parser, add_train_parser
 
@@ -47,8 +49,13 @@ def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | No
 def main(
     argv: list[str] | None = None, more_commands: Callable[[argparse._SubParsersAction], None] | None = None
 ) -> int:
-    """Run one command (``more_commands`` as for :func:`make_parser`), keeping freed memory for reuse."""
+    """Run one command (``more_commands`` as for :func:`make_parser`), keeping freed memory for reuse;
+    Ctrl-C stops it with one line (`train` stops itself cleanly at the next step)."""
     args = make_parser(more_commands).parse_args(argv)
     keep_freed_memory()
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"pixelrnn {args.command}: cancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
 

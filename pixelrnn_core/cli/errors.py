@@ -11,6 +11,7 @@ from ..io.images import ImageFileError
 # MemoryError is the allocation an estimate did not foresee (numpy says how much it wanted).
 USER_ERRORS = (OSError, ValueError, MemoryError, CheckpointError, ImageFileError)
 EXIT_REFUSED = 2
+EXIT_INTERRUPTED = 130  # what a shell reports for a command Ctrl-C stopped (128 + SIGINT)
 
 
 def error_line(error: BaseException) -> str:

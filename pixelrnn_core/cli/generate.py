@@ -26,7 +26,7 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (< 1: safer choices)")
     parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling")
     parser.add_argument("--engine", choices=ENGINES, default="cached", help="cached (fast) or naive (reference)")
-    parser.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda if available)")
+    parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available)")
 
 
 def add_generate_parsers(commands: argparse._SubParsersAction) -> None:

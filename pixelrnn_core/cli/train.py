@@ -87,7 +87,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     opt.add_argument("--grad-clip", type=float, default=DEFAULTS.grad_clip, help="largest gradient norm (0: no clipping)")
     opt.add_argument("--ema", type=float, default=DEFAULTS.ema, help="decay of the moving average of the weights that is validated and saved (e.g. 0.999; 0: off)")
     opt.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision, help="auto: bf16/fp16 autocast on CUDA, bf16 on a CPU with AMX (validation in fp32), fp32 elsewhere")
-    opt.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, mps ... (default: cuda if available)")
+    opt.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default: cuda if available)")
     run = train.add_argument_group("run folder")
     run.add_argument("--out", metavar="RUN_DIR", help="new run folder for config, metrics and checkpoints")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue the stopped or killed run in RUN_DIR")
@@ -113,7 +113,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
     evaluate.add_argument("--limit", type=int, help="use only the first N images")
     evaluate.add_argument("--batch-size", type=int, help="images per forward pass (default: 32 on a CPU, 256 on a GPU)")
-    evaluate.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda if available)")
+    evaluate.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default: cuda if available)")
     evaluate.add_argument("--precision", choices=PRECISIONS, default="auto", help="as for train (auto: fp32 on a CPU, where bf16 moves the figure)")
     evaluate.set_defaults(run=run_eval)
 

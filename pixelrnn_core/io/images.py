@@ -6,6 +6,7 @@ with the same luma). Files are written atomically (temp file + rename).
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -152,7 +153,8 @@ def check_levels_image(image: np.ndarray, levels: int) -> None:
 
 def image_destination_format(path: str | os.PathLike) -> str:
     """Pillow's format for saving to ``path``, refused with the reason if ``save_image`` could not write
-    there: a folder, a folder that does not exist, an unknown suffix (checked before any long work)."""
+    there: a folder, a folder that does not exist or takes no new file, an unknown suffix (checked before
+    any long work)."""
     path = Path(path)
     if path.is_dir():
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: it is a folder")
@@ -161,6 +163,11 @@ def image_destination_format(path: str | os.PathLike) -> str:
     image_format = Image.registered_extensions().get(path.suffix.lower())
     if image_format is None:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: unknown image format {path.suffix!r}")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: cannot write in {os.fspath(path.parent)!r} ({error.strerror})") from None
     return image_format
 
 

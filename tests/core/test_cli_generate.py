@@ -152,3 +152,13 @@ def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries
     assert f"completed in the {chosen} orientation" in capsys.readouterr().out
     expected = prc.complete(model, image, mask, seed=2, orientation="auto")[0]
     assert np.array_equal(np.asarray(Image.open(out)), expected)
+
+
+def test_ctrl_c_stops_a_command_with_one_line_and_no_traceback(checkpoint, tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pixelrnn_core.cli.generate.load_checkpoint", interrupted)
+    assert main(["sample", str(checkpoint), "--out", str(tmp_path / "x.png")]) == 130
+    err = capsys.readouterr().err
+    assert err.strip() == "pixelrnn sample: cancelled" and not (tmp_path / "x.png").exists()

@@ -36,6 +36,7 @@ TRAIN_CASES = {
     "hidden 0": ["train", "{images}", *TINY, "--hidden", "0"],
     "layers -1": ["train", "{images}", *TINY, "--layers", "-1"],
     "unknown device": ["train", "{images}", *TINY, "--device", "toaster"],
+    "device torch has no backend for": ["train", "{images}", *TINY, "--device", "mps"],
     "binarize with 4 levels": ["train", "{images}", *TINY, "--binarize", "threshold"],
     "resume missing": ["train", "--resume", "{missing}"],
     "resume a file": ["train", "--resume", "{noise}"],
@@ -53,6 +54,9 @@ GENERATE_CASES = {
     "seed -1": ["sample", "fashion-mnist", "--seed", "-1", "--size", "2", "2"],
     "size -2": ["sample", "fashion-mnist", "--size", "-2", "4"],
     "unknown device": ["sample", "fashion-mnist", "--device", "toaster", "--size", "2", "2"],
+    "mps device": ["sample", "fashion-mnist", "--device", "mps", "--size", "2", "2"],
+    "meta device": ["sample", "fashion-mnist", "--device", "meta", "--size", "2", "2"],
+    "out folder not writable": ["sample", "fashion-mnist", "--size", "2", "2", "--out-unwritable"],
     "unknown suffix": ["sample", "fashion-mnist", "--size", "2", "2", "--out-suffix"],
     "missing out folder": ["sample", "fashion-mnist", "--size", "2", "2", "--out-missing-folder"],
     "missing image": ["complete", "fashion-mnist", "{missing}", "--mask", "{mask}"],
@@ -65,6 +69,7 @@ GENERATE_CASES = {
     "eval size 0": ["eval", "fashion-mnist", "{images}", "--size", "0"],
     "eval limit 0": ["eval", "fashion-mnist", "{images}", "--limit", "0"],
     "eval unknown device": ["eval", "fashion-mnist", "{images}", "--device", "toaster"],
+    "eval meta device": ["eval", "fashion-mnist", "{images}", "--device", "meta"],
 }
 
 
@@ -94,6 +99,8 @@ def expand(argv, files, out):
         return [part for part in expanded if part != "--out-file"] + ["--out", str(files / "a-file" / "run")]
     if "--out-suffix" in expanded:
         return [part for part in expanded if part != "--out-suffix"] + ["--out", str(out.with_suffix(".xyz"))]
+    if "--out-unwritable" in expanded:  # /proc takes no new files, even from root
+        return [part for part in expanded if part != "--out-unwritable"] + ["--out", "/proc/pixelrnn-test.png"]
     if "--out-missing-folder" in expanded:
         return [part for part in expanded if part != "--out-missing-folder"] + ["--out", str(out.parent / "no" / "o.png")]
     if argv[0] == "train" and "--resume" not in argv:
