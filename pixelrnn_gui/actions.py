@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QToolBar
 
 import pixelrnn_core as prc
 
@@ -35,7 +35,7 @@ class Action:
 
 
 # Places in a menu that are not one plain action; build_actions fills them in.
-SEPARATOR, RECENT, SAMPLES, UNDO_REDO, TOOLS = "separator", "recent files", "samples", "undo and redo", "tools"
+SEPARATOR, RECENT, SAMPLES, UNDO_REDO, TOOLS, PANELS = "separator", "recent files", "samples", "undo and redo", "tools", "panels"
 
 TOOL_KEYS = {Tool.PAINT: "B", Tool.ERASE: "E", Tool.MASK_BRUSH: "M", Tool.MASK_ERASER: "Shift+M", Tool.MASK_RECT: "R", Tool.PICK: "I"}
 TOOL_TIPS = {
@@ -68,7 +68,12 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
         Action("&Paste image", "Replace the canvas with the image on the clipboard", lambda w: w.files.paste_image, Keys.Paste),
         Action("Brush &colour…", "Choose the colour the brush paints with", lambda w: w.choose_colour, "C"),
     )),
-    ("&Tools", (TOOLS,)),
+    ("&Tools", (
+        TOOLS,
+        SEPARATOR,
+        Action("&Larger brush", "Widen the brush and the mask brush by a pixel", lambda w: lambda: w.canvas.set_brush_size(w.canvas.brush_size + 1), "]"),
+        Action("&Smaller brush", "Narrow the brush and the mask brush by a pixel", lambda w: lambda: w.canvas.set_brush_size(w.canvas.brush_size - 1), "["),
+    )),
     ("&Mask", (
         Action("&Invert mask", "Fill everything that is not masked, and nothing that is", lambda w: w.invert_mask, "Ctrl+I"),
         Action("&Clear mask", "Remove the whole mask", lambda w: w.clear_mask, "Ctrl+Shift+Backspace"),
@@ -85,6 +90,8 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
         Action("Zoom &out", "Zoom out", lambda w: lambda: w.canvas.zoom_by(0.8), Keys.ZoomOut),
         Action("&Compare with original", "Show the image as it was before the last fill (or hold Tab)", lambda w: w.canvas.set_comparing,
                "Ctrl+T", checkable=True, keep="compare_action"),
+        SEPARATOR,
+        PANELS,
     )),
     ("&Complete", (
         Action("&Complete", "Fill the masked pixels", lambda w: lambda: w.panel.start(), "Ctrl+Return"),
@@ -133,6 +140,8 @@ def build_actions(window: MainWindow) -> None:
                 add_undo_redo(window, menu)
             elif entry == TOOLS:
                 add_tools(window, menu)
+            elif entry == PANELS:
+                add_panels(window, menu)
 
 
 def add_samples(window: MainWindow, menu: QMenu) -> None:
@@ -169,3 +178,12 @@ def add_tools(window: MainWindow, menu: QMenu) -> None:
     window.colour_action.triggered.connect(window.choose_colour)
     toolbar.addAction(window.colour_action)
     toolbar.widgetForAction(window.colour_action).setAccessibleName("Brush colour")
+
+
+def add_panels(window: MainWindow, menu: QMenu) -> None:
+    """A checkable entry per panel and for the tools toolbar: a closed one comes back from here."""
+    panels = menu.addMenu("&Panels")
+    for dock in window.findChildren(QDockWidget):
+        panels.addAction(dock.toggleViewAction())
+    for toolbar in window.findChildren(QToolBar):
+        panels.addAction(toolbar.toggleViewAction())

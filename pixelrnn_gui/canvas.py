@@ -397,10 +397,6 @@ class Canvas(QWidget):
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space_held = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
-        elif event.key() == Qt.Key.Key_BracketRight:
-            self.set_brush_size(self.brush_size + 1)
-        elif event.key() == Qt.Key.Key_BracketLeft:
-            self.set_brush_size(self.brush_size - 1)
         else:
             super().keyPressEvent(event)
 

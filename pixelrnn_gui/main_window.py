@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
     QDialog,
+    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -358,11 +360,12 @@ class MainWindow(QMainWindow):
         actions = [a for a in self.actions() if not a.shortcut().isEmpty()]
         dialog = QDialog(self)
         dialog.setWindowTitle("Keyboard shortcuts")
-        table = QTableWidget(len(actions) + 4, 2, dialog)
+        table = QTableWidget(len(actions) + 3, 2, dialog)
         table.setAccessibleName("Shortcuts")
         table.setHorizontalHeaderLabels(["Action", "Keys"])
-        rows = [(a.text().replace("&", ""), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)) for a in actions]
-        rows += [("Brush size", "[ and ]"), ("Pan", "Space-drag or middle-drag"), ("Zoom at pointer", "Wheel"), ("Compare with original", "Hold Tab on the canvas")]
+        names = {self.undo_action: "Undo", self.redo_action: "Redo"}  # not the live "Undo <last edit>"
+        rows = [(names.get(a, a.text().replace("&", "")), a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)) for a in actions]
+        rows += [("Pan", "Space-drag or middle-drag"), ("Zoom at pointer", "Wheel"), ("Compare with original", "Hold Tab on the canvas")]
         for row, (name, keys) in enumerate(rows):
             table.setItem(row, 0, QTableWidgetItem(name))
             table.setItem(row, 1, QTableWidgetItem(keys))
@@ -370,11 +373,26 @@ class MainWindow(QMainWindow):
         table.horizontalHeader().setStretchLastSection(True)
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(dialog.close)
         layout = QVBoxLayout(dialog)
         layout.addWidget(table)
-        dialog.resize(460, 560)
+        layout.addWidget(close)
+        dialog.resize(460, 600)
         dialog.show()
         self.shortcuts_dialog = dialog
+
+    def confirm_stop_training(self) -> bool:
+        """Ask before closing the window stops a training run; True when it is fine to go on."""
+        if not self.training.busy or self.training.run_dir is None:
+            return True
+        answer = QMessageBox.question(
+            self, "Training in progress",
+            f"Closing the window stops the training run in {self.training.run_dir} (its last checkpoint is kept; "
+            "the Train panel can resume it later). Stop it and close?",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Close
 
     def _update_title(self) -> None:
         name = self.document.path.name if self.document.path else "untitled"
@@ -382,6 +400,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name}[*] — PixelRNN")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.confirm_stop_training():
+            event.ignore()
+            return
         was_running = self.controller.state == "running"
         self.controller.pause()
         if not self.files.confirm_discard():

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
@@ -170,12 +171,19 @@ def test_resuming_a_folder_that_holds_no_run_says_why(window, panel, qtbot, tmp_
     assert panel.start_button.isEnabled()
 
 
-def test_closing_the_window_during_a_run_stops_it_and_keeps_its_checkpoint(window, panel, qtbot):
+def test_closing_the_window_during_a_run_asks_then_stops_it_and_keeps_its_checkpoint(window, panel, qtbot, monkeypatch):
     training = window.training
     panel.preview_spin.setValue(0)
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
     work, run_dir = training.work, training.run_dir
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    assert asked and str(run_dir) in asked[0] and window.isVisible() and training.busy
+    step = step_of(window)
+    qtbot.waitUntil(lambda: step_of(window) > step, timeout=WAIT_MS)  # it goes on training
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Close)
     assert window.close()
     assert work.isFinished()
     last = run_dir / "last.safetensors"

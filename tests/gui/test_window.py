@@ -1,5 +1,6 @@
 """Window-level behaviour: the shortcuts sheet lists the real shortcuts; closing with unsaved changes asks."""
-from PySide6.QtWidgets import QMessageBox, QTableWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QDockWidget, QMessageBox, QTableWidget
 
 
 def test_shortcuts_sheet_lists_actions_and_keys(window):
@@ -8,7 +9,7 @@ def test_shortcuts_sheet_lists_actions_and_keys(window):
     rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert rows["Mask rectangle"] == "R"
     assert rows["Complete"] == "Ctrl+Return"
-    assert rows["Brush size"] == "[ and ]"
+    assert (rows["Larger brush"], rows["Smaller brush"]) == ("]", "[")
     window.shortcuts_dialog.close()
 
 
@@ -35,3 +36,37 @@ def test_discarding_unsaved_changes_on_close_ends_without_errors(qtbot, tmp_path
         assert main.close()
         shiboken6.delete(main)
     assert not exceptions
+
+
+def test_brush_size_keys_work_wherever_the_focus_is(window, qtbot):
+    window.panel.complete_button.setFocus()
+    size = window.canvas.brush_size
+    qtbot.keyClick(window.panel.complete_button, Qt.Key.Key_BracketRight)
+    assert window.canvas.brush_size == size + 1
+    qtbot.keyClick(window.panel.complete_button, Qt.Key.Key_BracketLeft)
+    assert window.canvas.brush_size == size
+
+
+def test_a_closed_panel_comes_back_from_the_view_menu(window, qtbot):
+    view = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    panels = next(a.menu() for a in view.actions() if a.menu() is not None and a.text() == "&Panels")
+    entries = {a.text(): a for a in panels.actions()}
+    assert {"Complete", "Inspector", "Train", "Tools"} <= set(entries)
+    dock = window.findChild(QDockWidget, "inspectorDock")
+    dock.close()
+    assert not dock.isVisible() and not entries["Inspector"].isChecked()
+    entries["Inspector"].trigger()
+    assert dock.isVisible()
+
+
+def test_the_shortcut_list_names_undo_plainly_and_can_be_closed(window, qtbot, image_file):
+    window.files.open_image(image_file[0])
+    window.mask_bottom_half()
+    window.show_shortcuts()
+    dialog = window.shortcuts_dialog
+    table = dialog.findChild(QTableWidget)
+    names = [table.item(row, 0).text() for row in range(table.rowCount())]
+    assert "Undo" in names and not any(name.startswith("Undo ") for name in names)
+    assert "Larger brush" in names and "Smaller brush" in names
+    dialog.findChild(QDialogButtonBox).rejected.emit()
+    assert not dialog.isVisible()
