@@ -187,6 +187,10 @@ class Canvas(QWidget):
             self.brushSizeChanged.emit(self.brush_sizes[self.tool])
             self.update()
 
+    def change_brush_size(self, pixels: int) -> None:
+        """Widen (or, negative, narrow) the current tool's brush."""
+        self.set_brush_size(self.brush_size + pixels)
+
     def set_overlay(self, overlay: QImage | None) -> None:
         self.overlay = overlay
         self.update()
