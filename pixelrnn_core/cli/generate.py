@@ -15,6 +15,7 @@ from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
+from ..pixels.levels import quantize, to_8bit
 from .errors import USER_ERRORS, fail
 
 
@@ -24,7 +25,7 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
     parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (< 1: safer choices)")
-    parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling")
+    parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling (one candidate)")
     parser.add_argument("--engine", choices=ENGINES, default="cached", help="cached (fast) or naive (reference)")
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available)")
 
@@ -49,6 +50,27 @@ def sample_size(args: argparse.Namespace, checkpoint) -> tuple[int, int]:
     if height < 1 or width < 1:
         raise ValueError(f"--size must be at least 1 1, got {height} {width}")
     return height, width
+
+
+def check_greedy(args: argparse.Namespace) -> None:
+    """Refuse the options --greedy would ignore."""
+    if args.greedy and args.samples != 1:
+        raise ValueError("--greedy draws one candidate: leave out --samples")
+    if args.greedy and args.temperature != 1.0:
+        raise ValueError("--greedy takes the most likely value: leave out --temperature")
+
+
+def conversion_warnings(path: str, channels: int, levels: int) -> list[str]:
+    """What reading the image at ``path`` for a model of ``channels`` and ``levels`` changes in all of
+    it, not only in the hole: its colours dropped, its values quantized."""
+    rgb = read_image(path, channels=3)
+    warnings = []
+    if channels == 1 and not (rgb == rgb[..., :1]).all():
+        warnings.append("the image has colour but the model is grey: all of it is written grey")
+    kept = rgb[..., :1] if channels == 1 else rgb
+    if levels < 256 and not (to_8bit(quantize(kept, levels), levels) == kept).all():
+        warnings.append(f"the model has {levels} levels per sub-pixel: all of the image is quantized to them")
+    return warnings
 
 
 def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
@@ -77,6 +99,7 @@ def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray
 def run_sample(args: argparse.Namespace) -> int:
     """Unconditional samples: every pixel is masked."""
     try:
+        check_greedy(args)
         image_destination_format(args.out)
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
@@ -88,19 +111,22 @@ def run_sample(args: argparse.Namespace) -> int:
         save_image(args.out, sample_grid(job.images), cfg.levels)
     except USER_ERRORS as error:
         return fail("sample", error)
-    print(f"wrote {args.samples} sample(s) of {height}x{width} to {args.out}")
+    print(f"wrote {args.samples} sample(s), {width}x{height} pixels (width x height) each, to {args.out}")
     return 0
 
 
 def run_complete(args: argparse.Namespace) -> int:
     """Fill the mask; with K > 1 the grid is ranked by the likelihood of the known pixels after the hole."""
     try:
+        check_greedy(args)
         image_destination_format(args.out)
         checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
         mask = mask_to_fill(args.mask, image.shape[:2])
+        for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
+            print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
         job = run_job(args, model, image, mask, args.orientation or checkpoint_info(checkpoint).completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)

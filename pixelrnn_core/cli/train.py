@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 from typing import Any
 
 import torch
@@ -121,13 +122,18 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
 def report_data(image_set: ImageSet, train_images: int, validation_images: int, source: str) -> None:
     """One line on what was read, then what was skipped and why."""
     print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images")
+    report_skipped(image_set, " (all listed in the run's run.json)", sys.stdout)
+
+
+def report_skipped(image_set: ImageSet, where_all: str, stream: TextIO) -> None:
+    """What was skipped, by reason, and the first files with theirs."""
     if image_set.skipped:
         reasons = ", ".join(f"{count} {reason}" for reason, count in image_set.skip_summary().items())
-        print(f"skipped {len(image_set.skipped)} file(s): {reasons}")
+        print(f"skipped {len(image_set.skipped)} file(s): {reasons}", file=stream)
         for item in image_set.skipped[:SKIPS_LISTED]:
-            print(f"  {item.path}: {item.reason}")
+            print(f"  {item.path}: {item.reason}", file=stream)
         if len(image_set.skipped) > SKIPS_LISTED:
-            print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more (all listed in the run's run.json)")
+            print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more{where_all}", file=stream)
 
 
 MODEL_SIZES = ("hidden", "layers", "out_hidden", "base_arch", "mixtures", "dropout")
@@ -303,8 +309,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 bar.close()
     except USER_ERRORS as error:
         return fail("eval", error)
-    if image_set.skipped:
-        print(f"skipped {len(image_set.skipped)} unreadable file(s) of {args.data}", file=sys.stderr)
+    report_skipped(image_set, "", sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:

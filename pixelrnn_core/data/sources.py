@@ -79,6 +79,20 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
     return out
 
 
+def skip_detail(image_set: ImageSet) -> str:
+    """Why a source gave no usable image: the files skipped, counted by reason, and what would use the
+    ones that were only too small."""
+    counts = image_set.skip_summary()
+    if not counts:
+        return ""
+    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
+    first = image_set.skipped[0]
+    detail = f"; skipped {len(image_set.skipped)} file(s): {reasons} (e.g. {first.path}: {first.reason})"
+    if any(reason.startswith("smaller than") for reason in counts):
+        detail += "; a smaller training size or upscaling small images would use them"
+    return detail
+
+
 def load_images(spec: DatasetSpec) -> ImageSet:
     """Read the source ``spec.path`` names: a DataError if nothing usable is found."""
     path = Path(spec.path).expanduser()
@@ -86,8 +100,7 @@ def load_images(spec: DatasetSpec) -> ImageSet:
     if source_format == "images":
         images, skipped = read_image_folder(path, spec)
         if not len(images):
-            detail = f"; skipped {len(skipped)} file(s), e.g. {skipped[0].path}: {skipped[0].reason}" if skipped else ""
-            raise DataError(f"{path}: no usable image found{detail}", skipped)
+            raise DataError(f"{path}: no usable image found{skip_detail(ImageSet(images, skipped))}", skipped)
         return ImageSet(images, skipped, source_format)
     images = read_array_source(path, source_format, spec.limit)
     if not len(images):

@@ -25,7 +25,7 @@ def checkpoint(tmp_path):
 def test_sample_writes_a_grid_at_the_training_size(checkpoint, tmp_path, capsys):
     out = tmp_path / "samples.png"
     assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "4", "--seed", "3"]) == 0
-    assert "wrote 4 sample(s) of 6x5" in capsys.readouterr().out
+    assert "wrote 4 sample(s), 5x6 pixels (width x height) each" in capsys.readouterr().out
     assert Image.open(out).size == (2 * 5 + 1, 2 * 6 + 1)  # 2 x 2 grid with a 1-pixel gap
     again = tmp_path / "again.png"
     assert main(["sample", str(checkpoint), "--out", str(again), "--samples", "4", "--seed", "3", "--size", "3", "4"]) == 0
@@ -162,3 +162,25 @@ def test_ctrl_c_stops_a_command_with_one_line_and_no_traceback(checkpoint, tmp_p
     assert main(["sample", str(checkpoint), "--out", str(tmp_path / "x.png")]) == 130
     err = capsys.readouterr().err
     assert err.strip() == "pixelrnn sample: cancelled" and not (tmp_path / "x.png").exists()
+
+
+def test_complete_warns_when_the_model_changes_the_whole_image(tmp_path, capsys):
+    grey_model = tmp_path / "grey.safetensors"
+    prc.save_checkpoint(grey_model, prc.build_model("pixelcnn", channels=1, levels=2, hidden=4, layers=1, out_hidden=4))
+    image, mask = write_image_and_mask(tmp_path, np.eye(8, dtype=bool))
+    assert main(["complete", str(grey_model), image, "--mask", mask, "--out", str(tmp_path / "x.png")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the image has colour but the model is grey: all of it is written grey" in err
+    assert "warning: the model has 2 levels per sub-pixel: all of the image is quantized to them" in err
+    Image.fromarray(np.where(np.eye(8, dtype=bool), 255, 0).astype(np.uint8)).save(tmp_path / "binary.png")
+    assert main(["complete", str(grey_model), str(tmp_path / "binary.png"), "--mask", mask, "--out", str(tmp_path / "y.png")]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--samples", "4"], "--greedy draws one candidate: leave out --samples"),
+    (["--temperature", "0.5"], "--greedy takes the most likely value: leave out --temperature"),
+])
+def test_greedy_refuses_options_it_would_ignore(checkpoint, tmp_path, capsys, options, message):
+    assert main(["sample", str(checkpoint), "--greedy", *options, "--out", str(tmp_path / "x.png")]) == 2
+    assert message in capsys.readouterr().err

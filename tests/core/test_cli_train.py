@@ -265,3 +265,15 @@ def test_resume_works_from_another_working_folder_and_refuses_epochs_already_pas
     assert "completed at step" in capsys.readouterr().out
     assert main(["train", "--resume", str(tmp_path / "run"), "--epochs", "1"]) != 0
     assert "epochs=1 ends the run at step" in capsys.readouterr().err
+
+
+def test_eval_lists_the_files_it_skipped_and_why(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 4, 4)
+    (tmp_path / "images" / "broken.png").write_bytes(b"not a png")
+    model = tmp_path / "tiny.safetensors"
+    prc.save_checkpoint(model, prc.build_model("pixelcnn", channels=3, levels=256, hidden=4, layers=1, out_hidden=4))
+    assert main(["eval", str(model), str(tmp_path / "images"), "--size", "4", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["images"] == 4
+    assert "skipped 1 file(s): 1 not an image Pillow can read" in captured.err
+    assert f"{tmp_path / 'images' / 'broken.png'}: not an image Pillow can read" in captured.err

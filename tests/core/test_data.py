@@ -275,3 +275,13 @@ def test_training_data_split_and_evaluation_data(tmp_path):
     assert data.train.dtype == torch.uint8
     images, _ = load_evaluation_data(spec)
     assert images.shape == (10, 3, 8, 8)
+
+
+def test_a_folder_of_only_small_images_says_how_many_and_what_would_use_them(tmp_path):
+    write_image_folder(tmp_path, 3, 8)
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(prc.DataError) as refused:
+        read(tmp_path)
+    message = str(refused.value)
+    assert "skipped 4 file(s): 3 smaller than 32x32, 1 not an image Pillow can read" in message
+    assert "a smaller training size or upscaling small images would use them" in message
