@@ -6,8 +6,7 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import TextIO
-from typing import Any
+from typing import Any, TextIO
 
 import torch
 from tqdm import tqdm
