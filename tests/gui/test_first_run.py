@@ -69,3 +69,12 @@ def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     # 4 candidates by default, ranked in the strip: ranking 4 fills lowers their error (docs/benchmarks.md)
     assert window.panel.samples.value() == 4 and window.panel.strip.count() == 4
     window.document.undo_stack.setClean()
+
+
+def test_pixelrnn_gui_without_a_display_refuses_in_one_line(monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(app, "run_app", lambda *a: pytest.fail("tried to open the window"))
+    assert main(["gui"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pixelrnn gui: error: no display to open the window on") and err.count("\n") == 1
