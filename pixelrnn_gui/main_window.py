@@ -352,8 +352,9 @@ class MainWindow(QMainWindow):
             self.position_label.setText("")
             return
         r, g, b = (int(v) for v in self.document.image[row, col])
+        value = f"grey {r}" if self._model_kind() == "grey" and r == g == b else f"RGB {r} {g} {b}"
         masked = " · masked" if self.document.mask[row, col] else ""
-        self.position_label.setText(f"x {col}, y {row}  RGB {r} {g} {b}{masked}")
+        self.position_label.setText(f"x {col}, y {row}  {value}{masked}")
 
     # ---- help, title, closing ---------------------------------------------------------------
     def show_shortcuts(self) -> None:

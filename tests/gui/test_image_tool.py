@@ -199,6 +199,16 @@ def test_pointer_readout_follows_the_pixel_as_it_changes_under_a_still_pointer(w
     assert window.position_label.text() == "x 4, y 3  RGB 1 2 3 · masked"
 
 
+def test_pointer_readout_gives_one_grey_value_under_a_grey_model(window, qtbot, grey_model_file, tmp_path):
+    grey = tmp_path / "grey.png"
+    Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8)).save(grey)
+    window.files.open_image(grey)
+    window.load_checkpoint(str(grey_model_file))
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(0, 0))
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(3, 4))
+    assert window.position_label.text() == "x 4, y 3  grey 28"
+
+
 def test_pointer_position_is_x_then_y(window, qtbot, image_file):
     window.files.open_image(image_file[0])
     qtbot.mouseMove(window.canvas, window.canvas.widget_position(2, 5))
