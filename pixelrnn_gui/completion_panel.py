@@ -130,6 +130,7 @@ class CompletionPanel(QWidget):
         self.progress.setValue(0)
         self.speed = labelled(QLabel(""), "Speed", "Sub-pixels per second and time left")
         self.strip = labelled(QListWidget(), "Candidates", "Completions ranked by likelihood of the known pixels after the hole; click one to apply it")
+        self.strip_title = QLabel("Candidates")
         self.strip.setObjectName("candidateStrip")
         self.strip.setViewMode(QListWidget.ViewMode.IconMode)
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
@@ -187,9 +188,8 @@ class CompletionPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.speed)
         layout.addLayout(row)
-        strip_title = QLabel("Candidates (best first)")
-        strip_title.setToolTip(SCORE_HELP)
-        layout.addWidget(strip_title)
+        self.strip_title.setToolTip(SCORE_HELP)
+        layout.addWidget(self.strip_title)
         layout.addWidget(self.strip)
         layout.addStretch(1)
 
@@ -342,9 +342,14 @@ class CompletionPanel(QWidget):
         candidates = fill.candidates if fill is not None else []
         self.strip.clear()
         scored = self.controller.known_pixels_after_hole()
+        self.strip_title.setText(
+            "Candidates" if len(candidates) < 2 else "Candidates (best first)" if scored else "Candidates (as drawn: nothing after the hole to rank by)"
+        )
         for candidate in candidates:
             crop = np.ascontiguousarray(candidate.image[thumbnail_box(fill.mask).slices])
-            icon = QIcon(QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio))
+            thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
+            icon = QIcon(thumbnail)
+            icon.addPixmap(thumbnail, QIcon.Mode.Selected)  # the chosen one in its true colours, not tinted
             item = QListWidgetItem(icon, f"#{candidate.rank}  {candidate.share:.0%}" if scored else f"#{candidate.rank}")
             item.setData(Qt.ItemDataRole.UserRole, candidate.index)
             item.setToolTip(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion_panel import model_card
@@ -65,9 +65,27 @@ def test_candidates_are_numbered_best_first_with_shares_everywhere(four_candidat
     assert [t.split()[0] for t in texts] == ["#1", "#2", "#3", "#4"]
     shares = [float(t.split()[1].rstrip("%")) for t in texts]
     assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(100, abs=2)
+    assert window.panel.strip_title.text() == "Candidates (best first)"
+    selected = strip.item(0).icon()
+    assert selected.pixmap(32, 32, QIcon.Mode.Selected).toImage() == selected.pixmap(32, 32, QIcon.Mode.Normal).toImage()
     item = strip.item(1)
     qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
     assert window.document.undo_stack.undoText() == "Apply candidate #2"
+    window.document.undo_stack.setClean()
+
+
+def test_candidates_with_nothing_after_the_hole_are_not_called_best_first(window, qtbot, rgb_model_file):
+    window.files.new_blank(6, 6)
+    window.load_checkpoint(str(rgb_model_file))
+    window.mask_bottom_half()  # nothing known follows the hole
+    window.panel.samples.setValue(2)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    assert window.panel.strip_title.text() == "Candidates (as drawn: nothing after the hole to rank by)"
+    window.panel.samples.setValue(1)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    assert window.panel.strip_title.text() == "Candidates"
     window.document.undo_stack.setClean()
 
 
