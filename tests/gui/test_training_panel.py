@@ -193,6 +193,15 @@ def test_closing_the_window_during_a_run_asks_then_stops_it_and_keeps_its_checkp
     assert not list(run_dir.rglob("*.tmp"))
 
 
+def test_the_preview_caption_belongs_to_the_run_that_is_training(window, panel, qtbot):
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=WAIT_MS)
+    assert panel.preview_caption.text() == "No previews in this run (Preview every: 0)."
+    with qtbot.waitSignal(window.training.finished, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
+
+
 def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel, qtbot, tmp_path):
     empty = tmp_path / "nothing"
     empty.mkdir()
