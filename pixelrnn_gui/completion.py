@@ -353,14 +353,20 @@ class CompletionController(WorkController):
         return self.job is not None and self.job.ranks_candidates
 
     def apply_candidate(self, index: int) -> None:
-        """Put the candidate drawn as ``index`` (of K) into the image as one undoable edit, named by its
-        rank as the strip numbers it."""
-        candidate = self.fill.candidate(index) if self.fill is not None else None
-        if candidate is None or self.busy:
+        """Put the candidate drawn as ``index`` (of K) into the fill's hole as one undoable edit, named
+        by its rank as the strip numbers it; nothing outside the hole changes. Refused while the hole
+        holds none of the candidates (the fill undone or painted over)."""
+        fill = self.fill
+        candidate = fill.candidate(index) if fill is not None else None
+        if candidate is None or self.busy or fill.on_canvas(self.document.image) is None:
             return
         before = self.document.image.copy()
-        self.fill.shown = candidate.index
-        self.document.write("image", Box(0, 0, self.document.height, self.document.width), candidate.image)
+        fill.shown = candidate.index
+        box = fill.box
+        hole = fill.mask[box.slices]
+        pixels = before[box.slices].copy()
+        pixels[hole] = candidate.image[box.slices][hole]
+        self.document.write("image", box, pixels)
         self.document.record(f"Apply candidate #{candidate.rank}", "image", before)
 
     def export_probabilities(self, path: str | Path) -> None:

@@ -37,6 +37,7 @@ from .qimages import rgb_to_qimage
 OPEN_CHECKPOINT = "Open checkpoint file…"
 CARD_LINES = 8
 THUMBNAIL = 64
+STRIP_TIP = "Completions ranked by likelihood of the known pixels after the hole; click one to apply it"
 SCORE_HELP = (
     "Share: the candidate's share of the posterior over the K candidates, from how likely each makes "
     "the known pixels after the hole (they all explain the same pixels)."
@@ -129,7 +130,7 @@ class CompletionPanel(QWidget):
         self.progress.setFormat("No fill running")
         self.progress.setValue(0)
         self.speed = labelled(QLabel(""), "Speed", "Sub-pixels per second and time left")
-        self.strip = labelled(QListWidget(), "Candidates", "Completions ranked by likelihood of the known pixels after the hole; click one to apply it")
+        self.strip = labelled(QListWidget(), "Candidates", STRIP_TIP)
         self.strip_title = QLabel("Candidates")
         self.strip.setObjectName("candidateStrip")
         self.strip.setViewMode(QListWidget.ViewMode.IconMode)
@@ -208,6 +209,7 @@ class CompletionPanel(QWidget):
         c.stateChanged.connect(self._state_changed)
         c.progressed.connect(self._progressed)
         c.document.fillChanged.connect(self._fill_changed)
+        c.document.undo_stack.indexChanged.connect(lambda _: self._follow_canvas())
         c.cancelled.connect(lambda kept: self.progress.setFormat("Partial fill kept" if kept else "Fill reverted"))
         c.modelChanged.connect(self._model_changed)
 
@@ -358,5 +360,23 @@ class CompletionPanel(QWidget):
                 if scored else f"Candidate #{candidate.rank}: no known pixels follow the hole, so there is nothing to rank by"
             )
             self.strip.addItem(item)
-        if candidates:
-            self.strip.setCurrentRow(0)
+        self._follow_canvas()
+
+    def _follow_canvas(self) -> None:
+        """Select the candidate the canvas shows in the hole; with none there (the fill undone, the hole
+        painted over) the strip is disabled and says why, until a redo brings one back."""
+        fill = self.controller.fill
+        if fill is None or not fill.candidates:
+            self.strip.setEnabled(True)
+            return
+        shown = fill.on_canvas(self.controller.document.image)
+        self.strip.setEnabled(shown is not None)
+        if shown is None:
+            self.strip.setCurrentRow(-1)
+            self.strip.setToolTip("These candidates are not on the canvas (the fill was undone or the hole painted over); "
+                                  "redo brings them back")
+            return
+        self.strip.setToolTip(STRIP_TIP)
+        rows = [self.strip.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.strip.count())]
+        if shown.index in rows:  # else the strip is rebuilt for this fill next, and selects it then
+            self.strip.setCurrentRow(rows.index(shown.index))

@@ -71,6 +71,14 @@ class Fill:
     shown: int = 0  # the draw (index of the K) shown in the image
     first_filled: np.ndarray | None = None  # (H, W) pixels no earlier fill had touched
 
+    def on_canvas(self, image: np.ndarray) -> Candidate | None:
+        """The candidate whose pixels fill this fill's hole in ``image``; None when the hole holds none
+        of them (the fill was undone, or the hole painted over)."""
+        if image.shape[:2] != self.mask.shape:  # another image is replacing this fill's
+            return None
+        hole = image[self.mask]
+        return next((c for c in self.candidates if np.array_equal(c.image[self.mask], hole)), None)
+
     def candidate(self, index: int) -> Candidate | None:
         """The candidate drawn as ``index`` of the K."""
         return next((c for c in self.candidates if c.index == index), None)

@@ -128,6 +128,32 @@ def test_candidate_strip_is_ranked_and_applies_the_chosen_one(ready, qtbot):
     np.testing.assert_array_equal(window.document.image, images[best])
 
 
+def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(ready, qtbot):
+    window, pixels = ready
+    panel, controller, strip = window.panel, window.controller, window.panel.strip
+    panel.samples.setValue(3)
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    images, hole = controller.job.images, window.document.mask.copy()
+    image = window.document.image.copy()
+    image[0, 0] = (1, 2, 3)  # an edit outside the hole after the fill
+    window.document.edit("Paint", "image", image)
+    item = strip.item(1)
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
+    chosen = item.data(Qt.ItemDataRole.UserRole)
+    np.testing.assert_array_equal(window.document.image[hole], images[chosen][hole])
+    assert tuple(window.document.image[0, 0]) == (1, 2, 3)  # the edit outside the hole stays
+    for _ in range(3):  # undo the candidate, the paint and the fill: the hole is empty again
+        window.undo_action.trigger()
+    np.testing.assert_array_equal(window.document.image, pixels)
+    assert not strip.isEnabled() and strip.selectedItems() == []
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(strip.item(2)).center())
+    np.testing.assert_array_equal(window.document.image, pixels)  # a click on the undone fill's strip does nothing
+    for _ in range(3):
+        window.redo_action.trigger()
+    assert strip.isEnabled() and strip.currentItem().data(Qt.ItemDataRole.UserRole) == chosen
+
+
 def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
     window, pixels = ready
     controller = window.controller
