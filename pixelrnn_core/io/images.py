@@ -171,12 +171,17 @@ def image_destination_format(path: str | os.PathLike) -> str:
     return image_format
 
 
+# formats that can keep every pixel exactly but do not by default
+LOSSLESS = {"WEBP": {"lossless": True}}
+
+
 def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
-    """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix."""
+    """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix
+    (WebP written lossless; JPEG is the one lossy format)."""
     check_levels_image(image, levels)
     image_format = image_destination_format(path)
     picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
     try:
-        atomic_write(path, lambda file: picture.save(file, format=image_format))
+        atomic_write(path, lambda file: picture.save(file, format=image_format, **LOSSLESS.get(image_format, {})))
     except OSError as error:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error.strerror or error}") from None
