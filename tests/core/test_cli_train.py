@@ -116,6 +116,7 @@ def test_torchrun_two_processes_train_and_write_one_set_of_files(tmp_path):
                "--device", "cpu", "--out", str(run)]
     result = subprocess.run(command, env=cli_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "Grad strides do not match" not in result.stderr  # DDP's buckets take the weights' layout as they are
     assert result.stdout.count("completed at step 6") == 1  # 18 training images, 9 per process, 3 per step
     assert sorted(p.name for p in run.iterdir()) == [
         "best.safetensors", "last.safetensors", "metrics.jsonl", "run.json", "training-state.safetensors"]
