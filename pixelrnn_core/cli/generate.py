@@ -127,7 +127,11 @@ def run_complete(args: argparse.Namespace) -> int:
         mask = mask_to_fill(args.mask, image.shape[:2])
         for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
             print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
-        job = run_job(args, model, image, mask, args.orientation or checkpoint_info(checkpoint).completion_orientation)
+        info = checkpoint_info(checkpoint)
+        if args.orientation not in (None, "auto", "identity") and not (info.data is not None and info.data.augment):
+            print("pixelrnn complete: warning: the model was trained only upright (without --augment): "
+                  f"it predicts worse in the {args.orientation} orientation", file=sys.stderr)
+        job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order]), cfg.levels)
     except USER_ERRORS as error:
@@ -138,6 +142,7 @@ def run_complete(args: argparse.Namespace) -> int:
     elif args.samples > 1:
         print("no known pixels follow the hole, so the candidates are in the order drawn")
     if job.orientation != "identity":
-        print(f"completed in the {job.orientation} orientation (the most known pixels before the hole)")
+        why = "as asked" if args.orientation == job.orientation else "the most known pixels before the hole"
+        print(f"completed in the {job.orientation} orientation, {why}")
     print(f"wrote {args.out}")
     return 0

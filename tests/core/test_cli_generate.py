@@ -152,6 +152,13 @@ def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries
     assert f"completed in the {chosen} orientation" in capsys.readouterr().out
     expected = prc.complete(model, image, mask, seed=2, orientation="auto")[0]
     assert np.array_equal(np.asarray(Image.open(out)), expected)
+    plain = tmp_path / "plain.safetensors"
+    prc.save_checkpoint(plain, model, image_size=[8, 8], data=prc.DatasetSpec("photos").to_dict())
+    assert main(["complete", str(plain), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(out), "--orientation", "flip_vertical"]) == 0
+    captured = capsys.readouterr()
+    assert "completed in the flip_vertical orientation, as asked" in captured.out
+    assert "warning: the model was trained only upright" in captured.err
 
 
 def test_ctrl_c_stops_a_command_with_one_line_and_no_traceback(checkpoint, tmp_path, capsys, monkeypatch):

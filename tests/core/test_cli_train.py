@@ -278,3 +278,11 @@ def test_eval_lists_the_files_it_skipped_and_why(tmp_path, capsys):
     assert json.loads(captured.out)["images"] == 4
     assert "skipped 1 file(s): 1 not an image Pillow can read" in captured.err
     assert f"{tmp_path / 'images' / 'broken.png'}: not an image Pillow can read" in captured.err
+
+
+def test_a_run_folder_inside_the_image_folder_is_refused(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 4, 4)
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "4", "--out", str(tmp_path / "images" / "run")])
+    assert code == 2
+    assert "is inside the image folder" in capsys.readouterr().err
+    assert not (tmp_path / "images" / "run").exists()
