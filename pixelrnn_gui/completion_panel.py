@@ -316,9 +316,10 @@ class CompletionPanel(QWidget):
 
     def _state_changed(self, state: str) -> None:
         busy = state != "idle"
-        for widget in (self.model_picker, self.device_picker, self.seed, self.greedy, self.complete_button, self.resample_button,
+        for widget in (self.model_picker, self.device_picker, self.seed, self.greedy, self.complete_button,
                        self.switch_model_button, self.convert_button):
             widget.setEnabled(not busy)
+        self._follow_canvas()
         # greedy draws the most likely value: every candidate would be the same, so there is one
         self.temperature.setEnabled(not busy and not self.greedy.isChecked())
         self.samples.setEnabled(not busy and not self.greedy.isChecked())
@@ -364,12 +365,14 @@ class CompletionPanel(QWidget):
 
     def _follow_canvas(self) -> None:
         """Select the candidate the canvas shows in the hole; with none there (the fill undone, the hole
-        painted over) the strip is disabled and says why, until a redo brings one back."""
+        painted over) the strip and Resample from here are disabled, and the strip says why, until a
+        redo brings one back."""
         fill = self.controller.fill
+        shown = fill.on_canvas(self.controller.document.image) if fill is not None and fill.candidates else None
+        self.resample_button.setEnabled(shown is not None and not self.controller.busy)  # it redraws that fill
         if fill is None or not fill.candidates:
             self.strip.setEnabled(True)
             return
-        shown = fill.on_canvas(self.controller.document.image)
         self.strip.setEnabled(shown is not None)
         if shown is None:
             self.strip.setCurrentRow(-1)

@@ -196,6 +196,9 @@ class Inspector(QWidget):
         document.pinChanged.connect(self._pin_changed)
         controller.modelChanged.connect(lambda *_: self._document_changed())
         controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
+        controller.stateChanged.connect(lambda _: self._update_export())
+        document.fillChanged.connect(self._update_export)
+        self._update_export()
 
     @property
     def pinned(self) -> bool:
@@ -374,6 +377,11 @@ class Inspector(QWidget):
         self.legend.set_range((low, high))
         image: QImage = rgba_to_qimage(heat_colours(values, low, high))
         self.overlayChanged.emit(image)
+
+    def _update_export(self) -> None:
+        """Export is there once a fill has finished (or stopped) and none runs."""
+        fill = self.document.fill
+        self.export_button.setEnabled(fill is not None and fill.pending is None and not self.controller.busy)
 
     def export_probabilities(self) -> None:
         if self.controller.fill is None:

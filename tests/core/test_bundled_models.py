@@ -40,7 +40,7 @@ def test_card_figure_is_reproduced_by_eval(name, capsys):
 
 def test_sample_and_complete_take_a_bundled_name(tmp_path, capsys):
     assert main(["sample", "fashion-mnist-binary", "--samples", "2", "--out", str(tmp_path / "s.png")]) == 0
-    assert "of 28x28" in capsys.readouterr().out
+    assert "28x28 pixels (width x height) each" in capsys.readouterr().out
     image, mask = prc.sample_images()["fashion-ankle-boot"]
     assert main(["complete", "fashion-mnist", str(image), "--mask", str(mask), "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").is_file()

@@ -154,6 +154,17 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
     assert strip.isEnabled() and strip.currentItem().data(Qt.ItemDataRole.UserRole) == chosen
 
 
+def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qtbot):
+    window, _ = ready
+    panel, inspector = window.panel, window.inspector
+    assert not panel.resample_button.isEnabled() and not inspector.export_button.isEnabled()
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    assert panel.resample_button.isEnabled() and inspector.export_button.isEnabled()
+    window.undo_action.trigger()
+    assert not panel.resample_button.isEnabled()
+
+
 def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
     window, pixels = ready
     controller = window.controller
