@@ -102,6 +102,7 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
     )),
     ("&Help", (
         Action("&Keyboard shortcuts", "List every shortcut", lambda w: w.show_shortcuts, Keys.HelpContents),
+        Action("&About pixelrnn", "What this app is, its version, and the paper it implements", lambda w: w.show_about),
     )),
 )
 

@@ -4,6 +4,7 @@ the table in :mod:`actions`, file I/O lives in :mod:`files`, the settings (the w
 included) in :mod:`settings`, the work in the controllers."""
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,15 @@ FIRST_RUN_HINT = (
     "Paint your own mask with <b>M</b>, open your image with <b>Ctrl+O</b>, or try File ▸ Open sample."
 )
 
+ABOUT = (
+    "<h3>pixelrnn {version}</h3>"
+    "<p>Mask a region of an image and watch a PixelRNN fill it pixel by pixel; train models on your own "
+    "image folders; inspect the 256-way distribution the model predicts for every sub-pixel.</p>"
+    "<p>It implements A. van den Oord, N. Kalchbrenner, K. Kavukcuoglu, <i>Pixel Recurrent Neural "
+    "Networks</i>, ICML 2016: PixelCNN, Row LSTM, Diagonal BiLSTM and multi-scale models.</p>"
+    "<p>Bundled models: {models}. The command line (<tt>pixelrnn --help</tt>) trains, evaluates, "
+    "samples and completes without the window; README.md and docs/ in the source tell the rest.</p>"
+)
 # messages about filling (why a fill could not start, the first run's hint) go once the mask changes or a fill starts
 FILL_TOPIC = "fill"
 
@@ -382,6 +392,9 @@ class MainWindow(QMainWindow):
         dialog.resize(460, 600)
         dialog.show()
         self.shortcuts_dialog = dialog
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About pixelrnn", ABOUT.format(version=version("pixelrnn"), models=", ".join(prc.bundled_models())))
 
     def confirm_stop_training(self) -> bool:
         """Ask before closing the window stops a training run; True when it is fine to go on."""

@@ -1,4 +1,6 @@
 """Window-level behaviour: the shortcuts sheet lists the real shortcuts; closing with unsaved changes asks."""
+from importlib.metadata import version
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QDockWidget, QMessageBox, QTableWidget
 
@@ -70,3 +72,13 @@ def test_the_shortcut_list_names_undo_plainly_and_can_be_closed(window, qtbot, i
     assert "Larger brush" in names and "Smaller brush" in names
     dialog.findChild(QDialogButtonBox).rejected.emit()
     assert not dialog.isVisible()
+
+
+def test_about_names_the_app_its_version_and_the_paper(window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append((title, text)))
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    next(a for a in help_menu.actions() if a.text() == "&About pixelrnn").trigger()
+    title, text = shown[0]
+    assert title == "About pixelrnn" and version("pixelrnn") in text and "Pixel Recurrent Neural Networks" in text
+    assert "fashion-mnist" in text
