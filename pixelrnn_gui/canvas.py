@@ -93,7 +93,7 @@ class Canvas(QWidget):
         self._stroke_before: np.ndarray | None = None
         self._stroke_last: tuple[int, int] | None = None
         self._rect_from: tuple[int, int] | None = None
-        self._fit_pending = True
+        self._fitted = True  # the view fits the image, and refits when the canvas resizes
         document.imageChanged.connect(self._image_changed)
         document.maskChanged.connect(self._mask_changed)
         document.replaced.connect(self._document_replaced)
@@ -140,19 +140,21 @@ class Canvas(QWidget):
         self.fit()
 
     def fit(self) -> None:
-        """Zoom so the whole image fits, centred."""
+        """Zoom so the whole image fits, centred; it keeps fitting as the canvas resizes until the user
+        zooms or pans."""
+        self._fitted = True
         if self.width() < 2 or self.height() < 2:
-            self._fit_pending = True
             return
-        self._fit_pending = False
         self._set_zoom(self._fit_zoom(), QPointF(self.width() / 2, self.height() / 2), centre=True)
 
     def actual_size(self) -> None:
         """One screen pixel per image pixel, centred."""
+        self._fitted = False
         self._set_zoom(1.0, QPointF(self.width() / 2, self.height() / 2), centre=True)
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         """Multiply the zoom, keeping the image point under ``anchor`` (widget coords) in place."""
+        self._fitted = False
         self._set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
 
     def _fit_zoom(self) -> float:
@@ -229,7 +231,7 @@ class Canvas(QWidget):
     # ---- painting the widget ----------------------------------------------------------------
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
-        if self._fit_pending:
+        if self._fitted:
             self.fit()
 
     def paintEvent(self, event) -> None:  # noqa: N802
@@ -363,6 +365,7 @@ class Canvas(QWidget):
         position = event.position()
         if self._pan_from is not None:
             self.origin += position - self._pan_from
+            self._fitted = False
             self._pan_from = position
             self.update()
             return

@@ -13,6 +13,7 @@ from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QColorDialog,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
@@ -111,6 +112,9 @@ class MainWindow(QMainWindow):
 
     # ---- construction -----------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, name: str, area: Qt.DockWidgetArea) -> None:
+        for combo in widget.findChildren(QComboBox):  # a long entry elides instead of widening the panel
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         scroll = QScrollArea()
         scroll.setWidget(widget)
         scroll.setWidgetResizable(True)

@@ -282,3 +282,23 @@ def test_an_unreadable_mask_keeps_the_image_it_came_with(window, image_file, tmp
     np.testing.assert_array_equal(window.document.image, pixels)
     assert window.document.path == path and not window.document.mask.any()
     assert "mask" in window.message_bar.text() and "missing-mask.png" in window.message_bar.text()
+
+
+def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(window, qtbot, image_file):
+    window.files.open_image(image_file[0])
+    canvas = window.canvas
+    window.resize(1100, 760)
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    before = canvas.zoom
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: canvas.zoom < before)
+    assert canvas.zoom == pytest.approx(canvas._fit_zoom())  # still the whole image, not cropped
+    canvas.zoom_by(2.0)
+    zoomed = canvas.zoom
+    window.resize(1000, 700)
+    qtbot.wait(50)
+    assert canvas.zoom == zoomed
+
+
+def test_the_window_can_be_made_narrow(window):
+    assert window.minimumSizeHint().width() <= 900
