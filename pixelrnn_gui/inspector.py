@@ -194,7 +194,7 @@ class Inspector(QWidget):
         document.imageChanged.connect(self._document_changed)
         document.replaced.connect(self._document_replaced)
         document.pinChanged.connect(self._pin_changed)
-        controller.modelChanged.connect(lambda *_: self._document_changed())
+        controller.modelChanged.connect(lambda *_: self._model_changed())
         controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
         controller.stateChanged.connect(lambda _: self._update_export())
         document.fillChanged.connect(self._update_export)
@@ -210,10 +210,28 @@ class Inspector(QWidget):
         self.result = self.original_result = self.box = self.pixel = None
         self.pixel_label.setText("Point at a pixel.")
         self.bits_label.setText("")
-        for histogram in self.histograms:
-            histogram.show_distribution(histogram.accessibleName(), None, {})
+        self._empty_histograms()
         self._update_overlay()
         self._document_changed()
+
+    def _model_changed(self) -> None:
+        """Another model: its numbers for the shown pixel are not known yet, and its channels may differ."""
+        self.result = self.original_result = None
+        self.bits_label.setText("")
+        self._update_overlay()
+        if self.pixel is not None:
+            self.show_pixel(*self.pixel)
+        else:
+            self._empty_histograms()
+        self._document_changed()
+
+    def _empty_histograms(self) -> None:
+        """One empty plot per channel of the model (Grey, or R, G and B), until a pixel is shown."""
+        model = self.controller.model
+        names = ["Grey"] if model is not None and model.config.channels == 1 else CHANNEL_NAMES
+        for channel, histogram in enumerate(self.histograms):
+            histogram.setVisible(channel < len(names))
+            histogram.show_distribution(names[channel] if channel < len(names) else "", None, {})
 
     def _document_changed(self) -> None:
         self._stale = True
@@ -322,8 +340,7 @@ class Inspector(QWidget):
         probs = self.pixel_probs(row, col)
         if probs is None:
             self.pixel_label.setText(f"Pixel (x {col}, y {row}): not inspected yet.")
-            for histogram in self.histograms:
-                histogram.show_distribution(histogram.accessibleName(), None, {})
+            self._empty_histograms()
             return
         config = self.controller.model.config
         current = to_levels(self.document.image[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]

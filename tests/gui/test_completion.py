@@ -242,6 +242,20 @@ def test_inspector_shows_the_cores_numbers(ready, qtbot):
     )
 
 
+def test_inspector_follows_the_model_channels_and_forgets_the_last_models_numbers(ready, qtbot, tmp_path):
+    window, _ = ready
+    inspector = window.inspector
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        inspector.inspect()
+    assert [h.isVisibleTo(inspector) for h in inspector.histograms] == [True, True, True]
+    grey = tmp_path / "grey.safetensors"
+    prc.save_checkpoint(grey, prc.build_model("pixelcnn", channels=1, levels=256, hidden=4, layers=1, out_hidden=4))
+    window.controller.load_model(str(grey))
+    assert inspector.result is None and inspector.bits_label.text() == ""  # nothing of the RGB model's is shown
+    assert [h.isVisibleTo(inspector) for h in inspector.histograms] == [True, False, False]
+    assert inspector.histograms[0].title == "Grey"
+
+
 def test_export_fill_probabilities(ready, qtbot, tmp_path):
     window, _ = ready
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
