@@ -6,7 +6,7 @@ import os
 import sys
 
 from pixelrnn_core import cli
-from pixelrnn_core.cli.errors import fail
+from pixelrnn_core.cli.errors import DefaultsShown, fail
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def no_display() -> bool:
 
 
 def add_gui_parser(commands: argparse._SubParsersAction) -> None:
-    gui = commands.add_parser("gui", help="open the desktop app to mask, complete and inspect images")
+    gui = commands.add_parser("gui", formatter_class=DefaultsShown, help="open the desktop app to mask, complete and inspect images")
     gui.add_argument("image", nargs="?", help="an image to open")
     gui.add_argument("--mask", help="a mask for it (white = fill)")
     gui.set_defaults(run=run_gui)

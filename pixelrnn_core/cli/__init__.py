@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..allocator import keep_freed_memory
 from ..models.registry import PRESETS, build_model
-from .errors import EXIT_INTERRUPTED
+from .errors import EXIT_INTERRUPTED, DefaultsShown
 from .generate import add_generate_parsers
 from .train import add_eval_parser, add_train_parser
 
@@ -36,7 +36,7 @@ def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | No
     """The headless commands' parser; ``more_commands`` adds others (the app adds `gui`)."""
     parser = argparse.ArgumentParser(prog="pixelrnn", description="PixelRNN models: train, evaluate, sample, complete.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    presets = commands.add_parser("presets", help="list the paper's model sizes by name")
+    presets = commands.add_parser("presets", formatter_class=DefaultsShown, help="list the paper's model sizes by name")
     presets.set_defaults(run=run_presets)
     add_train_parser(commands)
     add_eval_parser(commands)

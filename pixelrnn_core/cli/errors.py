@@ -1,6 +1,7 @@
 """How every command reports what it refuses: one line on stderr, exit code 2, never a traceback."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ..io.checkpoints import CheckpointError
@@ -26,3 +27,13 @@ def fail(command: str, error: BaseException) -> int:
     """Print ``error`` as the one-line refusal of ``command``; returns the exit code."""
     print(f"pixelrnn {command}: error: {error_line(error)}", file=sys.stderr)
     return EXIT_REFUSED
+
+
+class DefaultsShown(argparse.HelpFormatter):
+    """--help that gives each option's default where its own text does not already say it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"

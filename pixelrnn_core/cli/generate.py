@@ -16,7 +16,7 @@ from ..io.checkpoints import load_checkpoint
 from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
 from ..pixels.levels import quantize, to_8bit
-from .errors import USER_ERRORS, fail
+from .errors import USER_ERRORS, DefaultsShown, fail
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
@@ -31,11 +31,11 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
-    sample = commands.add_parser("sample", help="draw new images from a model")
+    sample = commands.add_parser("sample", formatter_class=DefaultsShown, help="draw new images from a model")
     add_sampling_options(sample)
     sample.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (default: the training size)")
     sample.set_defaults(run=run_sample)
-    fill = commands.add_parser("complete", help="fill the masked region of an image")
+    fill = commands.add_parser("complete", formatter_class=DefaultsShown, help="fill the masked region of an image")
     add_sampling_options(fill)
     fill.add_argument("image", metavar="IMAGE", help="the image to complete")
     fill.add_argument("--mask", required=True, metavar="MASK.png", help="white (or opaque) pixels are filled")

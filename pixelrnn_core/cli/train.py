@@ -24,7 +24,7 @@ from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
-from .errors import USER_ERRORS, fail
+from .errors import USER_ERRORS, DefaultsShown, fail
 
 SKIPS_LISTED = 10
 # --output choices -> ModelConfig.output
@@ -38,7 +38,7 @@ DEFAULTS = TrainSettings()
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
     train = commands.add_parser(
-        "train",
+        "train", formatter_class=DefaultsShown,
         help="train a PixelRNN on a folder of images or a dataset file",
         description="Train a PixelRNN. DATA is a folder of images (searched recursively), one image file, or a dataset file: "
         "IDX (MNIST, Fashion-MNIST; gzipped or not), a CIFAR-10 python batch or its folder, or a "
@@ -54,9 +54,9 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
         help="fine-tune: start from the model and weights of CHECKPOINT (a file or a bundled model's name); "
         "its channels, levels and training size are the defaults",
     )
-    model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h)")
-    model.add_argument("--layers", type=int, help="number of residual blocks")
-    model.add_argument("--out-hidden", type=int, help="width of the two output layers")
+    model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h; default 16, or the preset's)")
+    model.add_argument("--layers", type=int, help="number of residual blocks (default 2, or the preset's)")
+    model.add_argument("--out-hidden", type=int, help="width of the two output layers (default 32)")
     model.add_argument("--base-arch", help="multiscale: architecture of both of its models")
     model.add_argument(
         "--output", choices=OUTPUT_CHOICES, default="softmax",
@@ -103,7 +103,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
 
 def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate = commands.add_parser(
-        "eval",
+        "eval", formatter_class=DefaultsShown,
         help="negative log-likelihood of a checkpoint on data (bits/dim, nats/image)",
         description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
     )

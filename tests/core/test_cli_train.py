@@ -286,3 +286,11 @@ def test_a_run_folder_inside_the_image_folder_is_refused(tmp_path, capsys):
     assert code == 2
     assert "is inside the image folder" in capsys.readouterr().err
     assert not (tmp_path / "images" / "run").exists()
+
+
+def test_help_gives_the_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for expected in ("learning rate (default: 0.001)", "(default: 1.0)", "fraction held out for validation (default: 0.1)"):
+        assert expected in text
