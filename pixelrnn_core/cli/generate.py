@@ -108,7 +108,7 @@ def run_sample(args: argparse.Namespace) -> int:
         check_completion_memory(cfg, args.samples, (height, width))
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
         job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
-        save_image(args.out, sample_grid(job.images), cfg.levels)
+        save_image(args.out, sample_grid(job.images, fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:
         return fail("sample", error)
     print(f"wrote {args.samples} sample(s), {width}x{height} pixels (width x height) each, to {args.out}")
@@ -133,7 +133,7 @@ def run_complete(args: argparse.Namespace) -> int:
                   f"it predicts worse in the {args.orientation} orientation", file=sys.stderr)
         job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
-        save_image(args.out, sample_grid(job.images[order]), cfg.levels)
+        save_image(args.out, sample_grid(job.images[order], fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:
         return fail("complete", error)
     if args.samples > 1 and job.ranks_candidates:

@@ -121,17 +121,17 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
     return mask
 
 
-def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1) -> np.ndarray:
-    """One (H', W', C) image of K images (K, H, W, C) in a grid, ``gap`` pixels of 0 between them.
-    ``columns`` defaults to ceil(sqrt(K))."""
+def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1, fill: int = 0) -> np.ndarray:
+    """One (H', W', C) image of K images (K, H, W, C) in a grid, ``gap`` pixels of value ``fill``
+    between them and in the empty cells. ``columns`` defaults to ceil(sqrt(K))."""
     images = np.asarray(images)
     if images.ndim != 4 or not images.shape[0]:
         raise ValueError(f"sample_grid needs a non-empty (K, H, W, C) array of images, got shape {images.shape}")
     count, height, width, channels = images.shape
     columns = columns or int(np.ceil(np.sqrt(count)))
     rows = -(-count // columns)
-    grid = np.zeros(
-        (rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, channels), dtype=images.dtype
+    grid = np.full(
+        (rows * height + (rows - 1) * gap, columns * width + (columns - 1) * gap, channels), fill, dtype=images.dtype
     )
     for index, image in enumerate(images):
         top, left = (index // columns) * (height + gap), (index % columns) * (width + gap)

@@ -57,7 +57,7 @@ def write_preview(run_dir: str | Path, step: int, image: np.ndarray, completion:
     folder = Path(run_dir) / "samples"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step-{step}.png"
-    save_image(path, sample_grid(np.stack([image, completion, sample]), columns=3), levels)
+    save_image(path, sample_grid(np.stack([image, completion, sample]), columns=3, fill=levels // 2), levels)
     return path
 
 

@@ -74,6 +74,8 @@ def test_grid_places_samples_row_by_row_with_gaps():
     assert (grid[3:, 8:] == 0).all()
     assert (grid[2] == 0).all() and (grid[:, 3] == 0).all()
     assert prc.sample_grid(images, columns=5, gap=0).shape == (2, 15, 1)
+    shaded = prc.sample_grid(images, gap=1, fill=9)  # gaps seen against dark and light samples alike
+    assert (shaded[2] == 9).all() and (shaded[:, 3] == 9).all() and (shaded[3:, 8:] == 9).all()
 
 
 def test_a_mask_with_alpha_is_its_opaque_pixels(tmp_path):
