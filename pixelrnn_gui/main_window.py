@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
     def show_first_run(self) -> None:
         """No image named on the command line: a sample image, masked, and a hint of what to do."""
         if FIRST_RUN_SAMPLE in prc.sample_images() and self.files.open_sample(FIRST_RUN_SAMPLE):
+            self.findChild(QDockWidget, "completeDock").raise_()  # the panel the hint's Complete is on
             self.message_bar.show_message(FIRST_RUN_HINT, sticky=True, topic=FILL_TOPIC)
 
     def show_training(self) -> None:

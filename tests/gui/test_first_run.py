@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabBar
 
 import pixelrnn_core as prc
 from pixelrnn_core import cli
@@ -57,7 +57,10 @@ def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
+    window.show_training()  # as a window left on the Train tab last time opens
     window.show_first_run()
+    tabs = next(bar for bar in window.findChildren(QTabBar) if "Train" in [bar.tabText(i) for i in range(bar.count())])
+    assert tabs.tabText(tabs.currentIndex()) == "Complete"  # the hint's Complete button is in front
     original, mask = window.document.image.copy(), window.document.mask.copy()
     assert window.controller.model_path == prc.bundled_models()[main_window.FIRST_RUN_MODEL]
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
