@@ -10,17 +10,17 @@ from ..completion.compiled_steps import completion_steps_cached, ready_completio
 from ..completion.engines import ENGINES
 from ..completion.job import CompletionJob, completion_variant
 from ..completion.orientation import ORIENTATIONS
-from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
 from ..pixels.levels import quantize, to_8bit
+from .checkpoint_argument import checkpoint_file
 from .errors import USER_ERRORS, DefaultsShown, fail
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file or a bundled model's name")
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file, a run folder (its best checkpoint) or a bundled model's name")
     parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the image (a grid if K > 1)")
     parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
@@ -101,7 +101,7 @@ def run_sample(args: argparse.Namespace) -> int:
     try:
         check_greedy(args)
         image_destination_format(args.out)
-        checkpoint = find_checkpoint(args.checkpoint)
+        checkpoint = checkpoint_file(args.checkpoint)
         model = load_checkpoint(checkpoint)
         height, width = sample_size(args, checkpoint)
         cfg = model.config
@@ -120,7 +120,7 @@ def run_complete(args: argparse.Namespace) -> int:
     try:
         check_greedy(args)
         image_destination_format(args.out)
-        checkpoint = find_checkpoint(args.checkpoint)
+        checkpoint = checkpoint_file(args.checkpoint)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)

@@ -13,7 +13,6 @@ from tqdm import tqdm
 
 from ..data import DatasetSpec, ImageSet, load_training_data
 from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
-from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..models.config import ARCHITECTURES
 from ..models.registry import PRESETS
@@ -24,6 +23,7 @@ from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
+from .checkpoint_argument import checkpoint_file
 from .errors import USER_ERRORS, DefaultsShown, fail
 
 SKIPS_LISTED = 10
@@ -107,7 +107,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
         help="negative log-likelihood of a checkpoint on data (bits/dim, nats/image)",
         description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
     )
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file or a bundled model's name")
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file, a run folder (its best checkpoint) or a bundled model's name")
     evaluate.add_argument("data", metavar="DATA", help="a folder of images, one image file or a dataset file, as for train")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
@@ -144,7 +144,7 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
     if given:
         options = ", ".join("--" + name.replace("_", "-") for name in given)
         raise ValueError(f"--init takes its model from {args.init}: leave out {options}")
-    return checkpoint_info(find_checkpoint(args.init))
+    return checkpoint_info(checkpoint_file(args.init))
 
 
 def trained_side(start: CheckpointInfo | None) -> int | None:
@@ -311,7 +311,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
         try:
             result, image_set = evaluate_checkpoint(
-                args.checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance
+                checkpoint_file(args.checkpoint), args.data, batch_size, device, args.size, args.limit, args.precision, advance
             )
         finally:
             for bar in bars:

@@ -294,3 +294,20 @@ def test_help_gives_the_defaults(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for expected in ("learning rate (default: 0.001)", "(default: 1.0)", "fraction held out for validation (default: 0.1)"):
         assert expected in text
+
+
+def test_a_run_folder_names_its_model_for_sample_and_eval(tmp_path, capsys):
+    write_image_folder(tmp_path / "images", 6, 4)
+    run = tmp_path / "run"
+    assert main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "4", "--levels", "4",
+                 "--batch-size", "2", "--epochs", "1", "--out", str(run)]) == 0
+    assert main(["sample", str(run), "--out", str(tmp_path / "s.png")]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(run), str(tmp_path / "images"), "--json"]) == 0
+    by_folder = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == by_folder
+    (tmp_path / "empty-run").mkdir()
+    (tmp_path / "empty-run" / "run.json").write_text((run / "run.json").read_text())
+    assert main(["sample", str(tmp_path / "empty-run"), "--out", str(tmp_path / "t.png")]) == 2
+    assert "the run has saved no checkpoint yet" in capsys.readouterr().err

@@ -1,0 +1,19 @@
+"""What a command's CHECKPOINT argument names: a checkpoint file, a bundled model's name, or a run
+folder, whose model is its best checkpoint (else its last)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..io.bundled import find_checkpoint
+from ..training.run_folder import RunFolder
+
+
+def checkpoint_file(value: str) -> Path:
+    """The checkpoint file ``value`` names; a run folder without a checkpoint yet is refused."""
+    folder = RunFolder(value)
+    if Path(value).is_dir() and folder.holds_run():
+        found = folder.model_checkpoint()
+        if found is None:
+            raise FileNotFoundError(f"{value}: the run has saved no checkpoint yet")
+        return found
+    return find_checkpoint(value)
