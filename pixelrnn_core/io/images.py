@@ -108,7 +108,10 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
     """bool (H, W) from a mask image: True (fill) where its brightness is at least half, or, for a file
     with transparency (an alpha channel or a palette's transparent colour), where it is at least half
     opaque. With ``shape``, a mask of another size is refused."""
-    picture = load_picture(path)
+    try:
+        picture = load_picture(path)
+    except ImageFileError as error:
+        raise ImageFileError(f"cannot read mask {os.fspath(path)!r}: {error.reason}", error.reason) from None
     if has_transparency(picture):
         values = picture.convert("RGBA").getchannel("A")
     else:

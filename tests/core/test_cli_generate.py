@@ -191,3 +191,9 @@ def test_complete_warns_when_the_model_changes_the_whole_image(tmp_path, capsys)
 def test_greedy_refuses_options_it_would_ignore(checkpoint, tmp_path, capsys, options, message):
     assert main(["sample", str(checkpoint), "--greedy", *options, "--out", str(tmp_path / "x.png")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_unreadable_mask_is_called_a_mask(checkpoint, tmp_path, capsys):
+    image, _ = write_image_and_mask(tmp_path, np.ones((8, 8), dtype=bool))
+    assert main(["complete", str(checkpoint), image, "--mask", str(tmp_path / "nosuch.png"), "--out", str(tmp_path / "x.png")]) == 2
+    assert f"cannot read mask {str(tmp_path / 'nosuch.png')!r}: no such file" in capsys.readouterr().err
