@@ -224,7 +224,7 @@ def test_unknown_file_is_a_clear_error(tmp_path):
 def test_dataset_files_are_resized_to_the_requested_size(tmp_path):
     path = write_idx(tmp_path / "images-idx3-ubyte", gradient_images(3, 12, 1)[..., 0])
     assert read(path, size=6, fit="resize").shape == (3, 6, 6, 1)
-    with pytest.raises(prc.DataError, match="smaller than --size"):
+    with pytest.raises(prc.DataError, match="smaller than the size 20x20 they are read at"):
         read(path, size=20)
 
 
