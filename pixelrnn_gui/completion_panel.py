@@ -35,7 +35,7 @@ from .document import Box
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
-CARD_LINES = 8
+CARD_LINES = 10  # the longest bundled card, wrapped at the panel's narrowest
 THUMBNAIL = 64
 STRIP_TIP = "Completions ranked by likelihood of the known pixels after the hole; click one to apply it"
 SCORE_HELP = (
