@@ -199,6 +199,9 @@ class CompletionController(WorkController):
         fill = self.fill
         if self.busy or fill is None or fill.job is None:
             return False
+        if fill.on_canvas(self.document.image) is None:
+            self.failed.emit("The last fill is no longer on the canvas (undone or painted over): there is nothing to resample.")
+            return False
         if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False

@@ -380,6 +380,7 @@ class CompletionPanel(QWidget):
                                   "redo brings them back")
             return
         self.strip.setToolTip(STRIP_TIP)
+        fill.shown = shown.index  # an undo or redo may have put another candidate back: a resample continues it
         rows = [self.strip.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.strip.count())]
         if shown.index in rows:  # else the strip is rebuilt for this fill next, and selects it then
             self.strip.setCurrentRow(rows.index(shown.index))

@@ -77,7 +77,8 @@ class Fill:
         if image.shape[:2] != self.mask.shape:  # another image is replacing this fill's
             return None
         hole = image[self.mask]
-        return next((c for c in self.candidates if np.array_equal(c.image[self.mask], hole)), None)
+        shown_first = sorted(self.candidates, key=lambda c: c.index != self.shown)  # of equal holes, the one applied
+        return next((c for c in shown_first if np.array_equal(c.image[self.mask], hole)), None)
 
     def candidate(self, index: int) -> Candidate | None:
         """The candidate drawn as ``index`` of the K."""

@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         d.replaced.connect(self._mask_changed)
         d.replaced.connect(self._choose_fitting_model)
         d.undo_stack.indexChanged.connect(lambda _: self._show_model_fit())
+        d.undo_stack.indexChanged.connect(lambda _: setattr(self, "_resample_armed", False))  # the fill may be gone
         d.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         d.pathChanged.connect(self._update_title)
         self.canvas.pixelHovered.connect(self._hovered)

@@ -147,11 +147,15 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
         window.undo_action.trigger()
     np.testing.assert_array_equal(window.document.image, pixels)
     assert not strip.isEnabled() and strip.selectedItems() == []
-    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(strip.item(2)).center())
-    np.testing.assert_array_equal(window.document.image, pixels)  # a click on the undone fill's strip does nothing
+    controller.apply_candidate(strip.item(2).data(Qt.ItemDataRole.UserRole))
+    np.testing.assert_array_equal(window.document.image, pixels)  # the undone fill's candidates cannot be applied
+    assert not controller.resample_from(6, 3)  # nor resampled
+    np.testing.assert_array_equal(window.document.image, pixels)
     for _ in range(3):
         window.redo_action.trigger()
     assert strip.isEnabled() and strip.currentItem().data(Qt.ItemDataRole.UserRole) == chosen
+    window.undo_action.trigger()  # back to the fill's own best candidate
+    assert controller.fill.shown == strip.currentItem().data(Qt.ItemDataRole.UserRole) != chosen
 
 
 def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qtbot):
