@@ -6,7 +6,8 @@ import os
 import sys
 
 from pixelrnn_core import cli
-from pixelrnn_core.cli.errors import DefaultsShown, fail
+from pixelrnn_core.cli.errors import fail
+from pixelrnn_core.cli.help_format import DefaultsShown
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -14,7 +15,7 @@ def run_gui(args: argparse.Namespace) -> int:
     without a display the command says so in one line (Qt would abort with a core dump)."""
     if no_display():
         return fail("gui", ValueError("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
-                                      "the headless commands (train, eval, sample, complete) work without one"))
+                                      "QT_QPA_PLATFORM=offscreen runs the app without a screen; the headless commands (train, eval, sample, complete) need none"))
     from .app import run_app
 
     return run_app(args.image, args.mask)

@@ -566,11 +566,9 @@ class TrainingPanel(QWidget):
         self.progress.setMaximum(total)
         self.progress.setValue(step)
         self.progress.setFormat("step %v / %m")
-        trainer = self.controller.trainer
-        every = trainer.settings.preview_every if trainer is not None else self.preview_spin.value()
-        self.preview_caption.setText(
-            f"The first preview comes at step {(step // every + 1) * every}." if every else "No previews in this run (Preview every: 0)."
-        )
+        every = self.controller.trainer.settings.preview_every
+        first = (step // every + 1) * every if every else None
+        self.preview_caption.setText(f"The first preview comes at step {first}." if first and first <= total else "No previews in this run.")
         if step >= total:
             self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
 

@@ -10,8 +10,9 @@ from typing import Callable
 
 from ..allocator import keep_freed_memory
 from ..models.registry import PRESETS, build_model
-from .errors import EXIT_INTERRUPTED, DefaultsShown
+from .errors import EXIT_INTERRUPTED
 from .generate import add_generate_parsers
+from .help_format import DefaultsShown
 from .train import add_eval_parser, add_train_parser
 
 

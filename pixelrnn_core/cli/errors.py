@@ -1,7 +1,6 @@
 """How every command reports what it refuses: one line on stderr, exit code 2, never a traceback."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ..io.checkpoints import CheckpointError
@@ -28,12 +27,3 @@ def fail(command: str, error: BaseException) -> int:
     print(f"pixelrnn {command}: error: {error_line(error)}", file=sys.stderr)
     return EXIT_REFUSED
 
-
-class DefaultsShown(argparse.HelpFormatter):
-    """--help that gives each option's default where its own text does not already say it."""
-
-    def _get_help_string(self, action: argparse.Action) -> str:
-        text = action.help or ""
-        if not action.option_strings or "default" in text or action.default in (None, False, argparse.SUPPRESS):
-            return text
-        return f"{text} (default: %(default)s)"

@@ -16,7 +16,8 @@ from ..io.images import image_destination_format, read_image, read_mask, sample_
 from ..memory import check_completion_memory
 from ..pixels.levels import quantize, to_8bit
 from .checkpoint_argument import checkpoint_file
-from .errors import USER_ERRORS, DefaultsShown, fail
+from .errors import USER_ERRORS, fail
+from .help_format import DefaultsShown
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
@@ -128,9 +129,6 @@ def run_complete(args: argparse.Namespace) -> int:
         for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
             print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
         info = checkpoint_info(checkpoint)
-        if args.orientation not in (None, "auto", "identity") and not (info.data is not None and info.data.augment):
-            print("pixelrnn complete: warning: the model was trained only upright (without --augment): "
-                  f"it predicts worse in the {args.orientation} orientation", file=sys.stderr)
         job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order], fill=cfg.levels // 2), cfg.levels)
@@ -144,5 +142,8 @@ def run_complete(args: argparse.Namespace) -> int:
     if job.orientation != "identity":
         why = "as asked" if args.orientation == job.orientation else "the most known pixels before the hole"
         print(f"completed in the {job.orientation} orientation, {why}")
+        if not (info.data is not None and info.data.augment):
+            trained = "was trained only upright (without --augment)" if info.data is not None else "may have been trained only upright"
+            print(f"pixelrnn complete: warning: the model {trained}: it predicts worse turned", file=sys.stderr)
     print(f"wrote {args.out}")
     return 0

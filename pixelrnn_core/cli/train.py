@@ -24,7 +24,8 @@ from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
 from .checkpoint_argument import checkpoint_file
-from .errors import USER_ERRORS, DefaultsShown, fail
+from .errors import EXIT_INTERRUPTED, USER_ERRORS, fail
+from .help_format import DefaultsShown
 
 SKIPS_LISTED = 10
 # --output choices -> ModelConfig.output
@@ -56,7 +57,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     )
     model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h; default 16, or the preset's)")
     model.add_argument("--layers", type=int, help="number of residual blocks (default 2, or the preset's)")
-    model.add_argument("--out-hidden", type=int, help="width of the two output layers (default 32)")
+    model.add_argument("--out-hidden", type=int, help="width of the two output layers (default 32, or the preset's)")
     model.add_argument("--base-arch", help="multiscale: architecture of both of its models")
     model.add_argument(
         "--output", choices=OUTPUT_CHOICES, default="softmax",
@@ -294,7 +295,7 @@ def run_train(args: argparse.Namespace) -> int:
     if main_process:
         best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
         print(f"{finished.reason} at step {finished.step}; best validation {best}; model {trainer.folder.model_checkpoint()}")
-    return 0 if finished.reason == "completed" else 130
+    return 0 if finished.reason == "completed" else EXIT_INTERRUPTED
 
 
 def run_eval(args: argparse.Namespace) -> int:

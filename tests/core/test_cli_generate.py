@@ -158,7 +158,10 @@ def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries
                  "--out", str(out), "--orientation", "flip_vertical"]) == 0
     captured = capsys.readouterr()
     assert "completed in the flip_vertical orientation, as asked" in captured.out
-    assert "warning: the model was trained only upright" in captured.err
+    assert "warning: the model was trained only upright (without --augment): it predicts worse turned" in captured.err
+    assert main(["complete", str(plain), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(out), "--orientation", "auto"]) == 0  # auto turns it too: the same warning
+    assert "warning: the model was trained only upright" in capsys.readouterr().err
 
 
 def test_ctrl_c_stops_a_command_with_one_line_and_no_traceback(checkpoint, tmp_path, capsys, monkeypatch):

@@ -247,7 +247,7 @@ def test_fine_tuning_a_model_trained_on_a_dataset_file_reads_a_folder_at_its_ima
     assert prc.checkpoint_metadata(tmp_path / "tuned" / "last.safetensors")["data"]["size"] == 6
 
 
-@pytest.mark.parametrize("option, message", [("--size", "size must be a positive"), ("--levels", "levels")])
+@pytest.mark.parametrize("option, message", [("--size", "size must be a positive"), ("--levels", "got 0")])
 def test_zero_size_or_levels_is_refused_not_taken_for_the_default(tmp_path, capsys, option, message):
     write_image_folder(tmp_path / "images", 4, 4)
     code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, option, "0", "--out", str(tmp_path / "run")])
@@ -292,7 +292,8 @@ def test_help_gives_the_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for expected in ("learning rate (default: 0.001)", "(default: 1.0)", "fraction held out for validation (default: 0.1)"):
+    for expected in ("learning rate (default: 0.001)", "(default: 1.0)", "fraction held out for validation (default: 0.1)",
+                     "the shuffles and the model (default: 0)"):
         assert expected in text
 
 

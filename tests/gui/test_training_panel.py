@@ -197,7 +197,7 @@ def test_the_preview_caption_belongs_to_the_run_that_is_training(window, panel, 
     panel.preview_spin.setValue(0)
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=WAIT_MS)
-    assert panel.preview_caption.text() == "No previews in this run (Preview every: 0)."
+    assert panel.preview_caption.text() == "No previews in this run."
     with qtbot.waitSignal(window.training.finished, timeout=WAIT_MS):
         click(qtbot, panel.stop_button)
 
