@@ -184,21 +184,11 @@ def train_settings(args: argparse.Namespace, start: CheckpointInfo | None) -> Tr
     )
 
 
-def check_out_beside_data(data: str, out: str) -> None:
-    """Refuse a run folder inside the image folder it trains on: its previews would be read as
-    training images by the next run on that folder."""
-    folder, run = Path(data).expanduser().resolve(), Path(out).expanduser().resolve()
-    if folder.is_dir() and run.is_relative_to(folder):
-        raise ValueError(f"--out {out} is inside the image folder {data}: its preview images would become training "
-                         "images of the next run on it; choose a folder outside it")
-
-
 def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     if args.data is None or args.out is None or (args.arch is None and args.preset is None and args.init is None):
         raise ValueError("a new run needs DATA, --arch, --preset or --init, and --out RUN_DIR (or use --resume RUN_DIR)")
     if args.mixtures is not None and args.output != "logistic-mixture":
         raise ValueError("--mixtures applies to --output logistic-mixture only")
-    check_out_beside_data(args.data, args.out)
     start = init_checkpoint(args) if args.init else None
     spec, settings = data_spec(args, start), train_settings(args, start)
     data = load_training_data(spec)

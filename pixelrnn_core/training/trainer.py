@@ -21,7 +21,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from ..data import DatasetSpec, TrainingData, load_training_data, model_input
+from ..data import DatasetSpec, TrainingData, detect_format, load_training_data, model_input
 from ..io.bundled import find_checkpoint
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from ..memory import check_training_memory
@@ -379,6 +379,15 @@ def refuse_existing_run(folder: RunFolder) -> None:
         raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
 
 
+def refuse_run_inside_images(folder: RunFolder, spec: DatasetSpec, settings: TrainSettings) -> None:
+    """A run that writes previews may not live inside the image folder it trains on: they would be
+    read as training images by the next run on that folder."""
+    images = Path(spec.path).expanduser().resolve()
+    if settings.preview_every and images.is_dir() and detect_format(images) == "images" and folder.path.resolve().is_relative_to(images):
+        raise ValueError(f"the run folder {folder.path} is inside the image folder {spec.path}: its preview images would become "
+                         "training images of the next run on it; choose a folder outside it")
+
+
 def initial_model(config: ModelConfig, init: str | None) -> nn.Module:
     """A model of ``config`` with fresh weights, or with those of the checkpoint ``init`` (a file or a
     bundled model's name), whose model must be ``config``'s."""
@@ -406,6 +415,7 @@ def new_run(
     until its events end; run.json is written only once everything was accepted."""
     folder = RunFolder(run_dir)
     refuse_existing_run(folder)
+    refuse_run_inside_images(folder, data_spec, settings)
     data = data if data is not None else load_training_data(data_spec)
     check_model_fits_data(model_config, data, settings)
     torch.manual_seed(settings.seed)
