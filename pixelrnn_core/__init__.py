@@ -17,7 +17,7 @@ from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_
 from .io.model_limits import ModelLimits
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
-from .pixels.levels import MAX_LEVELS, MIN_LEVELS, quantize, to_8bit, to_channels
+from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
 from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
@@ -66,6 +66,7 @@ __all__ = [
     "complete",
     "completion_steps_cached",
     "prepare_completion",
+    "is_grey",
     "quantize",
     "evaluate_checkpoint",
     "evaluate_images",

@@ -16,6 +16,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+import pixelrnn_core as prc
+
 
 @dataclass(frozen=True)
 class Box:
@@ -85,11 +87,6 @@ class Fill:
         return next((c for c in self.candidates if c.index == index), None)
 
 
-def is_grey(image: np.ndarray) -> bool:
-    """Whether an RGB image holds only greys (R = G = B everywhere)."""
-    return bool((image[..., 0] == image[..., 1]).all() and (image[..., 1] == image[..., 2]).all())
-
-
 class Document(QObject):
     """An 8-bit RGB image (H, W, 3), a fill mask (H, W; True = to be filled), an undo stack, and the
     state that belongs to this image only (see the module docstring)."""
@@ -152,7 +149,7 @@ class Document(QObject):
         blank canvas), which any model fits."""
         if (self.image == self.image[0, 0]).all():
             return None
-        return "grey" if is_grey(self.image) else "colour"
+        return "grey" if prc.is_grey(self.image) else "colour"
 
     # ---- the image's fill state -------------------------------------------------------------
     def begin_fill(self, fill: Fill) -> None:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayou
 
 import pixelrnn_core as prc
 
-from .document import Document, is_grey
+from .document import Document
 from .qimages import qimage_to_rgb, rgb_to_qimage
 from .settings import AppSettings
 
@@ -154,7 +154,7 @@ class ImageFiles(QObject):
     def write_image(self, path: Path) -> bool:
         image = self.document.image
         try:
-            prc.save_image(path, image[:, :, :1] if is_grey(image) else image)
+            prc.save_image(path, image[:, :, :1] if prc.is_grey(image) else image)
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False

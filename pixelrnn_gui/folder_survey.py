@@ -10,8 +10,6 @@ import numpy as np
 
 import pixelrnn_core as prc
 
-from .document import is_grey
-
 SURVEYED_FILES = 64  # enough to see the folder's sizes and colours, quick on a slow disk
 LARGEST_PROPOSED = 64
 PHOTO_SIZE = 32
@@ -37,7 +35,7 @@ def survey(folder: str | Path) -> Proposal | None:
         except (prc.ImageFileError, OSError, ValueError):
             continue
         sides.append(min(image.shape[:2]))
-        grey = grey and is_grey(image)
+        grey = grey and prc.is_grey(image)
     if not sides:
         return None
     side = int(np.min(sides))

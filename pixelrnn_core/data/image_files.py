@@ -15,6 +15,7 @@ from PIL import Image
 
 from ..io.images import ImageFileError, load_picture, to_mode
 from ..memory import check_images_memory
+from ..pixels.levels import is_grey
 from .spec import DatasetSpec
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -97,11 +98,6 @@ def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list
     if not images:
         return np.zeros((0, size, size, channels), np.uint8), skipped
     stacked = np.stack(images)
-    if spec.channels is None and all_grey(stacked):
+    if spec.channels is None and is_grey(stacked):
         return np.ascontiguousarray(stacked[..., :1]), skipped
     return stacked, skipped
-
-
-def all_grey(images: np.ndarray) -> bool:
-    """Whether RGB images (..., 3) hold only greys (R = G = B everywhere)."""
-    return bool((images[..., 0] == images[..., 1]).all() and (images[..., 1] == images[..., 2]).all())

@@ -61,6 +61,13 @@ def grey(rgb: np.ndarray) -> np.ndarray:
     return luma.astype(np.uint8)[..., None]
 
 
+def is_grey(images: np.ndarray) -> bool:
+    """Whether RGB images (..., 3) hold only greys (R = G = B everywhere); one channel always does."""
+    if images.shape[-1] == 1:
+        return True
+    return bool((images[..., 0] == images[..., 1]).all() and (images[..., 1] == images[..., 2]).all())
+
+
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
     """uint8 (..., C) images with ``channels`` (1 or 3) channels: grey is repeated into RGB, RGB
     becomes grey by :func:`grey`."""
