@@ -152,6 +152,9 @@ class ImageFiles(QObject):
         self.status.emit("Copied the image to the clipboard.", 3000)
 
     def write_image(self, path: Path) -> bool:
+        if is_sample(path):
+            self.message.emit(f"{path.name} is one of the app's sample images: save under another name or folder.", True)
+            return False
         image = self.document.image
         try:
             prc.save_image(path, image[:, :, :1] if prc.is_grey(image) else image)

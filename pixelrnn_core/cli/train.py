@@ -52,7 +52,7 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     which.add_argument("--preset", choices=sorted(PRESETS), help="one of the paper's model sizes (see `pixelrnn presets`)")
     which.add_argument(
         "--init", metavar="CHECKPOINT",
-        help="fine-tune: start from the model and weights of CHECKPOINT (a file or a bundled model's name); "
+        help="fine-tune: start from the model and weights of CHECKPOINT (a file, a run folder or a bundled model's name); "
         "its channels, levels and training size are the defaults",
     )
     model.add_argument("--hidden", type=int, help="h: features per layer (blocks carry 2h; default 16, or the preset's)")

@@ -89,7 +89,7 @@ def skip_detail(image_set: ImageSet) -> str:
     first = image_set.skipped[0]
     detail = f"; skipped {len(image_set.skipped)} file(s): {reasons} (e.g. {first.path}: {first.reason})"
     if any(reason.startswith("smaller than") for reason in counts):
-        detail += "; a smaller training size or upscaling small images would use them"
+        detail += "; a smaller image size, or upscaling small images, would use them"
     return detail
 
 

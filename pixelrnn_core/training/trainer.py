@@ -471,8 +471,9 @@ def resume_run(
     ``max_steps`` sets where it stops. The trainer holds the folder's lock until its events end."""
     folder = RunFolder(run_dir)
     if not folder.holds_run():
-        if Path(run_dir).is_file() and RunFolder(Path(run_dir).parent).holds_run():
-            raise FileNotFoundError(f"{run_dir}: a file of a run; resume its folder, {Path(run_dir).parent}")
+        owner = next((parent for parent in Path(run_dir).absolute().parents if RunFolder(parent).holds_run()), None)
+        if owner is not None:
+            raise ValueError(f"{run_dir} is inside the run folder {owner}: resume that folder")
         raise FileNotFoundError(f"{folder.path}: not a run folder (no run.json)")
     lock = lock_folder(folder)
     try:

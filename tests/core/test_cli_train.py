@@ -314,5 +314,6 @@ def test_a_run_folder_names_its_model_for_sample_and_eval(tmp_path, capsys):
     (tmp_path / "empty-run" / "run.json").write_text((run / "run.json").read_text())
     assert main(["sample", str(tmp_path / "empty-run"), "--out", str(tmp_path / "t.png")]) == 2
     assert "the run has saved no checkpoint yet" in capsys.readouterr().err
-    assert main(["train", "--resume", str(run / "run.json")]) == 2
-    assert f"a file of a run; resume its folder, {run}" in capsys.readouterr().err
+    for inside in (run / "run.json", run / "checkpoints"):
+        assert main(["train", "--resume", str(inside)]) == 2
+        assert f"is inside the run folder {run}: resume that folder" in capsys.readouterr().err

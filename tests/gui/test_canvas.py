@@ -263,6 +263,9 @@ def test_saving_a_bundled_sample_asks_where_and_never_writes_into_the_samples(wi
     assert asked and Path(asked[0]).parent != sample.parent  # the dialog does not start among the samples
     assert sample.read_bytes() == before
     assert window.document.path == out and not window.document.modified
+    window.mask_bottom_half()
+    assert not window.files.write_image(sample)  # Save As onto a sample is refused too
+    assert sample.read_bytes() == before and "sample images" in window.message_bar.text()
 
 
 def test_a_grey_image_is_saved_grey(window, tmp_path):
