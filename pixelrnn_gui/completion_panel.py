@@ -91,8 +91,6 @@ class CompletionPanel(QWidget):
         self.setAccessibleName("Completion panel")
         self.model_picker = labelled(QComboBox(), "Model", "The model that fills the mask: a bundled one or a checkpoint file")
         self.model_picker.setObjectName("modelPicker")
-        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_picker.setMinimumContentsLength(14)
         self.card = labelled(QLabel("No model chosen."), "Model card", "What the chosen model was trained on and how well")
         self.card.setWordWrap(True)
         self.card.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)

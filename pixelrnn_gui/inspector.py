@@ -32,6 +32,11 @@ MARKERS = {"current": QColor(255, 140, 0), "original": QColor(0, 170, 255), "arg
 HEATMAPS = ("None", "Entropy", "Surprisal of current value", "NLL of original")
 
 
+def channel_names(channels: int) -> list[str]:
+    """What the inspector calls a model's channels: Grey, or R, G and B."""
+    return ["Grey"] if channels == 1 else list(CHANNEL_NAMES)
+
+
 def heat_colours(values: np.ndarray, low: float, high: float) -> np.ndarray:
     """(H, W) floats -> (H, W, 4) uint8 RGBA on :data:`RAMP`; NaN is transparent."""
     scaled = np.clip((values - low) / max(high - low, 1e-9), 0, 1) * (len(RAMP) - 1)
@@ -228,7 +233,7 @@ class Inspector(QWidget):
     def _empty_histograms(self) -> None:
         """One empty plot per channel of the model (Grey, or R, G and B), until a pixel is shown."""
         model = self.controller.model
-        names = ["Grey"] if model is not None and model.config.channels == 1 else CHANNEL_NAMES
+        names = channel_names(model.config.channels if model is not None else 3)
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < len(names))
             histogram.show_distribution(names[channel] if channel < len(names) else "", None, {})
@@ -346,7 +351,7 @@ class Inspector(QWidget):
         current = to_levels(self.document.image[row : row + 1, col : col + 1], config.channels, config.levels)[0, 0]
         before_fills = self.document.original_at(row, col)
         original = None if before_fills is None else to_levels(before_fills[None, None], config.channels, config.levels)[0, 0]
-        names = CHANNEL_NAMES if config.channels == 3 else ["Grey"]
+        names = channel_names(config.channels)
         lines = [f"<b>Pixel (x {col}, y {row})</b>"]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)

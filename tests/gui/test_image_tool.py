@@ -249,3 +249,12 @@ def test_the_controls_stay_put_when_the_model_card_changes(window, rgb_model_fil
     panel.card.setText(model_card(str(rgb_model_file), long_card))
     panel.layout().activate()
     assert panel.complete_button.mapTo(panel, panel.complete_button.rect().topLeft()) == before
+
+
+def test_every_bundled_model_card_fits_its_box(window):
+    import pixelrnn_core as prc
+
+    card = window.panel.card
+    for name, path in prc.bundled_models().items():
+        card.setText(model_card(str(path), prc.checkpoint_info(path)))
+        assert card.heightForWidth(card.width()) <= card.height(), name
