@@ -233,6 +233,9 @@ class Canvas(QWidget):
         super().resizeEvent(event)
         if self._fitted:
             self.fit()
+        elif event.oldSize().isValid():  # keep the image point at the view's centre where it was
+            grown = event.size() - event.oldSize()
+            self.origin += QPointF(grown.width() / 2, grown.height() / 2)
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)

@@ -199,8 +199,8 @@ class CompletionController(WorkController):
         fill = self.fill
         if self.busy or fill is None or fill.job is None:
             return False
-        if fill.on_canvas(self.document.image) is None:
-            self.failed.emit("The last fill is no longer on the canvas (undone or painted over): there is nothing to resample.")
+        if self.document.shown_candidate() is None:
+            self.failed.emit("The last fill is no longer on the canvas (undone, painted over or its mask changed): nothing to resample.")
             return False
         if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
@@ -358,10 +358,10 @@ class CompletionController(WorkController):
     def apply_candidate(self, index: int) -> None:
         """Put the candidate drawn as ``index`` (of K) into the fill's hole as one undoable edit, named
         by its rank as the strip numbers it; nothing outside the hole changes. Refused while the hole
-        holds none of the candidates (the fill undone or painted over)."""
+        holds none of the candidates or the mask changed (see :meth:`Document.shown_candidate`)."""
         fill = self.fill
         candidate = fill.candidate(index) if fill is not None else None
-        if candidate is None or self.busy or fill.on_canvas(self.document.image) is None:
+        if candidate is None or self.busy or self.document.shown_candidate() is None:
             return
         before = self.document.image.copy()
         fill.shown = candidate.index

@@ -363,10 +363,10 @@ class CompletionPanel(QWidget):
 
     def _follow_canvas(self) -> None:
         """Select the candidate the canvas shows in the hole; with none there (the fill undone, the hole
-        painted over) the strip and Resample from here are disabled, and the strip says why, until a
-        redo brings one back."""
+        painted over, the mask changed) the strip and Resample from here are disabled, and the strip
+        says why, until an undo or redo brings one back."""
         fill = self.controller.fill
-        shown = fill.on_canvas(self.controller.document.image) if fill is not None and fill.candidates else None
+        shown = self.controller.document.shown_candidate()
         self.resample_button.setEnabled(shown is not None and not self.controller.busy)  # it redraws that fill
         if fill is None or not fill.candidates:
             self.strip.setEnabled(True)
@@ -374,8 +374,8 @@ class CompletionPanel(QWidget):
         self.strip.setEnabled(shown is not None)
         if shown is None:
             self.strip.setCurrentRow(-1)
-            self.strip.setToolTip("These candidates are not on the canvas (the fill was undone or the hole painted over); "
-                                  "redo brings them back")
+            self.strip.setToolTip("These candidates are not on the canvas (the fill was undone, its hole painted over or "
+                                  "the mask changed); undo or redo brings them back")
             return
         self.strip.setToolTip(STRIP_TIP)
         fill.shown = shown.index  # an undo or redo may have put another candidate back: a resample continues it

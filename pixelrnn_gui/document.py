@@ -73,15 +73,6 @@ class Fill:
     shown: int = 0  # the draw (index of the K) shown in the image
     first_filled: np.ndarray | None = None  # (H, W) pixels no earlier fill had touched
 
-    def on_canvas(self, image: np.ndarray) -> Candidate | None:
-        """The candidate whose pixels fill this fill's hole in ``image``; None when the hole holds none
-        of them (the fill was undone, or the hole painted over)."""
-        if image.shape[:2] != self.mask.shape:  # another image is replacing this fill's
-            return None
-        hole = image[self.mask]
-        shown_first = sorted(self.candidates, key=lambda c: c.index != self.shown)  # of equal holes, the one applied
-        return next((c for c in shown_first if np.array_equal(c.image[self.mask], hole)), None)
-
     def candidate(self, index: int) -> Candidate | None:
         """The candidate drawn as ``index`` of the K."""
         return next((c for c in self.candidates if c.index == index), None)
@@ -167,6 +158,16 @@ class Document(QObject):
             self.model_filled &= ~self.fill.first_filled
             self.fill = None
             self.fillChanged.emit()
+
+    def shown_candidate(self) -> Candidate | None:
+        """The last fill's candidate the canvas shows: its hole holds that candidate's pixels and the mask
+        is still the fill's. None otherwise (the fill undone, its hole painted over, the mask changed)."""
+        fill = self.fill
+        if fill is None or fill.mask.shape != self.mask.shape or not np.array_equal(fill.mask, self.mask):
+            return None
+        hole = self.image[fill.mask]
+        shown_first = sorted(fill.candidates, key=lambda c: c.index != fill.shown)  # of equal holes, the one applied
+        return next((c for c in shown_first if np.array_equal(c.image[fill.mask], hole)), None)
 
     def compare_image(self) -> np.ndarray | None:
         """The image with every filled pixel as it was before the first fill; None if none was filled."""

@@ -54,6 +54,7 @@ class ImageFiles(QObject):
     message = Signal(str, bool)  # text, is it an error
     status = Signal(str, int)  # a passing status-bar message, milliseconds
     opened = Signal()  # an image was opened from a file
+    maskUnread = Signal(str)  # it was opened without the mask that came with it, and why
 
     def __init__(self, document: Document, settings: AppSettings, busy: Callable[[], bool], parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
@@ -104,7 +105,7 @@ class ImageFiles(QObject):
         self.settings.remember("recentFiles", path)
         self.opened.emit()
         if problem is not None:
-            self.message.emit(problem, True)
+            self.maskUnread.emit(problem)
             return False
         return True
 

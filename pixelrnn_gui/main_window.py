@@ -65,6 +65,8 @@ ABOUT = (
 )
 # messages about filling (why a fill could not start, the first run's hint) go once the mask changes or a fill starts
 FILL_TOPIC = "fill"
+# a mask that could not be read goes once the image has a mask
+MASK_TOPIC = "mask"
 
 
 class MainWindow(QMainWindow):
@@ -131,7 +133,9 @@ class MainWindow(QMainWindow):
         self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
         self.files.status.connect(self.statusBar().showMessage)
         d.replaced.connect(self.message_bar.hide)  # what was said was about the image before
+        self.files.maskUnread.connect(lambda text: self.message_bar.show_message(text, error=True, topic=MASK_TOPIC))
         d.maskChanged.connect(lambda: self.message_bar.settle(FILL_TOPIC))
+        d.maskChanged.connect(lambda: self.message_bar.settle(MASK_TOPIC))
         self.prefs.recentChanged.connect(self._refresh_recent)
         d.maskChanged.connect(self._mask_changed)
         d.replaced.connect(self._mask_changed)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from pixelrnn_gui.canvas import Tool
@@ -285,10 +285,12 @@ def test_an_unreadable_mask_keeps_the_image_it_came_with(window, image_file, tmp
     np.testing.assert_array_equal(window.document.image, pixels)
     assert window.document.path == path and not window.document.mask.any()
     assert "mask" in window.message_bar.text() and "missing-mask.png" in window.message_bar.text()
+    window.mask_bottom_half()
+    assert window.message_bar.text() == ""  # the image has a mask now
 
 
-def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(window, qtbot, image_file):
-    window.files.open_image(image_file[0])
+def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(window, qtbot):
+    window.files.new_blank(200, 300)  # small pixels on screen, so a shift of the view shows in the pixel at its centre
     canvas = window.canvas
     window.resize(1100, 760)
     qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
@@ -298,9 +300,12 @@ def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(windo
     assert canvas.zoom == pytest.approx(canvas._fit_zoom())  # still the whole image, not cropped
     canvas.zoom_by(2.0)
     zoomed = canvas.zoom
+    centre = lambda: canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2))  # noqa: E731
+    at_centre = centre()
     window.resize(1000, 700)
     qtbot.wait(50)
     assert canvas.zoom == zoomed
+    assert centre() == at_centre  # the view grew around its centre, not from its left edge
 
 
 def test_the_window_can_be_made_narrow(window):

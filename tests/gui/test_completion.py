@@ -156,6 +156,10 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
     assert strip.isEnabled() and strip.currentItem().data(Qt.ItemDataRole.UserRole) == chosen
     window.undo_action.trigger()  # back to the fill's own best candidate
     assert controller.fill.shown == strip.currentItem().data(Qt.ItemDataRole.UserRole) != chosen
+    window.clear_mask()  # a new mask: the candidates belong to the old one
+    assert not strip.isEnabled() and not panel.resample_button.isEnabled()
+    window.undo_action.trigger()
+    assert strip.isEnabled()
 
 
 def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qtbot):
