@@ -14,8 +14,10 @@ def run_gui(args: argparse.Namespace) -> int:
     """Open the desktop app; Qt is imported only when the window is wanted, and on a Linux machine
     without a display the command says so in one line (Qt would abort with a core dump)."""
     if no_display():
-        return fail("gui", ValueError("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
-                                      "QT_QPA_PLATFORM=offscreen runs the app without a screen; the headless commands (train, eval, sample, complete) need none"))
+        return fail("gui", ValueError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); QT_QPA_PLATFORM=offscreen runs the app "
+            "without a screen; the headless commands (train, eval, sample, complete) need none"
+        ))
     from .app import run_app
 
     return run_app(args.image, args.mask)

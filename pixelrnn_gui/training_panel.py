@@ -568,7 +568,8 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("step %v / %m")
         every = self.controller.trainer.settings.preview_every
         first = (step // every + 1) * every if every else None
-        self.preview_caption.setText(f"The first preview comes at step {first}." if first and first <= total else "No previews in this run.")
+        no_preview = first is None or first > total
+        self.preview_caption.setText("No previews in this run." if no_preview else f"The first preview comes at step {first}.")
         if step >= total:
             self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
 

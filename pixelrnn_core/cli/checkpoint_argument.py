@@ -7,6 +7,8 @@ from pathlib import Path
 from ..io.bundled import find_checkpoint
 from ..training.run_folder import RunFolder
 
+CHECKPOINT_HELP = "a checkpoint file, a run folder (its best checkpoint) or a bundled model's name"
+
 
 def checkpoint_file(value: str) -> Path:
     """The checkpoint file ``value`` names; a run folder without a checkpoint yet is refused."""

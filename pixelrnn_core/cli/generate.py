@@ -15,13 +15,13 @@ from ..io.checkpoints import load_checkpoint
 from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
 from ..pixels.levels import is_grey, quantize, to_8bit
-from .checkpoint_argument import checkpoint_file
+from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
 from .errors import USER_ERRORS, fail
 from .help_format import DefaultsShown
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file, a run folder (its best checkpoint) or a bundled model's name")
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help=CHECKPOINT_HELP)
     parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the image (a grid if K > 1)")
     parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")

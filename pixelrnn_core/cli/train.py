@@ -23,7 +23,7 @@ from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
-from .checkpoint_argument import checkpoint_file
+from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
 from .errors import EXIT_INTERRUPTED, USER_ERRORS, fail
 from .help_format import DefaultsShown
 
@@ -108,7 +108,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
         help="negative log-likelihood of a checkpoint on data (bits/dim, nats/image)",
         description="Evaluate a checkpoint on every image of DATA, preprocessed as the model was trained.",
     )
-    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a checkpoint file, a run folder (its best checkpoint) or a bundled model's name")
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help=CHECKPOINT_HELP)
     evaluate.add_argument("data", metavar="DATA", help="a folder of images, one image file or a dataset file, as for train")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")

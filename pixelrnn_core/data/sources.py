@@ -68,7 +68,8 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
     if size is None or images.shape[1:3] == (size, size):
         return images
     if min(images.shape[1:3]) < size and spec.small == "skip":
-        raise DataError(f"{spec.path}: images are {images.shape[2]}x{images.shape[1]}, smaller than the size {size}x{size} they are read at")
+        height, width = images.shape[1:3]
+        raise DataError(f"{spec.path}: images are {width}x{height}, smaller than the size {size}x{size} they are read at")
     check_images_memory(len(images), size, size, images.shape[-1], str(spec.path))
     out = np.empty((len(images), size, size, images.shape[-1]), np.uint8)
     for index, image in enumerate(images):
