@@ -8,7 +8,7 @@ from .completion.inspection import Inspection, inspect
 from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
-from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data
+from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data, skip_reasons
 from .io.atomic import atomic_write
 from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
 from .io.checkpoint_info import CheckpointInfo, checkpoint_info
@@ -90,6 +90,7 @@ __all__ = [
     "sample_images",
     "save_checkpoint",
     "save_image",
+    "skip_reasons",
     "to_8bit",
     "to_channels",
 ]

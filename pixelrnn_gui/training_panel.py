@@ -8,7 +8,6 @@ import dataclasses
 import math
 import os
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -87,12 +86,6 @@ def pixmap(levels_image: np.ndarray, levels: int, scale: int = 4) -> QPixmap:
     """A levels image (H, W, C) shown in RGB, ``scale`` times larger without smoothing."""
     image = rgb_to_qimage(np.ascontiguousarray(to_rgb(levels_image, levels)))
     return QPixmap.fromImage(image.scaled(image.width() * scale, image.height() * scale))
-
-
-def skip_summary(skipped: list) -> str:
-    """"8 smaller than 32x32, 1 unreadable or truncated": how many files were skipped for each reason."""
-    counts = Counter(item.reason.split(" (")[0] for item in skipped)
-    return ", ".join(f"{count} {reason}" for reason, count in counts.most_common())
 
 
 def run_folder_name(data_path: str, arch: str) -> str:
@@ -399,7 +392,7 @@ class TrainingPanel(QWidget):
 
     def _scan_failed(self, message: str, skipped: list) -> None:
         self.usable = 0
-        self.usable_label.setText(f"No usable image: {skip_summary(skipped)}." if skipped else message)
+        self.usable_label.setText(f"No usable image: {prc.skip_reasons(skipped)}." if skipped else message)
         self.preview_grid.clear()
         self._list_skipped(skipped)
 

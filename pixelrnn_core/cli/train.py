@@ -125,15 +125,14 @@ def report_data(image_set: ImageSet, train_images: int, validation_images: int, 
     report_skipped(image_set, " (all listed in the run's run.json)", sys.stdout)
 
 
-def report_skipped(image_set: ImageSet, where_all: str, stream: TextIO) -> None:
+def report_skipped(image_set: ImageSet, all_listed_in: str, stream: TextIO) -> None:
     """What was skipped, by reason, and the first files with theirs."""
     if image_set.skipped:
-        reasons = ", ".join(f"{count} {reason}" for reason, count in image_set.skip_summary().items())
-        print(f"skipped {len(image_set.skipped)} file(s): {reasons}", file=stream)
+        print(f"skipped {image_set.skip_line()}", file=stream)
         for item in image_set.skipped[:SKIPS_LISTED]:
             print(f"  {item.path}: {item.reason}", file=stream)
         if len(image_set.skipped) > SKIPS_LISTED:
-            print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more{where_all}", file=stream)
+            print(f"  ... and {len(image_set.skipped) - SKIPS_LISTED} more{all_listed_in}", file=stream)
 
 
 MODEL_SIZES = ("hidden", "layers", "out_hidden", "base_arch", "mixtures", "dropout")

@@ -1,5 +1,5 @@
 """Data sources: image folders and standard dataset files, as the integer levels a PixelRNN models."""
-from .image_files import IMAGE_EXTENSIONS, SkippedFile
+from .image_files import IMAGE_EXTENSIONS, SkippedFile, skip_reasons
 from .sources import ImageSet, detect_format, load_images
 from .spec import DataError, DatasetSpec
 from .split import TrainingData, load_evaluation_data, load_training_data, model_input, split_indices
@@ -16,5 +16,6 @@ __all__ = [
     "load_images",
     "load_training_data",
     "model_input",
+    "skip_reasons",
     "split_indices",
 ]

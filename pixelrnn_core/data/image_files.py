@@ -7,6 +7,7 @@ skipped with a reason, never fatal.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,13 @@ class SkippedFile:
 
     path: str
     reason: str
+
+
+def skip_reasons(skipped: list[SkippedFile]) -> str:
+    """"8 smaller than 32x32, 1 unreadable or truncated": how many files were skipped for each reason
+    (reasons without their details), most first."""
+    counts = Counter(item.reason.split(" (")[0] for item in skipped)
+    return ", ".join(f"{count} {reason}" for reason, count in counts.most_common())
 
 
 class SkipImage(Exception):

@@ -11,7 +11,7 @@ from ..memory import check_images_memory
 from ..pixels.levels import to_channels
 from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
 from .idx import is_idx, read_head, read_idx_images
-from .image_files import IMAGE_EXTENSIONS, SkippedFile, fit_size, read_image_folder
+from .image_files import IMAGE_EXTENSIONS, SkippedFile, fit_size, read_image_folder, skip_reasons
 from .imagenet_npz import ZIP_MAGIC, read_npz_images
 from .spec import DataError, DatasetSpec
 
@@ -24,13 +24,9 @@ class ImageSet:
     skipped: list[SkippedFile] = field(default_factory=list)
     source_format: str = "images"
 
-    def skip_summary(self) -> dict[str, int]:
-        """How many files were skipped for each reason (reasons without their details)."""
-        counts: dict[str, int] = {}
-        for item in self.skipped:
-            reason = item.reason.split(" (")[0]
-            counts[reason] = counts.get(reason, 0) + 1
-        return counts
+    def skip_line(self) -> str:
+        """"N file(s): n1 reason1, n2 reason2, ..." of the files skipped (see :func:`skip_reasons`)."""
+        return f"{len(self.skipped)} file(s): {skip_reasons(self.skipped)}"
 
 
 def detect_format(path: Path) -> str:
@@ -83,13 +79,11 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
 def skip_detail(image_set: ImageSet) -> str:
     """Why a source gave no usable image: the files skipped, counted by reason, and what would use the
     ones that were only too small."""
-    counts = image_set.skip_summary()
-    if not counts:
+    if not image_set.skipped:
         return ""
-    reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(counts.items(), key=lambda item: -item[1]))
     first = image_set.skipped[0]
-    detail = f"; skipped {len(image_set.skipped)} file(s): {reasons} (e.g. {first.path}: {first.reason})"
-    if any(reason.startswith("smaller than") for reason in counts):
+    detail = f"; skipped {image_set.skip_line()} (e.g. {first.path}: {first.reason})"
+    if any(item.reason.startswith("smaller than") for item in image_set.skipped):
         detail += "; a smaller image size, or upscaling small images, would use them"
     return detail
 
