@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         labels = ((self.warning_label, "Mask warning"), (self.brush_label, "Brush size"), (self.position_label, "Pointer position"), (self.zoom_label, "Zoom"))
         for label, name in labels:
             label.setAccessibleName(name)
+            label.setContentsMargins(8, 0, 8, 0)  # the readouts apart, not run together
             self.statusBar().addPermanentWidget(label)
         build_actions(self)
         self._connect()
