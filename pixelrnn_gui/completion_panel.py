@@ -372,6 +372,7 @@ class CompletionPanel(QWidget):
             self.strip.setEnabled(True)
             return
         self.strip.setEnabled(shown is not None)
+        self.progress.setFormat("%v / %m sub-pixels" if shown is not None else "The last fill is not on the canvas")
         if shown is None:
             self.strip.setCurrentRow(-1)
             self.strip.setToolTip("These candidates are not on the canvas (the fill was undone, its hole painted over or "

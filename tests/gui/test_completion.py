@@ -158,6 +158,7 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
     assert controller.fill.shown == strip.currentItem().data(Qt.ItemDataRole.UserRole) != chosen
     window.clear_mask()  # a new mask: the candidates belong to the old one
     assert not strip.isEnabled() and not panel.resample_button.isEnabled()
+    assert panel.progress.text() == "The last fill is not on the canvas"
     window.undo_action.trigger()
     assert strip.isEnabled()
 
