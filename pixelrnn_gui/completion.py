@@ -213,6 +213,7 @@ class CompletionController(WorkController):
         fill.pending = redrawn_from(fill.job, fill.mask.shape, row, col)
         fill.before = self.document.image.copy()
         fill.candidates = []
+        self.document.earlier_fill = None  # reverting a resample leaves no candidates: the job has redrawn them
         self.document.fillChanged.emit()
         self._run(fill.job.run())
         return True

@@ -101,6 +101,7 @@ class Document(QObject):
 
     def _start_image_state(self) -> None:
         self.fill: Fill | None = None
+        self.earlier_fill: Fill | None = None  # the fill before ``fill``, the last one again if ``fill`` is reverted
         self.pinned: tuple[int, int] | None = None
         self.unfilled = self.image.copy()  # the pixels before any fill, where ``model_filled``
         self.model_filled = np.zeros(self.image.shape[:2], dtype=bool)
@@ -149,14 +150,15 @@ class Document(QObject):
         self.unfilled[first_time] = self.image[first_time]
         self.model_filled |= fill.mask
         fill.first_filled = first_time
-        self.fill = fill
+        self.fill, self.earlier_fill = fill, self.fill
         self.fillChanged.emit()
 
     def drop_fill(self) -> None:
-        """The last fill was reverted: its pixels count as never filled."""
+        """The last fill was reverted: its pixels count as never filled, and the fill before it is the
+        last one again (its candidates come back to the strip)."""
         if self.fill is not None:
             self.model_filled &= ~self.fill.first_filled
-            self.fill = None
+            self.fill, self.earlier_fill = self.earlier_fill, None
             self.fillChanged.emit()
 
     def shown_candidate(self) -> Candidate | None:

@@ -174,6 +174,23 @@ def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qt
     assert not panel.resample_button.isEnabled()
 
 
+def test_reverting_a_second_fill_brings_back_the_first_ones_candidates(ready, qtbot, monkeypatch):
+    window, _ = ready
+    panel, controller, strip = window.panel, window.controller, window.panel.strip
+    panel.samples.setValue(2)
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    first, filled = controller.fill, window.document.image.copy()
+    panel.seed.setValue(5)
+    click(qtbot, panel.step_pixel_button)  # a second fill of the same mask, paused after one pixel
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda: False)
+    with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, panel.cancel_button)
+    np.testing.assert_array_equal(window.document.image, filled)
+    assert controller.fill is first and strip.count() == 2 and strip.isEnabled()
+
+
 def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
     window, pixels = ready
     controller = window.controller
