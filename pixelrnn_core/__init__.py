@@ -23,10 +23,11 @@ from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainSt
 from .training.preview import TrainingPreview, preview_hook
 from .training.run_config import RunConfig, run_config
 from .training.run_folder import RunFolder
-from .training.settings import TrainSettings
+from .training.settings import FINE_TUNING, TrainSettings
 from .training.trainer import Trainer, new_run, resume_run
 
 __all__ = [
+    "FINE_TUNING",
     "ARCHITECTURES",
     "COMPLETION_CONTEXT",
     "MAX_LEVELS",

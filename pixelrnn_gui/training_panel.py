@@ -59,7 +59,6 @@ PAPER_PRESETS = {
 }
 SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
 FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and weights
-FINE_TUNE_RECIPE = {"optimizer": "adam", "lr": 2e-4, "warmup_steps": 100}  # gentle first steps for trained weights
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 
@@ -459,8 +458,8 @@ class TrainingPanel(QWidget):
         self.levels_spin.setValue(start.config.levels)
         if start.data is not None and start.data.size is not None:
             self.size_spin.setValue(start.data.size)
-        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(FINE_TUNE_RECIPE["optimizer"]))
-        self.lr_spin.setValue(FINE_TUNE_RECIPE["lr"])
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(prc.FINE_TUNING.optimizer))
+        self.lr_spin.setValue(prc.FINE_TUNING.lr)
 
     def _custom(self, *_) -> None:
         self.preset_combo.blockSignals(True)
@@ -470,7 +469,7 @@ class TrainingPanel(QWidget):
     def run_config(self) -> prc.RunConfig:
         start = self.fine_tuned()
         if start is not None:
-            settings = self.train_settings().replace(init=str(start.path), warmup_steps=FINE_TUNE_RECIPE["warmup_steps"])
+            settings = self.train_settings().replace(init=str(start.path), warmup_steps=prc.FINE_TUNING.warmup_steps)
             return prc.RunConfig(self.data_spec(), start.config, settings)
         return prc.run_config(
             PAPER_PRESETS.get(self.preset_combo.currentText(), self.arch_combo.currentData()), self.data_spec(),

@@ -21,7 +21,7 @@ from ..training.evaluation import evaluate_checkpoint
 from ..training.events import CheckpointSaved, Finished, Preview, TrainStep, Validation
 from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
-from ..training.settings import OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
+from ..training.settings import FINE_TUNING, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
 from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
 from .errors import EXIT_INTERRUPTED, USER_ERRORS, fail
@@ -81,10 +81,12 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     opt.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help="images per step and process (paper: 16)")
     opt.add_argument("--epochs", type=int, help=f"passes over the training images (default {DEFAULTS.epochs}; with --resume: extend to)")
     opt.add_argument("--max-steps", type=int, help="stop after this many steps")
-    opt.add_argument("--lr", type=float, default=DEFAULTS.lr, help="learning rate")
-    opt.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer, help="RMSProp (paper) or Adam")
+    opt.add_argument("--lr", type=float, help=f"learning rate (default {DEFAULTS.lr}; with --init {FINE_TUNING.lr})")
+    opt.add_argument("--optimizer", choices=OPTIMIZERS,
+                     help=f"RMSProp (paper) or Adam (default {DEFAULTS.optimizer}; with --init {FINE_TUNING.optimizer})")
     opt.add_argument("--schedule", choices=SCHEDULES, default=DEFAULTS.schedule, help="learning-rate schedule")
-    opt.add_argument("--warmup", type=int, default=DEFAULTS.warmup_steps, help="linear warm-up steps")
+    opt.add_argument("--warmup", type=int,
+                     help=f"linear warm-up steps (default {DEFAULTS.warmup_steps}; with --init {FINE_TUNING.warmup_steps})")
     opt.add_argument("--grad-clip", type=float, default=DEFAULTS.grad_clip, help="largest gradient norm (0: no clipping)")
     opt.add_argument("--ema", type=float, default=DEFAULTS.ema, help="decay of the moving average of the weights that is validated and saved (e.g. 0.999; 0: off)")
     opt.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision, help="auto: bf16/fp16 autocast on CUDA, bf16 on a CPU with AMX (validation in fp32), fp32 elsewhere")
@@ -175,9 +177,13 @@ def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> Dataset
 
 
 def train_settings(args: argparse.Namespace, start: CheckpointInfo | None) -> TrainSettings:
+    """The run's settings: the options, with fine-tuning's gentle steps as the defaults of a run that
+    starts from a checkpoint (:data:`FINE_TUNING`)."""
+    steps = FINE_TUNING if start is not None else DEFAULTS
     return TrainSettings(
-        optimizer=args.optimizer, lr=args.lr, batch_size=args.batch_size, epochs=DEFAULTS.epochs if args.epochs is None else args.epochs,
-        max_steps=args.max_steps, schedule=args.schedule, warmup_steps=args.warmup, grad_clip=args.grad_clip,
+        optimizer=args.optimizer or steps.optimizer, lr=steps.lr if args.lr is None else args.lr, batch_size=args.batch_size,
+        epochs=DEFAULTS.epochs if args.epochs is None else args.epochs, max_steps=args.max_steps, schedule=args.schedule,
+        warmup_steps=steps.warmup_steps if args.warmup is None else args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, ema=args.ema, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
         preview_every=args.preview_every, init=None if start is None else str(start.path),
     )

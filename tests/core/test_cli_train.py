@@ -294,7 +294,7 @@ def test_help_gives_the_defaults(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for expected in ("learning rate (default: 0.001)", "(default: 1.0)", "fraction held out for validation (default: 0.1)",
+    for expected in ("learning rate (default 0.001; with --init 0.0002)", "(default: 1.0)", "fraction held out for validation (default: 0.1)",
                      "the shuffles and the model (default: 0)"):
         assert expected in text
 
@@ -317,3 +317,17 @@ def test_a_run_folder_names_its_model_for_sample_and_eval(tmp_path, capsys):
     for inside in (run / "run.json", run / "checkpoints"):
         assert main(["train", "--resume", str(inside)]) == 2
         assert f"is inside the run folder {run}: resume that folder" in capsys.readouterr().err
+
+
+def test_fine_tuning_takes_gentle_steps_unless_told_otherwise(tmp_path):
+    write_image_folder(tmp_path / "images", 8, 4)
+    start = tmp_path / "start.safetensors"
+    prc.save_checkpoint(start, prc.build_model("pixelcnn", channels=3, levels=8, hidden=4, layers=1, out_hidden=4))
+    common = ["train", str(tmp_path / "images"), "--init", str(start), "--size", "4", "--max-steps", "1"]
+    assert main([*common, "--out", str(tmp_path / "tuned")]) == 0
+    training = json.loads((tmp_path / "tuned" / "run.json").read_text())["training"]
+    assert (training["optimizer"], training["lr"], training["warmup_steps"]) == (
+        prc.FINE_TUNING.optimizer, prc.FINE_TUNING.lr, prc.FINE_TUNING.warmup_steps)
+    assert main([*common, "--lr", "0.001", "--optimizer", "rmsprop", "--warmup", "0", "--out", str(tmp_path / "own")]) == 0
+    training = json.loads((tmp_path / "own" / "run.json").read_text())["training"]
+    assert (training["optimizer"], training["lr"], training["warmup_steps"]) == ("rmsprop", 0.001, 0)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
+from pixelrnn_core.cli.train import train_settings
 from pixelrnn_gui.folder_survey import Proposal
 from pixelrnn_gui.levels import to_levels, to_rgb
 from pixelrnn_gui.training_panel import CUSTOM_PRESET
@@ -32,10 +33,10 @@ def picture_folder(tmp_path):
 
 
 def test_the_panel_starts_from_the_recipe_that_pixelrnn_train_uses(window):
-    cli = make_parser().parse_args(["train", "images", "--arch", "pixelcnn", "--out", "run"])
+    cli = train_settings(make_parser().parse_args(["train", "images", "--arch", "pixelcnn", "--out", "run"]), None)
     panel = window.training_panel.train_settings()
-    assert (panel.optimizer, panel.lr, panel.batch_size, panel.epochs) == (cli.optimizer, cli.lr, cli.batch_size, prc.TrainSettings().epochs)
-    assert (panel.schedule, panel.warmup_steps, panel.ema, panel.precision) == (cli.schedule, cli.warmup, cli.ema, cli.precision)
+    assert (panel.optimizer, panel.lr, panel.batch_size, panel.epochs) == (cli.optimizer, cli.lr, cli.batch_size, cli.epochs)
+    assert (panel.schedule, panel.warmup_steps, panel.ema, panel.precision) == (cli.schedule, cli.warmup_steps, cli.ema, cli.precision)
 
 
 @pytest.fixture
