@@ -35,6 +35,7 @@ OUTPUT_CHOICES = {"softmax": "softmax", "logistic-mixture": "logistic_mixture"}
 EVAL_BATCH_SIZES = {"cpu": 32, "cuda": 256}
 # The recipe defaults live in TrainSettings, shared with the app's Train panel.
 DEFAULTS = TrainSettings()
+PREVIEW_EVERY = 500  # a new run's previews from the command line (the library's default is none)
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -97,8 +98,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     run.add_argument("--log-every", type=int, default=10, help="steps between metrics records")
     run.add_argument(
-        "--preview-every", type=int, default=500,
-        help="steps between completion previews written to RUN_DIR/samples (0: none)",
+        "--preview-every", type=int,
+        help=f"steps between completion previews written to RUN_DIR/samples (0: none; default {PREVIEW_EVERY}, with --resume the run's)",
     )
     train.set_defaults(run=run_train)
     train.set_defaults(parser_defaults={name: train.get_default(name) for name in FIXED_ON_RESUME})
@@ -185,7 +186,7 @@ def train_settings(args: argparse.Namespace, start: CheckpointInfo | None) -> Tr
         epochs=DEFAULTS.epochs if args.epochs is None else args.epochs, max_steps=args.max_steps, schedule=args.schedule,
         warmup_steps=steps.warmup_steps if args.warmup is None else args.warmup, grad_clip=args.grad_clip,
         precision=args.precision, ema=args.ema, checkpoint_every=args.checkpoint_every, log_every=args.log_every, seed=args.seed,
-        preview_every=args.preview_every, init=None if start is None else str(start.path),
+        preview_every=PREVIEW_EVERY if args.preview_every is None else args.preview_every, init=None if start is None else str(start.path),
     )
 
 
@@ -252,7 +253,8 @@ def refuse_fixed_options(args: argparse.Namespace, parser_defaults: dict[str, An
     given = [name for name in FIXED_ON_RESUME if getattr(args, name) != parser_defaults.get(name)]
     if given:
         options = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise ValueError(f"{options} cannot change when resuming (the run keeps its own); only DATA, --epochs, --max-steps and --device can")
+        raise ValueError(f"{options} cannot change when resuming (the run keeps its own); "
+                         "only DATA, --epochs, --max-steps, --preview-every and --device can")
 
 
 def start_run(args: argparse.Namespace, device: torch.device) -> Trainer:
@@ -260,7 +262,8 @@ def start_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     if not args.resume:
         return start_new_run(args, device)
     refuse_fixed_options(args, args.parser_defaults)
-    trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs, max_steps=args.max_steps)
+    trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs, max_steps=args.max_steps,
+                         preview_every=args.preview_every)
     if is_main_process():
         origin = f" from {trainer.resumed_from}" if trainer.resumed_from else ""
         print(f"resuming {args.resume} at step {trainer.step} of {trainer.total_steps}{origin}")

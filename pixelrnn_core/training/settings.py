@@ -77,7 +77,8 @@ class FineTuning:
     """How a run that starts from trained weights (``init``) steps by default: Adam at a fifth of the
     default rate, after a warm-up. The defaults of a fresh model undo a trained one at once: from the
     bundled fashion-mnist (2.77 bits/dim on 20 of its test images), two RMSProp steps at 1e-3 left 21.5
-    (`pixelrnn train PICS --init fashion-mnist --max-steps 2`, before this default)."""
+    (`pixelrnn train PICS --init fashion-mnist --max-steps 2` on 20 grey PNGs, then `pixelrnn eval`); with
+    these defaults the same command leaves 2.7691 (from 2.7699)."""
 
     optimizer: str = "adam"
     lr: float = 2e-4

@@ -465,10 +465,12 @@ def resume_run(
     data_path: str | None = None,
     epochs: int | None = None,
     max_steps: int | None = None,
+    preview_every: int | None = None,
 ) -> Trainer:
     """A trainer that continues the run in ``run_dir`` from its last saved state, with the same data
-    split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run and
-    ``max_steps`` sets where it stops. The trainer holds the folder's lock until its events end."""
+    split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run,
+    ``max_steps`` sets where it stops and ``preview_every`` how often it previews. The trainer holds
+    the folder's lock until its events end."""
     folder = RunFolder(run_dir)
     if not folder.holds_run():
         owner = next((parent for parent in Path(run_dir).absolute().parents if RunFolder(parent).holds_run()), None)
@@ -477,7 +479,7 @@ def resume_run(
         raise FileNotFoundError(f"{folder.path}: not a run folder (no run.json)")
     lock = lock_folder(folder)
     try:
-        trainer = resumed_trainer(folder, device, preview, data_path, epochs, max_steps)
+        trainer = resumed_trainer(folder, device, preview, data_path, epochs, max_steps, preview_every)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -493,6 +495,7 @@ def resumed_trainer(
     data_path: str | None,
     epochs: int | None,
     max_steps: int | None,
+    preview_every: int | None = None,
 ) -> Trainer:
     config = folder.read_config()
     spec, settings, model_config = config.data, config.training, config.model
@@ -504,6 +507,8 @@ def resumed_trainer(
         settings = settings.replace(epochs=epochs)
     if max_steps is not None:
         settings = settings.replace(max_steps=max_steps)
+    if preview_every is not None:
+        settings = settings.replace(preview_every=preview_every)
     data = load_training_data(spec)
     torch.manual_seed(settings.seed)
     check_model_fits_data(model_config, data, settings)

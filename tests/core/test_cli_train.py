@@ -331,3 +331,13 @@ def test_fine_tuning_takes_gentle_steps_unless_told_otherwise(tmp_path):
     assert main([*common, "--lr", "0.001", "--optimizer", "rmsprop", "--warmup", "0", "--out", str(tmp_path / "own")]) == 0
     training = json.loads((tmp_path / "own" / "run.json").read_text())["training"]
     assert (training["optimizer"], training["lr"], training["warmup_steps"]) == ("rmsprop", 0.001, 0)
+
+
+def test_resume_takes_a_new_preview_interval(tmp_path):
+    write_image_folder(tmp_path / "images", 8, 4)
+    run = tmp_path / "run"
+    assert main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "4", "--batch-size", "2",
+                 "--max-steps", "2", "--preview-every", "0", "--out", str(run)]) == 0
+    assert not (run / "samples").exists()
+    assert main(["train", "--resume", str(run), "--max-steps", "4", "--preview-every", "1"]) == 0
+    assert len(list((run / "samples").glob("*.png"))) == 2  # steps 3 and 4
