@@ -83,7 +83,7 @@ def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
 
 def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
     variant = completion_variant(model.config)
-    if not completion_steps_cached(variant):
+    if args.engine == "cached" and not completion_steps_cached(variant):
         ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True), variant)
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,

@@ -51,6 +51,8 @@ def test_complete_fills_only_the_mask_like_the_library(checkpoint, tmp_path, cap
 def test_first_completion_compiles_only_its_architecture_and_says_so(checkpoint, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(compiled_steps, "marker_folder", lambda: tmp_path)
     out = tmp_path / "samples.png"
+    assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "1", "--engine", "naive"]) == 0
+    assert "compil" not in capsys.readouterr().err  # the naive engine runs no compiled steps
     assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "1"]) == 0
     err = capsys.readouterr().err
     assert "compiling the fast completion steps of row_lstm models" in err and "compiled the completion steps in" in err
