@@ -8,7 +8,18 @@ from .completion.inspection import Inspection, inspect
 from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
-from .data import DataError, DatasetSpec, ImageSet, SkippedFile, TrainingData, load_images, load_training_data, skip_reasons
+from .data import (
+    DataError,
+    DatasetSpec,
+    ImageSet,
+    Proposal,
+    SkippedFile,
+    TrainingData,
+    load_images,
+    load_training_data,
+    skip_reasons,
+    survey_folder,
+)
 from .io.atomic import atomic_write
 from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
 from .io.checkpoint_info import CheckpointInfo, checkpoint_info
@@ -50,6 +61,7 @@ __all__ = [
     "ModelLimits",
     "Paused",
     "Preview",
+    "Proposal",
     "RunConfig",
     "RunFolder",
     "SkippedFile",
@@ -92,6 +104,7 @@ __all__ = [
     "save_checkpoint",
     "save_image",
     "skip_reasons",
+    "survey_folder",
     "to_8bit",
     "to_channels",
 ]

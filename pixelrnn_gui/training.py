@@ -17,7 +17,6 @@ import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
 from .background import Paused, StepThread, WorkController, WorkState, describe_error, one_call
-from .folder_survey import Proposal, survey
 
 
 class TrainerHandle:
@@ -74,10 +73,10 @@ def trainer_then_events(make_trainer: Callable[[], prc.Trainer], handle: Trainer
     yield from trainer.events()
 
 
-def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[Proposal | None, prc.ImageSet | prc.DataError]:
+def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[prc.Proposal | None, prc.ImageSet | prc.DataError]:
     """Read a folder as a run would, with the size and colour its images suggest when ``propose``;
     a folder without usable images gives its DataError (which lists every skipped file)."""
-    proposal = survey(spec.path) if propose and Path(spec.path).expanduser().is_dir() else None
+    proposal = prc.survey_folder(spec.path) if propose and Path(spec.path).expanduser().is_dir() else None
     if proposal is not None:
         spec = spec.replace(size=proposal.size, channels=proposal.channels)
     try:
@@ -131,7 +130,7 @@ class FolderScanner(WorkController):
         else:
             self._report(*outcome)
 
-    def _report(self, proposal: Proposal | None, result: prc.ImageSet | prc.DataError) -> None:
+    def _report(self, proposal: prc.Proposal | None, result: prc.ImageSet | prc.DataError) -> None:
         if proposal is not None:
             self.proposed.emit(proposal)
         if isinstance(result, prc.DataError):

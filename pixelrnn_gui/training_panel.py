@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 import pixelrnn_core as prc
 
 from .completion_panel import format_seconds, labelled
-from .folder_survey import Proposal, planned_steps, preview_interval
+from .folder_survey import planned_steps, preview_interval
 from .levels import to_rgb
 from .loss_plot import LossPlot
 from .qimages import rgb_to_qimage
@@ -367,7 +367,7 @@ class TrainingPanel(QWidget):
         self.usable_label.setText("Reading the folder…")
         self.controller.scan(self.data_spec(), propose)
 
-    def _proposed(self, proposal: Proposal) -> None:
+    def _proposed(self, proposal: prc.Proposal) -> None:
         """Show the size and colour the folder suggests (without reading it again); a model being
         fine-tuned keeps its own colour, and the images are read in it."""
         start = self.fine_tuned()

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import torch
 from tqdm import tqdm
 
-from ..data import DatasetSpec, ImageSet, load_training_data
+from ..data import DatasetSpec, ImageSet, detect_format, load_training_data, survey_folder
 from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..models.config import ARCHITECTURES
@@ -67,7 +67,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--mixtures", type=int, help="logistic-mixture: components per sub-pixel (default 10)")
     model.add_argument("--dropout", type=float, help="probability of dropping each feature of a residual block's output while training (default 0: none)")
     data = train.add_argument_group("data")
-    data.add_argument("--size", type=int, help="side of the square training images (folders: default 32)")
+    data.add_argument("--size", type=int, help="side of the square training images (folders: default their smallest side up to 64, "
+                      "else 32; dataset files: their own)")
     data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
     data.add_argument("--levels", type=int, help="values per sub-pixel (default 256, or 2 when binarizing)")
     data.add_argument("--binarize", choices=BINARIZATIONS, default="none", help="binary images: fixed threshold or dynamic (stochastic) binarization")
@@ -123,8 +124,10 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def report_data(image_set: ImageSet, train_images: int, validation_images: int, source: str) -> None:
-    """One line on what was read, then what was skipped and why."""
-    print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images")
+    """One line on what was read (how many images, their size and colour), then what was skipped and why."""
+    _, height, width, channels = image_set.images.shape
+    read_as = f"{width}x{height} {'grey' if channels == 1 else 'RGB'}"
+    print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images, {read_as}")
     report_skipped(image_set, " (all listed in the run's run.json)", sys.stdout)
 
 
@@ -161,6 +164,16 @@ def trained_side(start: CheckpointInfo | None) -> int | None:
     return height if height == width else None
 
 
+def folder_side(data: str) -> int | None:
+    """For a folder of images, the side its images suggest (:func:`survey_folder`: their smallest side
+    up to 64, else 32); None for a dataset file, read at its own size."""
+    path = Path(data).expanduser()
+    if not path.is_dir() or detect_format(path) != "images":
+        return None
+    proposal = survey_folder(path)
+    return proposal.size if proposal is not None else None
+
+
 def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> DatasetSpec:
     """The data of a new run: the options, with the preset's channels and levels, or those of the
     checkpoint being fine-tuned (and its training size and binarization), as defaults."""
@@ -169,7 +182,7 @@ def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> Dataset
     binarize = trained.binarize if trained and args.binarize == "none" else args.binarize
     return DatasetSpec(
         # the data's path as an absolute one, so that `--resume` finds it from any working folder
-        str(Path(args.data).expanduser().absolute()), size=args.size if args.size is not None else trained_side(start),
+        str(Path(args.data).expanduser().absolute()), size=args.size if args.size is not None else trained_side(start) or folder_side(args.data),
         channels=args.channels or defaults.get("channels"),
         levels=args.levels if args.levels is not None else defaults.get("levels") or (2 if binarize != "none" else 256),
         binarize=binarize, threshold=args.threshold, fit=args.fit, small=args.small,

@@ -1,4 +1,5 @@
 """Data sources: image folders and standard dataset files, as the integer levels a PixelRNN models."""
+from .folder_survey import Proposal, survey_folder
 from .image_files import IMAGE_EXTENSIONS, SkippedFile, skip_reasons
 from .sources import ImageSet, detect_format, load_images
 from .spec import DataError, DatasetSpec
@@ -9,6 +10,7 @@ __all__ = [
     "DataError",
     "DatasetSpec",
     "ImageSet",
+    "Proposal",
     "SkippedFile",
     "TrainingData",
     "detect_format",
@@ -18,4 +20,5 @@ __all__ = [
     "model_input",
     "skip_reasons",
     "split_indices",
+    "survey_folder",
 ]

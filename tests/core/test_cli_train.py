@@ -341,3 +341,12 @@ def test_resume_takes_a_new_preview_interval(tmp_path):
     assert not (run / "samples").exists()
     assert main(["train", "--resume", str(run), "--max-steps", "4", "--preview-every", "1"]) == 0
     assert len(list((run / "samples").glob("*.png"))) == 2  # steps 3 and 4
+
+
+def test_a_folder_of_small_images_trains_at_their_own_size_without_size(tmp_path, capsys):
+    (tmp_path / "pngs").mkdir()
+    for index, image in enumerate(gradient_images(6, 6, 1)):
+        Image.fromarray(image[..., 0]).save(tmp_path / "pngs" / f"{index}.png")
+    assert main(["train", str(tmp_path / "pngs"), "--arch", "pixelcnn", *TINY, "--max-steps", "1", "--out", str(tmp_path / "run")]) == 0
+    assert "validation images, 6x6 grey" in capsys.readouterr().out
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["data"]["size"] == 6

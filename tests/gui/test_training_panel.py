@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QMessageBox
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
 from pixelrnn_core.cli.train import train_settings
-from pixelrnn_gui.folder_survey import Proposal
 from pixelrnn_gui.levels import to_levels, to_rgb
 from pixelrnn_gui.training_panel import CUSTOM_PRESET
 
@@ -241,7 +240,7 @@ def test_fine_tuning_a_bundled_model_starts_from_its_model_and_weights(window, p
     assert not panel.colour_combo.isEnabled() and not panel.levels_spin.isEnabled()  # and the data it reads
     assert (panel.colour_combo.currentData(), panel.levels_spin.value(), panel.size_spin.value()) == (3, 256, 32)
     assert (panel.optimizer_combo.currentData(), panel.lr_spin.value()) == ("adam", 2e-4)  # gentle steps for trained weights
-    panel._proposed(Proposal(size=28, channels=1))  # a grayscale folder chosen now is read in the model's colour
+    panel._proposed(prc.Proposal(size=28, channels=1))  # a grayscale folder chosen now is read in the model's colour
     assert (panel.colour_combo.currentData(), panel.size_spin.value()) == (3, 28)
     with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
         panel.size_spin.setValue(8)  # the test's small pictures; the model runs at any size
