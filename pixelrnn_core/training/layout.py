@@ -23,9 +23,11 @@ def to_fast_layout(model: nn.Module) -> nn.Module:
             module.feature_layout = torch.channels_last
     model.to(memory_format=torch.channels_last)
     for parameter in model.parameters():
-        if parameter.dim() == 4 and parameter.is_contiguous():
-            # a 1x1 kernel or one input channel: channels-last is the same memory as contiguous; take
-            # the strides autograd gives its gradient, so that DistributedDataParallel's gradient
-            # buckets match it (else it warns, and copies)
+        if parameter.dim() == 4 and parameter.shape[2:] == (1, 1):
+            # a 1x1 kernel: channels-last is the same memory as contiguous; take the strides autograd
+            # gives its gradient, so that DistributedDataParallel's gradient buckets match it (else it
+            # warns, and copies). A grey model's first kernel (one input channel) is the same case, but
+            # kept channels-last: contiguous strides there cost 1.5-2 % of its training speed
+            # (train_speed.py, docs/benchmarks.md), more than the copy of its few weights under DDP
             parameter.data = parameter.data.clone(memory_format=torch.contiguous_format)
     return model

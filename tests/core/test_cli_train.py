@@ -113,7 +113,7 @@ def test_torchrun_two_processes_train_and_write_one_set_of_files(tmp_path):
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                "-m", "pixelrnn_core.cli", "train", str(tmp_path / "images"), "--arch", "row_lstm", *TINY,
                "--size", "4", "--levels", "4", "--batch-size", "3", "--epochs", "2", "--log-every", "1",
-               "--channels", "1", "--device", "cpu", "--out", str(run)]  # grey: weights with one input channel too
+               "--device", "cpu", "--out", str(run)]
     result = subprocess.run(command, env=cli_env(), capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Grad strides do not match" not in result.stderr  # DDP's buckets take the weights' layout as they are
