@@ -201,6 +201,15 @@ class Document(QObject):
     def modified(self) -> bool:
         return not self.undo_stack.isClean() or self.untitled_changes
 
+    @property
+    def only_mask_modified(self) -> bool:
+        """Whether the unsaved changes are all to the mask: the image is as it was saved or opened."""
+        stack = self.undo_stack
+        low, high = sorted((stack.cleanIndex(), stack.index()))
+        if self.untitled_changes or low < 0 or not self.modified:
+            return False
+        return all(stack.command(index).layer == "mask" for index in range(low, high))
+
     def write(self, layer: str, box: Box, pixels: np.ndarray) -> None:
         """Put ``pixels`` into ``layer`` ("image" or "mask") at ``box`` and tell the views."""
         getattr(self, layer)[box.slices] = pixels

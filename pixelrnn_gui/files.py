@@ -64,12 +64,15 @@ class ImageFiles(QObject):
         """Ask before unsaved changes are lost; True when it is fine to go on."""
         if not self.document.modified:
             return True
+        mask_only = self.document.only_mask_modified
         answer = QMessageBox.question(
-            self.parent_widget, "Unsaved changes", "The image has unsaved changes. Save them first?",
+            self.parent_widget, "Unsaved changes",
+            "The mask has changed (the image has not). Save the mask first?" if mask_only
+            else "The image has unsaved changes. Save them first?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Save:
-            return self.save_image()
+            return self.save_mask() if mask_only else self.save_image()
         return answer == QMessageBox.StandardButton.Discard
 
     def open_image_dialog(self) -> None:

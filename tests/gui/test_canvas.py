@@ -149,6 +149,24 @@ def test_unsaved_changes_prompt_can_cancel_opening(window, qtbot, image_file, mo
     assert window.document.image.shape == (3, 3, 3)
 
 
+def test_unsaved_mask_changes_offer_to_save_the_mask(window, qtbot, image_file, monkeypatch, tmp_path):
+    path, _ = image_file
+    window.files.open_image(path)
+    window.mask_bottom_half()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda _parent, _title, text, *a: asked.append(text) or QMessageBox.StandardButton.Save)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mask.png"), ""))
+    assert window.files.confirm_discard()
+    assert asked == ["The mask has changed (the image has not). Save the mask first?"]
+    assert (np.asarray(Image.open(tmp_path / "mask.png"))[4:] == 255).all()
+    window.canvas.colour.setRgb(1, 2, 3)
+    window.set_tool(Tool.PAINT)
+    drag(qtbot, window.canvas, [(0, 0)])
+    window.files.confirm_discard()
+    assert asked[-1] == "The image has unsaved changes. Save them first?"
+    window.document.undo_stack.setClean()
+
+
 def test_blank_canvas_zoom_fit_and_recent_files(window, qtbot, image_file):
     window.files.new_blank(20, 30)
     assert window.document.image.shape == (20, 30, 3) and (window.document.image == 255).all()
