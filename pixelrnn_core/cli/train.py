@@ -153,17 +153,6 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
     return checkpoint_info(checkpoint_file(args.init))
 
 
-def trained_side(start: CheckpointInfo | None) -> int | None:
-    """The side of the square images a checkpoint was trained on, to fine-tune it at: the size its data
-    spec set, else that of its images (a dataset file read at its own size), if square."""
-    if start is None:
-        return None
-    if start.data is not None and start.data.size is not None:
-        return start.data.size
-    height, width = start.image_size or (None, None)
-    return height if height == width else None
-
-
 def folder_side(data: str) -> int | None:
     """For a folder of images, the side its images suggest (:func:`survey_folder`: their smallest side
     up to 64, else 32); None for a dataset file, read at its own size."""
@@ -182,7 +171,8 @@ def data_spec(args: argparse.Namespace, start: CheckpointInfo | None) -> Dataset
     binarize = trained.binarize if trained and args.binarize == "none" else args.binarize
     return DatasetSpec(
         # the data's path as an absolute one, so that `--resume` finds it from any working folder
-        str(Path(args.data).expanduser().absolute()), size=args.size if args.size is not None else trained_side(start) or folder_side(args.data),
+        str(Path(args.data).expanduser().absolute()),
+        size=args.size if args.size is not None else (start.square_side if start else None) or folder_side(args.data),
         channels=args.channels or defaults.get("channels"),
         levels=args.levels if args.levels is not None else defaults.get("levels") or (2 if binarize != "none" else 256),
         binarize=binarize, threshold=args.threshold, fit=args.fit, small=args.small,

@@ -39,6 +39,15 @@ class CheckpointInfo:
         return self.image_size or DEFAULT_IMAGE_SIZE
 
     @property
+    def square_side(self) -> int | None:
+        """The side of the square images it was trained on: its data spec's size, else that of its images
+        (a dataset file keeps its own size) if they were square; None if it does not say."""
+        if self.data is not None and self.data.size is not None:
+            return self.data.size
+        height, width = self.image_size or (None, None)
+        return height if height == width else None
+
+    @property
     def completion_orientation(self) -> str:
         """The orientation to complete in by default: "auto" for a model trained under the 8 symmetries
         (``--augment``), which predicts a hole better from the side with the most known pixels

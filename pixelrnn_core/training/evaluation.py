@@ -85,9 +85,9 @@ def evaluation_spec(info: CheckpointInfo, data_path: str) -> DatasetSpec:
     (levels=2: fixed threshold at half intensity)."""
     config = info.config
     if info.data is not None:
-        spec = info.data.replace(path=str(data_path), channels=config.channels, augment=False, val_fraction=0.0, limit=None)
-        square = info.image_size is not None and info.image_size[0] == info.image_size[1]
-        return spec.replace(size=info.image_size[0]) if spec.size is None and square else spec
+        return info.data.replace(
+            path=str(data_path), size=info.square_side, channels=config.channels, augment=False, val_fraction=0.0, limit=None
+        )
     binarize = "threshold" if config.levels == 2 else "none"
     return DatasetSpec(str(data_path), channels=config.channels, levels=config.levels, binarize=binarize)
 
