@@ -18,6 +18,7 @@ from .data import (
     load_images,
     load_training_data,
     skip_reasons,
+    split_sizes,
     survey_folder,
 )
 from .io.atomic import atomic_write
@@ -104,6 +105,7 @@ __all__ = [
     "save_checkpoint",
     "save_image",
     "skip_reasons",
+    "split_sizes",
     "survey_folder",
     "to_8bit",
     "to_channels",

@@ -39,13 +39,13 @@ from PySide6.QtWidgets import (
 import pixelrnn_core as prc
 
 from .completion_panel import format_seconds, labelled
-from .folder_survey import planned_steps, preview_interval
 from .levels import to_rgb
 from .loss_plot import LossPlot
 from .qimages import rgb_to_qimage
 from .training import TrainingController
 
 PREVIEW_IMAGES = 12
+PREVIEWS_PER_RUN = 4  # the preview interval proposed for a folder shows about this many previews
 SMALL_PRESET = "Small / fast"
 CUSTOM_PRESET = "Custom"
 # The paper's sizes (§4-5 and its Table 1); the data settings choose channels and levels.
@@ -404,14 +404,15 @@ class TrainingPanel(QWidget):
 
     def planned_steps(self) -> int:
         """The steps a run on the usable images will take with the current settings."""
-        return planned_steps(self.usable, self.val_spin.value(), self.batch_spin.value(), self.epochs_spin.value())
+        training_images, _ = prc.split_sizes(self.usable, self.val_spin.value())
+        return self.train_settings().total_steps(training_images)
 
     def _propose_preview_interval(self) -> None:
         """Previews every N steps such that a run shows several (unless the user chose N)."""
         if self.preview_chosen or not self.usable:
             return
         self.preview_spin.blockSignals(True)
-        self.preview_spin.setValue(preview_interval(self.planned_steps()))
+        self.preview_spin.setValue(max(1, self.planned_steps() // PREVIEWS_PER_RUN))
         self.preview_spin.blockSignals(False)
 
     def _preview_edited(self) -> None:

@@ -3,7 +3,7 @@ from .folder_survey import Proposal, survey_folder
 from .image_files import IMAGE_EXTENSIONS, SkippedFile, skip_reasons
 from .sources import ImageSet, detect_format, load_images
 from .spec import DataError, DatasetSpec
-from .split import TrainingData, load_evaluation_data, load_training_data, model_input, split_indices
+from .split import TrainingData, load_evaluation_data, load_training_data, model_input, split_indices, split_sizes
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -20,5 +20,6 @@ __all__ = [
     "model_input",
     "skip_reasons",
     "split_indices",
+    "split_sizes",
     "survey_folder",
 ]

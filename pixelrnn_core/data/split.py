@@ -30,13 +30,20 @@ class TrainingData:
         return int(self.train.shape[2]), int(self.train.shape[3])
 
 
-def split_indices(count: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Train and validation indices of ``count`` images: a permutation fixed by ``seed``; at least one
-    validation image when ``val_fraction > 0`` and there are two images or more."""
-    order = np.random.default_rng(seed).permutation(count)
-    held_out = int(round(count * val_fraction))
+def split_sizes(count: int, val_fraction: float) -> tuple[int, int]:
+    """How many of ``count`` images train and how many are held out for validation: ``val_fraction`` of
+    them rounded, but at least one and never all when ``val_fraction > 0`` and there are two or more."""
+    held_out = round(count * val_fraction)
     if val_fraction > 0 and count >= 2:
         held_out = min(max(held_out, 1), count - 1)
+    return count - held_out, held_out
+
+
+def split_indices(count: int, val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train and validation indices of ``count`` images (as many as :func:`split_sizes` says): a
+    permutation fixed by ``seed``."""
+    order = np.random.default_rng(seed).permutation(count)
+    held_out = split_sizes(count, val_fraction)[1]
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 

@@ -71,6 +71,15 @@ class TrainSettings(PlainData):
         if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
             raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
 
+    def steps_per_epoch(self, training_images: int) -> int:
+        """Optimizer steps of one pass over ``training_images`` (a process's share under torchrun)."""
+        return max(1, math.ceil(training_images / self.batch_size))
+
+    def total_steps(self, training_images: int) -> int:
+        """The steps a run over ``training_images`` takes: ``epochs`` passes, or ``max_steps`` if fewer."""
+        total = self.epochs * self.steps_per_epoch(training_images)
+        return min(total, self.max_steps) if self.max_steps else total
+
 
 @dataclass(frozen=True)
 class FineTuning:

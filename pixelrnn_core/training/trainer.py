@@ -109,12 +109,11 @@ class Trainer:
     # --- sizes ---------------------------------------------------------------------------------
     @property
     def steps_per_epoch(self) -> int:
-        return max(1, math.ceil(len(self.sampler) / self.settings.batch_size))
+        return self.settings.steps_per_epoch(len(self.sampler))
 
     @property
     def total_steps(self) -> int:
-        total = self.settings.epochs * self.steps_per_epoch
-        return min(total, self.settings.max_steps) if self.settings.max_steps else total
+        return self.settings.total_steps(len(self.sampler))
 
     @property
     def evaluated_model(self) -> nn.Module:

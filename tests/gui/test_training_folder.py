@@ -58,10 +58,12 @@ def test_every_skipped_file_is_listed_with_its_own_reason(window, qtbot, read_fo
 
 def test_a_folder_of_28x28_grayscale_images_trains_with_the_defaults(window, qtbot, read_folder):
     panel = read_folder
-    previews = []
+    previews, starts = [], []
     window.training.previewed.connect(previews.append)
+    window.training.started.connect(lambda folder, step, total: starts.append(total))
     with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS) as ready:
         qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     assert len(previews) >= 2
+    assert starts == [panel.planned_steps()]  # the steps the panel planned previews for are the run's
     metadata = prc.checkpoint_metadata(ready.args[0])
     assert metadata["data"]["size"] == 28 and metadata["config"]["channels"] == 1
