@@ -3,9 +3,12 @@ checkpoint metadata) and refuse keys they do not know and values of the wrong ty
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from typing import Any, TypeVar
+
+import numpy as np
 
 T = TypeVar("T", bound="PlainData")
 
@@ -34,12 +37,30 @@ def type_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
+@functools.cache
+def field_types(cls: type) -> dict[str, Any]:
+    """The type hint of each field of the dataclass ``cls``."""
+    hints = typing.get_type_hints(cls)
+    return {field.name: hints[field.name] for field in dataclasses.fields(cls)}
+
+
 class PlainData:
     """Mixin for a frozen dataclass: ``to_dict``, ``from_dict`` and ``replace``. ``KIND`` names the
     settings in error messages; ``ERROR`` is the exception raised for an unknown key or a bad value."""
 
     KIND = "settings"
     ERROR: type[Exception] = ValueError
+
+    def __post_init__(self) -> None:
+        """Refuse a field of the wrong type (a batch size of 2.5 would fail only later, deep in torch);
+        numpy's numbers are kept as Python's, which JSON can write."""
+        for name, hint in field_types(type(self)).items():
+            value = getattr(self, name)
+            if isinstance(value, np.generic):
+                value = value.item()
+                object.__setattr__(self, name, value)
+            if not fits_type(value, hint):
+                raise self.ERROR(f"{self.KIND}: {name} must be {type_name(hint)}, got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -51,10 +72,6 @@ class PlainData:
         unknown = sorted(set(data) - {field.name for field in dataclasses.fields(cls)})
         if unknown:
             raise cls.ERROR(f"unknown {cls.KIND}: {', '.join(unknown)}")
-        hints = typing.get_type_hints(cls)
-        for name, value in data.items():
-            if not fits_type(value, hints[name]):
-                raise cls.ERROR(f"{cls.KIND}: {name} must be {type_name(hints[name])}, got {value!r}")
         try:
             return cls(**data)
         except TypeError as error:

@@ -60,6 +60,7 @@ class DatasetSpec(PlainData):
     max_pixels: int | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.binarize not in BINARIZATIONS:
             raise DataError(f"binarize must be one of {', '.join(BINARIZATIONS)}, got {self.binarize!r}")
         if self.binarize != "none" and self.levels != 2:

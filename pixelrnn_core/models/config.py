@@ -48,6 +48,7 @@ class ModelConfig(PlainData):
     KIND = "model settings"
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
         if self.channels < 1:

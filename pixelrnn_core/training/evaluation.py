@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -18,6 +19,7 @@ from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
 from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..io.checkpoints import load_checkpoint
+from ..models.config import ModelConfig
 from .distributed import rank, sum_over_processes, world_size
 from .layout import to_fast_layout
 from .settings import autocast_dtype
@@ -33,6 +35,31 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def check_images_fit_model(config: ModelConfig, channels: int, spec: DatasetSpec) -> None:
+    """Images of ``channels`` colour channels, read as ``spec`` says, must be what the model of
+    ``config`` scores: its channels, and its levels (a model of 256 levels reads 16-level data as
+    merely dark images, and scores them without a word)."""
+    if config.channels != channels:
+        raise ValueError(f"the model has {config.channels} channel(s) but the images have {channels}")
+    if config.levels != spec.levels:
+        raise ValueError(f"the model has {config.levels} levels but the data is quantized to {spec.levels}")
+
+
+def check_scored_images(config: ModelConfig, images: torch.Tensor, spec: DatasetSpec, batch_size: int) -> None:
+    """What :func:`evaluate_images` takes: uint8 images (N, C, H, W) that fit the model, in batches of one or more."""
+    if isinstance(images, np.ndarray):
+        raise TypeError("expected the images as a uint8 torch tensor (N, C, H, W); for a numpy array of (N, H, W, C) "
+                        "images pass torch.from_numpy(array).permute(0, 3, 1, 2)")
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
+        raise TypeError(f"expected 8-bit images, a uint8 torch tensor (N, C, H, W); got {getattr(images, 'dtype', type(images).__name__)}")
+    if images.dim() != 4 or images.shape[1] != config.channels:
+        raise ValueError(f"expected images of shape (N, {config.channels}, H, W) for a model of {config.channels} channel(s), "
+                         f"got {tuple(images.shape)}")
+    check_images_fit_model(config, images.shape[1], spec)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
 
 
 def nll_nats(model: nn.Module, levels: torch.Tensor) -> torch.Tensor:
@@ -54,6 +81,7 @@ def evaluate_images(
     binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
     process scores its share and the totals are summed. ``progress`` is called with the number of
     images of each batch once it is scored."""
+    check_scored_images(model.config, images, spec, batch_size)
     device = next(model.parameters()).device
     shard = images[rank() :: world_size()]
     generator = torch.Generator().manual_seed(seed)

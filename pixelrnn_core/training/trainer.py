@@ -29,7 +29,7 @@ from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .averaging import weight_average
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
-from .evaluation import evaluate_images
+from .evaluation import check_images_fit_model, evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .layout import to_fast_layout
 from .objective import LogLikelihood
@@ -361,10 +361,7 @@ def data_report(data: TrainingData) -> dict[str, Any]:
 
 def check_model_fits_data(config: ModelConfig, data: TrainingData, settings: TrainSettings) -> None:
     """The model's channels and levels must be the data's, and its batches must fit in memory."""
-    if config.channels != data.channels:
-        raise ValueError(f"the model has {config.channels} channel(s) but the images have {data.channels}")
-    if config.levels != data.spec.levels:
-        raise ValueError(f"the model has {config.levels} levels but the data is quantized to {data.spec.levels}")
+    check_images_fit_model(config, data.channels, data.spec)
     check_training_memory(config, settings.batch_size, *data.image_size)
 
 

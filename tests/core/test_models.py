@@ -1,6 +1,7 @@
 """The public model contract: shapes, any image size, clear errors, presets and switches."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -56,6 +57,9 @@ def test_bad_input_is_a_clear_error(arch, x, message):
         (dict(arch="pixelcnn", kernel=4), "odd"),
         (dict(arch="multiscale", base_arch="multiscale"), "base_arch"),
         (dict(arch="row_lstm", depth=3), "depth"),
+        (dict(arch="row_lstm", hidden=8.5), "hidden must be int, got 8.5"),
+        (dict(arch="row_lstm", hidden="8"), "hidden must be int, got '8'"),
+        (dict(arch="pixelcnn", residual="yes"), "residual must be bool"),
     ],
 )
 def test_bad_settings_are_clear_errors(settings, message):
@@ -79,6 +83,11 @@ def test_presets_have_the_papers_sizes(name, arch, channels, levels, hidden, lay
     assert (cfg.arch, cfg.channels, cfg.levels, cfg.hidden, cfg.layers, cfg.residual) == (
         arch, channels, levels, hidden, layers, residual
     )
+
+
+def test_numpy_numbers_are_taken_as_python_numbers():
+    cfg = prc.build_model("row_lstm", hidden=np.int64(8), layers=np.int32(1)).config
+    assert cfg.hidden == 8 and type(cfg.hidden) is int and cfg.to_dict()["layers"] == 1
 
 
 def test_preset_settings_can_be_overridden():

@@ -5,6 +5,7 @@ import json
 import math
 import threading
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -142,6 +143,37 @@ def test_learning_rate_schedule_and_precision_choice():
     assert autocast_dtype("bf16", torch.device("cpu")) == torch.bfloat16  # issue 12: bf16 autocast on CPUs
     with pytest.raises(ValueError, match="needs a CUDA device"):
         autocast_dtype("fp16", torch.device("cpu"))
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(batch_size=2.5), "batch_size must be int, got 2.5"),
+        (dict(epochs="3"), "epochs must be int"),
+        (dict(lr="0.1"), "lr must be float"),
+    ],
+)
+def test_settings_of_the_wrong_type_are_refused_when_made(settings, message):
+    with pytest.raises(ValueError, match=message):
+        prc.TrainSettings(**settings)
+    with pytest.raises(prc.DataError, match="size must be"):
+        prc.DatasetSpec("x", size=28.0)
+
+
+@pytest.mark.parametrize(
+    "images, spec, batch, message",
+    [
+        (torch.rand(4, 3, 6, 6), prc.DatasetSpec("x", levels=4), 2, "uint8"),
+        (np.zeros((4, 6, 6, 3), np.uint8), prc.DatasetSpec("x", levels=4), 2, "torch.from_numpy"),
+        (torch.zeros(4, 6, 6, 3, dtype=torch.uint8), prc.DatasetSpec("x", levels=4), 2, "3 channel"),
+        (torch.zeros(4, 3, 6, 6, dtype=torch.uint8), prc.DatasetSpec("x", levels=16), 2, "4 levels but the data is quantized to 16"),
+        (torch.zeros(4, 3, 6, 6, dtype=torch.uint8), prc.DatasetSpec("x", levels=4), 0, "batch_size must be at least 1"),
+    ],
+)
+def test_evaluation_refuses_images_the_model_cannot_score(images, spec, batch, message):
+    model = prc.build_model("row_lstm", channels=3, levels=4, **MODEL)
+    with pytest.raises((TypeError, ValueError), match=message):
+        prc.evaluate_images(model, images, spec, batch_size=batch)
 
 
 @pytest.mark.parametrize("arch", ["row_lstm", "multiscale"])
