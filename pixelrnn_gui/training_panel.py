@@ -61,6 +61,7 @@ SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
 FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and weights
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
+DEFAULT_LEVELS = 256
 
 
 def gib(size: float) -> str:
@@ -106,6 +107,7 @@ class TrainingPanel(QWidget):
         self.preview_chosen = False  # the user set the preview interval: it is no longer proposed
         self.best: tuple[float, int] | None = None
         self.levels_of_run = 256
+        self.fine_tuning = False  # the preset fine-tunes a bundled model: its colour and levels are fixed
         self._make_data_widgets()
         self._make_model_widgets()
         self._make_run_widgets()
@@ -160,7 +162,8 @@ class TrainingPanel(QWidget):
         self.colour_combo.setObjectName("trainColourCombo")
         self.colour_combo.addItem("RGB", 3)
         self.colour_combo.addItem("Grayscale", 1)
-        self.levels_spin = self._spin("Levels", prc.MIN_LEVELS, prc.MAX_LEVELS, 256, "Values per sub-pixel (2 = black and white, 256 = 8 bits)", "trainLevelsSpin")
+        self.levels_spin = self._spin("Levels", prc.MIN_LEVELS, prc.MAX_LEVELS, DEFAULT_LEVELS,
+                                      "Values per sub-pixel (2 = black and white, 256 = 8 bits)", "trainLevelsSpin")
         self.augment_check = labelled(QCheckBox("Flips and rotations (8 symmetries)"), "Augment", "Train on a random symmetry of the square of each image")
         self.val_spin = labelled(QDoubleSpinBox(), "Validation split", "Share of the images held out to measure validation bits/dim")
         self.val_spin.setRange(0.0, 0.5)
@@ -188,13 +191,11 @@ class TrainingPanel(QWidget):
         self.optimizer_combo = labelled(QComboBox(), "Optimizer", "RMSProp (the paper's) or Adam")
         self.optimizer_combo.addItem("RMSProp", "rmsprop")
         self.optimizer_combo.addItem("Adam", "adam")
-        recipe = prc.TrainSettings()  # the defaults `pixelrnn train` uses too
-        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(recipe.optimizer))
+        recipe = prc.TrainSettings()  # the defaults `pixelrnn train` uses too (a preset sets the optimizer and learning rate)
         self.lr_spin = labelled(QDoubleSpinBox(), "Learning rate", "Step size of the optimizer")
         self.lr_spin.setDecimals(5)
         self.lr_spin.setRange(0.00001, 1.0)
         self.lr_spin.setSingleStep(0.0005)
-        self.lr_spin.setValue(recipe.lr)
         self.batch_spin = self._spin("Batch size", 1, 1024, recipe.batch_size, "Images per step (the paper uses 16)", "trainBatchSpin")
         self.epochs_spin = self._spin("Epochs", 1, 100000, recipe.epochs, "Passes over the training images", "trainEpochsSpin")
         self.preview_spin = self._spin("Preview every", 0, 100000, 100, "Draw a sample and a completion every N steps (0: never)", "trainPreviewEverySpin")
@@ -430,13 +431,15 @@ class TrainingPanel(QWidget):
                           self.colour_combo, self.levels_spin)
         for widget in fixed_by_model:
             widget.setEnabled(start is None)
-        if name == CUSTOM_PRESET:
-            return
         if start is not None:
             self._show_model(dataclasses.asdict(start.config))
             self._fit_data_to(start)
-            return
-        self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
+        elif self.fine_tuning:
+            self._fit_data_to_folder()
+        self.fine_tuning = start is not None
+        if start is None and name != CUSTOM_PRESET:
+            self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
+            self._show_recipe()
 
     def _show_model(self, sizes: dict) -> None:
         widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo)
@@ -461,6 +464,20 @@ class TrainingPanel(QWidget):
             self.size_spin.setValue(start.data.size)
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(prc.FINE_TUNING.optimizer))
         self.lr_spin.setValue(prc.FINE_TUNING.lr)
+
+    def _fit_data_to_folder(self) -> None:
+        """Leaving a fine-tuning preset: the data settings are the folder's own again (its proposed size
+        and colour, 8-bit levels)."""
+        self.levels_spin.setValue(DEFAULT_LEVELS)
+        self._scan_timer.stop()  # a scan with the model's colour would replace the proposal
+        self.scan(propose=True)
+
+    def _show_recipe(self) -> None:
+        """The paper's softmax output and the optimizer and learning rate `pixelrnn train` starts with."""
+        recipe = prc.TrainSettings()
+        self.output_combo.setCurrentIndex(self.output_combo.findData("softmax"))
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(recipe.optimizer))
+        self.lr_spin.setValue(recipe.lr)
 
     def _custom(self, *_) -> None:
         self.preset_combo.blockSignals(True)

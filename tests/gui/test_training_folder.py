@@ -67,3 +67,21 @@ def test_a_folder_of_28x28_grayscale_images_trains_with_the_defaults(window, qtb
     assert starts == [panel.planned_steps()]  # the steps the panel planned previews for are the run's
     metadata = prc.checkpoint_metadata(ready.args[0])
     assert metadata["data"]["size"] == 28 and metadata["config"]["channels"] == 1
+
+
+@pytest.mark.parametrize("via_custom", [False, True])
+def test_leaving_a_fine_tune_preset_restores_the_preset_and_the_folders_proposal(window, qtbot, read_folder, via_custom):
+    panel = read_folder
+    panel.preset_combo.setCurrentText("Fine-tune: photo-patches")
+    assert (panel.colour_combo.currentText(), panel.optimizer_combo.currentText()) == ("RGB", "Adam")
+    if via_custom:
+        panel.preset_combo.setCurrentText("Custom")
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.preset_combo.setCurrentText("Small / fast")
+    assert panel.output_combo.currentText() == "Softmax (paper)"
+    assert (panel.optimizer_combo.currentText(), panel.lr_spin.text()) == ("RMSProp", "0.00100")
+    assert (panel.colour_combo.currentText(), panel.size_spin.value(), panel.levels_spin.value()) == ("Grayscale", 28, 256)
+    assert panel.colour_combo.isEnabled() and panel.levels_spin.isEnabled() and panel.output_combo.isEnabled()
+    assert panel.usable_label.text() == "8 usable image(s), 1 file(s) skipped"
+    plan = panel.run_config()
+    assert (plan.model.output, plan.training.optimizer, plan.training.lr, plan.model.channels) == ("softmax", "rmsprop", 0.001, 1)
