@@ -8,6 +8,7 @@ and ends with a ``Finished`` event, so a stopped run can be resumed and its mode
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -83,6 +84,16 @@ def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[prc.Proposal | No
         return proposal, prc.load_images(spec)
     except prc.DataError as error:
         return proposal, error
+
+
+def workspace_problem(workspace: Path) -> str | None:
+    """Why no run folder can be made in ``workspace``, in plain words; None when one can."""
+    existing = next(path for path in (workspace, *workspace.parents) if path.exists())
+    if not existing.is_dir():
+        return f"the workspace {workspace} is not a folder" + ("" if existing == workspace else f" ({existing} is a file)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"cannot write in {existing}"
+    return None
 
 
 def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:

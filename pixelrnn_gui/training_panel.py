@@ -42,7 +42,7 @@ from .completion_panel import format_seconds, labelled
 from .levels import to_rgb
 from .loss_plot import LossPlot
 from .qimages import rgb_to_qimage
-from .training import TrainingController
+from .training import TrainingController, workspace_problem
 
 PREVIEW_IMAGES = 12
 PREVIEWS_PER_RUN = 4  # the preview interval proposed for a folder shows about this many previews
@@ -62,6 +62,8 @@ FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and 
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 DEFAULT_LEVELS = 256
+NO_RUN = "No run"
+PREVIEW_CAPTION = "Previews appear every N steps."
 
 
 def gib(size: float) -> str:
@@ -104,9 +106,10 @@ class TrainingPanel(QWidget):
         self.setObjectName("trainingPanel")
         self.setAccessibleName("Training panel")
         self.usable = 0
+        self.no_usable_image = False  # the folder was read and has none: Start is disabled
         self.preview_chosen = False  # the user set the preview interval: it is no longer proposed
         self.best: tuple[float, int] | None = None
-        self.levels_of_run = 256
+        self.levels_of_run = DEFAULT_LEVELS
         self.fine_tuning = False  # the preset fine-tunes a bundled model: its colour and levels are fixed
         self._make_data_widgets()
         self._make_model_widgets()
@@ -114,6 +117,7 @@ class TrainingPanel(QWidget):
         self._layout()
         self._connect()
         self._apply_preset(SMALL_PRESET)
+        self._clear_feedback()
         self._state_changed("idle")
         self._scan_timer = QTimer(self, singleShot=True, interval=300)
         self._scan_timer.timeout.connect(self.scan)
@@ -217,8 +221,6 @@ class TrainingPanel(QWidget):
         self.resume_button = self._button("Resume run…", "trainResumeButton", "Continue a previous run from its folder")
         self.progress = labelled(QProgressBar(), "Training progress", "Steps done out of the run's steps")
         self.progress.setObjectName("trainProgress")
-        self.progress.setFormat("No run")
-        self.progress.setValue(0)
         self.speed_label = labelled(QLabel(""), "Speed", "Images per second and time left")
         self.speed_label.setObjectName("trainSpeedLabel")
         self.best_label = labelled(QLabel(""), "Best validation", "The lowest validation bits/dim so far")
@@ -229,7 +231,7 @@ class TrainingPanel(QWidget):
         self.sample_view = labelled(QLabel(), "Sample", "A sample drawn from scratch at the last preview")
         self.completion_view = labelled(QLabel(), "Completion", "The bottom half of a fixed validation image, completed at the last preview")
         self.original_view = labelled(QLabel(), "Validation image", "The fixed validation image the completion starts from")
-        self.preview_caption = QLabel("Previews appear every N steps.")
+        self.preview_caption = QLabel()
 
     def _layout(self) -> None:
         data = QWidget()
@@ -326,7 +328,7 @@ class TrainingPanel(QWidget):
         c.previewed.connect(self._previewed)
         c.finished.connect(self._finished)
         c.checkpointSaved.connect(self._saved)
-        c.failed.connect(lambda text: self.message.emit(text, True))
+        c.failed.connect(self._failed)
         c.proposed.connect(self._proposed)
         c.scanned.connect(self._scanned)
         c.scanFailed.connect(self._scan_failed)
@@ -381,6 +383,8 @@ class TrainingPanel(QWidget):
 
     def _scanned(self, image_set: prc.ImageSet) -> None:
         self.usable = len(image_set.images)
+        self.no_usable_image = False
+        self._enable_start()
         skipped = len(image_set.skipped)
         self.usable_label.setText(f"{self.usable} usable image(s)" + (f", {skipped} file(s) skipped" if skipped else ""))
         self.preview_grid.clear()
@@ -392,6 +396,8 @@ class TrainingPanel(QWidget):
 
     def _scan_failed(self, message: str, skipped: list) -> None:
         self.usable = 0
+        self.no_usable_image = True
+        self._enable_start()
         self.usable_label.setText(f"No usable image: {prc.skip_reasons(skipped)}." if skipped else message)
         self.preview_grid.clear()
         self._list_skipped(skipped)
@@ -509,7 +515,9 @@ class TrainingPanel(QWidget):
             self.settings.setValue("trainWorkspace", folder)
 
     def start(self) -> bool:
-        """Start a new run in a new folder under the workspace; False (with a message) if it cannot."""
+        """Start a new run in a new folder under the workspace; False (with a message) if it cannot.
+        The previous run's progress, folder and previews go either way."""
+        self._clear_feedback()
         if not self.folder_edit.text().strip():
             self.message.emit("Choose a folder of images to train on first.", True)
             return False
@@ -519,11 +527,15 @@ class TrainingPanel(QWidget):
             self.message.emit(str(error), True)
             return False
         workspace = Path(self.workspace_edit.text().strip() or DEFAULT_WORKSPACE).expanduser()
+        problem = workspace_problem(workspace)
+        if problem is not None:
+            self.message.emit(f"Cannot start training: {problem}.", True)
+            return False
         self.settings.setValue("trainWorkspace", str(workspace))
         run_dir = workspace / run_folder_name(plan.data.path, plan.model.arch)
         while run_dir.exists():
             run_dir = run_dir.with_name(run_dir.name + "-1")
-        self._clear_feedback(plan.model.levels)
+        self.levels_of_run = plan.model.levels
         return self.controller.start(run_dir, plan, self.device_combo.currentData())
 
     def choose_run_to_resume(self) -> None:
@@ -534,7 +546,7 @@ class TrainingPanel(QWidget):
     def resume_run(self, folder: str | Path) -> bool:
         """Continue the run in ``folder``; its curves so far are shown again."""
         run = prc.RunFolder(folder)
-        self._clear_feedback(256)
+        self._clear_feedback()
         try:
             self.levels_of_run = run.read_config().model.levels
         except (OSError, ValueError, KeyError, TypeError):
@@ -547,19 +559,30 @@ class TrainingPanel(QWidget):
                 self._note_best(record["bits_per_dim"], record["step"])
         return self.controller.resume_run(Path(folder), self.device_combo.currentData())
 
-    def _clear_feedback(self, levels: int) -> None:
-        self.levels_of_run = levels
+    def _clear_feedback(self) -> None:
+        """Show no run: nothing of the previous one (its progress, folder, curves and previews) stays."""
+        self.levels_of_run = DEFAULT_LEVELS
         self.best = None
-        self.best_label.setText("")
-        self.speed_label.setText("")
+        self.progress.setValue(0)
+        self.progress.setFormat(NO_RUN)
+        for label in (self.best_label, self.speed_label, self.run_label):
+            label.setText("")
+        self.preview_caption.setText(PREVIEW_CAPTION)
         self.loss_plot.clear()
         for view in (self.sample_view, self.completion_view, self.original_view):
             view.clear()
 
+    def _failed(self, text: str) -> None:
+        """A run that failed before it started leaves nothing to show (one that trained keeps its curves)."""
+        if self.controller.trainer is None:
+            self._clear_feedback()
+        self.message.emit(text, True)
+
     def _state_changed(self, state: str) -> None:
         busy = state != "idle"
-        for widget in (self.start_button, self.resume_button, self.settings_tabs, self.workspace_edit, self.workspace_button):
+        for widget in (self.resume_button, self.settings_tabs, self.workspace_edit, self.workspace_button):
             widget.setEnabled(not busy)
+        self._enable_start()
         self.pause_button.setEnabled(state in ("running", "paused"))
         self.stop_button.setEnabled(state in ("starting", "running", "paused"))
         self.pause_button.setChecked(state == "paused")
@@ -570,6 +593,9 @@ class TrainingPanel(QWidget):
             self.speed_label.setText("Paused.")
         elif state == "stopping":
             self.speed_label.setText("Stopping after this step…")
+
+    def _enable_start(self) -> None:
+        self.start_button.setEnabled(self.controller.state == "idle" and not self.no_usable_image)
 
     def _started(self, run_dir: str, step: int, total: int) -> None:
         self.run_label.setText(f"Run folder: {run_dir}")

@@ -210,7 +210,7 @@ def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel,
     with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
         click(qtbot, panel.start_button)
     assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
-    assert panel.start_button.isEnabled() and window.message_bar.text() == failed.args[0]
+    assert panel.settings_tabs.isEnabled() and window.message_bar.text() == failed.args[0]  # idle again
 
 
 def test_the_panel_says_where_the_run_saved_its_last_checkpoint(window, panel, qtbot):
@@ -254,3 +254,66 @@ def test_fine_tuning_a_bundled_model_starts_from_its_model_and_weights(window, p
     assert run["training"]["init"] == str(start) and run["model"]["hidden"] == config.hidden
     panel.preset_combo.setCurrentText(CUSTOM_PRESET)
     assert panel.arch_combo.isEnabled() and panel.hidden_spin.isEnabled() and panel.levels_spin.isEnabled()
+
+
+@pytest.fixture
+def finished_run(window, panel, qtbot):
+    """The panel after a finished 3-step run that drew previews."""
+    panel.preview_spin.setValue(1)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    assert panel.run_label.text().startswith("Run folder: ") and not panel.sample_view.pixmap().isNull()
+    return panel
+
+
+def assert_no_run_shown(window, panel):
+    assert panel.progress.text() == "No run" and panel.run_label.text() == ""
+    assert panel.preview_caption.text() == "Previews appear every N steps."
+    assert all(view.pixmap().isNull() for view in (panel.sample_view, panel.completion_view, panel.original_view))
+    assert window.training.state == "idle" and panel.settings_tabs.isEnabled()
+
+
+def test_a_start_that_finds_no_usable_image_puts_the_panel_back_to_idle(window, finished_run, qtbot, tmp_path):
+    panel = finished_run
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    (nothing / "notes.png").write_text("not an image")
+    panel.folder_edit.setText(str(nothing))
+    with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    assert window.message_bar.text().startswith(f"Cannot start training: {nothing}: no usable image found")
+    assert_no_run_shown(window, panel)
+
+
+def test_a_workspace_that_is_a_file_is_named_and_the_panel_stays_idle(window, finished_run, qtbot, tmp_path):
+    panel = finished_run
+    workspace = tmp_path / "runs.txt"
+    workspace.write_text("a file")
+    panel.workspace_edit.setText(str(workspace))
+    click(qtbot, panel.start_button)
+    assert window.message_bar.text() == f"Cannot start training: the workspace {workspace} is not a folder."
+    assert_no_run_shown(window, panel)
+
+
+def test_a_workspace_that_cannot_be_written_is_named_and_the_panel_stays_idle(window, finished_run, qtbot, tmp_path, monkeypatch):
+    panel = finished_run
+    workspace = tmp_path / "read-only" / "runs"
+    workspace.parent.mkdir()
+    monkeypatch.setattr("pixelrnn_gui.training.os.access", lambda path, mode: False)  # the tests may run as root
+    panel.workspace_edit.setText(str(workspace))
+    click(qtbot, panel.start_button)
+    assert window.message_bar.text() == f"Cannot start training: cannot write in {workspace.parent}."
+    assert_no_run_shown(window, panel)
+
+
+def test_start_is_disabled_while_the_folder_has_no_usable_image(window, panel, qtbot, tmp_path, picture_folder):
+    nothing = tmp_path / "nothing"
+    nothing.mkdir()
+    (nothing / "notes.png").write_text("not an image")
+    with qtbot.waitSignal(window.training.scanFailed, timeout=WAIT_MS):
+        panel.set_folder(str(nothing))
+    assert panel.usable_label.text().startswith("No usable image: ") and not panel.start_button.isEnabled()
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.set_folder(str(picture_folder))
+    assert panel.start_button.isEnabled()
