@@ -441,7 +441,9 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.inspector.shutdown()
-        self.training.shutdown()
+        stopped_run_model = self.training.shutdown()
+        if stopped_run_model is not None:  # the picker lists it after a restart, as a finished run's
+            self.prefs.remember("recentModels", stopped_run_model)
         self._save_settings()
         # the undo stack announces a clean state while it is being destroyed, after this window's parts
         self.document.undo_stack.cleanChanged.disconnect()

@@ -227,17 +227,19 @@ class TrainingController(WorkController):
             self.work.resume()
             self._set_state(WorkState.STOPPING)
 
-    def shutdown(self) -> None:
+    def shutdown(self) -> Path | None:
         """Stop the run (its last checkpoint is saved) and any scan, and wait for them: the window is
-        closing."""
+        closing. The checkpoint the stopped run leaves to use (no signal says it), or None."""
         self.blockSignals(True)
-        if self.handle is not None:
+        stopped = self.handle is not None
+        if stopped:
             self.handle.cancel()
         if self.work is not None:
             self.work.resume()
             self.work.wait()  # the trainer ends its step and saves; stopping the thread would skip that
         self.scanner.shutdown()
         super().shutdown()
+        return prc.RunFolder(self.run_dir).model_checkpoint() if stopped else None
 
     # ---- events arriving on the GUI thread --------------------------------------------------
     def _events(self, events: list) -> None:

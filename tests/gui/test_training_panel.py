@@ -7,13 +7,14 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
 from pixelrnn_core.cli.train import train_settings
 from pixelrnn_gui.levels import to_levels, to_rgb
+from pixelrnn_gui.main_window import MainWindow
 from pixelrnn_gui.training_panel import CUSTOM_PRESET
 
 from .conftest import image_folder
@@ -317,3 +318,18 @@ def test_start_is_disabled_while_the_folder_has_no_usable_image(window, panel, q
     with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
         panel.set_folder(str(picture_folder))
     assert panel.start_button.isEnabled()
+
+
+def test_a_run_stopped_by_closing_the_window_is_in_the_model_picker_after_a_restart(window, panel, qtbot, monkeypatch, tmp_path):
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 2, timeout=WAIT_MS)
+    run_dir = window.training.run_dir
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Close)
+    assert window.close()
+    model = prc.RunFolder(run_dir).model_checkpoint()
+    restarted = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(restarted)
+    picker = restarted.panel.model_picker
+    assert model is not None and picker.findData(str(model)) >= 0
+    assert picker.itemText(picker.findData(str(model))).startswith(run_dir.name)
