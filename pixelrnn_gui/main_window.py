@@ -46,11 +46,12 @@ from .settings import AppSettings
 from .training import TrainingController
 from .training_panel import TrainingPanel
 
-# What a first start shows: a bundled model and a sample image it knows, masked, ready to complete.
+# What a first start shows: a bundled model and a sample image it knows, masked, ready to complete. The hint
+# names no model: a restart keeps the model used last, and a run's model may become the active one under it.
 FIRST_RUN_MODEL = "fashion-mnist"
 FIRST_RUN_SAMPLE = "fashion-ankle-boot"
 FIRST_RUN_HINT = (
-    "Press <b>Complete</b> to let the Fashion-MNIST model fill the red region pixel by pixel. "
+    "Press <b>Complete</b> to let the model chosen in the Complete panel fill the red region pixel by pixel. "
     "Paint your own mask with <b>M</b>, open your image with <b>Ctrl+O</b>, or try File ▸ Open sample."
 )
 

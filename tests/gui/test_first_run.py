@@ -81,3 +81,14 @@ def test_pixelrnn_gui_without_a_display_refuses_in_one_line(monkeypatch, capsys)
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pixelrnn gui: error: no display to open the window on") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("trained_before_the_hint", [True, False])
+def test_the_hint_does_not_name_a_model_that_is_not_the_active_one(window, grey_model_file, trained_before_the_hint):
+    if trained_before_the_hint:  # a restart with a run's model active
+        window.add_trained_model(str(grey_model_file))
+    window.show_first_run()
+    window.add_trained_model(str(grey_model_file))  # a run's model becomes the active one while the hint is up
+    assert window.controller.model_path == grey_model_file
+    hint = window.message_bar.text()
+    assert "to let the model chosen in the Complete panel fill the red region" in hint and "Fashion-MNIST" not in hint
