@@ -316,8 +316,8 @@ class Canvas(QWidget):
             row, col = self.fill_cursor
             painter.setPen(QPen(QColor(255, 220, 0), 2))
             painter.drawRect(QRectF(self.widget_point(row, col), self.widget_point(row + 1, col + 1)).adjusted(-2, -2, 2, 2))
-        if self._rect_from is not None and self._hover is not None:
-            box = self._rect_box(self._rect_from, self._hover)
+        box = self._dragged_box()
+        if box is not None and not box.empty:
             painter.setPen(QPen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine))
             painter.drawRect(QRectF(self.widget_point(box.top, box.left), self.widget_point(box.bottom, box.right)))
         if self._hover is not None and self.tool in BRUSH_TOOLS and self.underMouse():
@@ -356,8 +356,7 @@ class Canvas(QWidget):
             self.editRefused.emit("The image cannot be edited while a fill is running.")
             return
         if self.tool == Tool.MASK_RECT:
-            self._rect_from = self._clamp(pixel)
-            self._hover = self._rect_from
+            self._rect_from = self._hover = pixel
             self.update()
             return
         self._stroke_before = getattr(self.document, self._stroke_layer()).copy()
@@ -373,7 +372,7 @@ class Canvas(QWidget):
             self.update()
             return
         pixel = self.image_pixel(position)
-        self._hover = self._clamp(pixel) if self._rect_from is not None else pixel
+        self._hover = pixel
         self.pixelHovered.emit(*(pixel if self._inside(pixel) else (-1, -1)))
         if self._stroke_before is not None and self._stroke_last is not None:
             self._dab(line_pixels(self._stroke_last, pixel))
@@ -388,15 +387,22 @@ class Canvas(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         if self._rect_from is not None:
-            box = self._rect_box(self._rect_from, self._clamp(self.image_pixel(event.position())))
-            self._rect_from = None
-            mask = self.document.mask.copy()
-            mask[box.slices] = True
-            self.document.edit("Mask rectangle", "mask", mask)
+            self._finish_rectangle(self.image_pixel(event.position()))
             return
         if self._stroke_before is not None:
             before, self._stroke_before, self._stroke_last = self._stroke_before, None, None
             self.document.record(f"{self.tool.value} stroke", self._stroke_layer(), before)
+
+    def _finish_rectangle(self, pixel: tuple[int, int]) -> None:
+        """Mask the part inside the image of the rectangle dragged to ``pixel`` (nothing when none is)."""
+        self._hover = pixel
+        box = self._dragged_box()
+        self._rect_from = None
+        self.update()
+        if not box.empty:
+            mask = self.document.mask.copy()
+            mask[box.slices] = True
+            self.document.edit("Mask rectangle", "mask", mask)
 
     def leaveEvent(self, event) -> None:  # noqa: N802
         self._hover = None
@@ -460,12 +466,14 @@ class Canvas(QWidget):
             self.document.mask[rows, cols] = self.tool == Tool.MASK_BRUSH
         (self.document.imageChanged if self._stroke_layer() == "image" else self.document.maskChanged).emit()
 
-    def _clamp(self, pixel: tuple[int, int]) -> tuple[int, int]:
-        return (min(max(pixel[0], 0), self.document.height - 1), min(max(pixel[1], 0), self.document.width - 1))
-
-    @staticmethod
-    def _rect_box(a: tuple[int, int], b: tuple[int, int]) -> Box:
-        return Box(min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]) + 1, max(a[1], b[1]) + 1)
+    def _dragged_box(self) -> Box | None:
+        """The part inside the image of the rectangle dragged from ``_rect_from`` to ``_hover`` (the pixels
+        under both ends included); None when no rectangle is being dragged."""
+        if self._rect_from is None or self._hover is None:
+            return None
+        (row_a, col_a), (row_b, col_b) = self._rect_from, self._hover
+        return Box(max(min(row_a, row_b), 0), max(min(col_a, col_b), 0),
+                   min(max(row_a, row_b) + 1, self.document.height), min(max(col_a, col_b) + 1, self.document.width))
 
     def widget_position(self, row: int, col: int) -> QPoint:
         """The widget point at the centre of image pixel (row, col)."""

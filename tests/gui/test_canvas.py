@@ -77,6 +77,20 @@ def test_brush_size_keys_and_mask_eraser(window, qtbot, image_file):
     assert not window.document.mask[4, 4] and window.document.mask.sum() == 8
 
 
+def test_a_mask_rectangle_counts_only_inside_the_image(window, qtbot, image_file):
+    window.files.open_image(image_file[0])
+    window.set_tool(Tool.MASK_RECT)
+    outside = (-1, 3)  # the grey area above the image
+    assert window.canvas.rect().contains(window.canvas.widget_position(*outside))
+    drag(qtbot, window.canvas, [outside])
+    drag(qtbot, window.canvas, [outside, (-1, 6)])
+    assert not window.document.mask.any() and not window.undo_action.isEnabled()
+    drag(qtbot, window.canvas, [outside, (2, 5)])
+    expected = np.zeros((8, 8), bool)
+    expected[0:3, 3:6] = True
+    np.testing.assert_array_equal(window.document.mask, expected)
+
+
 def test_mask_rectangle_invert_clear(window, qtbot, image_file):
     window.files.open_image(image_file[0])
     window.set_tool(Tool.MASK_RECT)
