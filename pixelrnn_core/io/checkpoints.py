@@ -191,7 +191,9 @@ def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, **metadata: Any) -> None:
     """Write ``model``'s weights with its config and ``metadata`` (JSON-able values: data spec, step,
-    bits_per_dim, ...) to ``path`` as safetensors, atomically."""
+    bits_per_dim, ...; any name but ``config``, which names the model's) to ``path`` as safetensors, atomically."""
+    if "config" in metadata:
+        raise ValueError("checkpoint metadata may not be named 'config': that name holds the model's config")
     header = {"kind": MODEL_KIND, "config": model.config.to_dict(), "metadata": metadata}
     write_safetensors(path, cpu_tensors(model.state_dict()), header)
 
@@ -209,7 +211,7 @@ def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
     header = read_header(path)
     check_model_kind(path, header)
     config = stored_config(path, header)
-    return {"config": config.to_dict(), **header_value(path, header, "metadata", dict)}
+    return {**header_value(path, header, "metadata", dict), "config": config.to_dict()}
 
 
 def load_checkpoint(

@@ -36,6 +36,17 @@ def test_metadata_is_read_without_weights(tmp_path):
     assert meta == {"config": model.config.to_dict(), "step": 7, "data": {"path": "x", "levels": 8}}
 
 
+def test_metadata_named_config_is_refused_and_never_hides_the_models_config(tmp_path):
+    model = prc.build_model("pixelcnn", **TINY)
+    with pytest.raises(ValueError, match="'config'"):
+        prc.save_checkpoint(tmp_path / "m.safetensors", model, config={"arch": "x"})
+    assert not (tmp_path / "m.safetensors").exists()
+    header = {"kind": checkpoints.MODEL_KIND, "config": model.config.to_dict(), "metadata": {"config": {"arch": "x"}}}
+    checkpoints.write_safetensors(tmp_path / "m.safetensors", checkpoints.cpu_tensors(model.state_dict()), header)
+    assert prc.checkpoint_metadata(tmp_path / "m.safetensors")["config"] == model.config.to_dict()
+    assert prc.checkpoint_info(tmp_path / "m.safetensors").config == model.config
+
+
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
     model = prc.build_model("pixelcnn", **TINY)
     path = tmp_path / "m.safetensors"
