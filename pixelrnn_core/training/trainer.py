@@ -409,6 +409,9 @@ def new_run(
     """Create the run folder ``run_dir`` (it must not hold a run) and a trainer for a new model.
     ``data`` may be passed when already loaded from ``data_spec``. The trainer holds the folder's lock
     until its events end; run.json is written only once everything was accepted."""
+    if data is not None and data.spec != data_spec:
+        raise ValueError(f"the data was loaded from another dataset spec ({data.spec}) than the run's ({data_spec}); "
+                         "a resumed run would read the run's")
     folder = RunFolder(run_dir)
     refuse_existing_run(folder)
     refuse_run_inside_images(folder, data_spec, settings)

@@ -134,6 +134,14 @@ def test_model_and_data_must_agree(tmp_path, folder):
         prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", channels=3, **MODEL), prc.TrainSettings())
 
 
+def test_data_loaded_from_another_spec_is_refused(tmp_path, folder):
+    spec = prc.DatasetSpec(str(folder), size=6, levels=4)
+    data = prc.load_training_data(spec.replace(val_fraction=0.5))
+    with pytest.raises(ValueError, match="another dataset spec"):
+        prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", channels=3, levels=4, **MODEL), prc.TrainSettings(), data=data)
+    assert not (tmp_path / "run" / "run.json").exists()
+
+
 def test_learning_rate_schedule_and_precision_choice():
     settings = prc.TrainSettings(lr=1.0, schedule="cosine", warmup_steps=4)
     assert [learning_rate(settings, s, 104) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
