@@ -27,6 +27,7 @@ from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 from .io.model_limits import ModelLimits
+from .memory import MemoryRequestError
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, to_8bit, to_channels
@@ -34,7 +35,8 @@ from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_image
 from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
 from .training.run_config import RunConfig, run_config
-from .training.run_folder import RunFolder
+from .training.run_folder import RunFolder, RunFolderError
+from .training.run_lock import RunFolderBusy
 from .training.settings import FINE_TUNING, TrainSettings
 from .training.trainer import Trainer, new_run, resume_run
 
@@ -59,12 +61,15 @@ __all__ = [
     "ImageSet",
     "Inspection",
     "ModelConfig",
+    "MemoryRequestError",
     "ModelLimits",
     "Paused",
     "Preview",
     "Proposal",
     "RunConfig",
     "RunFolder",
+    "RunFolderBusy",
+    "RunFolderError",
     "SkippedFile",
     "TrainSettings",
     "TrainingPreview",

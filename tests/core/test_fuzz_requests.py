@@ -99,11 +99,11 @@ def test_idx_data_beyond_what_the_header_promises_is_refused(tmp_path):
 def test_memory_estimates_grow_with_the_request():
     config = prc.ModelConfig("row_lstm", channels=1, levels=256, hidden=24, layers=3, out_hidden=64)
     memory.check_completion_memory(config, 8, (28, 28))
-    with pytest.raises(memory.MemoryRequestError, match="TiB"):
+    with pytest.raises(prc.MemoryRequestError, match="TiB"):
         memory.check_completion_memory(config, 8, (10**5, 10**5))
-    with pytest.raises(memory.MemoryRequestError, match="10000000 sample"):
+    with pytest.raises(prc.MemoryRequestError, match="10000000 sample"):
         memory.check_completion_memory(config, 10**7, (1, 1), (1000, 1000))
-    with pytest.raises(memory.MemoryRequestError, match="training batches of 16"):
+    with pytest.raises(prc.MemoryRequestError, match="training batches of 16"):
         memory.check_training_memory(config, 16, 10**5, 10**5)
 
 

@@ -16,7 +16,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.cli import main
 from pixelrnn_core.io.checkpoints import read_header
 from pixelrnn_core.training import trainer as trainer_module
-from pixelrnn_core.training.run_lock import RunFolderBusy, RunLock
+from pixelrnn_core.training.run_lock import RunLock
 
 from .datafiles import write_image_folder
 from .test_cli_train import TINY, cli_env, metrics
@@ -51,9 +51,9 @@ def train_args(folder, run, *more):
 
 def test_a_second_trainer_on_the_same_folder_is_refused_until_the_first_ends(tmp_path, folder):
     first = start(tmp_path / "run", folder)
-    with pytest.raises(RunFolderBusy, match="this process"):
+    with pytest.raises(prc.RunFolderBusy, match="this process"):
         prc.resume_run(tmp_path / "run")
-    with pytest.raises(RunFolderBusy):
+    with pytest.raises(prc.RunFolderBusy):
         RunLock(tmp_path / "run")
     list(first.events())
     assert not (tmp_path / "run" / ".lock").exists()
@@ -215,6 +215,8 @@ def test_damaged_run_json_text_is_refused_naming_the_file(finished_run, tmp_path
     (run / "run.json").write_text(text)
     assert main(["train", "--resume", str(run)]) == 2
     assert str(run / "run.json") in refusal(capsys.readouterr().err)
+    with pytest.raises(prc.RunFolderError, match="damaged run file"):  # what a library user catches
+        prc.resume_run(run)
 
 
 @pytest.mark.parametrize("edit", RUN_JSON_EDITS, ids=str)
