@@ -16,6 +16,7 @@ from safetensors.torch import load as load_tensors_from_bytes
 from safetensors.torch import save as tensors_to_bytes
 from torch import nn
 
+from ..devices import parse_device
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .atomic import atomic_write_bytes
@@ -234,4 +235,4 @@ def load_checkpoint(
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as error:  # the file changed since its header was checked
         raise CheckpointError(f"{path}: weights do not fit the stored config ({str(error).splitlines()[0]})") from None
-    return model.to(device).eval()
+    return model.to(parse_device(device)).eval()

@@ -7,7 +7,7 @@ import os
 import torch
 import torch.distributed as dist
 
-from ..completion.devices import parse_device
+from ..devices import parse_device
 
 
 def launched_by_torchrun() -> bool:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
+from ..devices import parse_device
 from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..io.checkpoints import load_checkpoint
@@ -140,11 +141,12 @@ def evaluate_checkpoint(
     spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:
         spec = spec.replace(size=size)
+    device = parse_device(device)
     model = to_fast_layout(load_checkpoint(checkpoint, device=device))
     images, image_set = load_evaluation_data(spec)
     if images.shape[1] != model.config.channels:
         raise ValueError(f"{data_path}: images have {images.shape[1]} channels, the model expects {model.config.channels}")
-    autocast = autocast_dtype(precision, torch.device(device))
+    autocast = autocast_dtype(precision, device)
     done = 0
 
     def count(images_scored: int) -> None:

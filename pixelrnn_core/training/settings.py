@@ -133,6 +133,8 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     CPU, where bf16 would move the figures by ~2e-4 bits/dim. "bf16" also works on CPUs; "fp16"
     needs CUDA.
     """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     if precision == "auto" and device.type != "cuda":
         return torch.bfloat16 if training and device.type == "cpu" and cpu_has_amx() else None
     if precision == "fp32":

@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
 from ..data import DatasetSpec, TrainingData, detect_format, load_training_data, model_input
+from ..devices import parse_device
 from ..io.bundled import find_checkpoint
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from ..memory import check_training_memory
@@ -419,7 +420,7 @@ def new_run(
     check_model_fits_data(model_config, data, settings)
     torch.manual_seed(settings.seed)
     model = initial_model(model_config, settings.init)
-    trainer = Trainer(folder.path, model, data, settings, torch.device(device), preview)
+    trainer = Trainer(folder.path, model, data, settings, parse_device(device), preview)
     barrier()
     if is_main_process():
         trainer.lock = lock_folder(folder)
@@ -511,7 +512,7 @@ def resumed_trainer(
     data = load_training_data(spec)
     torch.manual_seed(settings.seed)
     check_model_fits_data(model_config, data, settings)
-    trainer = Trainer(folder.path, model_from_config(model_config), data, settings, torch.device(device), preview)
+    trainer = Trainer(folder.path, model_from_config(model_config), data, settings, parse_device(device), preview)
     if folder.state_path.is_file():
         trainer.restore(folder.state_path)
     else:

@@ -24,11 +24,11 @@ def folder(tmp_path):
     return tmp_path / "images"
 
 
-def start(run_dir, folder, arch="pixelcnn", preview=None, **settings):
+def start(run_dir, folder, arch="pixelcnn", preview=None, device="cpu", **settings):
     spec = prc.DatasetSpec(str(folder), size=6, levels=4, val_fraction=0.25, augment=True)
     config = prc.ModelConfig(arch, channels=3, levels=4, **MODEL)
     defaults = dict(batch_size=4, epochs=2, log_every=2, checkpoint_every=3, seed=1)
-    return prc.new_run(run_dir, spec, config, prc.TrainSettings(**{**defaults, **settings}), preview=preview)
+    return prc.new_run(run_dir, spec, config, prc.TrainSettings(**{**defaults, **settings}), device, preview)
 
 
 def test_a_run_reports_events_and_writes_its_files(tmp_path, folder):
@@ -140,6 +140,25 @@ def test_data_loaded_from_another_spec_is_refused(tmp_path, folder):
     with pytest.raises(ValueError, match="another dataset spec"):
         prc.new_run(tmp_path / "run", spec, prc.ModelConfig("pixelcnn", channels=3, levels=4, **MODEL), prc.TrainSettings(), data=data)
     assert not (tmp_path / "run" / "run.json").exists()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine without a CUDA GPU")
+@pytest.mark.parametrize("device, message", [("cuda", "not available"), ("gpu", "unknown device 'gpu'"), ("mps", "not supported")])
+def test_devices_this_machine_lacks_are_refused_in_our_words(tmp_path, folder, device, message):
+    with pytest.raises(ValueError, match=message):
+        start(tmp_path / "run", folder, device=device)
+    assert not (tmp_path / "run" / "run.json").exists()
+    model = prc.build_model("pixelcnn", **MODEL)
+    prc.save_checkpoint(tmp_path / "m.safetensors", model)
+    with pytest.raises(ValueError, match=message):
+        prc.load_checkpoint(tmp_path / "m.safetensors", device=device)
+    with pytest.raises(ValueError, match=message):
+        prc.evaluate_checkpoint(tmp_path / "m.safetensors", folder, device=device)
+
+
+def test_an_unknown_precision_is_named_as_such():
+    with pytest.raises(ValueError, match="precision must be one of auto, fp32, bf16, fp16, got 'fp8'"):
+        autocast_dtype("fp8", torch.device("cpu"))
 
 
 def test_learning_rate_schedule_and_precision_choice():
