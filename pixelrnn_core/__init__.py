@@ -3,9 +3,9 @@
 The public API is what this module exports; everything else is internal.
 """
 from .allocator import keep_freed_memory
-from .completion.compiled_steps import completion_steps_cached, ready_completion_steps
+from .completion.compiled_steps import completion_steps_cached, prepare_completion, ready_completion_steps
 from .completion.inspection import Inspection, inspect
-from .completion.job import CompletionJob, CompletionStep, complete, prepare_completion
+from .completion.job import CompletionJob, CompletionStep, complete
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
 from .data import (

@@ -6,9 +6,9 @@ import sys
 
 import numpy as np
 
-from ..completion.compiled_steps import completion_steps_cached, ready_completion_steps
+from ..completion.compiled_steps import completion_steps_cached, completion_variant, ready_completion_steps
 from ..completion.engines import ENGINES
-from ..completion.job import CompletionJob, completion_variant
+from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint

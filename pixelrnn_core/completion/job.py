@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,7 @@ import numpy as np
 import torch
 
 from ..memory import check_completion_memory
-from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
-from ..models.registry import build_model
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES, make_engine
 from .orientation import best_orientation, check_orientation, orient, restore
@@ -297,50 +295,3 @@ def complete(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, *args:
 
 # help(complete) and IDEs show the job's arguments, declared once.
 complete.__signature__ = inspect.signature(CompletionJob).replace(return_annotation=np.ndarray)
-
-
-PREPARED_ARCHITECTURES = ("pixelcnn", "row_lstm", "diagonal_bilstm")
-
-
-def variant_name(arch: str, base_arch: str) -> str:
-    return arch if arch != "multiscale" else f"multiscale ({base_arch})"
-
-
-def completion_variant(config: ModelConfig) -> str:
-    """The name under which :func:`prepare_completion` readies the steps a model of ``config`` uses: its
-    architecture, or ``"multiscale (BASE)"``."""
-    return variant_name(config.arch, config.base_arch)
-
-
-def prepared_variants() -> list[tuple[str, str, dict[str, str]]]:
-    """``(name, arch, options)`` of every variant :func:`prepare_completion` readies, in its order."""
-    single = [(arch, arch, {}) for arch in PREPARED_ARCHITECTURES]
-    return single + [(variant_name("multiscale", base), "multiscale", {"base_arch": base}) for base in PREPARED_ARCHITECTURES]
-
-
-def completion_variants() -> list[str]:
-    """Every variant's name, in the order :func:`prepare_completion` readies them."""
-    return [name for name, _, _ in prepared_variants()]
-
-
-def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
-    """Get the cached engine's compiled per-pixel steps ready, so that a first completion starts at once.
-
-    A generator: for each architecture (multi-scale on each base), or only for ``variants`` (names as
-    :func:`completion_variant` gives them), it fills one row with a tiny model, for one candidate and
-    for two, then yields the variant's name, so a caller can stop between two. The first time after
-    installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
-    CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.
-    on a background thread while an app starts.
-    """
-    image = np.zeros((4, 4, 3), dtype=np.uint8)
-    mask = np.zeros((4, 4), dtype=bool)
-    mask[3] = True
-    settings = {"channels": 3, "levels": 4, "hidden": 3, "layers": 2, "out_hidden": 6, "upsample_features": 3}
-    for name, arch, extra in prepared_variants():
-        if variants is not None and name not in variants:
-            continue
-        model = build_model(arch, **settings, **extra).eval()
-        for samples in (1, 2):
-            complete(model, image, mask, samples=samples)
-        yield name

@@ -2,9 +2,11 @@
 compiles only what the model at hand needs."""
 from __future__ import annotations
 
+import pytest
+
 import pixelrnn_core as prc
 from pixelrnn_core.completion import compiled_steps
-from pixelrnn_core.completion.job import completion_variant
+from pixelrnn_core.completion.compiled_steps import completion_variant
 
 
 def test_compile_is_announced_once(tmp_path, monkeypatch):
@@ -39,3 +41,18 @@ def test_each_variant_is_prepared_by_its_name():
     assert name == "multiscale (diagonal_bilstm)"
     assert list(prc.prepare_completion([name])) == [name]
     assert completion_variant(prc.build_model("pixelcnn", channels=1, levels=4, hidden=2, layers=1).config) == "pixelcnn"
+
+
+def test_preparing_ahead_makes_the_steps_count_as_cached(tmp_path, monkeypatch):
+    monkeypatch.setattr(compiled_steps, "marker_folder", lambda: tmp_path)
+    assert list(prc.prepare_completion(["pixelcnn"])) == ["pixelcnn"]
+    assert prc.completion_steps_cached("pixelcnn") and not prc.completion_steps_cached("row_lstm")
+    lines: list[str] = []
+    compiled_steps.ready_completion_steps(lines.append, "pixelcnn")
+    assert lines == []  # no "compiling ..." for steps already readied
+
+
+@pytest.mark.parametrize("call", [lambda: prc.completion_steps_cached("bogus"), lambda: list(prc.prepare_completion(["bogus"]))])
+def test_an_unknown_variant_is_refused_with_the_known_ones(call):
+    with pytest.raises(ValueError, match=r"'bogus'.*multiscale \(row_lstm\)"):
+        call()
