@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..memory import check_completion_memory
+from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES, make_engine
@@ -116,6 +117,9 @@ class CompletionJob:
         orientation: str | None = None,
         window: tuple[int, int] | None = None,
     ) -> None:
+        if not isinstance(getattr(model, "config", None), ModelConfig):
+            raise TypeError(f"expected a pixelrnn model (prc.load_checkpoint(prc.find_checkpoint(name)) loads a bundled one), "
+                            f"got {type(model).__name__}")
         cfg = model.config
         self.channels, self.levels = cfg.channels, cfg.levels
         image = check_image(image, self.channels, self.levels)

@@ -20,6 +20,8 @@ def bundled_models() -> dict[str, Path]:
 
 def model_card(name: str) -> str:
     """The markdown model card of a bundled model."""
+    if name not in bundled_models():
+        raise FileNotFoundError(f"{name!r} is not a bundled model ({', '.join(bundled_models()) or 'none installed'})")
     return (MODELS_FOLDER / f"{name}.md").read_text(encoding="utf-8")
 
 

@@ -107,7 +107,7 @@ def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) ->
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
     """bool (H, W) from a mask image: True (fill) where its brightness is at least half, or, for a file
     with transparency (an alpha channel or a palette's transparent colour), where it is at least half
-    opaque. With ``shape``, a mask of another size is refused."""
+    opaque. With ``shape`` (an image's (H, W) or (H, W, C)), a mask of another size is refused."""
     try:
         picture = load_picture(path)
     except ImageFileError as error:
@@ -117,7 +117,7 @@ def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> 
     else:
         values = to_mode(picture, 1)
     mask = np.asarray(values) >= 128
-    if shape is not None and mask.shape != tuple(shape):
+    if shape is not None and mask.shape != tuple(shape)[:2]:
         raise ImageFileError(
             f"mask {os.fspath(path)!r} is {mask.shape[1]}x{mask.shape[0]} pixels but the image is {shape[1]}x{shape[0]}"
         )

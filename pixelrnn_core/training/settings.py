@@ -74,6 +74,8 @@ class TrainSettings(PlainData):
 
     def steps_per_epoch(self, training_images: int) -> int:
         """Optimizer steps of one pass over ``training_images`` (a process's share under torchrun)."""
+        if training_images < 1:
+            raise ValueError(f"a run needs at least one training image, got {training_images}")
         return max(1, math.ceil(training_images / self.batch_size))
 
     def total_steps(self, training_images: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import pixelrnn_core as prc
@@ -11,6 +12,17 @@ from pixelrnn_core.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted(prc.bundled_models())
+
+
+def test_an_unknown_models_card_names_the_bundled_ones():
+    with pytest.raises(FileNotFoundError, match="'nope' is not a bundled model.*fashion-mnist"):
+        prc.model_card("nope")
+
+
+@pytest.mark.parametrize("model", [None, "fashion-mnist"])
+def test_completing_with_something_else_than_a_model_says_so(model):
+    with pytest.raises(TypeError, match="a pixelrnn model"):
+        prc.complete(model, np.zeros((4, 4, 1), np.uint8), np.ones((4, 4), bool))
 
 
 def test_the_three_kinds_of_bundled_model_ship():

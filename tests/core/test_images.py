@@ -36,6 +36,8 @@ def test_mask_is_true_where_bright(tmp_path):
     np.testing.assert_array_equal(prc.read_mask(path), [[False, False, True, True]])
     with pytest.raises(prc.ImageFileError, match="m.png.*4x1.*2x2"):
         prc.read_mask(path, shape=(2, 2))
+    image = np.zeros((1, 4, 3), np.uint8)
+    assert prc.read_mask(path, shape=image.shape).shape == (1, 4)  # an image's own (H, W, C) shape
 
 
 def test_unreadable_file_gets_a_one_line_message_naming_it(tmp_path):
