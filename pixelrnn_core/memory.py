@@ -60,6 +60,13 @@ def check_completion_memory(
     check_memory(need, f"{samples} sample(s) of {image[0]}x{image[1]} pixels")
 
 
+def check_inspection_memory(config: ModelConfig, height: int, width: int) -> None:
+    """Refuse inspecting an image whose forward pass and per-value arrays would not fit in memory: the
+    log-probabilities, probabilities and their products in float64, one per level of each sub-pixel."""
+    need = height * width * (floats_per_pixel(config) * FLOAT_BYTES + 4 * config.channels * config.levels * 8)
+    check_memory(need, f"inspecting {width}x{height} pixels")
+
+
 def check_training_memory(config: ModelConfig, batch_size: int, height: int, width: int) -> None:
     """Refuse training batches whose feature maps and their gradients would not fit in memory."""
     need = 3 * batch_size * height * width * floats_per_pixel(config) * FLOAT_BYTES

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..memory import check_inspection_memory
 from .devices import frozen_copy, resolve_device
 from .job import check_image, check_mask
 
@@ -36,6 +37,7 @@ def inspect(
     cfg = model.config
     image = check_image(image, cfg.channels, cfg.levels)
     mask = None if mask is None else check_mask(mask, image.shape[:2])
+    check_inspection_memory(cfg, *image.shape[:2])
     device = resolve_device(model, device)
     x = torch.from_numpy(image).long().permute(2, 0, 1)[None].to(device)
     with torch.no_grad():

@@ -141,6 +141,13 @@ def test_inspecting_an_empty_image_is_refused_in_our_words(model):
         prc.inspect(model, np.zeros((0, 0, 3), np.uint8))
 
 
+def test_inspecting_an_image_beyond_memory_is_refused_before_the_model_runs(model, monkeypatch):
+    monkeypatch.setattr(memory, "physical_memory", lambda: 64 * 2**20)
+    prc.inspect(model, np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(prc.MemoryRequestError, match="inspecting 300x300 pixels would need about"):
+        prc.inspect(model, np.zeros((300, 300, 3), np.uint8))
+
+
 def test_eval_refuses_a_batch_size_below_one(tmp_path, capsys):
     write_image_folder(tmp_path / "images", 2, 4)
     for size in ("0", "-5"):
