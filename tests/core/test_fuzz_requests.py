@@ -142,7 +142,7 @@ def test_inspecting_an_empty_image_is_refused_in_our_words(model):
 
 
 def test_inspecting_an_image_beyond_memory_is_refused_before_the_model_runs(model, monkeypatch):
-    monkeypatch.setattr(memory, "physical_memory", lambda: 64 * 2**20)
+    monkeypatch.setattr(memory, "physical_memory", lambda: 2**20)
     prc.inspect(model, np.zeros((8, 8, 3), np.uint8))
     with pytest.raises(prc.MemoryRequestError, match="inspecting 300x300 pixels would need about"):
         prc.inspect(model, np.zeros((300, 300, 3), np.uint8))
