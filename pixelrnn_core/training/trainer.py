@@ -86,6 +86,7 @@ class Trainer:
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._events_taken = False
         self.sampler = DistributedSampler(
             range(len(data.train)), num_replicas=world_size(), rank=rank(), shuffle=True, seed=data.spec.seed
         )
@@ -267,9 +268,16 @@ class Trainer:
 
     def events(self) -> Iterator[Event]:
         """Train until the planned number of steps, a cancel or diverged weights, yielding what happens;
-        the run folder is released at the end."""
+        the run folder is released at the end. A trainer runs once (two generators would train the
+        same weights in turns)."""
+        if self._events_taken:
+            raise RuntimeError("a trainer runs once and its events were already taken; resume_run continues a run")
+        self._events_taken = True
+        return self.released_after(self.train_events())
+
+    def released_after(self, events: Iterator[Event]) -> Iterator[Event]:
         try:
-            yield from self.train_events()
+            yield from events
         finally:
             self.release()
 

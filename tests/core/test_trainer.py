@@ -122,6 +122,15 @@ def test_resume_continues_exactly_where_it_stopped(tmp_path, folder, arch):
     assert strip[0] == strip[1]
 
 
+def test_a_trainer_runs_once(tmp_path, folder):
+    trainer = start(tmp_path / "run", folder, max_steps=2)
+    events = trainer.events()
+    next(events)
+    with pytest.raises(RuntimeError, match="runs once"):
+        trainer.events()
+    assert isinstance(list(events)[-1], prc.Finished)
+
+
 def test_a_new_run_refuses_a_folder_that_holds_one(tmp_path, folder):
     start(tmp_path / "run", folder)
     with pytest.raises(FileExistsError, match="already holds a run"):
