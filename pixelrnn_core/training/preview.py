@@ -4,7 +4,7 @@ order, so the top half is the context the completion sees). Given a run folder, 
 written there as ``samples/step-N.png``: the image, its completion and the sample side by side."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -26,20 +26,21 @@ class TrainingPreview:
     where it was written, if the hook has a run folder."""
 
     step: int
-    image: np.ndarray
-    mask: np.ndarray
-    sample: np.ndarray
-    completion: np.ndarray
+    image: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    sample: np.ndarray = field(repr=False)
+    completion: np.ndarray = field(repr=False)
     path: Path | None = None
 
 
 def preview_image(data: TrainingData, size: int) -> np.ndarray:
-    """The first validation image (the first training image without a validation set), its top-left
-    ``size`` x ``size`` corner, as the levels the model reads (H, W, C)."""
+    """The first validation image (the first training image without a validation set), its central
+    ``size`` x ``size`` square, where its subject usually is, as the levels the model reads (H, W, C)."""
     images = data.validation if len(data.validation) else data.train
-    corner = images[:1, :, :size, :size]
+    top, left = max(0, (images.shape[2] - size) // 2), max(0, (images.shape[3] - size) // 2)
+    centre = images[:1, :, top : top + size, left : left + size]
     generator = torch.Generator().manual_seed(PREVIEW_SEED)
-    levels = model_input(corner, data.spec, generator)[0]
+    levels = model_input(centre, data.spec, generator)[0]
     return levels.permute(1, 2, 0).numpy().astype(np.uint8)
 
 
