@@ -249,6 +249,12 @@ class CompletionJob:
             log_probs = self.model.log_likelihood(self._x).double().cpu().numpy()  # (K, C, h, w)
         return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
 
+    def completed_region(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The first and last row, and column, of the caller's image that the model runs on (its window)."""
+        window = self._window
+        source = self._source[window.rows, window.cols].reshape(-1, 2)
+        return (int(source[:, 0].min()), int(source[:, 0].max())), (int(source[:, 1].min()), int(source[:, 1].max()))
+
     def resample_from(self, row: int, col: int, channel: int) -> None:
         """Keep every sub-pixel decided before (row, col, channel) in the generation order; the next
         :meth:`run` redraws the rest with fresh randomness. Coordinates are the caller's image's."""
@@ -260,7 +266,9 @@ class CompletionJob:
             window.top <= local[0, 0] < window.top + window.height
             and window.left <= local[0, 1] < window.left + window.width
         ):
-            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed")
+            rows, cols = self.completed_region()
+            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: "
+                             f"rows {rows[0]} to {rows[1]}, columns {cols[0]} to {cols[1]}")
         rank = self._subpixel_rank[local[0, 0] - window.top, local[0, 1] - window.left, channel]
         planned = self._subpixel_rank[self._pixels[:, 0], self._pixels[:, 1]].reshape(-1)
         start = int(np.searchsorted(planned, rank))

@@ -122,7 +122,7 @@ def test_resample_from_outside_the_completed_part_is_refused():
     image, mask = random_image(12, 12), np.zeros((12, 12), bool)
     mask[10, 10] = True
     job = prc.CompletionJob(model, image, mask, window=(3, 3))
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ValueError, match="outside the part of the image being completed: rows 8 to 10, columns 9 to 11"):
         job.resample_from(0, 0, 0)
 
 
