@@ -37,6 +37,9 @@ def scale_levels(x: torch.Tensor, levels: int, dtype: torch.dtype) -> torch.Tens
 
 def quantize(values: np.ndarray, levels: int) -> np.ndarray:
     """8-bit values (any shape) as uint8 levels ``0 .. levels-1``."""
+    check_levels(levels)
+    if values.dtype != np.uint8 and not (values.dtype.kind in "iu" and (values.size == 0 or 0 <= values.min() <= values.max() <= 255)):
+        raise ValueError(f"expected 8-bit values (uint8, or integers 0 to 255), got {values.dtype} values")
     return (values.astype(np.uint16) * levels // 256).astype(np.uint8)
 
 
@@ -47,6 +50,9 @@ def quantize_tensor(values: torch.Tensor, levels: int) -> torch.Tensor:
 
 def to_8bit(image: np.ndarray, levels: int) -> np.ndarray:
     """Levels [0, levels) -> 0..255 for display or saving; :func:`quantize` reads them back."""
+    check_levels(levels)
+    if image.size and (image.min() < 0 or image.max() >= levels):
+        raise ValueError(f"expected levels 0 to {levels - 1}, got values up to {image.max()} (and down to {image.min()})")
     if levels == 256:
         return image.astype(np.uint8)
     level = image.astype(np.int64)
@@ -71,6 +77,8 @@ def is_grey(images: np.ndarray) -> bool:
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
     """uint8 (..., C) images with ``channels`` (1 or 3) channels: grey is repeated into RGB, RGB
     becomes grey by :func:`grey`."""
+    if images.ndim < 3:
+        raise ValueError(f"expected (..., C) images with their channels last, got shape {images.shape}")
     have = images.shape[-1]
     if have == channels:
         return images

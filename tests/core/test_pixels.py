@@ -36,6 +36,23 @@ def test_levels_outside_2_to_256_are_refused_everywhere(levels, tmp_path):
         prc.ModelConfig("pixelcnn", levels=levels)
     with pytest.raises(prc.DataError, match="levels must be between 2 and 256"):
         prc.DatasetSpec(str(tmp_path), levels=levels)
+    for convert in (prc.quantize, prc.to_8bit):
+        with pytest.raises(ValueError, match="levels must be between 2 and 256"):
+            convert(np.zeros(3, np.uint8), levels)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: prc.quantize(np.array([300]), 16), "8-bit values"),
+        (lambda: prc.quantize(np.array([0.5]), 16), "8-bit values"),
+        (lambda: prc.to_8bit(np.array([20], np.uint8), 16), r"levels 0 to 15, got values up to 20"),
+        (lambda: prc.to_channels(np.zeros((4, 4), np.uint8), 3), r"\(\.\.\., C\).*\(4, 4\)"),
+    ],
+)
+def test_the_pixel_helpers_refuse_values_they_would_mangle(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
 
 
 def test_each_symmetry_is_the_same_in_numpy_and_torch_and_undone_by_its_inverse():
