@@ -52,8 +52,8 @@ def completion_variants() -> list[str]:
 def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
     """Get the cached engine's compiled per-pixel steps ready, so that a first completion starts at once.
 
-    A generator: for each architecture (multi-scale on each base), or only for ``variants`` (names as
-    :func:`completion_variant` gives them), it fills one row with a tiny model, for one candidate and
+    A generator: for each architecture (multi-scale on each base), or only for ``variants`` (architecture
+    names, "multiscale (BASE)" for a multi-scale model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate and
     for two, then yields the variant's name, so a caller can stop between two. The first time after
     installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
     CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.

@@ -96,7 +96,8 @@ def to_mode(picture: Image.Image, channels: int, background: tuple[int, int, int
 
 def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) -> np.ndarray:
     """uint8 (H, W, channels) of values in [0, levels) from an image file (grey for 1 channel, RGB for
-    3), read as :func:`load_picture` and :func:`to_mode` say (transparency shown on white)."""
+    3): any format Pillow reads, upright as its EXIF orientation says, 16-bit and float images scaled
+    to 8 bits, transparency shown on white (:func:`load_picture` and :func:`to_mode` say how)."""
     if channels not in PIL_MODES:
         raise ValueError(f"image files have 1 (grey) or 3 (RGB) channels, not {channels}")
     check_levels(levels)

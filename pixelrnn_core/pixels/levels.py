@@ -76,7 +76,7 @@ def is_grey(images: np.ndarray) -> bool:
 
 def to_channels(images: np.ndarray, channels: int) -> np.ndarray:
     """uint8 (..., C) images with ``channels`` (1 or 3) channels: grey is repeated into RGB, RGB
-    becomes grey by :func:`grey`."""
+    becomes grey by the ITU-R 601-2 luma, as Pillow's ``convert("L")`` computes it (:func:`grey`)."""
     if images.ndim < 3:
         raise ValueError(f"expected (..., C) images with their channels last, got shape {images.shape}")
     have = images.shape[-1]

@@ -132,8 +132,8 @@ def evaluate_checkpoint(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Evaluation, ImageSet]:
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
-    (the first ``limit``; at ``size`` instead of the training size if given) at ``precision`` (see
-    :func:`~.settings.autocast_dtype`); also returns the read report. ``progress(done, total)`` is called
+    (the first ``limit``; at ``size`` instead of the training size if given) at ``precision`` (as
+    :class:`~.settings.TrainSettings` says for evaluation); also returns the read report. ``progress(done, total)`` is called
     after every batch."""
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
