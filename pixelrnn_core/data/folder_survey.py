@@ -27,6 +27,8 @@ class Proposal:
 def survey_folder(folder: str | Path) -> Proposal | None:
     """The settings the first image files of ``folder`` (searched recursively) suggest; None when
     none of them can be read (reading the folder for training then says why)."""
+    if not Path(folder).expanduser().exists():
+        raise FileNotFoundError(f"{folder}: no such folder")
     sides, grey = [], True
     for path in itertools.islice(image_paths(Path(folder).expanduser()), SURVEYED_FILES):
         try:

@@ -80,6 +80,10 @@ class DatasetSpec(PlainData):
             raise DataError(f"threshold must be in (0, 1), got {self.threshold}")
         if self.limit is not None and self.limit < 1:
             raise DataError(f"limit must be at least 1, got {self.limit}")
+        if self.max_pixels is not None and self.max_pixels < 1:
+            raise DataError(f"max_pixels must be at least 1, got {self.max_pixels}")
+        if not all(0 <= value <= 255 for value in self.background):
+            raise DataError(f"background must be an RGB colour of values 0 to 255, got {self.background}")
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

@@ -132,6 +132,10 @@ def sample_grid(images: np.ndarray, columns: int | None = None, gap: int = 1, fi
     if images.ndim != 4 or not images.shape[0]:
         raise ValueError(f"sample_grid needs a non-empty (K, H, W, C) array of images, got shape {images.shape}")
     count, height, width, channels = images.shape
+    largest = np.iinfo(images.dtype).max if images.dtype.kind in "iu" else np.inf
+    if columns is not None and columns < 1 or gap < 0 or not 0 <= fill <= largest:
+        raise ValueError(f"sample_grid needs at least one column, a gap of 0 or more and a fill value its images can hold; "
+                         f"got columns={columns}, gap={gap}, fill={fill}")
     columns = columns or int(np.ceil(np.sqrt(count)))
     rows = -(-count // columns)
     grid = np.full(

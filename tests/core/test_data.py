@@ -250,6 +250,27 @@ def test_a_runs_steps_need_training_images():
         prc.TrainSettings(epochs=2).total_steps(0)
 
 
+@pytest.mark.parametrize(
+    "settings, message",
+    [(dict(background=(300, 0, 0)), "background"), (dict(max_pixels=0), "max_pixels"), (dict(levels=2.5), "levels must be int")],
+)
+def test_spec_refuses_values_no_image_has(settings, message):
+    with pytest.raises(prc.DataError, match=message):
+        prc.DatasetSpec("x", **settings)
+
+
+def test_surveying_a_folder_that_is_not_there_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        prc.survey_folder(tmp_path / "nope")
+    assert prc.survey_folder(tmp_path) is None  # there, but holding no image
+
+
+@pytest.mark.parametrize("settings", [dict(columns=0), dict(gap=-1), dict(fill=300)])
+def test_a_grid_refuses_settings_it_cannot_draw(settings):
+    with pytest.raises(ValueError):
+        prc.sample_grid(np.zeros((2, 3, 3, 1), np.uint8), **settings)
+
+
 def test_spec_round_trips_through_json(tmp_path):
     spec = prc.DatasetSpec(str(tmp_path), size=16, channels=1, levels=2, binarize="dynamic", augment=True, background=(1, 2, 3))
     assert prc.DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
