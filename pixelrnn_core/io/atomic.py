@@ -17,8 +17,10 @@ NEW_FILE_MODE = 0o666 & ~_UMASK
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(stream)`` on a temporary file beside ``path``, flush it to disk, then rename it over
     ``path``; on any failure the temporary file is removed and ``path`` is untouched. The folder must
-    exist."""
+    exist; ``path`` may not be a folder."""
     target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{target}: a folder; give the name of a file to write (in it or elsewhere)")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.fchmod(handle, NEW_FILE_MODE)

@@ -47,6 +47,13 @@ def test_metadata_named_config_is_refused_and_never_hides_the_models_config(tmp_
     assert prc.checkpoint_info(tmp_path / "m.safetensors").config == model.config
 
 
+def test_saving_onto_a_folder_names_the_folder(tmp_path):
+    (tmp_path / "ck").mkdir()
+    with pytest.raises(IsADirectoryError, match="ck: a folder; give the name of a file to write"):
+        prc.save_checkpoint(tmp_path / "ck", prc.build_model("pixelcnn", **TINY))
+    assert list((tmp_path / "ck").iterdir()) == []
+
+
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path):
     model = prc.build_model("pixelcnn", **TINY)
     path = tmp_path / "m.safetensors"
