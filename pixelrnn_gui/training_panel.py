@@ -90,8 +90,10 @@ def pixmap(levels_image: np.ndarray, levels: int, scale: int = 4) -> QPixmap:
     return QPixmap.fromImage(image.scaled(image.width() * scale, image.height() * scale))
 
 
-def run_folder_name(data_path: str, arch: str) -> str:
-    return f"{Path(data_path).name or 'data'}-{arch}-{time.strftime('%Y%m%d-%H%M%S')}"
+def run_folder_name(plan: prc.RunConfig) -> str:
+    """DATA-ARCH-TIME for a fresh model, DATA-MODEL-fine-tuned-TIME for a bundled model fine-tuned."""
+    what = plan.model.arch if plan.training.init is None else f"{Path(plan.training.init).stem}-fine-tuned"
+    return f"{Path(plan.data.path).name or 'data'}-{what}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 class TrainingPanel(QWidget):
@@ -532,7 +534,7 @@ class TrainingPanel(QWidget):
             self.message.emit(f"Cannot start training: {problem}.", True)
             return False
         self.settings.setValue("trainWorkspace", str(workspace))
-        run_dir = workspace / run_folder_name(plan.data.path, plan.model.arch)
+        run_dir = workspace / run_folder_name(plan)
         while run_dir.exists():
             run_dir = run_dir.with_name(run_dir.name + "-1")
         self.levels_of_run = plan.model.levels

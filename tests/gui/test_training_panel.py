@@ -253,6 +253,7 @@ def test_fine_tuning_a_bundled_model_starts_from_its_model_and_weights(window, p
         click(qtbot, panel.stop_button)
     run = json.loads((window.training.run_dir / "run.json").read_text())
     assert run["training"]["init"] == str(start) and run["model"]["hidden"] == config.hidden
+    assert window.training.run_dir.name.startswith("pictures-photo-patches-fine-tuned-")  # told apart from a fresh run
     panel.preset_combo.setCurrentText(CUSTOM_PRESET)
     assert panel.arch_combo.isEnabled() and panel.hidden_spin.isEnabled() and panel.levels_spin.isEnabled()
 
