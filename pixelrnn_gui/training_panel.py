@@ -604,12 +604,14 @@ class TrainingPanel(QWidget):
         self.progress.setMaximum(total)
         self.progress.setValue(step)
         self.progress.setFormat("step %v / %m")
-        every = self.controller.trainer.settings.preview_every
-        first = (step // every + 1) * every if every else None
-        no_preview = first is None or first > total
-        self.preview_caption.setText("No previews in this run." if no_preview else f"The first preview comes at step {first}.")
         if step >= total:
+            self.preview_caption.setText("The run has finished.")
             self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
+        else:
+            every = self.controller.trainer.settings.preview_every
+            first = (step // every + 1) * every if every else None
+            no_preview = first is None or first > total
+            self.preview_caption.setText("No previews in this run." if no_preview else f"The first preview comes at step {first}.")
 
     def _progressed(self, event: prc.TrainStep) -> None:
         self.progress.setMaximum(event.total_steps)

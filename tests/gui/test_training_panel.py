@@ -161,6 +161,7 @@ def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtb
     with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
         panel.resume_run(run_dir)
     assert window.message_bar.text() == f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's picker."
+    assert panel.preview_caption.text() == "The run has finished."  # not "No previews in this run."
     assert window.panel.model_picker.currentData() == ready.args[0] == str(run_dir / "best.safetensors")
 
 
