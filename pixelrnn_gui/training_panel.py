@@ -231,8 +231,9 @@ class TrainingPanel(QWidget):
         self.run_label.setWordWrap(True)
         self.loss_plot = LossPlot()
         self.sample_view = labelled(QLabel(), "Sample", "A sample drawn from scratch at the last preview")
-        self.completion_view = labelled(QLabel(), "Completion", "The bottom half of a fixed validation image, completed at the last preview")
-        self.original_view = labelled(QLabel(), "Validation image", "The fixed validation image the completion starts from")
+        self.completion_view = labelled(QLabel(), "Completion", "The bottom half of the fixed preview image, completed at the last preview")
+        self.original_view = labelled(QLabel(), "Preview image", "The fixed image the completion starts from: the centre of the first "
+                                                                       "validation image (of the first training image if none is held out)")
         self.preview_caption = QLabel()
 
     def _layout(self) -> None:
@@ -284,7 +285,7 @@ class TrainingPanel(QWidget):
         box.addWidget(self.best_label)
         box.addWidget(self.loss_plot)
         previews = QHBoxLayout()
-        for view, caption in ((self.original_view, "validation"), (self.completion_view, "completion"), (self.sample_view, "sample")):
+        for view, caption in ((self.original_view, "image"), (self.completion_view, "completion"), (self.sample_view, "sample")):
             column = QVBoxLayout()
             view.setAlignment(Qt.AlignmentFlag.AlignCenter)
             view.setMinimumSize(64, 64)
