@@ -119,6 +119,7 @@ class TrainingPanel(QWidget):
         self._layout()
         self._connect()
         self._apply_preset(SMALL_PRESET)
+        self._show_recipe()
         self._clear_feedback()
         self._state_changed("idle")
         self._scan_timer = QTimer(self, singleShot=True, interval=300)
@@ -443,12 +444,12 @@ class TrainingPanel(QWidget):
         if start is not None:
             self._show_model(dataclasses.asdict(start.config))
             self._fit_data_to(start)
-        elif self.fine_tuning:
+        elif self.fine_tuning:  # what the fine-tuned model imposed goes with it
             self._fit_data_to_folder()
+            self._show_recipe()
         self.fine_tuning = start is not None
         if start is None and name != CUSTOM_PRESET:
             self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
-            self._show_recipe()
 
     def _show_model(self, sizes: dict) -> None:
         widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo)

@@ -69,6 +69,16 @@ def test_a_folder_of_28x28_grayscale_images_trains_with_the_defaults(window, qtb
     assert metadata["data"]["size"] == 28 and metadata["config"]["channels"] == 1
 
 
+def test_a_preset_sets_the_model_and_keeps_the_recipe_chosen(read_folder):
+    panel = read_folder
+    panel.optimizer_combo.setCurrentIndex(panel.optimizer_combo.findData("adam"))
+    panel.lr_spin.setValue(0.0005)
+    panel.output_combo.setCurrentIndex(panel.output_combo.findData("logistic_mixture"))
+    panel.preset_combo.setCurrentText("Paper: CIFAR-10 PixelCNN (15 layers, h=128)")
+    assert (panel.layers_spin.value(), panel.hidden_spin.value()) == (15, 128)
+    assert (panel.optimizer_combo.currentData(), panel.lr_spin.value(), panel.output_combo.currentData()) == ("adam", 0.0005, "logistic_mixture")
+
+
 @pytest.mark.parametrize("via_custom", [False, True])
 def test_leaving_a_fine_tune_preset_restores_the_preset_and_the_folders_proposal(window, qtbot, read_folder, via_custom):
     panel = read_folder
