@@ -37,6 +37,15 @@ def type_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
+def python_numbers(value: Any) -> Any:
+    """``value`` with numpy numbers, alone or in a tuple, as Python's."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(python_numbers(item) for item in value)
+    return value
+
+
 @functools.cache
 def field_types(cls: type) -> dict[str, Any]:
     """The type hint of each field of the dataclass ``cls``."""
@@ -55,10 +64,8 @@ class PlainData:
         """Refuse a field of the wrong type (a batch size of 2.5 would fail only later, deep in torch);
         numpy's numbers are kept as Python's, which JSON can write."""
         for name, hint in field_types(type(self)).items():
-            value = getattr(self, name)
-            if isinstance(value, np.generic):
-                value = value.item()
-                object.__setattr__(self, name, value)
+            value = python_numbers(getattr(self, name))
+            object.__setattr__(self, name, value)
             if not fits_type(value, hint):
                 raise self.ERROR(f"{self.KIND}: {name} must be {type_name(hint)}, got {value!r}")
 

@@ -33,7 +33,7 @@ class TrainingData:
 def split_sizes(count: int, val_fraction: float) -> tuple[int, int]:
     """How many of ``count`` images train and how many are held out for validation: ``val_fraction`` of
     them rounded, but at least one and never all when ``val_fraction > 0`` and there are two or more."""
-    if not isinstance(count, (int, np.integer)) or count < 0:
+    if not isinstance(count, (int, np.integer)) or isinstance(count, bool) or count < 0:
         raise ValueError(f"count must be a whole number of images, got {count!r}")
     if not 0.0 <= val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")

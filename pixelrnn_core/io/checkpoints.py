@@ -216,7 +216,7 @@ def checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_checkpoint(
-    path: str | os.PathLike, device: str | torch.device = "cpu", limits: ModelLimits = DEFAULT_LIMITS
+    path: str | os.PathLike, device: str | torch.device | None = "cpu", limits: ModelLimits = DEFAULT_LIMITS
 ) -> nn.Module:
     """The model saved at ``path`` on ``device``, in eval mode. Never unpickles anything. Before a weight
     is read or built, the stored config is checked against ``limits`` and the shapes and dtypes the
@@ -235,4 +235,4 @@ def load_checkpoint(
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as error:  # the file changed since its header was checked
         raise CheckpointError(f"{path}: weights do not fit the stored config ({str(error).splitlines()[0]})") from None
-    return model.to(parse_device(device)).eval()
+    return model.to(parse_device("cpu" if device is None else device)).eval()

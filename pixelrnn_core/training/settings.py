@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -75,9 +76,9 @@ class TrainSettings(PlainData):
 
     def steps_per_epoch(self, training_images: int) -> int:
         """Optimizer steps of one pass over ``training_images`` (a process's share under torchrun)."""
-        if training_images < 1:
-            raise ValueError(f"a run needs at least one training image, got {training_images}")
-        return max(1, math.ceil(training_images / self.batch_size))
+        if not isinstance(training_images, numbers.Integral) or training_images < 1:
+            raise ValueError(f"a run needs a whole number of training images, at least one; got {training_images!r}")
+        return math.ceil(training_images / self.batch_size)
 
     def total_steps(self, training_images: int) -> int:
         """The steps a run over ``training_images`` takes: ``epochs`` passes, or ``max_steps`` if fewer."""

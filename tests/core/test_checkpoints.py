@@ -47,6 +47,11 @@ def test_metadata_named_config_is_refused_and_never_hides_the_models_config(tmp_
     assert prc.checkpoint_info(tmp_path / "m.safetensors").config == model.config
 
 
+def test_a_checkpoint_loads_on_the_cpu_when_no_device_is_named(tmp_path):
+    prc.save_checkpoint(tmp_path / "m.safetensors", prc.build_model("pixelcnn", **TINY))
+    assert next(prc.load_checkpoint(tmp_path / "m.safetensors", device=None).parameters()).device.type == "cpu"
+
+
 def test_saving_onto_a_folder_names_the_folder(tmp_path):
     (tmp_path / "ck").mkdir()
     with pytest.raises(IsADirectoryError, match="ck: a folder; give the name of a file to write"):

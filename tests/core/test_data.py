@@ -238,7 +238,7 @@ def test_split_is_fixed_by_the_seed_and_partitions_the_images():
     assert len(split_indices(3, 0.01, seed=0)[1]) == 1
 
 
-@pytest.mark.parametrize("count, fraction", [(10, -0.1), (10, 1.0), (-5, 0.1), (10.5, 0.1)])
+@pytest.mark.parametrize("count, fraction", [(10, -0.1), (10, 1.0), (-5, 0.1), (10.5, 0.1), (True, 0.1)])
 def test_split_sizes_refuse_what_no_split_has(count, fraction):
     with pytest.raises(ValueError):
         prc.split_sizes(count, fraction)
@@ -246,8 +246,9 @@ def test_split_sizes_refuse_what_no_split_has(count, fraction):
 
 def test_a_runs_steps_need_training_images():
     assert prc.TrainSettings(epochs=2, batch_size=4).total_steps(9) == 6
-    with pytest.raises(ValueError, match="at least one training image"):
-        prc.TrainSettings(epochs=2).total_steps(0)
+    for count in (0, 2.5):
+        with pytest.raises(ValueError, match="a whole number of training images, at least one"):
+            prc.TrainSettings(epochs=2).total_steps(count)
 
 
 @pytest.mark.parametrize(

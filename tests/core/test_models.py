@@ -88,6 +88,8 @@ def test_presets_have_the_papers_sizes(name, arch, channels, levels, hidden, lay
 def test_numpy_numbers_are_taken_as_python_numbers():
     cfg = prc.build_model("row_lstm", hidden=np.int64(8), layers=np.int32(1)).config
     assert cfg.hidden == 8 and type(cfg.hidden) is int and cfg.to_dict()["layers"] == 1
+    spec = prc.DatasetSpec("x", background=tuple(np.array([1, 2, 3])))  # a colour picked from an image's pixel
+    assert spec.background == (1, 2, 3) and all(type(value) is int for value in spec.background)
 
 
 def test_preset_settings_can_be_overridden():
