@@ -55,9 +55,8 @@ def check_scored_images(config: ModelConfig, images: torch.Tensor, spec: Dataset
                         "images pass torch.from_numpy(array).permute(0, 3, 1, 2)")
     if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8:
         raise TypeError(f"expected 8-bit images, a uint8 torch tensor (N, C, H, W); got {getattr(images, 'dtype', type(images).__name__)}")
-    if images.dim() != 4 or images.shape[1] != config.channels:
-        raise ValueError(f"expected images of shape (N, {config.channels}, H, W) for a model of {config.channels} channel(s), "
-                         f"got {tuple(images.shape)}")
+    if images.dim() != 4:
+        raise ValueError(f"expected images of shape (N, {config.channels}, H, W), got {tuple(images.shape)}")
     check_images_fit_model(config, images.shape[1], spec)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -143,9 +142,7 @@ def evaluate_checkpoint(
         spec = spec.replace(size=size)
     device = parse_device(device)
     model = to_fast_layout(load_checkpoint(checkpoint, device=device))
-    images, image_set = load_evaluation_data(spec)
-    if images.shape[1] != model.config.channels:
-        raise ValueError(f"{data_path}: images have {images.shape[1]} channels, the model expects {model.config.channels}")
+    images, image_set = load_evaluation_data(spec)  # in the model's channels, as the spec says
     autocast = autocast_dtype(precision, device)
     done = 0
 

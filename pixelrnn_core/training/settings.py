@@ -16,6 +16,12 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 MAX_LR = 1e6  # beyond it Adam's update overflows float32 before the weights even become infinite
 
 
+def check_precision(precision: str) -> None:
+    """A ValueError naming the choices unless ``precision`` is one of them."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+
+
 @dataclass(frozen=True)
 class TrainSettings(PlainData):
     """Training hyper-parameters. The paper trains with RMSProp (§5: "RMSProp gives best convergence
@@ -58,8 +64,7 @@ class TrainSettings(PlainData):
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        check_precision(self.precision)
         for name in ("batch_size", "epochs", "checkpoint_every", "log_every", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -137,8 +142,7 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     CPU, where bf16 would move the figures by ~2e-4 bits/dim. "bf16" also works on CPUs; "fp16"
     needs CUDA.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    check_precision(precision)
     if precision == "auto" and device.type != "cuda":
         return torch.bfloat16 if training and device.type == "cpu" and cpu_has_amx() else None
     if precision == "fp32":
