@@ -88,7 +88,10 @@ def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[prc.Proposal | No
 
 def workspace_problem(workspace: Path) -> str | None:
     """Why no run folder can be made in ``workspace``, in plain words; None when one can."""
-    existing = next(path for path in (workspace, *workspace.parents) if path.exists())
+    try:
+        existing = next(path for path in (workspace, *workspace.parents) if path.exists())
+    except OSError:  # a folder on the way may not be listed
+        return f"cannot read {workspace}"
     if not existing.is_dir():
         return f"the workspace {workspace} is not a folder" + ("" if existing == workspace else f" ({existing} is a file)")
     if not os.access(existing, os.W_OK | os.X_OK):

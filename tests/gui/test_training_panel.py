@@ -4,6 +4,7 @@ the completion model picker and completes an image; pause/resume continues the s
 run from its folder (or a clear message); closing the window during a run stops it and leaves its last
 checkpoint readable."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -307,6 +308,23 @@ def test_a_workspace_that_cannot_be_written_is_named_and_the_panel_stays_idle(wi
     panel.workspace_edit.setText(str(workspace))
     click(qtbot, panel.start_button)
     assert window.message_bar.text() == f"Cannot start training: cannot write in {workspace.parent}."
+    assert_no_run_shown(window, panel)
+
+
+def test_a_workspace_under_a_folder_that_cannot_be_read_is_named(window, finished_run, qtbot, tmp_path, monkeypatch):
+    panel = finished_run
+    locked = tmp_path / "locked"
+    real_exists = Path.exists
+
+    def exists(path: Path) -> bool:  # as Path.exists does under a folder the user may not list
+        if path.is_relative_to(locked) and path != locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_exists(path)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    panel.workspace_edit.setText(str(locked / "x" / "runs"))
+    click(qtbot, panel.start_button)
+    assert window.message_bar.text() == f"Cannot start training: cannot read {locked / 'x' / 'runs'}."
     assert_no_run_shown(window, panel)
 
 
