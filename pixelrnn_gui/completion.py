@@ -124,6 +124,7 @@ class CompletionController(WorkController):
         self.info: prc.CheckpointInfo | None = None
         self.device = "cpu"
         self._keep_partial = True
+        self._resampling = False  # a resample ends on the candidate it redrew, not on the best-ranked one
         self._done = 0
         self._rate_start: tuple[float, int] | None = None
 
@@ -191,6 +192,7 @@ class CompletionController(WorkController):
             probs=np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32),
             pending=mask.copy(),
         ))
+        self._resampling = False
         self._run(job_then_steps(make_job), paused)
         return True
 
@@ -215,6 +217,7 @@ class CompletionController(WorkController):
         fill.candidates = []
         self.document.earlier_fill = None  # reverting a resample leaves no candidates: the job has redrawn them
         self.document.fillChanged.emit()
+        self._resampling = True
         self._run(fill.job.run())
         return True
 
@@ -321,9 +324,9 @@ class CompletionController(WorkController):
         fill = self.fill
         fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, self.model.config.levels)
         self._end_work()
-        best = fill.candidates[0]
-        fill.shown = best.index
-        self.document.write("image", Box(0, 0, self.document.height, self.document.width), best.image)
+        shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
+        fill.shown = shown.index
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), shown.image)
         self.document.record("Fill", "image", fill.before)
         self.document.fillChanged.emit()
         self.finished.emit()

@@ -209,6 +209,26 @@ def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
     np.testing.assert_array_equal(window.document.image, first)
 
 
+def test_resampling_a_chosen_candidate_keeps_it_on_the_canvas(ready, qtbot):
+    window, pixels = ready
+    panel, controller = window.panel, window.controller
+    panel.samples.setValue(3)
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    item = panel.strip.item(2)  # the last-ranked candidate, not the one shown after the fill
+    chosen = item.data(Qt.ItemDataRole.UserRole)
+    qtbot.mouseClick(panel.strip.viewport(), Qt.MouseButton.LeftButton, pos=panel.strip.visualItemRect(item).center())
+    first = window.document.image.copy()
+    click(qtbot, panel.resample_button)
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.canvas, Qt.MouseButton.LeftButton, pos=window.canvas.widget_position(6, 3))
+    again = window.document.image
+    np.testing.assert_array_equal(again[:6], first[:6])  # nothing before the picked pixel changes
+    np.testing.assert_array_equal(again[6, :3], first[6, :3])
+    assert window.document.shown_candidate().index == chosen
+    np.testing.assert_array_equal(again, controller.job.images[chosen])
+
+
 def test_hold_tab_compares_with_the_original(ready, qtbot):
     window, pixels = ready
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
