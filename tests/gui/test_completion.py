@@ -109,20 +109,29 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
         np.testing.assert_array_equal(window.document.image, pixels)
 
 
+def fill_with_candidates(window, qtbot, samples: int) -> None:
+    window.panel.samples.setValue(samples)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+
+
+def choose_candidate(panel, qtbot, row: int) -> int:
+    """Click the strip's ``row``; the index (of the K drawn) of the candidate it holds."""
+    item = panel.strip.item(row)
+    qtbot.mouseClick(panel.strip.viewport(), Qt.MouseButton.LeftButton, pos=panel.strip.visualItemRect(item).center())
+    return item.data(Qt.ItemDataRole.UserRole)
+
+
 def test_candidate_strip_is_ranked_and_applies_the_chosen_one(ready, qtbot):
     window, pixels = ready
     panel, controller = window.panel, window.controller
-    panel.samples.setValue(3)
-    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
-        click(qtbot, panel.complete_button)
+    fill_with_candidates(window, qtbot, 3)
     scores = [c.score for c in controller.candidates]
     assert panel.strip.count() == 3 and scores == sorted(scores, reverse=True)
     images = controller.job.images  # (K, H, W, 3) at 256 levels = the 8-bit image
     best = controller.candidates[0].index
     np.testing.assert_array_equal(window.document.image, images[best])
-    item = panel.strip.item(2)
-    chosen = item.data(Qt.ItemDataRole.UserRole)
-    qtbot.mouseClick(panel.strip.viewport(), Qt.MouseButton.LeftButton, pos=panel.strip.visualItemRect(item).center())
+    chosen = choose_candidate(panel, qtbot, 2)
     np.testing.assert_array_equal(window.document.image, images[chosen])
     window.undo_action.trigger()
     np.testing.assert_array_equal(window.document.image, images[best])
@@ -212,12 +221,8 @@ def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
 def test_resampling_a_chosen_candidate_keeps_it_on_the_canvas(ready, qtbot):
     window, pixels = ready
     panel, controller = window.panel, window.controller
-    panel.samples.setValue(3)
-    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
-        click(qtbot, panel.complete_button)
-    item = panel.strip.item(2)  # the last-ranked candidate, not the one shown after the fill
-    chosen = item.data(Qt.ItemDataRole.UserRole)
-    qtbot.mouseClick(panel.strip.viewport(), Qt.MouseButton.LeftButton, pos=panel.strip.visualItemRect(item).center())
+    fill_with_candidates(window, qtbot, 3)
+    chosen = choose_candidate(panel, qtbot, 2)  # the last-ranked candidate, not the one shown after the fill
     first = window.document.image.copy()
     click(qtbot, panel.resample_button)
     with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
