@@ -27,7 +27,7 @@ from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
 from .io.model_limits import ModelLimits
-from .memory import MemoryRequestError
+from .memory import MemoryRequestError, check_memory
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, to_8bit, to_channels
@@ -80,6 +80,7 @@ __all__ = [
     "atomic_write",
     "build_model",
     "bundled_models",
+    "check_memory",
     "checkpoint_info",
     "checkpoint_metadata",
     "complete",

@@ -187,6 +187,12 @@ class CompletionController(WorkController):
             orientation=self.info.completion_orientation if self.info is not None else None,
         )
         height, width = box.bottom - box.top, box.right - box.left
+        try:  # every candidate's distribution at every sub-pixel of the hole, for the inspector and export
+            prc.check_memory(samples * height * width * config.channels * config.levels * 4,
+                             f"keeping the probabilities of {samples} candidate(s) over {width}x{height} pixels")
+        except prc.MemoryRequestError as error:
+            self.failed.emit(f"Cannot fill: {error}. Mask a smaller region or draw fewer candidates.")
+            return False
         self.document.begin_fill(Fill(
             mask=mask.copy(), before=self.document.image.copy(), box=box, total=int(mask.sum()) * config.channels,
             probs=np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32),

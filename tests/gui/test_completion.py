@@ -234,6 +234,17 @@ def test_resampling_a_chosen_candidate_keeps_it_on_the_canvas(ready, qtbot):
     np.testing.assert_array_equal(again, controller.job.images[chosen])
 
 
+def test_a_fill_whose_probabilities_would_not_fit_in_memory_is_refused_in_words(ready, qtbot, monkeypatch):
+    window, pixels = ready
+    monkeypatch.setattr("pixelrnn_core.memory.physical_memory", lambda: 100_000)  # a 3000x2000 photo's half, in small
+    click(qtbot, window.panel.complete_button)
+    text = window.message_bar.text()
+    assert text.startswith("Cannot fill: keeping the probabilities of 4 candidate(s) over 8x3 pixels would need about")
+    assert text.endswith("Mask a smaller region or draw fewer candidates.")
+    assert window.controller.state == "idle" and window.document.fill is None
+    np.testing.assert_array_equal(window.document.image, pixels)
+
+
 def test_hold_tab_compares_with_the_original(ready, qtbot):
     window, pixels = ready
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
