@@ -30,7 +30,7 @@ from .io.model_limits import ModelLimits
 from .memory import MemoryRequestError, check_memory
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
-from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, to_8bit, to_channels
+from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, shows_only_levels, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
 from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
@@ -110,6 +110,7 @@ __all__ = [
     "sample_images",
     "save_checkpoint",
     "save_image",
+    "shows_only_levels",
     "skip_reasons",
     "split_sizes",
     "survey_folder",

@@ -255,11 +255,13 @@ class CompletionPanel(QWidget):
         if self.controller.busy:
             self.pause_button.click()
 
-    def show_model_fit(self, mismatch: str | None, grey_model: bool) -> None:
-        """Say before Complete that the model does not suit the image (None: it does), with the ways out."""
-        self.fit_box.setVisible(mismatch is not None)
-        self.fit_label.setText(mismatch or "")
-        self.convert_button.setVisible(grey_model)
+    def show_model_fit(self, note: str | None, switch: bool, convert: bool) -> None:
+        """Say before Complete how the model does not suit the image (None: it does), with the ways out
+        that apply: another model, or the image made grey."""
+        self.fit_box.setVisible(note is not None)
+        self.fit_label.setText(note or "")
+        self.switch_model_button.setVisible(switch)
+        self.convert_button.setVisible(convert)
 
     # ---- running ----------------------------------------------------------------------------
     def _fill_changed(self) -> None:

@@ -40,7 +40,7 @@ from .inspector import Inspector
 from .levels import to_levels, to_rgb
 from .mask_ops import grown, shrunk
 from .message_bar import MessageBar
-from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, mismatch_text
+from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, levels_text, mismatch_text
 from .qimages import qimage_to_rgb
 from .settings import AppSettings
 from .training import TrainingController
@@ -332,7 +332,12 @@ class MainWindow(QMainWindow):
         self._show_model_fit()
 
     def _show_model_fit(self) -> None:
-        self.panel.show_model_fit(mismatch_text(self._model_kind(), self.document.colour_kind()), self._model_kind() == "grey")
+        mismatch = mismatch_text(self._model_kind(), self.document.colour_kind())
+        if mismatch is not None:
+            self.panel.show_model_fit(mismatch, switch=True, convert=self._model_kind() == "grey")
+        else:
+            model = self.controller.model
+            self.panel.show_model_fit(levels_text(None if model is None else model.config.levels, self.document.image), False, False)
 
     def convert_to_grey(self) -> None:
         """Make the image grey, as a grayscale model reads it (one undoable edit)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import pixelrnn_core as prc
 
 BUNDLED_MODEL = {"colour": "photo-patches", "grey": "fashion-mnist"}
@@ -42,3 +44,11 @@ def mismatch_text(model_kind: str | None, image_kind: str | None) -> str | None:
     if model_kind == "grey":
         return "This model is grayscale and the image is in colour: the fill will be grey."
     return "This model fills in colour and the image is grayscale: the fill may add colours."
+
+
+def levels_text(levels: int | None, image: np.ndarray) -> str | None:
+    """What to tell the user before Complete when a model of fewer than 256 levels reads the 8-bit
+    ``image`` quantized (None when it has 256 levels, or the image holds only values it can show)."""
+    if levels is None or prc.shows_only_levels(image, levels):
+        return None
+    return f"This model has {levels} levels per sub-pixel: it reads the image quantized to them and fills the hole with them."

@@ -14,7 +14,7 @@ from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
-from ..pixels.levels import is_grey, quantize, to_8bit
+from ..pixels.levels import is_grey, shows_only_levels
 from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
 from .errors import USER_ERRORS, fail
 from .help_format import DefaultsShown
@@ -68,7 +68,7 @@ def conversion_warnings(path: str, channels: int, levels: int) -> list[str]:
     if channels == 1 and not is_grey(read_image(path, channels=3)):
         warnings.append("the image has colour but the model is grey: all of it is written grey")
     as_read = read_image(path, channels=channels)  # 8-bit, in the model's channels
-    if levels < 256 and not (to_8bit(quantize(as_read, levels), levels) == as_read).all():
+    if not shows_only_levels(as_read, levels):
         warnings.append(f"the model has {levels} levels per sub-pixel: all of the image is quantized to them")
     return warnings
 

@@ -61,6 +61,12 @@ def to_8bit(image: np.ndarray, levels: int) -> np.ndarray:
     return np.clip(nearest, first, after - 1).astype(np.uint8)
 
 
+def shows_only_levels(image: np.ndarray, levels: int) -> bool:
+    """Whether every 8-bit value of ``image`` is one that ``levels`` levels show (:func:`to_8bit`), so
+    that a model of that many levels reads the image unchanged."""
+    return levels == MAX_LEVELS or bool((to_8bit(quantize(image, levels), levels) == image).all())
+
+
 def grey(rgb: np.ndarray) -> np.ndarray:
     """uint8 (..., 3) RGB -> uint8 (..., 1) luma, exactly as Pillow's "RGB" -> "L"."""
     luma = (rgb.astype(np.uint32) @ GREY_WEIGHTS + 0x8000) >> 16

@@ -58,3 +58,16 @@ def test_a_newly_trained_model_becomes_active_only_if_it_fits(window, grey_model
     assert window.panel.model_picker.findData(str(grey_model_file)) >= 0
     window.add_trained_model(str(rgb_model_file))
     assert window.controller.model_path == rgb_model_file
+
+
+def test_a_model_of_fewer_levels_than_the_image_says_so_before_complete(window):
+    dress = prc.sample_images()["fashion-dress"][0]
+    window.files.open_image(dress)
+    window.load_checkpoint(str(prc.bundled_models()["fashion-mnist-binary"]))
+    panel = window.panel
+    assert panel.fit_box.isVisibleTo(panel)
+    assert panel.fit_label.text() == ("This model has 2 levels per sub-pixel: it reads the image quantized to them "
+                                      "and fills the hole with them.")
+    assert not panel.switch_model_button.isVisibleTo(panel) and not panel.convert_button.isVisibleTo(panel)
+    window.load_checkpoint(str(prc.bundled_models()["fashion-mnist"]))
+    assert not panel.fit_box.isVisibleTo(panel)
