@@ -384,15 +384,17 @@ class CompletionController(WorkController):
 
     def export_probabilities(self, path: str | Path) -> None:
         """Save the last fill's distributions as .npz (atomic): ``probs`` (K, h, w, C, L), the fill
-        ``mask`` (h, w), the region's ``top``/``left`` in the image and the candidates' ``scores``."""
+        ``mask`` (h, w), the region's ``top``/``left`` in the image, and each draw's ``scores`` and
+        ``ranks`` (the number the strip gives it, 1 = best), in the order drawn."""
         fill = self.fill
         if fill is None:
             raise ValueError("there is no fill to export yet")
-        scores = np.array([c.score for c in sorted(fill.candidates, key=lambda c: c.index)])
+        drawn = sorted(fill.candidates, key=lambda c: c.index)
+        scores, ranks = np.array([c.score for c in drawn]), np.array([c.rank for c in drawn])
         prc.atomic_write(
             path,
             lambda stream: np.savez_compressed(
                 stream, probs=fill.probs, mask=fill.mask[fill.box.slices], top=fill.box.top,
-                left=fill.box.left, scores=scores,
+                left=fill.box.left, scores=scores, ranks=ranks,
             ),
         )

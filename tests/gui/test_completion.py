@@ -328,6 +328,8 @@ def test_export_fill_probabilities(ready, qtbot, tmp_path):
     assert saved["probs"].shape == (4, 3, 8, 3, 256) and saved["mask"].all()  # the 4 candidates
     np.testing.assert_allclose(saved["probs"].sum(-1), 1.0, rtol=1e-4)
     assert saved["scores"].shape == (4,)
+    numbered = {c.index: c.rank for c in window.controller.candidates}  # the strip's #1 .. #4
+    assert saved["ranks"].tolist() == [numbered[draw] for draw in range(4)]
     value = window.document.image[6, 2, 1]
     assert saved["probs"][window.document.fill.shown, 1, 2, 1, value] > 0  # the shown candidate's draw
 
