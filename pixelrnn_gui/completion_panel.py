@@ -208,7 +208,7 @@ class CompletionPanel(QWidget):
         c.progressed.connect(self._progressed)
         c.document.fillChanged.connect(self._fill_changed)
         c.document.undo_stack.indexChanged.connect(lambda _: self._follow_canvas())
-        c.cancelled.connect(lambda kept: self.progress.setFormat("Partial fill kept" if kept else "Fill reverted"))
+        c.cancelled.connect(self._cancelled)
         c.modelChanged.connect(self._model_changed)
 
     # ---- models -----------------------------------------------------------------------------
@@ -264,6 +264,12 @@ class CompletionPanel(QWidget):
         self.convert_button.setVisible(convert)
 
     # ---- running ----------------------------------------------------------------------------
+    def _cancelled(self, kept: bool) -> None:
+        """A stopped fill: the bar keeps what was decided, or empties when it was reverted."""
+        if not kept:
+            self.progress.setValue(0)
+        self.progress.setFormat("Partial fill kept" if kept else "Fill reverted")
+
     def _fill_changed(self) -> None:
         """Progress and candidates follow the document's last fill: none for a new image, from what is
         already decided when a fill (or a resample) starts."""

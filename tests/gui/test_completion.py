@@ -104,6 +104,8 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
     assert cancelled.args == [keep]
     np.testing.assert_array_equal(window.document.image, partial if keep else pixels)
     assert not controller.busy and panel.complete_button.isEnabled()
+    assert panel.progress.text() == ("Partial fill kept" if keep else "Fill reverted")
+    assert (panel.progress.value() > 0) == keep  # a reverted fill leaves nothing decided
     if keep:
         window.undo_action.trigger()
         np.testing.assert_array_equal(window.document.image, pixels)
@@ -198,6 +200,7 @@ def test_reverting_a_second_fill_brings_back_the_first_ones_candidates(ready, qt
         click(qtbot, panel.cancel_button)
     np.testing.assert_array_equal(window.document.image, filled)
     assert controller.fill is first and strip.count() == 2 and strip.isEnabled()
+    assert panel.progress.text() == "Fill reverted" and panel.progress.value() == 0  # not the reverted fill's 1 pixel
 
 
 def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
