@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 import pixelrnn_core as prc
 
 from .completion import CompletionController
-from .document import Box
+from .document import Box, Fill
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
@@ -369,6 +369,13 @@ class CompletionPanel(QWidget):
             self.strip.addItem(item)
         self._follow_canvas()
 
+    def _why_not_shown(self, fill: Fill) -> str:
+        """Why the last fill's candidates are not on the canvas, for the progress bar."""
+        mask = self.controller.document.mask
+        if fill.mask.shape == mask.shape and not np.array_equal(fill.mask, mask):
+            return "The mask changed since the last fill"
+        return "The last fill is not on the canvas"
+
     def _follow_canvas(self) -> None:
         """Select the candidate the canvas shows in the hole; with none there (the fill undone, the hole
         painted over, the mask changed) the strip and Resample from here are disabled, and the strip
@@ -380,7 +387,7 @@ class CompletionPanel(QWidget):
             self.strip.setEnabled(True)
             return
         self.strip.setEnabled(shown is not None)
-        self.progress.setFormat("%v / %m sub-pixels" if shown is not None else "The last fill is not on the canvas")
+        self.progress.setFormat("%v / %m sub-pixels" if shown is not None else self._why_not_shown(fill))
         if shown is None:
             self.strip.setCurrentRow(-1)
             self.strip.setToolTip("These candidates are not on the canvas (the fill was undone, its hole painted over or "

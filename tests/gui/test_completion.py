@@ -158,6 +158,7 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
         window.undo_action.trigger()
     np.testing.assert_array_equal(window.document.image, pixels)
     assert not strip.isEnabled() and strip.selectedItems() == []
+    assert panel.progress.text() == "The last fill is not on the canvas"
     controller.apply_candidate(strip.item(2).data(Qt.ItemDataRole.UserRole))
     np.testing.assert_array_equal(window.document.image, pixels)  # the undone fill's candidates cannot be applied
     assert not controller.resample_from(6, 3)  # nor resampled
@@ -169,7 +170,7 @@ def test_the_candidate_strip_follows_undo_and_a_candidate_changes_only_the_hole(
     assert controller.fill.shown == strip.currentItem().data(Qt.ItemDataRole.UserRole) != chosen
     window.clear_mask()  # a new mask: the candidates belong to the old one
     assert not strip.isEnabled() and not panel.resample_button.isEnabled()
-    assert panel.progress.text() == "The last fill is not on the canvas"
+    assert panel.progress.text() == "The mask changed since the last fill"  # its pixels are still there
     window.undo_action.trigger()
     assert strip.isEnabled()
 
