@@ -147,9 +147,14 @@ class ImageFiles(QObject):
         if not path:
             return False
         path = Path(path)
-        if path.suffix.lower() not in SAVE_SUFFIXES:
-            path = path.with_suffix(SAVE_FILTERS.get(chosen, ".png"))
-        return self.write_image(path)
+        if path.suffix.lower() in SAVE_SUFFIXES:
+            return self.write_image(path)
+        written = path.with_suffix(SAVE_FILTERS.get(chosen, ".png"))
+        if not self.write_image(written):
+            return False
+        asked = f"not {path.suffix}" if path.suffix else "and the name had no suffix"
+        self.message.emit(f"Saved as {written.name}: the app writes PNG, JPEG or WebP images, {asked}.", False)
+        return True
 
     def copy_image(self) -> None:
         QGuiApplication.clipboard().setImage(rgb_to_qimage(self.document.image))

@@ -165,6 +165,16 @@ def test_save_as_jpeg_and_webp(window, image_file, tmp_path, monkeypatch, suffix
             np.testing.assert_array_equal(np.asarray(saved.convert("RGB")), image_file[1])
 
 
+def test_save_as_a_format_the_app_does_not_write_says_what_it_wrote(window, image_file, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window.files.open_image(image_file[0])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "out.bmp"), ""))
+    assert window.files.save_image_as()
+    assert (tmp_path / "out.png").is_file() and not (tmp_path / "out.bmp").exists()
+    assert window.message_bar.text() == "Saved as out.png: the app writes PNG, JPEG or WebP images, not .bmp."
+
+
 def test_copy_the_image_to_the_clipboard(window, image_file):
     path, pixels = image_file
     window.files.open_image(path)
