@@ -54,7 +54,7 @@ class ImageFiles(QObject):
     message = Signal(str, bool)  # text, is it an error
     status = Signal(str, int)  # a passing status-bar message, milliseconds
     opened = Signal()  # an image was opened from a file
-    maskUnread = Signal(str)  # it was opened without the mask that came with it, and why
+    maskUnread = Signal(str)  # a mask file could not be used (read, or of the image's size), and why
 
     def __init__(self, document: Document, settings: AppSettings, busy: Callable[[], bool], parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
@@ -204,7 +204,7 @@ class ImageFiles(QObject):
         try:
             mask = prc.read_mask(path, self.document.image.shape[:2])
         except prc.ImageFileError as error:
-            self.message.emit(str(error), True)
+            self.maskUnread.emit(str(error))  # a message about the mask: a mask painted or loaded next settles it
             return False
         self.settings.store.setValue("lastMaskFolder", str(Path(path).parent))
         self.document.edit("Load mask", "mask", mask)

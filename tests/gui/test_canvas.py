@@ -321,6 +321,19 @@ def test_an_unreadable_mask_keeps_the_image_it_came_with(window, image_file, tmp
     assert window.message_bar.text() == ""  # the image has a mask now
 
 
+def test_a_mask_of_the_wrong_size_is_refused_until_a_fitting_one_loads(window, image_file, tmp_path):
+    path, pixels = image_file
+    window.files.open_image(path)
+    small = tmp_path / "small-mask.png"
+    Image.fromarray(np.full((4, 4), 255, np.uint8)).save(small)
+    assert not window.files.load_mask_file(small)
+    assert "small-mask.png" in window.message_bar.text() and "4x4" in window.message_bar.text()
+    fitting = tmp_path / "mask.png"
+    Image.fromarray(np.full(pixels.shape[:2], 255, np.uint8)).save(fitting)
+    assert window.files.load_mask_file(fitting)
+    assert window.message_bar.text() == ""  # the refusal is about a mask the image no longer lacks
+
+
 def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(window, qtbot):
     window.files.new_blank(200, 300)  # small pixels on screen, so a shift of the view shows in the pixel at its centre
     canvas = window.canvas
