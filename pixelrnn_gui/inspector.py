@@ -124,6 +124,7 @@ class Inspector(QWidget):
     opacityChanged = Signal(float)
     inspected = Signal()
     message = Signal(str)
+    maskNeeded = Signal(str)  # what inspecting needs a mask for; a mask painted or loaded settles it
 
     def __init__(self, document: Document, controller: CompletionController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -256,7 +257,7 @@ class Inspector(QWidget):
             return
         box = self.inspection_box()
         if box is None:
-            self.message.emit("The image is large: paint a mask to inspect the region around it.")
+            self.maskNeeded.emit("The image is large: paint a mask to inspect the region around it.")
             return
         config, device = model.config, self.controller.device
         try:

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.inspector.overlayChanged.connect(self.canvas.set_overlay)
         self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
         self.inspector.message.connect(self.message_bar.show_message)
+        self.inspector.maskNeeded.connect(lambda text: self.message_bar.show_message(text, topic=MASK_TOPIC))
         self.training_panel.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
         self.training.modelReady.connect(self.add_trained_model)
 

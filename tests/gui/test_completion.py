@@ -288,6 +288,15 @@ def test_after_a_fill_the_mask_is_outlined_so_the_fill_shows_in_true_colour(read
     assert canvas.mask_outlined
 
 
+def test_the_large_image_hint_goes_once_a_mask_is_painted(window, model_file):
+    window.files.new_blank(200, 200)  # above the size inspected whole
+    window.load_checkpoint(str(model_file))
+    window.inspector.inspect()
+    assert window.message_bar.text() == "The image is large: paint a mask to inspect the region around it."
+    window.mask_bottom_half()
+    assert window.message_bar.text() == ""
+
+
 def test_inspector_shows_the_cores_numbers(ready, qtbot):
     window, pixels = ready
     inspector = window.inspector
