@@ -64,8 +64,10 @@ class PlainData:
         """Refuse a field of the wrong type (a batch size of 2.5 would fail only later, deep in torch);
         numpy's numbers are kept as Python's, which JSON can write."""
         for name, hint in field_types(type(self)).items():
-            value = python_numbers(getattr(self, name))
-            object.__setattr__(self, name, value)
+            given = getattr(self, name)
+            value = python_numbers(given)
+            if value is not given:
+                object.__setattr__(self, name, value)
             if not fits_type(value, hint):
                 raise self.ERROR(f"{self.KIND}: {name} must be {type_name(hint)}, got {value!r}")
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 import pixelrnn_core as prc
 
 from .completion import CompletionController
-from .document import Box, Fill
+from .document import Box
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
@@ -351,9 +351,8 @@ class CompletionPanel(QWidget):
         candidates = fill.candidates if fill is not None else []
         self.strip.clear()
         scored = self.controller.known_pixels_after_hole()
-        self.strip_title.setText(
-            "Candidates" if len(candidates) < 2 else "Candidates (best first)" if scored else "Candidates (as drawn: nothing after the hole to rank by)"
-        )
+        order = "" if len(candidates) < 2 else " (best first)" if scored else " (as drawn: nothing after the hole to rank by)"
+        self.strip_title.setText(f"Candidates{order}")
         for candidate in candidates:
             crop = np.ascontiguousarray(candidate.image[thumbnail_box(fill.mask).slices])
             thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
@@ -369,10 +368,9 @@ class CompletionPanel(QWidget):
             self.strip.addItem(item)
         self._follow_canvas()
 
-    def _why_not_shown(self, fill: Fill) -> str:
+    def _why_not_shown(self) -> str:
         """Why the last fill's candidates are not on the canvas, for the progress bar."""
-        mask = self.controller.document.mask
-        if fill.mask.shape == mask.shape and not np.array_equal(fill.mask, mask):
+        if not self.controller.document.mask_is_the_fills():
             return "The mask changed since the last fill"
         return "The last fill is not on the canvas"
 
@@ -387,7 +385,7 @@ class CompletionPanel(QWidget):
             self.strip.setEnabled(True)
             return
         self.strip.setEnabled(shown is not None)
-        self.progress.setFormat("%v / %m sub-pixels" if shown is not None else self._why_not_shown(fill))
+        self.progress.setFormat("%v / %m sub-pixels" if shown is not None else self._why_not_shown())
         if shown is None:
             self.strip.setCurrentRow(-1)
             self.strip.setToolTip("These candidates are not on the canvas (the fill was undone, its hole painted over or "

@@ -161,11 +161,15 @@ class Document(QObject):
             self.fill, self.earlier_fill = self.earlier_fill, None
             self.fillChanged.emit()
 
+    def mask_is_the_fills(self) -> bool:
+        """Whether there is a last fill and the mask is still the one it filled."""
+        return self.fill is not None and np.array_equal(self.fill.mask, self.mask)
+
     def shown_candidate(self) -> Candidate | None:
         """The last fill's candidate the canvas shows: its hole holds that candidate's pixels and the mask
         is still the fill's. None otherwise (the fill undone, its hole painted over, the mask changed)."""
         fill = self.fill
-        if fill is None or fill.mask.shape != self.mask.shape or not np.array_equal(fill.mask, self.mask):
+        if not self.mask_is_the_fills():
             return None
         hole = self.image[fill.mask]
         shown_first = sorted(fill.candidates, key=lambda c: c.index != fill.shown)  # of equal holes, the one applied

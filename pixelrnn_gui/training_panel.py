@@ -198,7 +198,7 @@ class TrainingPanel(QWidget):
         self.optimizer_combo = labelled(QComboBox(), "Optimizer", "RMSProp (the paper's) or Adam")
         self.optimizer_combo.addItem("RMSProp", "rmsprop")
         self.optimizer_combo.addItem("Adam", "adam")
-        recipe = prc.TrainSettings()  # the defaults `pixelrnn train` uses too (a preset sets the optimizer and learning rate)
+        recipe = prc.TrainSettings()  # the defaults `pixelrnn train` uses too (optimizer and learning rate: _show_recipe)
         self.lr_spin = labelled(QDoubleSpinBox(), "Learning rate", "Step size of the optimizer")
         self.lr_spin.setDecimals(5)
         self.lr_spin.setRange(0.00001, 1.0)

@@ -8,6 +8,7 @@ the steps its model uses and says what is happening only when it will take long.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import platform
@@ -52,9 +53,10 @@ def completion_variants() -> list[str]:
 def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
     """Get the cached engine's compiled per-pixel steps ready, so that a first completion starts at once.
 
-    A generator: for each architecture (multi-scale on each base), or only for ``variants`` (architecture
-    names, "multiscale (BASE)" for a multi-scale model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate and
-    for two, then yields the variant's name, so a caller can stop between two. The first time after
+    A generator: for each architecture (multi-scale on each base), or only for ``variants``
+    (architecture names, "multiscale (BASE)" for a multi-scale model on BASE: :func:`completion_variant`),
+    it fills one row with a tiny model, for one candidate and for two, marks the variant's steps
+    compiled, then yields its name, so a caller can stop between two. The first time after
     installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
     CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.
     on a background thread while an app starts.
@@ -106,10 +108,8 @@ def chosen_variants(variants: str | Collection[str] | None) -> list[str]:
 def mark_compiled(variant: str) -> None:
     """Record that ``variant``'s steps are in numba's cache (a read-only cache folder: numba falls back
     too, and the first-use note just repeats)."""
-    try:
+    with contextlib.suppress(OSError):
         marker_path(variant).touch()
-    except OSError:
-        pass
 
 
 def completion_steps_cached(variant: str | None = None) -> bool:

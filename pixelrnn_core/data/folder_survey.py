@@ -27,10 +27,11 @@ class Proposal:
 def survey_folder(folder: str | Path) -> Proposal | None:
     """The settings the first image files of ``folder`` (searched recursively) suggest; None when
     none of them can be read (reading the folder for training then says why)."""
-    if not Path(folder).expanduser().exists():
+    root = Path(folder).expanduser()
+    if not root.exists():
         raise FileNotFoundError(f"{folder}: no such folder")
     sides, grey = [], True
-    for path in itertools.islice(image_paths(Path(folder).expanduser()), SURVEYED_FILES):
+    for path in itertools.islice(image_paths(root), SURVEYED_FILES):
         try:
             image = read_image(path, channels=3)
         except (ImageFileError, OSError, ValueError):

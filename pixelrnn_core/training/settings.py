@@ -31,8 +31,9 @@ class TrainSettings(PlainData):
     ``schedule``: "constant" or "cosine" decay to zero over the run, after ``warmup_steps`` of linear
     warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: "auto"
     (bf16 autocast for training on a CPU with AMX and on CUDA GPUs, fp32 otherwise and for evaluation
-    on a CPU), "fp32", "bf16" or "fp16" (CUDA only); :func:`autocast_dtype` gives the reasons. ``ema``: decay of an exponential moving average of the weights (Polyak
-    averaging) that validation, checkpoints and previews use instead of the raw weights (0: off).
+    on a CPU), "fp32", "bf16" or "fp16" (CUDA only); :func:`autocast_dtype` gives the reasons.
+    ``ema``: decay of an exponential moving average of the weights (Polyak averaging) that validation,
+    checkpoints and previews use instead of the raw weights (0: off).
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
     ``preview_every`` steps (0: never). ``init``: the checkpoint (a file or a bundled model's name)

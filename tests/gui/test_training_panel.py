@@ -290,14 +290,19 @@ def test_a_start_that_finds_no_usable_image_puts_the_panel_back_to_idle(window, 
     assert_no_run_shown(window, panel)
 
 
+def refused_start(window, panel, qtbot, workspace) -> str:
+    """Press Start with runs going to ``workspace``; the message shown, once the panel is checked idle with no run."""
+    panel.workspace_edit.setText(str(workspace))
+    click(qtbot, panel.start_button)
+    assert_no_run_shown(window, panel)
+    return window.message_bar.text()
+
+
 def test_a_workspace_that_is_a_file_is_named_and_the_panel_stays_idle(window, finished_run, qtbot, tmp_path):
     panel = finished_run
     workspace = tmp_path / "runs.txt"
     workspace.write_text("a file")
-    panel.workspace_edit.setText(str(workspace))
-    click(qtbot, panel.start_button)
-    assert window.message_bar.text() == f"Cannot start training: the workspace {workspace} is not a folder."
-    assert_no_run_shown(window, panel)
+    assert refused_start(window, panel, qtbot, workspace) == f"Cannot start training: the workspace {workspace} is not a folder."
 
 
 def test_a_workspace_that_cannot_be_written_is_named_and_the_panel_stays_idle(window, finished_run, qtbot, tmp_path, monkeypatch):
@@ -305,10 +310,7 @@ def test_a_workspace_that_cannot_be_written_is_named_and_the_panel_stays_idle(wi
     workspace = tmp_path / "read-only" / "runs"
     workspace.parent.mkdir()
     monkeypatch.setattr("pixelrnn_gui.training.os.access", lambda path, mode: False)  # the tests may run as root
-    panel.workspace_edit.setText(str(workspace))
-    click(qtbot, panel.start_button)
-    assert window.message_bar.text() == f"Cannot start training: cannot write in {workspace.parent}."
-    assert_no_run_shown(window, panel)
+    assert refused_start(window, panel, qtbot, workspace) == f"Cannot start training: cannot write in {workspace.parent}."
 
 
 def test_a_workspace_under_a_folder_that_cannot_be_read_is_named(window, finished_run, qtbot, tmp_path, monkeypatch):
@@ -322,10 +324,8 @@ def test_a_workspace_under_a_folder_that_cannot_be_read_is_named(window, finishe
         return real_exists(path)
 
     monkeypatch.setattr(Path, "exists", exists)
-    panel.workspace_edit.setText(str(locked / "x" / "runs"))
-    click(qtbot, panel.start_button)
-    assert window.message_bar.text() == f"Cannot start training: cannot read {locked / 'x' / 'runs'}."
-    assert_no_run_shown(window, panel)
+    workspace = locked / "x" / "runs"
+    assert refused_start(window, panel, qtbot, workspace) == f"Cannot start training: cannot read {workspace}."
 
 
 def test_start_is_disabled_while_the_folder_has_no_usable_image(window, panel, qtbot, tmp_path, picture_folder):
