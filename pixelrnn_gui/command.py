@@ -9,24 +9,22 @@ from pixelrnn_core import cli
 from pixelrnn_core.cli.errors import fail
 from pixelrnn_core.cli.help_format import DefaultsShown
 
+from .display import display_problem
+
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the desktop app; Qt is imported only when the window is wanted, and on a Linux machine
-    without a display the command says so in one line (Qt would abort with a core dump)."""
-    if no_display():
+    whose display is unset or does not answer the command says so in one line (Qt would abort with a
+    core dump)."""
+    problem = display_problem(os.environ)
+    if problem is not None:
         return fail("gui", ValueError(
-            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); QT_QPA_PLATFORM=offscreen runs the app "
-            "without a screen; the headless commands (train, eval, sample, complete) need none"
+            f"{problem}; QT_QPA_PLATFORM=offscreen runs the app without a screen; the headless commands (train, eval, "
+            "sample, complete) need none"
         ))
     from .app import run_app
 
     return run_app(args.image, args.mask)
-
-
-def no_display() -> bool:
-    """Whether Qt would find no screen: Linux without X or Wayland, and no other platform chosen."""
-    env = os.environ
-    return sys.platform.startswith("linux") and not any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
 def add_gui_parser(commands: argparse._SubParsersAction) -> None:

@@ -1,4 +1,7 @@
 """The first start: `pixelrnn gui` opens a sample image with a bundled model, ready to complete."""
+import socket
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -6,8 +9,8 @@ from PySide6.QtWidgets import QApplication, QTabBar
 
 import pixelrnn_core as prc
 from pixelrnn_core import cli
-from pixelrnn_gui.command import main
 from pixelrnn_gui import app, main_window
+from pixelrnn_gui.command import main
 from pixelrnn_gui.main_window import MainWindow
 
 WAIT_MS = 120_000
@@ -81,6 +84,48 @@ def test_pixelrnn_gui_without_a_display_refuses_in_one_line(monkeypatch, capsys)
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pixelrnn gui: error: no display to open the window on") and err.count("\n") == 1
+
+
+def no_server_display() -> str:
+    """An X display number nothing listens on (neither its socket nor its TCP port)."""
+
+    for number in range(500, 600):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            continue
+        with socket.socket() as probe:
+            if probe.connect_ex(("localhost", 6000 + number)) != 0:
+                return f":{number}"
+    pytest.skip("every display number from :500 to :599 is taken")
+
+
+def test_pixelrnn_gui_with_an_unreachable_display_refuses_in_one_line(monkeypatch, capsys, tmp_path):
+    """A stale DISPLAY (an ssh session without X forwarding, a closed Xvfb) or a Wayland socket that is not
+    there: Qt would abort with a core dump and advise reinstalling."""
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    display = no_server_display()
+    monkeypatch.setenv("DISPLAY", display)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-9")
+    monkeypatch.setattr(app, "run_app", lambda *a: pytest.fail("tried to open the window"))
+    assert main(["gui"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pixelrnn gui: error: cannot connect to the display (WAYLAND_DISPLAY=wayland-9, DISPLAY={display})")
+    assert "QT_QPA_PLATFORM=offscreen" in err and err.count("\n") == 1
+
+
+def test_pixelrnn_gui_opens_on_a_display_that_answers(monkeypatch, tmp_path):
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", no_server_display())  # Qt falls back to X only if Wayland fails
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-1")
+    opened = []
+    monkeypatch.setattr(app, "run_app", lambda *a: opened.append(a) or 0)
+    with socket.socket(socket.AF_UNIX) as compositor:
+        compositor.bind(str(tmp_path / "wayland-1"))
+        compositor.listen()
+        assert main(["gui"]) == 0
+    assert opened == [(None, None)]
 
 
 @pytest.mark.parametrize("trained_before_the_hint", [True, False])
