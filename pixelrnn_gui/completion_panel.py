@@ -303,10 +303,11 @@ class CompletionPanel(QWidget):
         """Ask whether to keep the partial fill; the fill is paused while the user decides."""
         if not self.controller.busy:
             return
+        was_running = self.controller.state == "running"
         self.controller.pause()
         keep = self.ask_keep_partial()
         if keep is None:
-            if not self.pause_button.isChecked():
+            if was_running:
                 self.controller.resume()
             return
         self.controller.cancel(keep)

@@ -111,6 +111,28 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
         np.testing.assert_array_equal(window.document.image, pixels)
 
 
+def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
+    """Cancel ▸ Go on filling: a running fill runs on, a paused one stays paused."""
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+
+    def go_on_filling():  # the question's own event loop runs while it is up: the pause takes effect
+        qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+
+    monkeypatch.setattr(panel, "ask_keep_partial", go_on_filling)
+    click(qtbot, panel.complete_button)
+    assert controller.state == "running"
+    click(qtbot, panel.cancel_button)
+    assert controller.state == "running" and panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: controller.state == "idle", timeout=WAIT_MS)
+    assert panel.progress.value() == panel.progress.maximum()
+    click(qtbot, panel.step_pixel_button)
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    click(qtbot, panel.cancel_button)
+    assert controller.state == "paused" and panel.pause_button.text() == "Resume"
+    controller.cancel(False)
+
+
 def fill_with_candidates(window, qtbot, samples: int) -> None:
     window.panel.samples.setValue(samples)
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
