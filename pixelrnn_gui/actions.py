@@ -23,7 +23,8 @@ Shortcut = str | QKeySequence.StandardKey | None
 @dataclass(frozen=True)
 class Action:
     """One menu entry: ``slot(window)`` is what it runs; ``keep`` names the window attribute that
-    holds the action, for those the window uses later."""
+    holds the action, for those the window uses later; ``idle_only`` marks those a fill disables: they
+    replace or write the image it draws into, or its model."""
 
     text: str
     tip: str
@@ -32,6 +33,7 @@ class Action:
     checkable: bool = False
     checked: bool = False
     keep: str | None = None
+    idle_only: bool = False
 
 
 # Places in a menu that are not one plain action; build_actions fills them in.
@@ -49,23 +51,23 @@ TOOL_TIPS = {
 
 MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
     ("&File", (
-        Action("&New canvas…", "Start a blank canvas of a chosen size", lambda w: w.files.new_canvas, Keys.New),
-        Action("&Open image…", "Open an image to complete", lambda w: w.files.open_image_dialog, Keys.Open),
+        Action("&New canvas…", "Start a blank canvas of a chosen size", lambda w: w.files.new_canvas, Keys.New, idle_only=True),
+        Action("&Open image…", "Open an image to complete", lambda w: w.files.open_image_dialog, Keys.Open, idle_only=True),
         RECENT,
         SAMPLES,
-        Action("&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", lambda w: w.files.save_image, Keys.Save),
-        Action("Save image &as…", "Save the image as a new PNG, JPEG or WebP file", lambda w: w.files.save_image_as, Keys.SaveAs),
+        Action("&Save image", "Save the image (PNG, JPEG or WebP, as its file name says)", lambda w: w.files.save_image, Keys.Save, idle_only=True),
+        Action("Save image &as…", "Save the image as a new PNG, JPEG or WebP file", lambda w: w.files.save_image_as, Keys.SaveAs, idle_only=True),
         Action("Save &mask…", "Save the mask as a black and white PNG", lambda w: w.files.save_mask, "Ctrl+Shift+M"),
-        Action("&Load mask…", "Load a mask from an image file (white = fill)", lambda w: w.files.load_mask_dialog, "Ctrl+M"),
+        Action("&Load mask…", "Load a mask from an image file (white = fill)", lambda w: w.files.load_mask_dialog, "Ctrl+M", idle_only=True),
         SEPARATOR,
-        Action("Open &checkpoint…", "Choose a model checkpoint file", lambda w: w.open_checkpoint_dialog, "Ctrl+Shift+O"),
+        Action("Open &checkpoint…", "Choose a model checkpoint file", lambda w: w.open_checkpoint_dialog, "Ctrl+Shift+O", idle_only=True),
         SEPARATOR,
         Action("&Quit", "Close the window", lambda w: w.close, Keys.Quit),
     )),
     ("&Edit", (
         UNDO_REDO,
         Action("&Copy image", "Copy the image (with its fill) to the clipboard", lambda w: w.files.copy_image, Keys.Copy),
-        Action("&Paste image", "Replace the canvas with the image on the clipboard", lambda w: w.files.paste_image, Keys.Paste),
+        Action("&Paste image", "Replace the canvas with the image on the clipboard", lambda w: w.files.paste_image, Keys.Paste, idle_only=True),
         Action("Brush &colour…", "Choose the colour the brush paints with", lambda w: w.choose_colour, "C"),
     )),
     ("&Tools", (
@@ -121,11 +123,14 @@ def add_action(window: MainWindow, menu: QMenu, action: Action) -> QAction:
     window.addAction(made)
     if action.keep is not None:
         setattr(window, action.keep, made)
+    if action.idle_only:
+        window.idle_only_actions.append(made)
     return made
 
 
 def build_actions(window: MainWindow) -> None:
     """The menu bar and the tools toolbar from :data:`MENUS`."""
+    window.idle_only_actions = []
     for title, entries in MENUS:
         menu = window.menuBar().addMenu(title)
         for entry in entries:
@@ -136,7 +141,8 @@ def build_actions(window: MainWindow) -> None:
             elif entry == RECENT:
                 window.recent_menu = menu.addMenu("Open &recent")
             elif entry == SAMPLES:
-                add_samples(window, menu.addMenu("Open sa&mple"))
+                window.samples_menu = menu.addMenu("Open sa&mple")
+                add_samples(window, window.samples_menu)
             elif entry == UNDO_REDO:
                 add_undo_redo(window, menu)
             elif entry == TOOLS:

@@ -299,18 +299,20 @@ class CompletionPanel(QWidget):
         if self.controller.busy or self.start(paused=True):
             advance()
 
-    def cancel(self) -> None:
-        """Ask whether to keep the partial fill; the fill is paused while the user decides."""
+    def cancel(self) -> bool:
+        """Ask whether to keep the partial fill; the fill is paused while the user decides. True when
+        it is being stopped (``cancelled`` follows), False when it goes on as it was."""
         if not self.controller.busy:
-            return
+            return False
         was_running = self.controller.state == "running"
         self.controller.pause()
         keep = self.ask_keep_partial()
         if keep is None:
             if was_running:
                 self.controller.resume()
-            return
+            return False
         self.controller.cancel(keep)
+        return True
 
     def ask_keep_partial(self) -> bool | None:
         """True: keep the partial fill, False: revert, None: go on filling."""

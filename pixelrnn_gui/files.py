@@ -7,7 +7,7 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QMessageBox, QSpinBox, QWidget
 
 import pixelrnn_core as prc
@@ -20,6 +20,7 @@ IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All
 # what Save image as… offers; the format follows the file name's suffix
 SAVE_FILTERS = {"PNG image (*.png)": ".png", "JPEG image (*.jpg *.jpeg)": ".jpg", "WebP image (*.webp)": ".webp"}
 SAVE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+FILL_RUNNING = "A fill is running: let it finish or cancel it (Esc) first."
 
 
 class NewCanvasDialog(QDialog):
@@ -60,6 +61,14 @@ class ImageFiles(QObject):
         super().__init__(parent_widget)
         self.document, self.settings, self.busy, self.parent_widget = document, settings, busy, parent_widget
 
+    def free(self) -> bool:
+        """Whether no fill forbids replacing or writing the image now; says so when one does (its
+        pixels are half drawn, and it writes into the image it started on)."""
+        if self.busy():
+            self.message.emit(FILL_RUNNING, False)
+            return False
+        return True
+
     def confirm_discard(self) -> bool:
         """Ask before unsaved changes are lost; True when it is fine to go on."""
         if not self.document.modified:
@@ -88,7 +97,7 @@ class ImageFiles(QObject):
     def open_image(self, path: str | Path, mask_path: str | Path | None = None) -> bool:
         """Open an image (and a mask for it); True when both were read. Errors go to the message bar: an
         unreadable image changes nothing, an unreadable mask leaves the image open without one."""
-        if self.busy() or not self.confirm_discard():
+        if not self.free() or not self.confirm_discard():
             return False
         path = Path(path)
         try:
@@ -113,7 +122,7 @@ class ImageFiles(QObject):
         return True
 
     def new_canvas(self) -> None:
-        if self.busy() or not self.confirm_discard():
+        if not self.free() or not self.confirm_discard():
             return
         dialog = NewCanvasDialog(self.parent_widget)
         if dialog.exec():
@@ -127,7 +136,11 @@ class ImageFiles(QObject):
         if image.isNull():
             self.message.emit("The clipboard holds no image.", False)
             return
-        if self.busy() or not self.confirm_discard():
+        self.take_image(image)
+
+    def take_image(self, image: QImage) -> None:
+        """Replace the canvas with ``image`` (pasted or dropped): an untitled image, unsaved."""
+        if not self.free() or not self.confirm_discard():
             return
         self.document.replace(qimage_to_rgb(image), None)
         self.document.untitled_changes = True
@@ -136,12 +149,16 @@ class ImageFiles(QObject):
     def save_image(self) -> bool:
         """Write the image back to its file; an image without one, in a format the app does not write,
         or one of the bundled samples asks where to save instead."""
+        if not self.free():
+            return False
         path = self.document.path
         if path is None or path.suffix.lower() not in SAVE_SUFFIXES or is_sample(path):
             return self.save_image_as()
         return self.write_image(self.document.path)
 
     def save_image_as(self) -> bool:
+        if not self.free():
+            return False
         start = str(Path(self.settings.folder("lastImageFolder")) / ((self.document.path.stem if self.document.path else "untitled") + ".png"))
         path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Save image as", start, ";;".join(SAVE_FILTERS))
         if not path:
@@ -199,7 +216,7 @@ class ImageFiles(QObject):
             self.load_mask_file(path)
 
     def load_mask_file(self, path: str | Path) -> bool:
-        if self.busy():
+        if not self.free():
             return False
         try:
             mask = prc.read_mask(path, self.document.image.shape[:2])

@@ -41,7 +41,6 @@ from .levels import to_levels, to_rgb
 from .mask_ops import grown, shrunk
 from .message_bar import MessageBar
 from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, levels_text, mismatch_text
-from .qimages import qimage_to_rgb
 from .settings import AppSettings
 from .training import TrainingController
 from .training_panel import TrainingPanel
@@ -196,7 +195,7 @@ class MainWindow(QMainWindow):
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
             action.triggered.connect(lambda _=False, p=path: self.files.open_image(p))
-        self.recent_menu.setEnabled(bool(self.recent_menu.actions()))
+        self.recent_menu.setEnabled(bool(self.recent_menu.actions()) and not self.controller.busy)
         self.panel.refresh_models(self.prefs.recent("recentModels"))
 
     # ---- models -------------------------------------------------------------------------
@@ -206,7 +205,7 @@ class MainWindow(QMainWindow):
             self.load_checkpoint(path)
 
     def load_checkpoint(self, path: str) -> None:
-        if self.controller.busy:
+        if not self.files.free():
             return
         if self.controller.load_model(path):
             self.prefs.set("lastModelFolder", str(Path(path).parent))
@@ -250,8 +249,8 @@ class MainWindow(QMainWindow):
                 self.load_checkpoint(target)
             else:
                 self.files.open_image(target)
-        elif data.hasImage() and not self.controller.busy and self.files.confirm_discard():
-            self.document.replace(qimage_to_rgb(data.imageData()), None)
+        elif data.hasImage():
+            self.files.take_image(data.imageData())
         event.acceptProposedAction()
 
     # ---- tools and mask edits ---------------------------------------------------------------
@@ -311,6 +310,11 @@ class MainWindow(QMainWindow):
         self.canvas.locked = busy
         self.undo_action.setEnabled(not busy and self.document.undo_stack.canUndo())
         self.redo_action.setEnabled(not busy and self.document.undo_stack.canRedo())
+        for action in self.idle_only_actions:
+            action.setEnabled(not busy)
+        self.recent_menu.setEnabled(not busy and bool(self.recent_menu.actions()))
+        self.samples_menu.setEnabled(not busy)
+        self._update_title()
         self.statusBar().showMessage({"running": "Filling…", "paused": "Paused."}.get(state, ""), 0 if busy else 1)
 
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
@@ -432,18 +436,18 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         name = self.document.path.name if self.document.path else "untitled"
-        self.setWindowModified(self.document.modified)
+        self.setWindowModified(self.document.modified or self.controller.busy)
         self.setWindowTitle(f"{name}[*] — PixelRNN")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if not self.confirm_stop_training():
+        """Closing during a fill first asks what to do with it, as Cancel does (keep the pixels so far,
+        revert, or go on filling); once it has stopped the window closes as it would without one."""
+        if self.controller.busy:
             event.ignore()
+            if self.panel.cancel():
+                self.controller.cancelled.connect(lambda _kept: self.close(), Qt.ConnectionType.SingleShotConnection)
             return
-        was_running = self.controller.state == "running"
-        self.controller.pause()
-        if not self.files.confirm_discard():
-            if was_running:
-                self.controller.resume()
+        if not self.confirm_stop_training() or not self.files.confirm_discard():
             event.ignore()
             return
         self.controller.shutdown()

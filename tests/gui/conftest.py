@@ -29,6 +29,9 @@ def window(qtbot, tmp_path):
     main.show()
     qtbot.waitExposed(main)
     yield main
+    if main.controller.busy:  # a fill the test left running: closing would ask what to do with it
+        main.controller.cancel(False)
+        qtbot.waitUntil(lambda: not main.controller.busy, timeout=60_000)
     main.document.undo_stack.setClean()
     main.document.untitled_changes = False
     assert main.close()

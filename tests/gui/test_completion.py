@@ -4,6 +4,7 @@ strip; resample from here; the inspector's numbers; closing during a fill."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_gui.canvas import Tool
@@ -131,6 +132,7 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     click(qtbot, panel.cancel_button)
     assert controller.state == "paused" and panel.pause_button.text() == "Resume"
     controller.cancel(False)
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
 
 
 def fill_with_candidates(window, qtbot, samples: int) -> None:
@@ -378,17 +380,62 @@ def test_bad_checkpoint_is_reported_and_the_app_goes_on(window, tmp_path):
     assert window.controller.model is model_before
 
 
-def test_closing_during_a_fill_stops_its_thread(window, qtbot, model_file):
-    window.files.new_blank(96, 96)  # thousands of sub-pixels: the fill is still running when the window closes
+def start_a_long_fill(window, qtbot, model_file):
+    """A fill of thousands of sub-pixels, still running when the test goes on; an image with no unsaved change."""
+    window.files.new_blank(96, 96)
     window.load_checkpoint(str(model_file))
     window.mask_bottom_half()
     window.document.undo_stack.setClean()
     with qtbot.waitSignal(window.controller.progressed, timeout=WAIT_MS):
         window.panel.start()
-    work = window.controller.work
-    assert work.isRunning()
-    assert window.close()
+    assert window.controller.work.isRunning()
+
+
+def test_closing_during_a_fill_asks_as_cancel_does_and_closes_once_it_stopped(window, qtbot, model_file, monkeypatch):
+    start_a_long_fill(window, qtbot, model_file)
+    work, blank = window.controller.work, np.full((96, 96, 3), 255, np.uint8)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: False)  # Revert
+    assert not window.close()  # not yet: the fill stops first, off the GUI thread
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert not work.isRunning() and window.controller.work is None
+    np.testing.assert_array_equal(window.document.image, blank)  # nothing half-filled is left, nothing asked
+
+
+def test_closing_during_a_fill_then_keeping_it_asks_to_save_it(window, qtbot, model_file, monkeypatch):
+    start_a_long_fill(window, qtbot, model_file)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
+        assert not window.close()
+    assert asked == ["The image has unsaved changes. Save them first?"] and window.isVisible()
+    assert window.document.undo_stack.undoText() == "Partial fill" and window.isWindowModified()
+
+
+def test_closing_during_a_fill_and_going_on_filling_keeps_the_window(window, qtbot, model_file, monkeypatch):
+    start_a_long_fill(window, qtbot, model_file)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: None)
+    assert not window.close()
+    assert window.isVisible() and window.controller.state == "running"
+    window.controller.cancel(False)
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=WAIT_MS)
+
+
+def test_a_fill_holds_the_image_file_until_it_ends(window, qtbot, model_file, image_file, tmp_path):
+    """While a fill draws into the image: it counts as unsaved, and what would replace or write the
+    image is disabled (a paused fill was saved half-drawn and marked clean; Open did nothing, silently)."""
+    start_a_long_fill(window, qtbot, model_file)
+    assert window.isWindowModified()
+    texts = {action.text() for action in window.idle_only_actions if not action.isEnabled()}
+    assert {"&Open image…", "&Save image", "Save image &as…", "&New canvas…", "&Paste image", "&Load mask…"} <= texts
+    assert not window.samples_menu.isEnabled() and not window.recent_menu.isEnabled()
+    assert not window.files.open_image(image_file[0])  # a drop, or a recent file
+    assert window.message_bar.text() == "A fill is running: let it finish or cancel it (Esc) first."
+    assert not window.files.save_image()
+    assert window.document.path is None and not (tmp_path / "untitled.png").exists()
+    window.controller.cancel(False)
+    qtbot.waitUntil(lambda: not window.controller.busy, timeout=WAIT_MS)
+    assert all(action.isEnabled() for action in window.idle_only_actions) and not window.isWindowModified()
 
 
 def test_model_and_device_are_remembered(window, qtbot, model_file):
