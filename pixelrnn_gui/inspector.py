@@ -198,6 +198,7 @@ class Inspector(QWidget):
         self.inspect_button.clicked.connect(self.inspect)
         self.export_button.clicked.connect(self.export_probabilities)
         document.imageChanged.connect(self._document_changed)
+        document.maskChanged.connect(self._document_changed)  # the masked region's figure, and a large image's box
         document.replaced.connect(self._document_replaced)
         document.pinChanged.connect(self._pin_changed)
         controller.modelChanged.connect(lambda *_: self._model_changed())

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui.completion import completion_box
 from pixelrnn_gui.qimages import MASK_COLOUR
 
 WAIT_MS = 60_000
@@ -319,6 +320,27 @@ def test_the_large_image_hint_goes_once_a_mask_is_painted(window, model_file):
     assert window.message_bar.text() == "The image is large: paint a mask to inspect the region around it."
     window.mask_bottom_half()
     assert window.message_bar.text() == ""
+
+
+def test_the_inspector_follows_the_mask(window, qtbot, image_file, model_file):
+    """The masked region's bits/dim comes and goes with the mask, and a large image is inspected once
+    a mask says where (the numbers stayed those of the image as it was inspected last)."""
+    inspector = window.inspector
+    window.files.open_image(image_file[0])
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.load_checkpoint(str(model_file))
+    assert "masked region" not in inspector.bits_label.text()
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.mask_bottom_half()
+    expected = prc.inspect(window.controller.model, image_file[1], window.document.mask)
+    assert f"masked region: {expected.masked_bits_per_dim:.3f} bits/dim" in inspector.bits_label.text()
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.undo_action.trigger()
+    assert "masked region" not in inspector.bits_label.text()
+    window.files.new_blank(200, 200)
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.mask_bottom_half()
+    assert inspector.box == completion_box(window.document.mask)
 
 
 def test_inspector_shows_the_cores_numbers(ready, qtbot):
