@@ -1,21 +1,24 @@
-"""The installed `pixelrnn` command: the core's headless commands plus `gui`, which opens the app."""
+"""The installed `pixelrnn` command: the core's headless commands plus `gui`, which opens the app.
+
+This module imports nothing heavy at its top: the console script imports it before :func:`main` runs,
+and Ctrl-C while torch loads would otherwise end in a traceback from that import."""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 
-from pixelrnn_core import cli
-from pixelrnn_core.cli.errors import fail
-from pixelrnn_core.cli.help_format import DefaultsShown
-
 from .display import display_problem
+
+EXIT_INTERRUPTED = 130  # as the core's commands exit when Ctrl-C stops them
 
 
 def run_gui(args: argparse.Namespace) -> int:
     """Open the desktop app; Qt is imported only when the window is wanted, and on a Linux machine
     whose display is unset or does not answer the command says so in one line (Qt would abort with a
     core dump)."""
+    from pixelrnn_core.cli.errors import fail
+
     problem = display_problem(os.environ)
     if problem is not None:
         return fail("gui", ValueError(
@@ -28,6 +31,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
 
 def add_gui_parser(commands: argparse._SubParsersAction) -> None:
+    from pixelrnn_core.cli.help_format import DefaultsShown
+
     gui = commands.add_parser("gui", formatter_class=DefaultsShown, help="open the desktop app to mask, complete and inspect images")
     gui.add_argument("image", nargs="?", help="an image to open")
     gui.add_argument("--mask", help="a mask for it (white = fill)")
@@ -35,6 +40,11 @@ def add_gui_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        from pixelrnn_core import cli  # torch and numpy: a second or two
+    except KeyboardInterrupt:
+        print("pixelrnn: cancelled", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return cli.main(argv, add_gui_parser)
 
 

@@ -89,10 +89,15 @@ def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
         temperature=args.temperature, greedy=args.greedy, device=args.device, orientation=orientation,
     )
-    for step in job.run():
-        if step.index % 256 == 0 or step.index + 1 == step.total:
-            print(f"\r{step.index + 1}/{step.total} sub-pixels", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+    shown = False
+    try:
+        for step in job.run():
+            if step.index % 256 == 0 or step.index + 1 == step.total:
+                print(f"\r{step.index + 1}/{step.total} sub-pixels", end="", file=sys.stderr, flush=True)
+                shown = True
+    finally:
+        if shown:  # the progress line ends before whatever is said next (Ctrl-C's one line, an error)
+            print(file=sys.stderr)
     return job
 
 

@@ -176,6 +176,22 @@ def test_ctrl_c_stops_a_command_with_one_line_and_no_traceback(checkpoint, tmp_p
     assert err.strip() == "pixelrnn sample: cancelled" and not (tmp_path / "x.png").exists()
 
 
+def test_ctrl_c_during_a_fill_ends_the_progress_line_first(checkpoint, tmp_path, capsys, monkeypatch):
+    """The one line comes on a line of its own (it ran on after "1025/12288 sub-pixels")."""
+    run = prc.CompletionJob.run
+
+    def interrupted_after_a_while(job):
+        for step in run(job):
+            yield step
+            if step.index == 50:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(prc.CompletionJob, "run", interrupted_after_a_while)
+    assert main(["sample", str(checkpoint), "--out", str(tmp_path / "x.png")]) == 130
+    progress, cancelled = capsys.readouterr().err.rstrip("\n").rsplit("\n", 1)
+    assert progress.endswith("sub-pixels") and cancelled == "pixelrnn sample: cancelled"
+
+
 def test_complete_warns_when_the_model_changes_the_whole_image(tmp_path, capsys):
     grey_model = tmp_path / "grey.safetensors"
     prc.save_checkpoint(grey_model, prc.build_model("pixelcnn", channels=1, levels=2, hidden=4, layers=1, out_hidden=4))

@@ -1,5 +1,8 @@
 """The first start: `pixelrnn gui` opens a sample image with a bundled model, ready to complete."""
+import builtins
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +87,29 @@ def test_pixelrnn_gui_without_a_display_refuses_in_one_line(monkeypatch, capsys)
     assert main(["gui"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pixelrnn gui: error: no display to open the window on") and err.count("\n") == 1
+
+
+def test_the_pixelrnn_command_loads_torch_only_once_it_runs():
+    """Ctrl-C while torch loads (the first second or two) is then the command's one line, not a traceback
+    from the import in the console script."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, pixelrnn_gui.command; print(sorted({'torch', 'PySide6'} & set(sys.modules)))"],
+        capture_output=True, text=True, check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "pixelrnn_core":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert main(["sample", "fashion-mnist", "--out", "never-written.png"]) == 130
+    assert capsys.readouterr().err == "pixelrnn: cancelled\n"
 
 
 def no_server_display() -> str:
