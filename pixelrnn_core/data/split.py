@@ -52,8 +52,10 @@ def split_indices(count: int, val_fraction: float, seed: int) -> tuple[np.ndarra
 
 
 def as_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 (N, H, W, C) as a contiguous uint8 tensor (N, C, H, W)."""
-    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
+    """uint8 (N, H, W, C) as a contiguous uint8 tensor (N, C, H, W), of the same strides whatever the
+    source: a copy, since numpy counts a grey image's channel axis of stride 0 (an IDX file's) or 1 (an
+    image folder's) as contiguous, and the convolutions sum in another order for each."""
+    return torch.from_numpy(np.array(images.transpose(0, 3, 1, 2), order="C"))
 
 
 def load_training_data(spec: DatasetSpec) -> TrainingData:
