@@ -12,10 +12,11 @@ CHECKPOINT_HELP = "a checkpoint file, a run folder (its best checkpoint) or a bu
 
 def checkpoint_file(value: str) -> Path:
     """The checkpoint file ``value`` names; a run folder without a checkpoint yet is refused."""
-    folder = RunFolder(value)
-    if Path(value).is_dir() and folder.holds_run():
+    path = find_checkpoint(value)
+    folder = RunFolder(path)
+    if path.is_dir() and folder.holds_run():
         found = folder.model_checkpoint()
         if found is None:
             raise FileNotFoundError(f"{value}: the run has saved no checkpoint yet")
         return found
-    return find_checkpoint(value)
+    return path

@@ -194,8 +194,13 @@ def train_settings(args: argparse.Namespace, start: CheckpointInfo | None) -> Tr
 
 
 def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
-    if args.data is None or args.out is None or (args.arch is None and args.preset is None and args.init is None):
-        raise ValueError("a new run needs DATA, --arch, --preset or --init, and --out RUN_DIR (or use --resume RUN_DIR)")
+    missing = [name for name, absent in (
+        ("DATA", args.data is None),
+        ("a model: --arch, --preset or --init", args.arch is None and args.preset is None and args.init is None),
+        ("--out RUN_DIR", args.out is None),
+    ) if absent]
+    if missing:
+        raise ValueError(f"a new run needs {' and '.join(missing)} (or use --resume RUN_DIR)")
     if args.mixtures is not None and args.output != "logistic-mixture":
         raise ValueError("--mixtures applies to --output logistic-mixture only")
     start = init_checkpoint(args) if args.init else None
@@ -262,7 +267,7 @@ def refuse_fixed_options(args: argparse.Namespace, parser_defaults: dict[str, An
 
 def start_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     """The trainer of a new run, or of the run --resume names."""
-    if not args.resume:
+    if args.resume is None:
         return start_new_run(args, device)
     refuse_fixed_options(args, args.parser_defaults)
     trainer = resume_run(args.resume, device, data_path=args.data, epochs=args.epochs, max_steps=args.max_steps,

@@ -27,6 +27,8 @@ def model_card(name: str) -> str:
 
 def find_checkpoint(name_or_path: str | os.PathLike) -> Path:
     """A checkpoint file: an existing path as given, else the bundled model of that name."""
+    if not os.fspath(name_or_path):  # Path("") is the working folder
+        raise ValueError("the model's name or path is empty")
     path = Path(name_or_path)
     if path.exists():
         return path

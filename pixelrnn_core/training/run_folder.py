@@ -30,7 +30,13 @@ class RunFolder:
     """Paths and small files of a run folder."""
 
     def __init__(self, path: str | Path) -> None:
+        if not str(path):  # Path("") is the working folder: an unset shell variable would train into it
+            raise ValueError("the run folder's path is empty")
         self.path = Path(path).expanduser()
+
+    def enclosing_run(self) -> Path | None:
+        """The run folder this folder lies inside, if any."""
+        return next((parent for parent in self.path.absolute().parents if RunFolder(parent).holds_run()), None)
 
     @property
     def config_path(self) -> Path:

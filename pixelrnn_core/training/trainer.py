@@ -380,8 +380,14 @@ def lock_folder(folder: RunFolder) -> RunLock | None:
 
 
 def refuse_existing_run(folder: RunFolder) -> None:
+    """A new run needs a folder of its own: not a run's, not one inside a run's, not a file."""
     if folder.holds_run():
         raise FileExistsError(f"{folder.path} already holds a run; resume it or choose another folder")
+    if folder.path.exists() and not folder.path.is_dir():
+        raise ValueError(f"{folder.path} is a file, not a folder: choose a folder for the run")
+    owner = folder.enclosing_run()
+    if owner is not None:
+        raise ValueError(f"{folder.path} is inside the run folder {owner}: choose a folder outside it")
 
 
 def refuse_run_inside_images(folder: RunFolder, spec: DatasetSpec, settings: TrainSettings) -> None:
@@ -481,7 +487,7 @@ def resume_run(
     the folder's lock until its events end."""
     folder = RunFolder(run_dir)
     if not folder.holds_run():
-        owner = next((parent for parent in Path(run_dir).absolute().parents if RunFolder(parent).holds_run()), None)
+        owner = folder.enclosing_run()
         if owner is not None:
             raise ValueError(f"{run_dir} is inside the run folder {owner}: resume that folder")
         raise FileNotFoundError(f"{folder.path}: not a run folder (no run.json)")

@@ -192,6 +192,14 @@ def test_ctrl_c_during_a_fill_ends_the_progress_line_first(checkpoint, tmp_path,
     assert progress.endswith("sub-pixels") and cancelled == "pixelrnn sample: cancelled"
 
 
+def test_an_empty_model_name_is_refused_not_read_as_the_working_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="the model's name or path is empty"):
+        prc.find_checkpoint("")
+    assert main(["sample", "", "--out", "x.png"]) == 2
+    assert capsys.readouterr().err == "pixelrnn sample: error: the model's name or path is empty\n"
+
+
 def test_complete_warns_when_the_model_changes_the_whole_image(tmp_path, capsys):
     grey_model = tmp_path / "grey.safetensors"
     prc.save_checkpoint(grey_model, prc.build_model("pixelcnn", channels=1, levels=2, hidden=4, layers=1, out_hidden=4))

@@ -127,6 +127,35 @@ def test_a_refused_run_leaves_no_run_json(tmp_path, folder, capsys, lr):
     assert main(train_args(folder, run, "--epochs", "1", "--preview-every", "0")) == 0
 
 
+def test_a_new_run_needs_a_folder_of_its_own(tmp_path, folder, monkeypatch):
+    """An empty path (an unset shell variable) trained into the working folder; a run inside another
+    run's folder left a second run.json in it; an existing file was 'File exists'."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="the run folder's path is empty"):
+        start("", folder)
+    start(tmp_path / "first", folder, epochs=1, preview_every=0).release()
+    for inside in (tmp_path / "first" / "checkpoints", tmp_path / "first" / "sub" / "run"):
+        with pytest.raises(ValueError, match=f"{inside} is inside the run folder {tmp_path / 'first'}: choose a folder outside it"):
+            start(inside, folder)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="notes.txt is a file, not a folder: choose a folder for the run"):
+        start(tmp_path / "notes.txt", folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first", "images", "notes.txt"]
+
+
+def test_train_says_which_options_a_new_run_lacks(tmp_path, folder, capsys):
+    assert main(["train", str(folder), "--out", str(tmp_path / "run")]) == 2
+    assert refusal(capsys.readouterr().err) == (
+        "pixelrnn train: error: a new run needs a model: --arch, --preset or --init (or use --resume RUN_DIR)")
+    assert main(["train", "--arch", "pixelcnn"]) == 2
+    assert refusal(capsys.readouterr().err) == (
+        "pixelrnn train: error: a new run needs DATA and --out RUN_DIR (or use --resume RUN_DIR)")
+    assert main(train_args(folder, "")) == 2
+    assert refusal(capsys.readouterr().err) == "pixelrnn train: error: the run folder's path is empty"
+    assert main(["train", "--resume", ""]) == 2
+    assert refusal(capsys.readouterr().err) == "pixelrnn train: error: the run folder's path is empty"
+
+
 def test_resume_without_training_state_continues_from_last_never_from_step_0(tmp_path, folder, capsys):
     run = tmp_path / "run"
     assert main(train_args(folder, run, "--epochs", "100", "--max-steps", "7", "--checkpoint-every", "2",
