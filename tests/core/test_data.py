@@ -266,6 +266,18 @@ def test_surveying_a_folder_that_is_not_there_says_so(tmp_path):
     assert prc.survey_folder(tmp_path) is None  # there, but holding no image
 
 
+def test_a_few_tiny_images_do_not_set_a_folders_size(tmp_path):
+    """One 6x6 icon among 30 photos made the whole folder train at 6x6: the proposal is a side that all
+    but the smallest tenth of the images reach (the smaller ones are skipped and listed)."""
+    write_image_folder(tmp_path / "photos", 30, 40)
+    Image.fromarray(np.zeros((6, 6, 3), np.uint8) + 90).save(tmp_path / "photos" / "favicon.png")
+    assert prc.survey_folder(tmp_path / "photos") == prc.Proposal(40, 3)
+    write_image_folder(tmp_path / "mixed", 10, 28)
+    for index in range(5):  # a third of the folder is small: that is the folder's size, not an outlier
+        Image.fromarray(np.zeros((12, 12, 3), np.uint8) + index).save(tmp_path / "mixed" / f"small{index}.png")
+    assert prc.survey_folder(tmp_path / "mixed").size == 12
+
+
 @pytest.mark.parametrize("settings", [dict(columns=0), dict(gap=-1), dict(fill=300)])
 def test_a_grid_refuses_settings_it_cannot_draw(settings):
     with pytest.raises(ValueError):
