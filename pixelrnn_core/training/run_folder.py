@@ -94,6 +94,11 @@ class RunFolder:
             raise RunFolderError(f"{self.config_path}: damaged run file ({error})") from None
         return run_config
 
+    def read_data_report(self) -> dict[str, Any]:
+        """What run.json says was read from the data when the run started (empty if it says nothing)."""
+        report = json.loads(self.config_path.read_text(encoding="utf-8")).get("data_report")
+        return report if isinstance(report, dict) else {}
+
     def append_metrics(self, record: dict[str, Any]) -> None:
         with self.metrics_path.open("a") as out:
             out.write(json.dumps(record) + "\n")

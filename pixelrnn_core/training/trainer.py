@@ -21,7 +21,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data.distributed import DistributedSampler
 
-from ..data import DatasetSpec, TrainingData, detect_format, load_training_data, model_input
+from ..data import DataError, DatasetSpec, TrainingData, detect_format, load_training_data, model_input
 from ..devices import parse_device
 from ..io.bundled import find_checkpoint
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
@@ -368,6 +368,22 @@ def data_report(data: TrainingData) -> dict[str, Any]:
     }
 
 
+def check_same_data(data: TrainingData, started_on: dict[str, Any]) -> None:
+    """A resumed run reads the data it started on (``started_on``: its run.json's data report): other
+    images would give another split, and its best validation figure would be compared across two sets."""
+    now, then = data_report(data), started_on
+
+    def described(report: dict[str, Any]) -> tuple:
+        return report.get("train_images"), report.get("validation_images"), report.get("source_format")
+
+    if None not in described(then) and described(now) != described(then):
+        raise ValueError(
+            f"the data at {data.spec.path} is not what the run was trained on: {now['train_images']} training and "
+            f"{now['validation_images']} validation images ({now['source_format']}), the run had {then['train_images']} and "
+            f"{then['validation_images']} ({then['source_format']}); resume with the run's data"
+        )
+
+
 def check_model_fits_data(config: ModelConfig, data: TrainingData, settings: TrainSettings) -> None:
     """The model's channels and levels must be the data's, and its batches must fit in memory."""
     check_images_fit_model(config, data.channels, data.spec)
@@ -515,6 +531,9 @@ def resumed_trainer(
     spec, settings, model_config = config.data, config.training, config.model
     if data_path is not None:
         spec = spec.replace(path=str(data_path))
+    elif not Path(spec.path).expanduser().exists():
+        raise DataError(f"{spec.path}: the run's data is no longer there; if it moved, give its new place "
+                        "(DATA with `pixelrnn train --resume`, data_path= with resume_run)")
     if spec.channels is None:  # the data's own channels chose the model's: read them as the model has them
         spec = spec.replace(channels=model_config.channels)
     if epochs is not None:
@@ -524,6 +543,8 @@ def resumed_trainer(
     if preview_every is not None:
         settings = settings.replace(preview_every=preview_every)
     data = load_training_data(spec)
+    started_on = folder.read_data_report()
+    check_same_data(data, started_on)
     torch.manual_seed(settings.seed)
     check_model_fits_data(model_config, data, settings)
     trainer = Trainer(folder.path, model_from_config(model_config), data, settings, parse_device(device), preview)
@@ -539,5 +560,8 @@ def resumed_trainer(
     if is_main_process():
         folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)
         folder.remove_partial_writes()
+        if data_path is not None:  # the data moved: later resumes find it there
+            moved = config.data.replace(path=str(Path(data_path).expanduser().absolute()))
+            folder.write_config(RunConfig(moved, model_config, config.training), started_on)
     barrier()
     return trainer

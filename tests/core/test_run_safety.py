@@ -156,6 +156,23 @@ def test_train_says_which_options_a_new_run_lacks(tmp_path, folder, capsys):
     assert refusal(capsys.readouterr().err) == "pixelrnn train: error: the run folder's path is empty"
 
 
+def test_resume_refuses_other_data_and_remembers_where_the_runs_data_moved(tmp_path, folder, capsys):
+    """Resumed on another folder, a run validated on other images and kept comparing its best against
+    the old ones; after a move, every later resume had to name the data again."""
+    start(tmp_path / "run", folder, epochs=1, preview_every=0).release()
+    write_image_folder(tmp_path / "other", 20, 4)
+    with pytest.raises(ValueError, match=(
+        f"the data at {tmp_path / 'other'} is not what the run was trained on: 15 training and 5 validation images "
+        r"\(images\), the run had 9 and 3 \(images\); resume with the run's data")):
+        prc.resume_run(tmp_path / "run", data_path=tmp_path / "other", epochs=2)
+    moved = folder.rename(tmp_path / "moved")
+    with pytest.raises(prc.DataError, match=f"{folder}: the run's data is no longer there; if it moved, give its new place"):
+        prc.resume_run(tmp_path / "run", epochs=2)
+    list(prc.resume_run(tmp_path / "run", data_path=moved, epochs=2).events())
+    assert prc.RunFolder(tmp_path / "run").read_config().data.path == str(moved)
+    list(prc.resume_run(tmp_path / "run", epochs=3).events())  # found where it moved to
+
+
 def test_resume_without_training_state_continues_from_last_never_from_step_0(tmp_path, folder, capsys):
     run = tmp_path / "run"
     assert main(train_args(folder, run, "--epochs", "100", "--max-steps", "7", "--checkpoint-every", "2",
