@@ -162,7 +162,8 @@ class TrainingPanel(QWidget):
         self.skipped_list.setWordWrap(True)
         self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
         self.size_spin.setSuffix(" px")
-        self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size")
+        self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size: one random crop of each "
+                                  "(the same for the whole run), or the whole image scaled down")
         self.fit_combo.addItem("Random crop", "crop")
         self.fit_combo.addItem("Resize (then centre crop)", "resize")
         self.colour_combo = labelled(QComboBox(), "Colour", "Grayscale (1 channel) or RGB (3 channels, R→G→B per pixel)")
