@@ -155,10 +155,11 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
 
 
 def folder_side(data: str) -> int | None:
-    """For a folder of images, the side its images suggest (:func:`survey_folder`: the smallest side of
-    all but the smallest tenth of them, up to 64, else 32); None for a dataset file, read at its own size."""
+    """For a folder of images or one image file, the side its images suggest (:func:`survey_folder`: the
+    smallest side of all but the smallest tenth of them, up to 64, else 32); None for a dataset file, read
+    at its own size."""
     path = Path(data).expanduser()
-    if not path.is_dir() or detect_format(path) != "images":
+    if not path.exists() or detect_format(path) != "images":
         return None
     proposal = survey_folder(path)
     return proposal.size if proposal is not None else None

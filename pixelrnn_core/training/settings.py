@@ -151,7 +151,7 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     if precision == "bf16":
         return torch.bfloat16
     if device.type != "cuda":
-        raise ValueError(f"precision {precision!r} needs a CUDA device; {device} trains in fp32 or bf16")
+        raise ValueError(f"precision {precision!r} needs a CUDA device; on {device} choose fp32 or bf16")
     if precision == "fp16" or not torch.cuda.is_bf16_supported():
         return torch.float16
     return torch.bfloat16

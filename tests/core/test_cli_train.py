@@ -350,3 +350,11 @@ def test_a_folder_of_small_images_trains_at_their_own_size_without_size(tmp_path
     assert main(["train", str(tmp_path / "pngs"), "--arch", "pixelcnn", *TINY, "--max-steps", "1", "--out", str(tmp_path / "run")]) == 0
     assert "validation images, 6x6 grey" in capsys.readouterr().out
     assert json.loads((tmp_path / "run" / "run.json").read_text())["data"]["size"] == 6
+
+
+def test_one_image_file_trains_at_its_own_size_as_it_would_in_a_folder(tmp_path, capsys):
+    """A 24x24 image named on its own was read at 32 and refused as too small."""
+    Image.fromarray(gradient_images(1, 24, 3)[0]).save(tmp_path / "one.png")
+    assert main(["train", str(tmp_path / "one.png"), "--arch", "pixelcnn", *TINY, "--epochs", "1", "--val-fraction", "0",
+                 "--preview-every", "0", "--out", str(tmp_path / "run")]) == 0, capsys.readouterr().err
+    assert "1 training, 0 validation images, 24x24 RGB" in capsys.readouterr().out
