@@ -12,7 +12,7 @@ from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
-from ..io.images import image_destination_format, read_image, read_mask, sample_grid, save_image
+from ..io.images import image_destination_format, is_translucent, load_picture, read_image, read_mask, sample_grid, save_image
 from ..memory import check_completion_memory
 from ..pixels.levels import is_grey, shows_only_levels
 from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
@@ -63,8 +63,10 @@ def check_greedy(args: argparse.Namespace) -> None:
 
 def conversion_warnings(path: str, channels: int, levels: int) -> list[str]:
     """What reading the image at ``path`` for a model of ``channels`` and ``levels`` changes in all of
-    it, not only in the hole: its colours dropped, its values quantized."""
+    it, not only in the hole: its see-through pixels made opaque, its colours dropped, its values quantized."""
     warnings = []
+    if is_translucent(load_picture(path)):
+        warnings.append("the image has transparent pixels: they are read, and written, as shown on white")
     if channels == 1 and not is_grey(read_image(path, channels=3)):
         warnings.append("the image has colour but the model is grey: all of it is written grey")
     as_read = read_image(path, channels=channels)  # 8-bit, in the model's channels

@@ -82,6 +82,11 @@ def has_transparency(picture: Image.Image) -> bool:
     return picture.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in picture.info
 
 
+def is_translucent(picture: Image.Image) -> bool:
+    """Whether some pixel of ``picture`` is less than fully opaque (read on white, it changes)."""
+    return has_transparency(picture) and int(np.asarray(picture.convert("RGBA").getchannel("A")).min()) < 255
+
+
 def to_mode(picture: Image.Image, channels: int, background: tuple[int, int, int] = WHITE) -> Image.Image:
     """``picture`` as "RGB" (channels 3) or "L" (channels 1): transparency (an alpha channel or a
     palette's transparent colour) composited on ``background``; 16-bit and 32-bit grey scaled,

@@ -213,6 +213,20 @@ def test_complete_warns_when_the_model_changes_the_whole_image(tmp_path, capsys)
     assert "warning" not in capsys.readouterr().err
 
 
+def test_complete_warns_that_see_through_pixels_are_read_on_white(checkpoint, tmp_path, capsys):
+    """A semi-transparent image came back opaque, flattened onto white everywhere, without a word."""
+    _, mask = write_image_and_mask(tmp_path, np.eye(8, dtype=bool))
+    pixels = np.full((8, 8, 4), 255, np.uint8)
+    pixels[..., :3] = 200
+    Image.fromarray(pixels).save(tmp_path / "opaque.png")  # RGBA, yet every pixel opaque
+    pixels[:2, :, 3] = 100
+    Image.fromarray(pixels).save(tmp_path / "translucent.png")
+    for name, warned in (("opaque.png", False), ("translucent.png", True)):
+        assert main(["complete", str(checkpoint), str(tmp_path / name), "--mask", mask, "--out", str(tmp_path / "x.png")]) == 0
+        warning = "warning: the image has transparent pixels: they are read, and written, as shown on white"
+        assert (warning in capsys.readouterr().err) == warned
+
+
 @pytest.mark.parametrize("options, message", [
     (["--samples", "4"], "--greedy draws one candidate: leave out --samples"),
     (["--temperature", "0.5"], "--greedy takes the most likely value: leave out --temperature"),
