@@ -395,6 +395,9 @@ class CompletionPanel(QWidget):
                                   "the mask changed); undo or redo brings them back")
             return
         self.strip.setToolTip(STRIP_TIP)
+        if not self.controller.busy:  # a fill with candidates decided all it had to: an undo may bring it back
+            self.progress.setMaximum(fill.total)
+            self.progress.setValue(fill.total)
         fill.shown = shown.index  # an undo or redo may have put another candidate back: a resample continues it
         rows = [self.strip.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.strip.count())]
         if shown.index in rows:  # else the strip is rebuilt for this fill next, and selects it then

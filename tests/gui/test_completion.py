@@ -136,6 +136,26 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
 
 
+def test_the_progress_bar_follows_the_fill_an_undo_brings_back(ready, qtbot, monkeypatch):
+    """A reverted second fill emptied the bar, and an undo back to the first fill's candidates left it
+    at "0 / 96 sub-pixels" with the first fill's candidates on the canvas."""
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        click(qtbot, panel.complete_button)
+    done = panel.progress.maximum()
+    window.mask_bottom_half()
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda: False)
+    click(qtbot, panel.step_pixel_button)
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, panel.cancel_button)
+    assert panel.progress.value() == 0
+    window.undo_action.trigger()  # the mask of the first fill: its candidates are on the canvas again
+    assert panel.strip.isEnabled() and panel.strip.currentRow() == 0
+    assert (panel.progress.value(), panel.progress.maximum(), panel.progress.text()) == (done, done, f"{done} / {done} sub-pixels")
+
+
 def fill_with_candidates(window, qtbot, samples: int) -> None:
     window.panel.samples.setValue(samples)
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
