@@ -49,6 +49,11 @@ def is_sample(path: Path) -> bool:
     return any(path.resolve() == image.resolve() for image, _ in prc.sample_images().values())
 
 
+def is_bundled_model(path: Path) -> bool:
+    """Whether ``path`` is one of the models that ship with the app."""
+    return any(path.resolve() == model.resolve() for model in prc.bundled_models().values())
+
+
 class ImageFiles(QObject):
     """Reads and writes the document's image and mask; ``busy`` says whether a fill forbids it."""
 
@@ -68,6 +73,18 @@ class ImageFiles(QObject):
             self.message.emit(FILL_RUNNING, False)
             return False
         return True
+
+    def image_folder(self) -> Path | None:
+        """The folder of the open image's file (not of a sample's: the app's own files), if it has one."""
+        path = self.document.path
+        return None if path is None or is_sample(path) else path.parent
+
+    def dialog_folder(self, key: str) -> Path:
+        """Where a dialog for files of the kind ``key`` names starts: where the last one went, else by the image."""
+        return Path(self.settings.folder(key, self.image_folder()))
+
+    def remember_folder(self, key: str, path: Path) -> None:
+        self.settings.set(key, str(path))
 
     def confirm_discard(self) -> bool:
         """Ask before unsaved changes are lost; True when it is fine to go on."""
@@ -112,9 +129,9 @@ class ImageFiles(QObject):
         else:
             problem = None
         self.document.replace(image, path, mask)
-        if not is_sample(path):
-            self.settings.store.setValue("lastImageFolder", str(path.parent))
-        self.settings.remember("recentFiles", path)
+        if not is_sample(path):  # a sample opens from its own menu, with its mask
+            self.remember_folder("lastImageFolder", path.parent)
+            self.settings.remember("recentFiles", path)
         self.opened.emit()
         if problem is not None:
             self.maskUnread.emit(problem)
@@ -188,7 +205,7 @@ class ImageFiles(QObject):
             self.message.emit(str(error), True)
             return False
         self.document.set_path(path)
-        self.settings.store.setValue("lastImageFolder", str(path.parent))
+        self.remember_folder("lastImageFolder", path.parent)
         self.settings.remember("recentFiles", path)
         self.status.emit(f"Saved {path.name}", 4000)
         return True
@@ -196,7 +213,7 @@ class ImageFiles(QObject):
     def save_mask(self, path: str | Path | None = None) -> bool:
         if not path:
             stem = self.document.path.stem if self.document.path else "untitled"
-            start = str(Path(self.settings.folder("lastMaskFolder")) / f"{stem}-mask.png")
+            start = str(self.dialog_folder("lastMaskFolder") / f"{stem}-mask.png")
             path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save mask as PNG", start, "PNG image (*.png)")
             if not path:
                 return False
@@ -206,12 +223,12 @@ class ImageFiles(QObject):
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False
-        self.settings.store.setValue("lastMaskFolder", str(path.parent))
+        self.remember_folder("lastMaskFolder", path.parent)
         self.status.emit(f"Saved the mask to {path.name}", 4000)
         return True
 
     def load_mask_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Load mask", self.settings.folder("lastMaskFolder"), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Load mask", str(self.dialog_folder("lastMaskFolder")), IMAGE_FILTER)
         if path:
             self.load_mask_file(path)
 
@@ -223,6 +240,6 @@ class ImageFiles(QObject):
         except prc.ImageFileError as error:
             self.maskUnread.emit(str(error))  # a message about the mask: a mask painted or loaded next settles it
             return False
-        self.settings.store.setValue("lastMaskFolder", str(Path(path).parent))
+        self.remember_folder("lastMaskFolder", Path(path).parent)
         self.document.edit("Load mask", "mask", mask)
         return True

@@ -3,6 +3,8 @@ R, then G given R, then B given R and G), heatmaps of entropy and surprisal over
 region's bits/dim. Numbers come from ``prc.inspect`` on a background thread."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pixelrnn_core as prc
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 from .background import StepThread, WorkController, WorkState, describe_error, one_call
 from .completion import CompletionController, completion_box
 from .document import Box, Document
+from .files import ImageFiles
 from .levels import to_levels
 from .qimages import rgba_to_qimage
 
@@ -126,12 +129,12 @@ class Inspector(QWidget):
     message = Signal(str)
     maskNeeded = Signal(str)  # what inspecting needs a mask for; a mask painted or loaded settles it
 
-    def __init__(self, document: Document, controller: CompletionController, parent: QWidget | None = None):
+    def __init__(self, document: Document, controller: CompletionController, files: ImageFiles, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("inspector")
         self.setAccessibleName("Inspector")
         self.setToolTip("The model's predicted distribution at the pixel under the pointer")
-        self.document, self.controller = document, controller
+        self.document, self.controller, self.files = document, controller, files
         self.result = None  # prc.inspect of the current image
         self.original_result = None  # prc.inspect of the image before the last fill
         self.box: Box | None = None
@@ -411,11 +414,14 @@ class Inspector(QWidget):
         if self.controller.fill is None:
             self.message.emit("There is no fill to export yet: complete a mask first.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export fill probabilities", "fill-probabilities.npz", "NumPy archive (*.npz)")
+        stem = self.document.path.stem if self.document.path else "untitled"
+        start = self.files.dialog_folder("lastExportFolder") / f"{stem}-fill-probabilities.npz"
+        path, _ = QFileDialog.getSaveFileName(self, "Export fill probabilities", str(start), "NumPy archive (*.npz)")
         if path:
             try:
                 self.controller.export_probabilities(path)
             except (OSError, ValueError) as error:
                 self.message.emit(str(error))
                 return
+            self.files.remember_folder("lastExportFolder", Path(path).parent)
             self.message.emit(f"Saved the fill's probabilities to {path}")

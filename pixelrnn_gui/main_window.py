@@ -35,7 +35,7 @@ from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
 from .document import Document
-from .files import ImageFiles
+from .files import ImageFiles, is_bundled_model
 from .inspector import Inspector
 from .levels import to_levels, to_rgb
 from .mask_ops import grown, shrunk
@@ -78,11 +78,11 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas(self.document)
         self.controller = CompletionController(self.document, self)
         self.panel = CompletionPanel(self.controller)
-        self.inspector = Inspector(self.document, self.controller)
+        self.files = ImageFiles(self.document, self.prefs, lambda: self.controller.busy, self)
+        self.inspector = Inspector(self.document, self.controller, self.files)
         self.training = TrainingController(self)
         self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
-        self.files = ImageFiles(self.document, self.prefs, lambda: self.controller.busy, self)
         self._resample_armed = False
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
@@ -208,7 +208,8 @@ class MainWindow(QMainWindow):
         if not self.files.free():
             return
         if self.controller.load_model(path):
-            self.prefs.set("lastModelFolder", str(Path(path).parent))
+            if not is_bundled_model(Path(path)):  # Open checkpoint starts where the user's own models are
+                self.prefs.set("lastModelFolder", str(Path(path).parent))
             self.prefs.set("model", str(path))
             self.prefs.set(f"lastModel/{self._model_kind()}", str(path))
             self.prefs.remember("recentModels", Path(path))

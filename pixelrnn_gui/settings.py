@@ -44,9 +44,10 @@ class AppSettings(QObject):
         self.store.setValue(key, recent[:RECENT_LIMIT])
         self.recentChanged.emit()
 
-    def folder(self, key: str) -> str:
-        """The folder a file dialog opens in: where the user last went for that kind of file."""
-        return str(self.store.value(key, str(Path.home())))
+    def folder(self, key: str, fallback: Path | None = None) -> str:
+        """The folder a file dialog opens in: where the user last went for that kind of file, else
+        ``fallback``, else the home folder."""
+        return str(self.store.value(key, str(fallback or Path.home())))
 
     # ---- the window as the user left it -----------------------------------------------------
     def restore_window(self, window: QMainWindow) -> None:

@@ -73,8 +73,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     data.add_argument("--levels", type=int, help="values per sub-pixel (default 256, or 2 when binarizing)")
     data.add_argument("--binarize", choices=BINARIZATIONS, default="none", help="binary images: fixed threshold or dynamic (stochastic) binarization")
     data.add_argument("--threshold", type=float, default=0.5, help="--binarize threshold: fraction of full intensity")
-    data.add_argument("--fit", choices=FITS, default="crop", help="larger images: one random crop each (the same for the whole run: an image gives one "
-                      "patch) or resize + centre crop")
+    data.add_argument("--fit", choices=FITS, default="crop", help="larger images: one random crop each (the same for the "
+                      "whole run: an image gives one patch) or resize + centre crop")
     data.add_argument("--small", choices=SMALL_IMAGE_POLICIES, default="skip", help="smaller images: skip or upscale")
     data.add_argument("--augment", action="store_true", help="random flips/transposes (the 8 symmetries of the square)")
     data.add_argument("--val-fraction", type=float, default=0.1, help="fraction held out for validation")

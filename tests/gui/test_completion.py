@@ -1,10 +1,12 @@
 """Completion flows on the real window with a tiny real model checkpoint: fill live, only masked pixels
 change and they equal the core's own completion; cancel (keep / revert); undo of a fill; the candidate
 strip; resample from here; the inspector's numbers; closing during a fill."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_gui.canvas import Tool
@@ -411,6 +413,22 @@ def test_export_fill_probabilities(ready, qtbot, tmp_path):
     assert saved["ranks"].tolist() == [numbered[draw] for draw in range(4)]
     value = window.document.image[6, 2, 1]
     assert saved["probs"][window.document.fill.shown, 1, 2, 1, value] > 0  # the shown candidate's draw
+
+
+def test_the_export_dialog_starts_by_the_image_then_where_the_last_export_went(ready, qtbot, tmp_path, monkeypatch):
+    """It started in the folder the app was launched from."""
+    window, _ = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    starts, chosen = [], [tmp_path / "exports" / "mine.npz", ""]
+    (tmp_path / "exports").mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, *a: starts.append(Path(start)) or (str(chosen.pop(0)), ""))
+    click(qtbot, window.inspector.export_button)
+    click(qtbot, window.inspector.export_button)
+    name = "picture-fill-probabilities.npz"
+    assert starts == [window.document.path.parent / name, tmp_path / "exports" / name]
+    assert (tmp_path / "exports" / "mine.npz").is_file()
 
 
 def test_bad_checkpoint_is_reported_and_the_app_goes_on(window, tmp_path):

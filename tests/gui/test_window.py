@@ -1,8 +1,9 @@
 """Window-level behaviour: the shortcuts sheet lists the real shortcuts; closing with unsaved changes asks."""
 from importlib.metadata import version
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QDockWidget, QMessageBox, QTableWidget
+from PySide6.QtWidgets import QDialogButtonBox, QDockWidget, QFileDialog, QMessageBox, QTableWidget
 
 
 def test_shortcuts_sheet_lists_actions_and_keys(window):
@@ -82,3 +83,36 @@ def test_about_names_the_app_its_version_and_the_paper(window, monkeypatch):
     title, text = shown[0]
     assert title == "About pixelrnn" and version("pixelrnn") in text and "Pixel Recurrent Neural Networks" in text
     assert "fashion-mnist" in text
+
+
+def dialog_start(monkeypatch, kind: str) -> list:
+    """Record where the next save or open dialogs start, and cancel them."""
+    starts = []
+    monkeypatch.setattr(QFileDialog, kind, lambda parent, title, start, *a: starts.append(Path(start)) or ("", ""))
+    return starts
+
+
+def test_file_dialogs_start_by_the_image_not_in_the_working_folder(window, monkeypatch, tmp_path, image_file):
+    """Save mask opened in the home folder and Export fill probabilities in the folder the app was
+    started from, both far from the image the user had open."""
+    window.files.open_image(image_file[0])
+    folder = image_file[0].parent
+    saves, opens = dialog_start(monkeypatch, "getSaveFileName"), dialog_start(monkeypatch, "getOpenFileName")
+    window.files.save_mask()
+    window.files.load_mask_dialog()
+    assert [start.parent if start.suffix else start for start in saves + opens] == [folder, folder]
+    window.files.remember_folder("lastMaskFolder", tmp_path / "masks")
+    window.files.save_mask()
+    assert saves[-1].parent == tmp_path / "masks"
+
+
+def test_samples_and_bundled_models_are_not_remembered_as_the_users_files(window, monkeypatch):
+    """The first-run sample went to the top of Open recent on every start (and opened from there
+    without its mask); picking a bundled model made the next Open checkpoint start in the app's own
+    resources."""
+    import pixelrnn_core as prc
+
+    window.files.open_sample(next(iter(prc.sample_images())))
+    assert window.prefs.recent("recentFiles") == []
+    window.load_checkpoint(str(next(iter(prc.bundled_models().values()))))
+    assert window.prefs.value("lastModelFolder") is None
