@@ -67,6 +67,8 @@ ABOUT = (
 FILL_TOPIC = "fill"
 # a mask that could not be read goes once the image has a mask
 MASK_TOPIC = "mask"
+# a file that could not be read or written goes once a file is written
+FILE_TOPIC = "file"
 
 
 class MainWindow(QMainWindow):
@@ -131,8 +133,9 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         d, c = self.document, self.controller
-        self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
+        self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error, topic=FILE_TOPIC))
         self.files.status.connect(self.statusBar().showMessage)
+        self.files.status.connect(lambda *_: self.message_bar.settle(FILE_TOPIC))  # a file written: earlier file errors are done
         d.replaced.connect(self.message_bar.hide)  # what was said was about the image before
         self.files.maskUnread.connect(lambda text: self.message_bar.show_message(text, error=True, topic=MASK_TOPIC))
         d.maskChanged.connect(lambda: self.message_bar.settle(FILL_TOPIC))

@@ -116,3 +116,14 @@ def test_samples_and_bundled_models_are_not_remembered_as_the_users_files(window
     assert window.prefs.recent("recentFiles") == []
     window.load_checkpoint(str(next(iter(prc.bundled_models().values()))))
     assert window.prefs.value("lastModelFolder") is None
+
+
+def test_a_file_error_goes_once_a_later_save_succeeds(window, monkeypatch, tmp_path, image_file):
+    """'cannot read image …' stayed up after the image was saved elsewhere."""
+    window.files.open_image(image_file[0])
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    window.files.open_image(tmp_path / "broken.png")
+    assert "broken.png" in window.message_bar.text()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "copy.png"), ""))
+    assert window.files.save_image_as()
+    assert window.message_bar.text() == ""
