@@ -108,9 +108,10 @@ class Canvas(QWidget):
 
     @property
     def mask_outlined(self) -> bool:
-        """Whether the mask shows as an outline rather than a tint: after a fill of exactly this mask."""
+        """Whether the mask shows as an outline rather than a tint: while a finished fill of exactly this
+        mask is on the canvas (not undone, not painted over, not a kept partial fill)."""
         fill = self.document.fill
-        return fill is not None and fill.pending is None and np.array_equal(fill.mask, self.document.mask)
+        return fill is not None and fill.pending is None and self.document.shown_candidate() is not None
 
     @property
     def compare_image(self) -> np.ndarray | None:

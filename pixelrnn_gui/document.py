@@ -98,6 +98,12 @@ class Document(QObject):
         self.untitled_changes = False
         self.generation = 0  # counts the images opened, so late results for an earlier one are dropped
         self._start_image_state()
+        self._shown: tuple[Candidate | None] | None = None  # shown_candidate(), until the image, mask or fill changes
+        for change in (self.imageChanged, self.maskChanged, self.fillChanged):
+            change.connect(self._forget_shown)
+
+    def _forget_shown(self) -> None:
+        self._shown = None
 
     def _start_image_state(self) -> None:
         self.fill: Fill | None = None
@@ -168,6 +174,11 @@ class Document(QObject):
     def shown_candidate(self) -> Candidate | None:
         """The last fill's candidate the canvas shows: its hole holds that candidate's pixels and the mask
         is still the fill's. None otherwise (the fill undone, its hole painted over, the mask changed)."""
+        if self._shown is None:
+            self._shown = (self._find_shown_candidate(),)
+        return self._shown[0]
+
+    def _find_shown_candidate(self) -> Candidate | None:
         fill = self.fill
         if not self.mask_is_the_fills():
             return None

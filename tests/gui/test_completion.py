@@ -333,6 +333,21 @@ def test_after_a_fill_the_mask_is_outlined_so_the_fill_shows_in_true_colour(read
     assert shown_colour(canvas, 6.5, 3.5) != tuple(window.document.image[6, 3])
     window.undo_action.trigger()
     assert canvas.mask_outlined
+    window.undo_action.trigger()  # the fill undone: the hole holds the original pixels, masked again
+    assert not canvas.mask_outlined
+    assert shown_colour(canvas, 6.5, 3.5) != tuple(pixels[6, 3])
+
+
+def test_a_kept_partial_fill_leaves_the_mask_tinted(ready, qtbot, monkeypatch):
+    """Its unfilled pixels showed in their own colours under a thin outline, as if nothing were masked."""
+    window, pixels = ready
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: True)
+    click(qtbot, window.panel.step_pixel_button)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=WAIT_MS)
+    with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, window.panel.cancel_button)
+    assert not window.canvas.mask_outlined
+    assert shown_colour(window.canvas, 7.5, 7.5) != tuple(pixels[7, 7])
 
 
 def test_the_large_image_hint_goes_once_a_mask_is_painted(window, model_file):
