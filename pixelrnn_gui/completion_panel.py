@@ -202,7 +202,7 @@ class CompletionPanel(QWidget):
         self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
         self.step_pixel_button.clicked.connect(lambda: self.step(c.step_pixel))
         self.step_row_button.clicked.connect(lambda: self.step(c.step_row))
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(lambda: self.cancel())
         self.resample_button.clicked.connect(self.resampleRequested)
         c.stateChanged.connect(self._state_changed)
         c.progressed.connect(self._progressed)
@@ -299,14 +299,15 @@ class CompletionPanel(QWidget):
         if self.controller.busy or self.start(paused=True):
             advance()
 
-    def cancel(self) -> bool:
-        """Ask whether to keep the partial fill; the fill is paused while the user decides. True when
-        it is being stopped (``cancelled`` follows), False when it goes on as it was."""
+    def cancel(self, closing: bool = False) -> bool:
+        """Ask whether to keep the partial fill (``closing``: before the window closes); the fill is
+        paused while the user decides. True when it is being stopped (``cancelled`` follows), False
+        when it goes on as it was."""
         if not self.controller.busy:
             return False
         was_running = self.controller.state == "running"
         self.controller.pause()
-        keep = self.ask_keep_partial()
+        keep = self.ask_keep_partial(closing)
         if keep is None:
             if was_running:
                 self.controller.resume()
@@ -314,9 +315,11 @@ class CompletionPanel(QWidget):
         self.controller.cancel(keep)
         return True
 
-    def ask_keep_partial(self) -> bool | None:
+    def ask_keep_partial(self, closing: bool = False) -> bool | None:
         """True: keep the partial fill, False: revert, None: go on filling."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Cancel the fill", "Keep the pixels filled so far?", parent=self)
+        title, question = ("Close the window", "A fill is running: the window closes once it has stopped. Keep the pixels "
+                           "filled so far?") if closing else ("Cancel the fill", "Keep the pixels filled so far?")
+        box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=self)
         keep = box.addButton("Keep partial fill", QMessageBox.ButtonRole.AcceptRole)
         revert = box.addButton("Revert", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Go on filling", QMessageBox.ButtonRole.RejectRole)

@@ -448,7 +448,7 @@ class MainWindow(QMainWindow):
         revert, or go on filling); once it has stopped the window closes as it would without one."""
         if self.controller.busy:
             event.ignore()
-            if self.panel.cancel():
+            if self.panel.cancel(closing=True):
                 self.controller.cancelled.connect(lambda _kept: self.close(), Qt.ConnectionType.SingleShotConnection)
             return
         if not self.confirm_stop_training() or not self.files.confirm_discard():

@@ -102,7 +102,7 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
     np.testing.assert_array_equal(partial[6:], pixels[6:])  # rows 6 and 7 are not yet
     pending = window.canvas.pending  # shown as "not decided yet" on the canvas
     assert not pending[5].any() and pending[6:].all() and not pending[:5].any()
-    monkeypatch.setattr(panel, "ask_keep_partial", lambda: keep)
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: keep)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS) as cancelled:
         click(qtbot, panel.cancel_button)
     assert cancelled.args == [keep]
@@ -120,7 +120,7 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     window, _ = ready
     panel, controller = window.panel, window.controller
 
-    def go_on_filling():  # the question's own event loop runs while it is up: the pause takes effect
+    def go_on_filling(closing):  # the question's own event loop runs while it is up: the pause takes effect
         qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
 
     monkeypatch.setattr(panel, "ask_keep_partial", go_on_filling)
@@ -147,7 +147,7 @@ def test_the_progress_bar_follows_the_fill_an_undo_brings_back(ready, qtbot, mon
         click(qtbot, panel.complete_button)
     done = panel.progress.maximum()
     window.mask_bottom_half()
-    monkeypatch.setattr(panel, "ask_keep_partial", lambda: False)
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
     click(qtbot, panel.step_pixel_button)
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
@@ -243,7 +243,7 @@ def test_reverting_a_second_fill_brings_back_the_first_ones_candidates(ready, qt
     panel.seed.setValue(5)
     click(qtbot, panel.step_pixel_button)  # a second fill of the same mask, paused after one pixel
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
-    monkeypatch.setattr(panel, "ask_keep_partial", lambda: False)
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
         click(qtbot, panel.cancel_button)
     np.testing.assert_array_equal(window.document.image, filled)
@@ -341,7 +341,7 @@ def test_after_a_fill_the_mask_is_outlined_so_the_fill_shows_in_true_colour(read
 def test_a_kept_partial_fill_leaves_the_mask_tinted(ready, qtbot, monkeypatch):
     """Its unfilled pixels showed in their own colours under a thin outline, as if nothing were masked."""
     window, pixels = ready
-    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: True)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: True)
     click(qtbot, window.panel.step_pixel_button)
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=WAIT_MS)
     with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
@@ -469,7 +469,7 @@ def start_a_long_fill(window, qtbot, model_file):
 def test_closing_during_a_fill_asks_as_cancel_does_and_closes_once_it_stopped(window, qtbot, model_file, monkeypatch):
     start_a_long_fill(window, qtbot, model_file)
     work, blank = window.controller.work, np.full((96, 96, 3), 255, np.uint8)
-    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: False)  # Revert
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: closing is False)  # Revert, asked as closing
     assert not window.close()  # not yet: the fill stops first, off the GUI thread
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
     assert not work.isRunning() and window.controller.work is None
@@ -478,7 +478,7 @@ def test_closing_during_a_fill_asks_as_cancel_does_and_closes_once_it_stopped(wi
 
 def test_closing_during_a_fill_then_keeping_it_asks_to_save_it(window, qtbot, model_file, monkeypatch):
     start_a_long_fill(window, qtbot, model_file)
-    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: True)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: closing)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
     with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
@@ -489,7 +489,7 @@ def test_closing_during_a_fill_then_keeping_it_asks_to_save_it(window, qtbot, mo
 
 def test_closing_during_a_fill_and_going_on_filling_keeps_the_window(window, qtbot, model_file, monkeypatch):
     start_a_long_fill(window, qtbot, model_file)
-    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda: None)
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: None)
     assert not window.close()
     assert window.isVisible() and window.controller.state == "running"
     window.controller.cancel(False)
