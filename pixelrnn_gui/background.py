@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
@@ -66,11 +67,14 @@ class StepThread(QThread):
         self._wake: Callable[[], None] = lambda: None
 
     # ---- called from the GUI thread ---------------------------------------------------------
-    def pause(self) -> None:
-        """Stop after the current step, keeping the generator suspended."""
+    def pause(self) -> Callable[[], None] | None:
+        """Stop after the current step, keeping the generator suspended; returns what lets it go on as
+        it was (its ``pause_when`` included), or None when it was not advancing."""
         with self._condition:
+            advancing, pause_when = self._advancing, self._pause_when
             self._advancing = False
             self._pause_when = None
+        return functools.partial(self.resume, pause_when) if advancing else None
 
     def resume(self, pause_when: Callable[[Any], bool] | None = None) -> None:
         """Go on; with ``pause_when``, pause again right after the first step for which it is true."""

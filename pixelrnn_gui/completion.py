@@ -258,9 +258,19 @@ class CompletionController(WorkController):
         if self.job is not None:
             self.job.cancel()
 
-    def pause(self) -> None:
-        if self.work is not None:
-            self.work.pause()
+    def pause(self) -> Callable[[], None] | None:
+        """Pause after the current sub-pixel; returns what lets the fill go on as it was (a step's
+        stop included), or None when it was not advancing."""
+        go_on = self.work.pause() if self.work is not None else None
+        if go_on is None:
+            return None
+
+        def resume() -> None:
+            self._rate_start = None
+            go_on()
+            self._set_state(WorkState.RUNNING)
+
+        return resume
 
     def resume(self) -> None:
         if self.work is not None:

@@ -305,12 +305,11 @@ class CompletionPanel(QWidget):
         when it goes on as it was."""
         if not self.controller.busy:
             return False
-        was_running = self.controller.state == "running"
-        self.controller.pause()
+        go_on = self.controller.pause()
         keep = self.ask_keep_partial(closing)
         if keep is None:
-            if was_running:
-                self.controller.resume()
+            if go_on is not None:
+                go_on()
             return False
         self.controller.cancel(keep)
         return True

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
         self._resample_armed = False
+        self._close_once_stopped = False  # closing asked what to do with a fill: the window closes once it stops
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -158,6 +159,8 @@ class MainWindow(QMainWindow):
         self.canvas.brushSizeChanged.connect(self._brush_size_changed)
         c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
         c.stateChanged.connect(self._fill_state_changed)
+        for ended in (c.cancelled, c.finished, c.failed):  # once the fill's pixels are recorded or reverted
+            ended.connect(lambda *_: self._close_if_asked())
         c.failed.connect(lambda text: self.message_bar.show_message(text, error=True, topic=FILL_TOPIC))
         c.finished.connect(lambda: self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000))
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
@@ -443,13 +446,25 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.modified or self.controller.busy)
         self.setWindowTitle(f"{name}[*] — PixelRNN")
 
+    def _fill_stopped_for_closing(self) -> bool:
+        """Ask what to do with the running fill, as Cancel does, once: True when the window may close now
+        (the fill ended while the question was up); else, if it is stopping, the window closes once it has."""
+        if not self._close_once_stopped and self.panel.cancel(closing=True):
+            if not self.controller.busy:
+                return True
+            self._close_once_stopped = True
+        return False
+
+    def _close_if_asked(self) -> None:
+        if self._close_once_stopped:
+            self._close_once_stopped = False
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a fill first asks what to do with it, as Cancel does (keep the pixels so far,
         revert, or go on filling); once it has stopped the window closes as it would without one."""
-        if self.controller.busy:
+        if self.controller.busy and not self._fill_stopped_for_closing():
             event.ignore()
-            if self.panel.cancel(closing=True):
-                self.controller.cancelled.connect(lambda _kept: self.close(), Qt.ConnectionType.SingleShotConnection)
             return
         if not self.confirm_stop_training() or not self.files.confirm_discard():
             event.ignore()

@@ -138,6 +138,17 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
 
 
+def test_go_on_filling_during_a_step_stops_where_the_step_would(ready, qtbot, monkeypatch):
+    """Cancel ▸ Go on filling during Step row ran the whole fill (the pause dropped the step's stop)."""
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: qtbot.waitUntil(lambda: controller.state == "paused"))
+    click(qtbot, panel.step_row_button)  # a fill starts paused and decides row 5
+    click(qtbot, panel.cancel_button)  # at once: the step is still running
+    qtbot.waitUntil(lambda: controller.state != "running", timeout=WAIT_MS)
+    assert controller.state == "paused" and panel.progress.value() == 8 * 3
+
+
 def test_the_progress_bar_follows_the_fill_an_undo_brings_back(ready, qtbot, monkeypatch):
     """A reverted second fill emptied the bar, and an undo back to the first fill's candidates left it
     at "0 / 96 sub-pixels" with the first fill's candidates on the canvas."""
@@ -485,6 +496,33 @@ def test_closing_during_a_fill_then_keeping_it_asks_to_save_it(window, qtbot, mo
         assert not window.close()
     assert asked == ["The image has unsaved changes. Save them first?"] and window.isVisible()
     assert window.document.undo_stack.undoText() == "Partial fill" and window.isWindowModified()
+
+
+def test_closing_asks_once_and_closes_even_if_the_fill_ended_while_it_asked(window, qtbot, model_file, monkeypatch):
+    """A fill that ended while the question was up left the close waiting for a stop that had happened,
+    and the next Cancel of another fill closed the window; a second close while it stopped asked again."""
+    start_a_long_fill(window, qtbot, model_file)
+    controller, asked = window.controller, []
+
+    def ended_meanwhile(closing):
+        asked.append(closing)
+        controller.cancel(True)  # the fill ends (here: stopped, its pixels kept) while the user reads
+        qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+        return False
+
+    monkeypatch.setattr(window.panel, "ask_keep_partial", ended_meanwhile)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: QMessageBox.StandardButton.Discard)
+    assert window.close()  # closes now, as without a fill (asking about the kept pixels)
+    assert asked == [True] and not window.isVisible()
+
+
+def test_a_second_close_while_the_fill_stops_does_not_ask_again(window, qtbot, model_file, monkeypatch):
+    start_a_long_fill(window, qtbot, model_file)
+    asked = []
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: asked.append(closing) or False)
+    assert not window.close() and not window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+    assert asked == [True]
 
 
 def test_closing_during_a_fill_and_going_on_filling_keeps_the_window(window, qtbot, model_file, monkeypatch):
