@@ -316,8 +316,8 @@ class CompletionPanel(QWidget):
 
     def ask_keep_partial(self, closing: bool = False) -> bool | None:
         """True: keep the partial fill, False: revert, None: go on filling."""
-        title, question = ("Close the window", "A fill is running: the window closes once it has stopped. Keep the pixels "
-                           "filled so far?") if closing else ("Cancel the fill", "Keep the pixels filled so far?")
+        closing_question = "A fill is running: the window closes once it has stopped. Keep the pixels filled so far?"
+        title, question = ("Close the window", closing_question) if closing else ("Cancel the fill", "Keep the pixels filled so far?")
         box = QMessageBox(QMessageBox.Icon.Question, title, question, parent=self)
         keep = box.addButton("Keep partial fill", QMessageBox.ButtonRole.AcceptRole)
         revert = box.addButton("Revert", QMessageBox.ButtonRole.DestructiveRole)

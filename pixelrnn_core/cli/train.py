@@ -67,8 +67,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     model.add_argument("--mixtures", type=int, help="logistic-mixture: components per sub-pixel (default 10)")
     model.add_argument("--dropout", type=float, help="probability of dropping each feature of a residual block's output while training (default 0: none)")
     data = train.add_argument_group("data")
-    data.add_argument("--size", type=int, help="side of the square training images (folders: default the smallest side of all but "
-                      "their smallest tenth of images, up to 64, else 32; dataset files: their own)")
+    data.add_argument("--size", type=int, help="side of the square training images (folders: default their smallest side, not counting "
+                      "images under half the side of nine in ten of them, up to 64, else 32; dataset files: their own)")
     data.add_argument("--channels", type=int, choices=(1, 3), help="1 = grayscale, 3 = RGB (default: the data's)")
     data.add_argument("--levels", type=int, help="values per sub-pixel (default 256, or 2 when binarizing)")
     data.add_argument("--binarize", choices=BINARIZATIONS, default="none", help="binary images: fixed threshold or dynamic (stochastic) binarization")
@@ -156,7 +156,7 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
 
 def folder_side(data: str) -> int | None:
     """For a folder of images or one image file, the side its images suggest (:func:`survey_folder`: the
-    smallest side of all but the smallest tenth of them, up to 64, else 32); None for a dataset file, read
+    smallest side, not counting a few far smaller ones, up to 64, else 32); None for a dataset file, read
     at its own size."""
     path = Path(data).expanduser()
     if not path.exists() or detect_format(path) != "images":

@@ -1,5 +1,6 @@
-"""What a folder of images suggests for training: a size that all but the smallest tenth of its images
-reach (large photos are cropped to 32 px, quick to train on a CPU) and grayscale when every image is grey.
+"""What a folder of images suggests for training: the smallest side of its images, not counting a few far
+smaller ones (large photos are cropped to 32 px, quick to train on a CPU), and grayscale when every
+image is grey.
 `pixelrnn train FOLDER` without --size and the app's Train panel both start from it."""
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from .image_files import image_paths
 SURVEYED_FILES = 64  # enough to see the folder's sizes and colours, quick on a slow disk
 LARGEST_PROPOSED = 64
 PHOTO_SIZE = 32
-# The smallest tenth of the images may be too small for the proposed size (they are skipped and listed):
-# one icon among a folder of photos does not make the whole folder train at its size.
-OUTLIERS_SKIPPED = 0.1
+# Images under half the side that nine in ten of the images reach are left out of the proposal (and
+# skipped and listed when the folder is read): one icon among a folder of photos does not make the whole
+# folder train at its size, while a folder of mixed sizes keeps all of its images.
+TYPICAL_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -43,5 +45,6 @@ def survey_folder(folder: str | Path) -> Proposal | None:
         grey = grey and is_grey(image)
     if not sides:
         return None
-    side = sorted(sides)[int(len(sides) * OUTLIERS_SKIPPED)]
+    typical = sorted(sides)[int(len(sides) * (1 - TYPICAL_SHARE))]
+    side = min(side for side in sides if 2 * side >= typical)
     return Proposal(side if side <= LARGEST_PROPOSED else PHOTO_SIZE, 1 if grey else 3)

@@ -267,8 +267,8 @@ def test_surveying_a_folder_that_is_not_there_says_so(tmp_path):
 
 
 def test_a_few_tiny_images_do_not_set_a_folders_size(tmp_path):
-    """One 6x6 icon among 30 photos made the whole folder train at 6x6: the proposal is a side that all
-    but the smallest tenth of the images reach (the smaller ones are skipped and listed)."""
+    """One 6x6 icon among 30 photos made the whole folder train at 6x6: images under half the side nine
+    in ten of them reach do not count (they are skipped and listed); a folder of mixed sizes keeps all."""
     write_image_folder(tmp_path / "photos", 30, 40)
     Image.fromarray(np.zeros((6, 6, 3), np.uint8) + 90).save(tmp_path / "photos" / "favicon.png")
     assert prc.survey_folder(tmp_path / "photos") == prc.Proposal(40, 3)
@@ -276,6 +276,10 @@ def test_a_few_tiny_images_do_not_set_a_folders_size(tmp_path):
     for index in range(5):  # a third of the folder is small: that is the folder's size, not an outlier
         Image.fromarray(np.zeros((12, 12, 3), np.uint8) + index).save(tmp_path / "mixed" / f"small{index}.png")
     assert prc.survey_folder(tmp_path / "mixed").size == 12
+    (tmp_path / "sizes").mkdir()
+    for side in range(28, 48):  # 20 sizes: the smallest is the folder's, none left out
+        Image.fromarray(np.zeros((side, side, 3), np.uint8)).save(tmp_path / "sizes" / f"{side}.png")
+    assert prc.survey_folder(tmp_path / "sizes").size == 28
 
 
 @pytest.mark.parametrize("settings", [dict(columns=0), dict(gap=-1), dict(fill=300)])
