@@ -99,10 +99,11 @@ def workspace_problem(workspace: Path) -> str | None:
     return None
 
 
-def resumed_trainer(run_dir: Path, device: str) -> prc.Trainer:
-    """The trainer of the run in ``run_dir``; a one-line ValueError saying why it cannot be resumed."""
+def resumed_trainer(run_dir: Path, device: str, data_path: Path | None = None) -> prc.Trainer:
+    """The trainer of the run in ``run_dir`` (on its data, moved to ``data_path`` if given); a one-line
+    ValueError saying why it cannot be resumed."""
     try:
-        trainer = prc.resume_run(run_dir, device)
+        trainer = prc.resume_run(run_dir, device, data_path=data_path)
     except (OSError, ValueError, KeyError, prc.CheckpointError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ValueError(f"Cannot resume {run_dir}: {reason}") from None
@@ -187,11 +188,11 @@ class TrainingController(WorkController):
         self._run(run_dir, lambda: prc.new_run(run_dir, plan.data, plan.model, plan.training, device))
         return True
 
-    def resume_run(self, run_dir: Path, device: str) -> bool:
-        """Continue the run in ``run_dir`` from its last saved state."""
+    def resume_run(self, run_dir: Path, device: str, data_path: Path | None = None) -> bool:
+        """Continue the run in ``run_dir`` from its last saved state (its data moved to ``data_path``)."""
         if self.busy:
             return False
-        self._run(run_dir, lambda: resumed_trainer(run_dir, device))
+        self._run(run_dir, lambda: resumed_trainer(run_dir, device, data_path))
         return True
 
     def _run(self, run_dir: Path, make_trainer: Callable[[], prc.Trainer]) -> None:

@@ -96,6 +96,15 @@ def run_folder_name(plan: prc.RunConfig) -> str:
     return f"{Path(plan.data.path).name or 'data'}-{what}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def missing_data(run: prc.RunFolder) -> str | None:
+    """The folder of images ``run`` trained on, if it is no longer there; None when it is, or when the
+    run is not one the panel can resume (resuming then says why)."""
+    try:
+        path = run.read_config().data.path
+    except (OSError, ValueError):
+        return None
+    return None if Path(path).expanduser().exists() else path
+
 class TrainingPanel(QWidget):
     """Widgets for one :class:`TrainingController`; ``message`` reports problems to the window."""
 
@@ -549,8 +558,15 @@ class TrainingPanel(QWidget):
             self.resume_run(folder)
 
     def resume_run(self, folder: str | Path) -> bool:
-        """Continue the run in ``folder``; its curves so far are shown again."""
+        """Continue the run in ``folder``; its curves so far are shown again. If its images are no
+        longer where it read them, the user is asked where they are now (False if not told)."""
         run = prc.RunFolder(folder)
+        moved_to = None
+        if (gone := missing_data(run)) is not None:
+            moved_to = QFileDialog.getExistingDirectory(self, f"The run's images are no longer in {gone}: where are they now?",
+                                                        self.workspace_edit.text())
+            if not moved_to:
+                return False
         self._clear_feedback()
         try:
             self.levels_of_run = run.read_config().model.levels
@@ -562,7 +578,7 @@ class TrainingPanel(QWidget):
             elif record.get("kind") == "validation":
                 self.loss_plot.add_validation(record["step"], record["bits_per_dim"])
                 self._note_best(record["bits_per_dim"], record["step"])
-        return self.controller.resume_run(Path(folder), self.device_combo.currentData())
+        return self.controller.resume_run(Path(folder), self.device_combo.currentData(), Path(moved_to) if moved_to else None)
 
     def _clear_feedback(self) -> None:
         """Show no run: nothing of the previous one (its progress, folder, curves and previews) stays."""

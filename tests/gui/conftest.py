@@ -32,6 +32,8 @@ def window(qtbot, tmp_path):
     if main.controller.busy:  # a fill the test left running: closing would ask what to do with it
         main.controller.cancel(False)
         qtbot.waitUntil(lambda: not main.controller.busy, timeout=60_000)
+    if main.training.busy:  # a run a failed test left: closing would ask whether to stop it, and wait for ever
+        main.training.shutdown()
     main.document.undo_stack.setClean()
     main.document.untitled_changes = False
     assert main.close()

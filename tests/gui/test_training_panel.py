@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
@@ -164,6 +164,24 @@ def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtb
     assert window.message_bar.text() == f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's picker."
     assert panel.preview_caption.text() == "The run has finished."  # not "No previews in this run."
     assert window.panel.model_picker.currentData() == ready.args[0] == str(run_dir / "best.safetensors")
+
+
+def test_resuming_a_run_whose_images_moved_asks_where_they_are(window, panel, qtbot, picture_folder, tmp_path, monkeypatch):
+    """The panel had no way to give the new place: 'the run's data is no longer there' for good."""
+    training = window.training
+    panel.preview_spin.setValue(0)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    run_dir, moved = training.run_dir, picture_folder.rename(tmp_path / "moved")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: asked.append(title) or "")
+    assert not panel.resume_run(run_dir)  # asked, and cancelled: nothing starts
+    assert asked == [f"The run's images are no longer in {picture_folder}: where are they now?"]
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: str(moved))
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        assert panel.resume_run(run_dir)
+    assert prc.RunFolder(run_dir).read_config().data.path == str(moved)
 
 
 def test_resuming_a_folder_that_holds_no_run_says_why(window, panel, qtbot, tmp_path):
