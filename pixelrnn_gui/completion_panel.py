@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -81,6 +80,7 @@ class CompletionPanel(QWidget):
 
     resampleRequested = Signal()
     checkpointChosen = Signal(str)
+    openCheckpointRequested = Signal()  # "Open checkpoint…" picked: the window's dialog asks for one
     fittingModelRequested = Signal()  # use a model that suits the image's colours
     convertRequested = Signal()  # make the image grey for a grayscale model
     deviceChosen = Signal(str)
@@ -227,10 +227,9 @@ class CompletionPanel(QWidget):
     def _model_picked(self, index: int) -> None:
         path = self.model_picker.itemData(index)
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a checkpoint", "", "Checkpoints (*.safetensors);;All files (*)")
-            if not path:
-                self.refresh_models([])
-                return
+            self.refresh_models([])  # the model in use stays chosen until another is opened
+            self.openCheckpointRequested.emit()
+            return
         self.checkpointChosen.emit(path)
 
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:

@@ -61,6 +61,7 @@ class ImageFiles(QObject):
     status = Signal(str, int)  # a passing status-bar message, milliseconds
     opened = Signal()  # an image was opened from a file
     maskUnread = Signal(str)  # a mask file could not be used (read, or of the image's size), and why
+    imageSaved = Signal()  # the image was written to a file
 
     def __init__(self, document: Document, settings: AppSettings, busy: Callable[[], bool], parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
@@ -84,6 +85,7 @@ class ImageFiles(QObject):
         return Path(self.settings.folder(key, self.image_folder()))
 
     def remember_folder(self, key: str, path: Path) -> None:
+        """Dialogs for files of the kind ``key`` names start in ``path`` from now on."""
         self.settings.set(key, str(path))
 
     def confirm_discard(self) -> bool:
@@ -208,6 +210,7 @@ class ImageFiles(QObject):
         self.remember_folder("lastImageFolder", path.parent)
         self.settings.remember("recentFiles", path)
         self.status.emit(f"Saved {path.name}", 4000)
+        self.imageSaved.emit()
         return True
 
     def save_mask(self, path: str | Path | None = None) -> bool:

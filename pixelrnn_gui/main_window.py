@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         d, c = self.document, self.controller
         self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error, topic=FILE_TOPIC))
         self.files.status.connect(self.statusBar().showMessage)
-        self.files.status.connect(lambda *_: self.message_bar.settle(FILE_TOPIC))  # a file written: earlier file errors are done
+        self.files.imageSaved.connect(lambda: self.message_bar.settle(FILE_TOPIC))  # the image is safe: earlier file errors are done
         d.replaced.connect(self.message_bar.hide)  # what was said was about the image before
         self.files.maskUnread.connect(lambda text: self.message_bar.show_message(text, error=True, topic=MASK_TOPIC))
         d.maskChanged.connect(lambda: self.message_bar.settle(FILL_TOPIC))
@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
         c.modelChanged.connect(self._model_changed)
         self.panel.checkpointChosen.connect(self.load_checkpoint)
+        self.panel.openCheckpointRequested.connect(self.open_checkpoint_dialog)
         self.panel.resampleRequested.connect(self._arm_resample)
         self.panel.fittingModelRequested.connect(self._choose_fitting_model)
         self.panel.convertRequested.connect(self.convert_to_grey)
@@ -215,7 +216,7 @@ class MainWindow(QMainWindow):
             return
         if self.controller.load_model(path):
             if not is_bundled_model(Path(path)):  # Open checkpoint starts where the user's own models are
-                self.prefs.set("lastModelFolder", str(Path(path).parent))
+                self.files.remember_folder("lastModelFolder", Path(path).parent)
             self.prefs.set("model", str(path))
             self.prefs.set(f"lastModel/{self._model_kind()}", str(path))
             self.prefs.remember("recentModels", Path(path))

@@ -380,7 +380,8 @@ def check_same_data(data: TrainingData, started_on: dict[str, Any]) -> None:
         raise ValueError(
             f"the data at {data.spec.path} is not what the run was trained on: {now['train_images']} training and "
             f"{now['validation_images']} validation images ({now['source_format']}), the run had {then['train_images']} and "
-            f"{then['validation_images']} ({then['source_format']}); resume with the run's data"
+            f"{then['validation_images']} ({then['source_format']}); resume with the run's data, or fine-tune the run's "
+            "model on this data in a new run (`pixelrnn train DATA --init RUN_DIR`)"
         )
 
 

@@ -163,7 +163,7 @@ def test_resume_refuses_other_data_and_remembers_where_the_runs_data_moved(tmp_p
     write_image_folder(tmp_path / "other", 20, 4)
     with pytest.raises(ValueError, match=(
         f"the data at {tmp_path / 'other'} is not what the run was trained on: 15 training and 5 validation images "
-        r"\(images\), the run had 9 and 3 \(images\); resume with the run's data")):
+        r"\(images\), the run had 9 and 3 \(images\); resume with the run's data, or fine-tune")):
         prc.resume_run(tmp_path / "run", data_path=tmp_path / "other", epochs=2)
     moved = folder.rename(tmp_path / "moved")
     with pytest.raises(prc.DataError, match=f"{folder}: the run's data is no longer there; if it moved, give its new place"):

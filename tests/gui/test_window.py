@@ -124,6 +124,19 @@ def test_a_file_error_goes_once_a_later_save_succeeds(window, monkeypatch, tmp_p
     (tmp_path / "broken.png").write_bytes(b"not a png")
     window.files.open_image(tmp_path / "broken.png")
     assert "broken.png" in window.message_bar.text()
+    window.files.copy_image()  # says something in the status bar: not a reason to drop the error
+    assert "broken.png" in window.message_bar.text()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "copy.png"), ""))
     assert window.files.save_image_as()
     assert window.message_bar.text() == ""
+
+
+def test_the_model_pickers_open_checkpoint_starts_where_checkpoints_were_opened(window, monkeypatch, tmp_path):
+    """It opened in the folder the app was started from, unlike File ▸ Open checkpoint."""
+    window.prefs.set("lastModelFolder", str(tmp_path / "models"))
+    opens = dialog_start(monkeypatch, "getOpenFileName")
+    picker = window.panel.model_picker
+    current = picker.currentData()
+    picker.setCurrentIndex(picker.count() - 1)
+    picker.activated.emit(picker.count() - 1)  # the user picks "Open checkpoint…"
+    assert opens == [tmp_path / "models"] and picker.currentData() == current  # cancelled: the model stays
