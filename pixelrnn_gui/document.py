@@ -98,7 +98,6 @@ class Document(QObject):
         self.untitled_changes = False
         self.generation = 0  # counts the images opened, so late results for an earlier one are dropped
         self._start_image_state()
-        self._shown: tuple[Candidate | None] | None = None  # shown_candidate(), until the image, mask or fill changes
         for change in (self.imageChanged, self.maskChanged, self.fillChanged):
             change.connect(self._forget_shown)
 
@@ -111,6 +110,7 @@ class Document(QObject):
         self.pinned: tuple[int, int] | None = None
         self.unfilled = self.image.copy()  # the pixels before any fill, where ``model_filled``
         self.model_filled = np.zeros(self.image.shape[:2], dtype=bool)
+        self._shown: tuple[Candidate | None] | None = None  # shown_candidate(), until the image, mask or fill changes
 
     @property
     def height(self) -> int:
@@ -126,10 +126,10 @@ class Document(QObject):
         self.mask = np.zeros(image.shape[:2], dtype=bool) if mask is None else mask.copy()
         self.path = path
         self.untitled_changes = path is None and mask is not None and bool(mask.any())
+        self._start_image_state()  # before the undo stack's signals: nothing of the last image is asked for
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.generation += 1
-        self._start_image_state()
         self.replaced.emit()
         self.fillChanged.emit()
         self.pinChanged.emit()

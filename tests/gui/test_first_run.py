@@ -124,6 +124,7 @@ def no_server_display() -> str:
     pytest.skip("every display number from :500 to :599 is taken")
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X and Wayland displays are Linux's")
 def test_pixelrnn_gui_with_an_unreachable_display_refuses_in_one_line(monkeypatch, capsys, tmp_path):
     """A stale DISPLAY (an ssh session without X forwarding, a closed Xvfb) or a Wayland socket that is not
     there: Qt would abort with a core dump and advise reinstalling."""
@@ -139,6 +140,7 @@ def test_pixelrnn_gui_with_an_unreachable_display_refuses_in_one_line(monkeypatc
     assert "QT_QPA_PLATFORM=offscreen" in err and err.count("\n") == 1
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X and Wayland displays are Linux's")
 def test_pixelrnn_gui_opens_on_a_display_that_answers(monkeypatch, tmp_path):
 
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
