@@ -119,6 +119,8 @@ class ImageFiles(QObject):
         if not self.free() or not self.confirm_discard():
             return False
         path = Path(path)
+        if not is_sample(path):  # the next Open starts where the user went, whether this one is read or not
+            self.remember_folder("lastImageFolder", path.parent)
         try:
             image = prc.read_image(path, channels=3)
         except prc.ImageFileError as error:
@@ -132,7 +134,6 @@ class ImageFiles(QObject):
             problem = None
         self.document.replace(image, path, mask)
         if not is_sample(path):  # a sample opens from its own menu, with its mask
-            self.remember_folder("lastImageFolder", path.parent)
             self.settings.remember("recentFiles", path)
         self.opened.emit()
         if problem is not None:

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -457,9 +457,11 @@ class MainWindow(QMainWindow):
         return False
 
     def _close_if_asked(self) -> None:
+        """Close once the fill closing stopped has ended: from the event loop, not from inside the fill's
+        task, where the save question's own event loop would stop the Inspector's task from running."""
         if self._close_once_stopped:
             self._close_once_stopped = False
-            self.close()
+            QTimer.singleShot(0, self.close)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Closing during a fill first asks what to do with it, as Cancel does (keep the pixels so far,

@@ -1,6 +1,7 @@
 """Completion flows on the real window with a tiny real model checkpoint: fill live, only masked pixels
 change and they equal the core's own completion; cancel (keep / revert); undo of a fill; the candidate
 strip; resample from here; the inspector's numbers; closing during a fill."""
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -488,13 +489,17 @@ def test_closing_during_a_fill_asks_as_cancel_does_and_closes_once_it_stopped(wi
 
 
 def test_closing_during_a_fill_then_keeping_it_asks_to_save_it(window, qtbot, model_file, monkeypatch):
+    """The save question comes from the event loop, not from inside the fill's task (a question's own
+    event loop there made asyncio refuse the Inspector's task: "Cannot enter into task … while another
+    task … is being executed")."""
     start_a_long_fill(window, qtbot, model_file)
     monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: closing)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
-    with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
-        assert not window.close()
-    assert asked == ["The image has unsaved changes. Save them first?"] and window.isVisible()
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a: asked.append((a[2], asyncio.current_task())) or QMessageBox.StandardButton.Cancel)
+    assert not window.close()
+    qtbot.waitUntil(lambda: bool(asked), timeout=WAIT_MS)
+    assert asked == [("The image has unsaved changes. Save them first?", None)] and window.isVisible()
     assert window.document.undo_stack.undoText() == "Partial fill" and window.isWindowModified()
 
 

@@ -121,9 +121,13 @@ def test_samples_and_bundled_models_are_not_remembered_as_the_users_files(window
 def test_a_file_error_goes_once_a_later_save_succeeds(window, monkeypatch, tmp_path, image_file):
     """'cannot read image …' stayed up after the image was saved elsewhere."""
     window.files.open_image(image_file[0])
-    (tmp_path / "broken.png").write_bytes(b"not a png")
-    window.files.open_image(tmp_path / "broken.png")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "broken.png").write_bytes(b"not a png")
+    window.files.open_image(tmp_path / "elsewhere" / "broken.png")
     assert "broken.png" in window.message_bar.text()
+    opens = dialog_start(monkeypatch, "getOpenFileName")
+    window.files.open_image_dialog()  # the next Open starts where the user just went, failed or not
+    assert opens == [tmp_path / "elsewhere"]
     window.files.copy_image()  # says something in the status bar: not a reason to drop the error
     assert "broken.png" in window.message_bar.text()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "copy.png"), ""))
