@@ -324,6 +324,7 @@ class CompletionController(WorkController):
                 image[step.row, step.col, step.channel] = shown
             fill.probs[:, step.row - top, step.col - left, step.channel] = step.probs
         last = steps[-1]
+        fill.decided = last.index + 1
         self.document.imageChanged.emit()
         self._done = last.index + 1
         now = time.monotonic()

@@ -269,6 +269,14 @@ class CompletionPanel(QWidget):
             self.progress.setValue(0)
         self.progress.setFormat("Partial fill kept" if kept else "Fill reverted")
 
+    def _follow_partial_fill(self, fill) -> None:
+        """A kept partial fill's bar: what it decided while its pixels are on the canvas, else empty."""
+        document = self.controller.document
+        on_canvas = document.mask_is_the_fills() and not np.array_equal(document.image[fill.mask], fill.before[fill.mask])
+        self.progress.setMaximum(fill.total)
+        self.progress.setValue(fill.decided if on_canvas else 0)
+        self.progress.setFormat("Partial fill kept" if on_canvas else "The partial fill is not on the canvas")
+
     def _fill_changed(self) -> None:
         """Progress and candidates follow the document's last fill: none for a new image, from what is
         already decided when a fill (or a resample) starts."""
@@ -387,6 +395,8 @@ class CompletionPanel(QWidget):
         self.resample_button.setEnabled(shown is not None and not self.controller.busy)  # it redraws that fill
         if fill is None or not fill.candidates:
             self.strip.setEnabled(True)
+            if fill is not None and fill.pending is None and not self.controller.busy:
+                self._follow_partial_fill(fill)
             return
         self.strip.setEnabled(shown is not None)
         self.progress.setFormat("%v / %m sub-pixels" if shown is not None else self._why_not_shown())

@@ -67,6 +67,7 @@ class Fill:
     probs: np.ndarray  # (K, h, w, C, L) the distributions each step drew from, in ``box``
     box: Box  # the bounding box of ``mask``
     total: int  # sub-pixels to decide
+    decided: int = 0  # sub-pixels decided so far
     job: Any = None  # the prc.CompletionJob, once built
     pending: np.ndarray | None = None  # (H, W) pixels not decided yet while it runs
     candidates: list[Candidate] = field(default_factory=list)  # best first, once finished

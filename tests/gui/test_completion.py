@@ -111,9 +111,13 @@ def test_cancel_keeps_or_reverts_the_partial_fill(ready, qtbot, monkeypatch, kee
     assert not controller.busy and panel.complete_button.isEnabled()
     assert panel.progress.text() == ("Partial fill kept" if keep else "Fill reverted")
     assert (panel.progress.value() > 0) == keep  # a reverted fill leaves nothing decided
-    if keep:
+    if keep:  # an undo takes the kept pixels away, and the bar says so (it still read "Partial fill kept")
+        decided = panel.progress.value()
         window.undo_action.trigger()
         np.testing.assert_array_equal(window.document.image, pixels)
+        assert (panel.progress.text(), panel.progress.value()) == ("The partial fill is not on the canvas", 0)
+        window.redo_action.trigger()
+        assert (panel.progress.text(), panel.progress.value()) == ("Partial fill kept", decided)
 
 
 def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
