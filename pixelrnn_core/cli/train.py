@@ -306,6 +306,16 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if finished.reason == "completed" else EXIT_INTERRUPTED
 
 
+def has_colour(data: Path) -> bool:
+    """Whether the images of ``data`` have colour: a CIFAR-10 source, or a folder or image file whose
+    first images are not all grey (IDX files are grey; an ImageNet .npz is not looked into)."""
+    source = detect_format(data)
+    if source == "images":
+        proposal = survey_folder(data)
+        return proposal is not None and proposal.channels == 3
+    return source == "cifar10"
+
+
 def run_eval(args: argparse.Namespace) -> int:
     """Print the NLL of a checkpoint on DATA."""
     try:
@@ -318,9 +328,10 @@ def run_eval(args: argparse.Namespace) -> int:
                 bars.append(tqdm(total=total, unit="img", desc="eval", dynamic_ncols=True))
             bars[0].update(done - bars[0].n)
 
+        checkpoint = checkpoint_file(args.checkpoint)
         try:
             result, image_set = evaluate_checkpoint(
-                checkpoint_file(args.checkpoint), args.data, batch_size, device, args.size, args.limit, args.precision, advance
+                checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance
             )
         finally:
             for bar in bars:
@@ -328,6 +339,8 @@ def run_eval(args: argparse.Namespace) -> int:
     except USER_ERRORS as error:
         return fail("eval", error)
     report_skipped(image_set, "", sys.stderr)
+    if checkpoint_info(checkpoint).config.channels == 1 and has_colour(Path(args.data).expanduser()):
+        print("pixelrnn eval: note: the images have colour but the model is grey: they are scored grey", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:

@@ -358,3 +358,19 @@ def test_one_image_file_trains_at_its_own_size_as_it_would_in_a_folder(tmp_path,
     assert main(["train", str(tmp_path / "one.png"), "--arch", "pixelcnn", *TINY, "--epochs", "1", "--val-fraction", "0",
                  "--preview-every", "0", "--out", str(tmp_path / "run")]) == 0, capsys.readouterr().err
     assert "1 training, 0 validation images, 24x24 RGB" in capsys.readouterr().out
+
+
+def test_eval_says_when_a_grey_model_reads_colour_images_grey(tmp_path, capsys):
+    """`pixelrnn eval` of a grey model on a colour folder converted every image without a word
+    (`complete` warns of the same)."""
+    grey = tmp_path / "grey.safetensors"
+    prc.save_checkpoint(grey, prc.build_model("pixelcnn", channels=1, levels=256, hidden=4, layers=1, out_hidden=4))
+    write_image_folder(tmp_path / "colour", 3, 8)
+    assert main(["eval", str(grey), str(tmp_path / "colour"), "--size", "8", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "pixelrnn eval: note: the images have colour but the model is grey: they are scored grey" in captured.err
+    assert json.loads(captured.out)["images"] == 3
+    (tmp_path / "grey").mkdir()
+    Image.fromarray(gradient_images(1, 8, 1)[0][..., 0]).save(tmp_path / "grey" / "g.png")
+    assert main(["eval", str(grey), str(tmp_path / "grey"), "--size", "8", "--json"]) == 0
+    assert "note" not in capsys.readouterr().err
