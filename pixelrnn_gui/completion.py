@@ -125,7 +125,6 @@ class CompletionController(WorkController):
         self.device = "cpu"
         self._keep_partial = True
         self._resampling = False  # a resample ends on the candidate it redrew, not on the best-ranked one
-        self._done = 0
         self._rate_start: tuple[float, int] | None = None
 
     # ---- model ------------------------------------------------------------------------------
@@ -228,7 +227,6 @@ class CompletionController(WorkController):
         return True
 
     def _run(self, steps: Iterator, paused: bool = False) -> None:
-        self._done = 0
         self._rate_start = None
         work = StepThread(steps, on_stop=self._cancel_job, paused=paused)
         self.launch(work, self._fill, WorkState.PAUSED if paused else WorkState.RUNNING)
@@ -326,15 +324,14 @@ class CompletionController(WorkController):
         last = steps[-1]
         fill.decided = last.index + 1
         self.document.imageChanged.emit()
-        self._done = last.index + 1
         now = time.monotonic()
         if self._rate_start is None:
-            self._rate_start = (now - 1e-3, self._done - len(steps))
+            self._rate_start = (now - 1e-3, fill.decided - len(steps))
         started, done_at_start = self._rate_start
         # the first steps also pay for setting up the engine: a rate is given once a row is done
         row = int(fill.mask.sum(axis=1).max()) * self.model.config.channels
-        rate = (self._done - done_at_start) / max(now - started, 1e-3) if self._done - done_at_start >= row else 0.0
-        self.progressed.emit(self._done, last.total, rate)
+        rate = (fill.decided - done_at_start) / max(now - started, 1e-3) if fill.decided - done_at_start >= row else 0.0
+        self.progressed.emit(fill.decided, last.total, rate)
         self.cursorMoved.emit(last.row, last.col)
 
     def _completed(self) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 import pixelrnn_core as prc
 
 from .completion import CompletionController
-from .document import Box
+from .document import Box, Fill
 from .qimages import rgb_to_qimage
 
 OPEN_CHECKPOINT = "Open checkpoint file…"
@@ -269,7 +269,7 @@ class CompletionPanel(QWidget):
             self.progress.setValue(0)
         self.progress.setFormat("Partial fill kept" if kept else "Fill reverted")
 
-    def _follow_partial_fill(self, fill) -> None:
+    def _follow_partial_fill(self, fill: Fill) -> None:
         """A kept partial fill's bar: what it decided while its pixels are on the canvas, else empty."""
         document = self.controller.document
         on_canvas = document.mask_is_the_fills() and not np.array_equal(document.image[fill.mask], fill.before[fill.mask])

@@ -12,7 +12,16 @@ from ..completion.job import CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
-from ..io.images import image_destination_format, is_translucent, load_picture, read_image, read_mask, sample_grid, save_image
+from ..io.images import (
+    image_destination_format,
+    is_translucent,
+    load_picture,
+    read_image,
+    read_mask,
+    sample_grid,
+    save_image,
+    to_mode,
+)
 from ..memory import check_completion_memory
 from ..pixels.levels import is_grey, shows_only_levels
 from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
@@ -64,13 +73,13 @@ def check_greedy(args: argparse.Namespace) -> None:
 def conversion_warnings(path: str, channels: int, levels: int) -> list[str]:
     """What reading the image at ``path`` for a model of ``channels`` and ``levels`` changes in all of
     it, not only in the hole: its see-through pixels made opaque, its colours dropped, its values quantized."""
+    picture = load_picture(path)  # read once, looked at three ways
     warnings = []
-    if is_translucent(load_picture(path)):
+    if is_translucent(picture):
         warnings.append("the image has transparent pixels: they are read, and written, as shown on white")
-    if channels == 1 and not is_grey(read_image(path, channels=3)):
+    if channels == 1 and not is_grey(np.asarray(to_mode(picture, 3))):
         warnings.append("the image has colour but the model is grey: all of it is written grey")
-    as_read = read_image(path, channels=channels)  # 8-bit, in the model's channels
-    if not shows_only_levels(as_read, levels):
+    if not shows_only_levels(np.asarray(to_mode(picture, channels)), levels):  # 8-bit, in the model's channels
         warnings.append(f"the model has {levels} levels per sub-pixel: all of the image is quantized to them")
     return warnings
 
