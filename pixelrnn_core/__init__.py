@@ -32,7 +32,7 @@ from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, shows_only_levels, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
-from .training.events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .training.events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
 from .training.preview import TrainingPreview, preview_hook
 from .training.run_config import RunConfig, run_config
 from .training.run_folder import RunFolder, RunFolderError
@@ -73,6 +73,7 @@ __all__ = [
     "SkippedFile",
     "TrainSettings",
     "TrainingPreview",
+    "StepDone",
     "TrainStep",
     "Trainer",
     "TrainingData",

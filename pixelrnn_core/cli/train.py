@@ -18,7 +18,7 @@ from ..models.config import ARCHITECTURES
 from ..models.registry import PRESETS
 from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
 from ..training.evaluation import evaluate_checkpoint
-from ..training.events import CheckpointSaved, Finished, Preview, TrainStep, Validation
+from ..training.events import CheckpointSaved, Finished, Preview, StepDone, TrainStep, Validation
 from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import FINE_TUNING, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
@@ -233,9 +233,10 @@ def show_progress(trainer: Trainer) -> Finished:
     finished = None
     try:
         for event in trainer.events():
-            if isinstance(event, TrainStep):
-                bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}", refresh=False)
+            if isinstance(event, StepDone):
                 bar.update(event.step - bar.n)
+            elif isinstance(event, TrainStep):
+                bar.set_postfix(epoch=event.epoch + 1, bpd=f"{event.bits_per_dim:.4f}", img_s=f"{event.images_per_second:.0f}")
             elif isinstance(event, Validation) and is_main_process():
                 bar.write(f"step {event.step}: validation {event.bits_per_dim:.4f} bits/dim, {event.nats_per_image:.2f} nats/image{' (best)' if event.best else ''}")
             elif isinstance(event, Preview):

@@ -6,6 +6,15 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class StepDone:
+    """One optimizer step finished: ``step`` of the run's ``total_steps`` (for a progress bar that moves
+    every step; the loss comes in :class:`TrainStep` every ``log_every`` steps)."""
+
+    step: int
+    total_steps: int
+
+
+@dataclass(frozen=True)
 class TrainStep:
     """Mean training loss over the last ``log_every`` steps, and the speed so far."""
 

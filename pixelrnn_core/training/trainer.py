@@ -31,7 +31,7 @@ from ..models.registry import model_from_config
 from .averaging import weight_average
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
 from .evaluation import check_images_fit_model, evaluate_images
-from .events import CheckpointSaved, Finished, Paused, Preview, TrainStep, Validation
+from .events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
 from .layout import to_fast_layout
 from .objective import LogLikelihood
 from .run_config import RunConfig
@@ -41,7 +41,7 @@ from .settings import TrainSettings, autocast_dtype, learning_rate, make_optimiz
 from .state import load_training_state, save_training_state
 
 PreviewHook = Callable[[nn.Module, int], Any]
-Event = TrainStep | Validation | CheckpointSaved | Preview | Paused | Finished
+Event = StepDone | TrainStep | Validation | CheckpointSaved | Preview | Paused | Finished
 
 
 def step_seed(seed: int, step: int, process: int) -> int:
@@ -309,6 +309,7 @@ class Trainer:
                 session_steps += 1
                 self.step += 1
                 self.step_in_epoch += 1
+                yield StepDone(self.step, self.total_steps)
                 if self.step % self.settings.log_every == 0 or self.step == self.total_steps:
                     now = time.perf_counter()
                     yield self.report(window_loss / window_steps, window_steps / (now - window_start), (now - session_start) / session_steps)

@@ -17,6 +17,7 @@ from PIL import Image
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
+from pixelrnn_core.cli import train as train_cli
 from pixelrnn_core.io.checkpoints import read_header
 
 from .datafiles import gradient_images, write_broken_files, write_idx, write_image_folder
@@ -50,6 +51,22 @@ def test_train_then_eval_json(tmp_path, capsys):
     assert result["nats_per_image"] == pytest.approx(result["bits_per_dim"] * 3 * 36 * np.log(2))
     assert main(["eval", str(run / "best.safetensors"), str(tmp_path / "images"), "--json", "--limit", "5"]) == 0
     assert json.loads(capsys.readouterr().out)["images"] == 5
+
+
+def test_the_progress_bar_moves_every_step_not_only_when_the_loss_is_logged(tmp_path, capsys, monkeypatch):
+    write_image_folder(tmp_path / "images", 12, 6)
+    shown = []
+
+    class RecordingBar(train_cli.tqdm):
+        def update(self, n=1):
+            shown.append(self.n + n)
+            return super().update(n)
+
+    monkeypatch.setattr(train_cli, "tqdm", RecordingBar)
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "6", "--batch-size", "4",
+                 "--epochs", "2", "--log-every", "100", "--preview-every", "0", "--out", str(tmp_path / "run")])
+    assert code == 0 and "completed at step 6" in capsys.readouterr().out
+    assert [n for n in shown if n] == [1, 2, 3, 4, 5, 6]
 
 
 def test_binarized_idx_training_with_a_preset(tmp_path, capsys):

@@ -37,6 +37,7 @@ def test_a_run_reports_events_and_writes_its_files(tmp_path, folder):
     steps = [e for e in events if isinstance(e, prc.TrainStep)]
     validations = [e for e in events if isinstance(e, prc.Validation)]
     assert [e.step for e in steps] == [2, 4, 6, 8, 10]
+    assert [(e.step, e.total_steps) for e in events if isinstance(e, prc.StepDone)] == [(n, 10) for n in range(1, 11)]
     assert all(e.total_steps == 10 and e.images_per_second > 0 and e.bits_per_dim > 0 for e in steps)
     assert steps[-1].eta_seconds == 0 and [v.epoch for v in validations] == [0, 1]
     assert events[-1] == prc.Finished(10, 2, "completed", min(v.bits_per_dim for v in validations))
