@@ -49,6 +49,7 @@ from .training_panel import TrainingPanel
 # names no model: a restart keeps the model used last, and a run's model may become the active one under it.
 FIRST_RUN_MODEL = "fashion-mnist"
 FIRST_RUN_SAMPLE = "fashion-ankle-boot"
+FILLED_ONCE_KEY = "filledOnce"  # set once a fill ran to its end: later starts skip the first-run hint
 FIRST_RUN_HINT = (
     "Press <b>Complete</b> to let the model chosen in the Complete panel fill the red region pixel by pixel. "
     "Paint your own mask with <b>M</b>, open your image with <b>Ctrl+O</b>, or try File ▸ Open sample."
@@ -163,6 +164,7 @@ class MainWindow(QMainWindow):
             ended.connect(lambda *_: self._close_if_asked())
         c.failed.connect(lambda text: self.message_bar.show_message(text, error=True, topic=FILL_TOPIC))
         c.finished.connect(lambda: self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000))
+        c.finished.connect(lambda: self.prefs.set(FILLED_ONCE_KEY, True))  # the first-run hint has done its work
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
         c.modelChanged.connect(self._model_changed)
         self.panel.checkpointChosen.connect(self.load_checkpoint)
@@ -234,10 +236,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Model: {Path(path).parent.name}/{Path(path).name}, just trained.", 6000)
 
     def show_first_run(self) -> None:
-        """No image named on the command line: a sample image, masked, and a hint of what to do."""
+        """No image named on the command line: a sample image, masked, and a hint of what to do until
+        the user has run a fill to its end once."""
         if FIRST_RUN_SAMPLE in prc.sample_images() and self.files.open_sample(FIRST_RUN_SAMPLE):
             self.findChild(QDockWidget, "completeDock").raise_()  # the panel the hint's Complete is on
-            self.message_bar.show_message(FIRST_RUN_HINT, sticky=True, topic=FILL_TOPIC)
+            if not self.prefs.flag(FILLED_ONCE_KEY):
+                self.message_bar.show_message(FIRST_RUN_HINT, sticky=True, topic=FILL_TOPIC)
 
     def show_training(self) -> None:
         self.findChild(QDockWidget, "trainDock").raise_()

@@ -31,6 +31,10 @@ class AppSettings(QObject):
     def value(self, key: str, default=None):
         return self.store.value(key, default)
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A yes/no setting, ``default`` until set (an INI file gives back "true", not True)."""
+        return str(self.store.value(key, default)).lower() == "true"
+
     def set(self, key: str, value) -> None:
         self.store.setValue(key, value)
 
@@ -71,7 +75,7 @@ class AppSettings(QObject):
         """The Complete panel's candidates, temperature and greedy choice (a first start: its defaults)."""
         panel.samples.setValue(int(self.store.value("candidates", panel.samples.value())))
         panel.temperature.setValue(float(self.store.value("temperature", panel.temperature.value())))
-        panel.greedy.setChecked(str(self.store.value("greedy", panel.greedy.isChecked())).lower() == "true")
+        panel.greedy.setChecked(self.flag("greedy", panel.greedy.isChecked()))
 
     def tool(self) -> Tool:
         return Tool[str(self.store.value("tool", Tool.MASK_BRUSH.name))]

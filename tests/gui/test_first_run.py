@@ -78,6 +78,11 @@ def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     # 4 candidates by default, ranked in the strip: ranking 4 fills lowers their error (docs/benchmarks.md)
     assert window.panel.samples.value() == 4 and window.panel.strip.count() == 4
     window.document.undo_stack.setClean()
+    window.close()
+    later = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(later)
+    later.show_first_run()  # a later start: the sample to play with again, without telling a user who has filled how
+    assert later.document.mask.sum() == mask.sum() and later.message_bar.text() == ""
 
 
 def test_pixelrnn_gui_without_a_display_refuses_in_one_line(monkeypatch, capsys):
