@@ -172,9 +172,11 @@ class TrainingPanel(QWidget):
         self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
         self.size_spin.setSuffix(" px")
         self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size: one random crop of each "
-                                  "(the same for the whole run), or the whole image scaled down")
+                                  "(the same for the whole run), the whole image scaled down, or every tile of a grid over "
+                                  "each image (photos give many examples)")
         self.fit_combo.addItem("Random crop", "crop")
         self.fit_combo.addItem("Resize (then centre crop)", "resize")
+        self.fit_combo.addItem("Tiles (every part of each image)", "tiles")
         self.colour_combo = labelled(QComboBox(), "Colour", "Grayscale (1 channel) or RGB (3 channels, R→G→B per pixel)")
         self.colour_combo.setObjectName("trainColourCombo")
         self.colour_combo.addItem("RGB", 3)
@@ -400,7 +402,9 @@ class TrainingPanel(QWidget):
         self.no_usable_image = False
         self._enable_start()
         skipped = len(image_set.skipped)
-        self.usable_label.setText(f"{self.usable} usable image(s)" + (f", {skipped} file(s) skipped" if skipped else ""))
+        tiles = image_set.tiles_line()
+        usable = f"{self.usable} usable tiles of {image_set.source_images} image(s)" if tiles else f"{self.usable} usable image(s)"
+        self.usable_label.setText(usable + (f", {skipped} file(s) skipped" if skipped else ""))
         self.preview_grid.clear()
         for image in image_set.images[:PREVIEW_IMAGES]:
             icon = QIcon(QPixmap.fromImage(rgb_to_qimage(np.ascontiguousarray(to_rgb(image, 256)))).scaled(40, 40))

@@ -74,7 +74,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     data.add_argument("--binarize", choices=BINARIZATIONS, default="none", help="binary images: fixed threshold or dynamic (stochastic) binarization")
     data.add_argument("--threshold", type=float, default=0.5, help="--binarize threshold: fraction of full intensity")
     data.add_argument("--fit", choices=FITS, default="crop", help="larger images: one random crop each (the same for the "
-                      "whole run: an image gives one patch) or resize + centre crop")
+                      "whole run: an image gives one patch), resize + centre crop, or tiles (every tile of a grid over "
+                      "each image: photos give many patches)")
     data.add_argument("--small", choices=SMALL_IMAGE_POLICIES, default="skip", help="smaller images: skip or upscale")
     data.add_argument("--augment", action="store_true", help="random flips/transposes (the 8 symmetries of the square)")
     data.add_argument("--val-fraction", type=float, default=0.1, help="fraction held out for validation")
@@ -117,6 +118,7 @@ def add_eval_parser(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("data", metavar="DATA", help="a folder of images, one image file or a dataset file, as for train")
     evaluate.add_argument("--json", action="store_true", help='print one JSON line {"bits_per_dim", "nats_per_image", "images"}')
     evaluate.add_argument("--size", type=int, help="side of the square images (default: as trained)")
+    evaluate.add_argument("--fit", choices=FITS, help="larger images: as for train (default: as trained; tiles scores every part of them)")
     evaluate.add_argument("--limit", type=int, help="use only the first N images")
     evaluate.add_argument("--batch-size", type=int, help="images per forward pass (default: 32 on a CPU, 256 on a GPU)")
     evaluate.add_argument("--device", default="auto", help="cpu, cuda or cuda:N (default: cuda if available)")
@@ -128,7 +130,8 @@ def report_data(image_set: ImageSet, train_images: int, validation_images: int, 
     """One line on what was read (how many images, their size and colour), then what was skipped and why."""
     _, height, width, channels = image_set.images.shape
     read_as = f"{width}x{height} {'grey' if channels == 1 else 'RGB'}"
-    print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images, {read_as}")
+    print(f"data: {source} ({image_set.source_format}): {train_images} training, {validation_images} validation images, "
+          f"{read_as}{image_set.tiles_line()}")
     report_skipped(image_set, " (all listed in the run's run.json)", sys.stdout)
 
 
@@ -332,7 +335,7 @@ def run_eval(args: argparse.Namespace) -> int:
         checkpoint = checkpoint_file(args.checkpoint)
         try:
             result, image_set = evaluate_checkpoint(
-                checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance
+                checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance, args.fit
             )
         finally:
             for bar in bars:

@@ -75,37 +75,71 @@ def fit_size(image: Image.Image, size: int, fit: str, small: str, rng: np.random
     return image.crop((left, top, left + size, top + size))
 
 
-def read_image(path: Path, size: int, channels: int, spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray:
-    """One file as uint8 (size, size, channels), read as completion reads images (one reader, see
-    :func:`pixelrnn_core.io.images.load_picture`); raises :class:`SkipImage` with the reason to skip it."""
+def examples_per_image(height: int, width: int, size: int, fit: str) -> int:
+    """How many ``size`` x ``size`` examples an image gives: the tiles of its grid (``fit="tiles"``),
+    else one."""
+    if fit == "tiles" and min(height, width) >= size:
+        return (height // size) * (width // size)
+    return 1
+
+
+def tile_grid(image: Image.Image, size: int) -> list[Image.Image]:
+    """Every ``size`` x ``size`` tile of a grid over ``image``, row by row; the grid is centred, so the
+    rows and columns left over are shared by opposite edges."""
+    width, height = image.size
+    top, left = (height % size) // 2, (width % size) // 2
+    return [
+        image.crop((left + col * size, top + row * size, left + (col + 1) * size, top + (row + 1) * size))
+        for row in range(height // size)
+        for col in range(width // size)
+    ]
+
+
+def fit_examples(image: Image.Image, size: int, fit: str, small: str, rng: np.random.Generator) -> list[Image.Image]:
+    """The ``size`` x ``size`` training examples of one image: every tile of a grid over it
+    (``fit="tiles"``), else the one image :func:`fit_size` makes."""
+    if fit == "tiles" and min(image.size) >= size:
+        return tile_grid(image, size)
+    return [fit_size(image, size, fit, small, rng)]
+
+
+def read_examples(path: Path, size: int, channels: int, spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray:
+    """One file's examples as uint8 (n, size, size, channels), read as completion reads images (one
+    reader, see :func:`pixelrnn_core.io.images.load_picture`); raises :class:`SkipImage` with the reason
+    to skip it."""
     try:
         converted = to_mode(load_picture(path, spec.max_pixels), channels, spec.background)
     except ImageFileError as error:
         raise SkipImage(error.reason) from None
-    fitted = fit_size(converted, size, spec.fit, spec.small, rng)
-    return np.asarray(fitted, dtype=np.uint8).reshape(size, size, channels)
+    examples = fit_examples(converted, size, spec.fit, spec.small, rng)
+    return np.stack([np.asarray(example, dtype=np.uint8).reshape(size, size, channels) for example in examples])
 
 
-def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list[SkippedFile]]:
-    """All usable images under ``folder`` as uint8 (N, size, size, C), and the files skipped. Without
+def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list[SkippedFile], int]:
+    """The examples of all usable images under ``folder`` (the first ``spec.limit`` images) as uint8
+    (N, size, size, C), the files skipped, and how many files gave the examples. Without
     ``spec.channels`` the images are grey (C = 1) when every one of them is, RGB otherwise."""
     size = spec.size or 32
     channels = spec.channels or 3
     paths = image_paths(folder)
     check_images_memory(min(len(paths), spec.limit or len(paths)), size, size, channels, str(folder))
-    images, skipped = [], []
+    images, skipped, count = [], [], 0
     for index, path in enumerate(paths):
         if spec.limit is not None and len(images) >= spec.limit:
             break
         # One generator per file, seeded by its position: the same crop on every rebuild of the run.
         rng = np.random.default_rng([spec.seed, index])
         try:
-            images.append(read_image(path, size, channels, spec, rng))
+            examples = read_examples(path, size, channels, spec, rng)
         except SkipImage as reason:
             skipped.append(SkippedFile(str(path), str(reason)))
+            continue
+        count += len(examples)
+        check_images_memory(count, size, size, channels, str(folder))
+        images.append(examples)
     if not images:
-        return np.zeros((0, size, size, channels), np.uint8), skipped
-    stacked = np.stack(images)
+        return np.zeros((0, size, size, channels), np.uint8), skipped, 0
+    stacked = np.concatenate(images)
     if spec.channels is None and is_grey(stacked):
-        return np.ascontiguousarray(stacked[..., :1]), skipped
-    return stacked, skipped
+        return np.ascontiguousarray(stacked[..., :1]), skipped, len(images)
+    return stacked, skipped, len(images)

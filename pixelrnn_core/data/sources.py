@@ -11,18 +11,26 @@ from ..memory import check_images_memory
 from ..pixels.levels import to_channels
 from .cifar import cifar_batch_files, is_pickle, read_cifar_batch, read_cifar_folder
 from .idx import is_idx, read_head, read_idx_images
-from .image_files import IMAGE_EXTENSIONS, SkippedFile, fit_size, read_image_folder, skip_reasons
+from .image_files import IMAGE_EXTENSIONS, SkippedFile, examples_per_image, fit_examples, read_image_folder, skip_reasons
 from .imagenet_npz import ZIP_MAGIC, read_npz_images
 from .spec import DataError, DatasetSpec
 
 
 @dataclass
 class ImageSet:
-    """The usable images of a source (uint8, (N, H, W, C), 0..255) and the files that were skipped."""
+    """The usable images of a source (uint8, (N, H, W, C), 0..255) and the files that were skipped;
+    ``source_images`` of the source gave them (fewer than N when cut into tiles; None: one each)."""
 
     images: np.ndarray
     skipped: list[SkippedFile] = field(default_factory=list)
     source_format: str = "images"
+    source_images: int | None = None
+
+    def tiles_line(self) -> str:
+        """", tiles of 4 images" when the images are tiles of fewer source images, else ""."""
+        if self.source_images is None or self.source_images == len(self.images):
+            return ""
+        return f", tiles of {self.source_images} image(s)"
 
     def skip_line(self) -> str:
         """"N file(s): n1 reason1, n2 reason2, ..." of the files skipped (see :func:`skip_reasons`)."""
@@ -59,20 +67,22 @@ def read_array_source(path: Path, source_format: str, limit: int | None) -> np.n
 
 
 def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
-    """Dataset-file images brought to ``spec.size`` the same way folder images are."""
+    """Dataset-file images brought to ``spec.size`` the same way folder images are (one example each,
+    or every tile of each with ``fit="tiles"``)."""
     size = spec.size
     if size is None or images.shape[1:3] == (size, size):
         return images
-    if min(images.shape[1:3]) < size and spec.small == "skip":
-        height, width = images.shape[1:3]
+    height, width = images.shape[1:3]
+    if min(height, width) < size and spec.small == "skip":
         raise DataError(f"{spec.path}: images are {width}x{height}, smaller than the size {size}x{size} they are read at")
-    check_images_memory(len(images), size, size, images.shape[-1], str(spec.path))
-    out = np.empty((len(images), size, size, images.shape[-1]), np.uint8)
+    per_image = examples_per_image(height, width, size, spec.fit)
+    check_images_memory(len(images) * per_image, size, size, images.shape[-1], str(spec.path))
+    out = np.empty((len(images) * per_image, size, size, images.shape[-1]), np.uint8)
     for index, image in enumerate(images):
         rng = np.random.default_rng([spec.seed, index])
         picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)  # "L" or "RGB"
-        fitted = fit_size(picture, size, spec.fit, spec.small, rng)
-        out[index] = np.asarray(fitted).reshape(size, size, -1)
+        examples = fit_examples(picture, size, spec.fit, spec.small, rng)
+        out[index * per_image:(index + 1) * per_image] = np.stack([np.asarray(e).reshape(size, size, -1) for e in examples])
     return out
 
 
@@ -93,14 +103,14 @@ def load_images(spec: DatasetSpec) -> ImageSet:
     path = Path(spec.path).expanduser()
     source_format = detect_format(path)
     if source_format == "images":
-        images, skipped = read_image_folder(path, spec)
+        images, skipped, files_used = read_image_folder(path, spec)
         if not len(images):
             raise DataError(f"{path}: no usable image found{skip_detail(ImageSet(images, skipped))}", skipped)
-        return ImageSet(images, skipped, source_format)
+        return ImageSet(images, skipped, source_format, files_used)
     images = read_array_source(path, source_format, spec.limit)
     if not len(images):
         raise DataError(f"{path}: the dataset file holds no images")
     if spec.limit is not None:
         images = images[: spec.limit]
     images = to_channels(images, spec.channels or images.shape[-1])
-    return ImageSet(resize_array(images, spec), [], source_format)
+    return ImageSet(resize_array(images, spec), [], source_format, len(images))

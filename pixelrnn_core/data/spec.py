@@ -9,7 +9,7 @@ from ..pixels.levels import check_levels
 from ..plain_data import PlainData
 
 BINARIZATIONS = ("none", "threshold", "dynamic")
-FITS = ("crop", "resize")
+FITS = ("crop", "resize", "tiles")
 SMALL_IMAGE_POLICIES = ("skip", "upscale")
 
 
@@ -29,16 +29,19 @@ class DatasetSpec(PlainData):
     ``path``: a folder of images (searched recursively) or a dataset file (IDX, CIFAR-10 python batch or
     a folder of them, downsampled-ImageNet ``.npz``). ``size``: side of the square training images
     (``None`` keeps a dataset file's own size; a folder then uses 32). Larger images are randomly
-    cropped (``fit="crop"``) or scaled and centre-cropped (``fit="resize"``); smaller ones are skipped or
-    upscaled (``small``). ``channels``: 1 (grayscale) or 3 (RGB), ``None`` for the source's own.
-    ``levels``: values per sub-pixel after quantization. ``binarize``: "threshold" (fixed, at
-    ``threshold`` of full scale) or "dynamic" (each pixel drawn as 1 with probability equal to its
-    intensity each time it is used, the binarized-MNIST protocol of Salakhutdinov & Murray 2008);
-    both need ``levels=2``. ``val_fraction`` of the images, chosen with ``seed``, is held out for
-    validation. ``augment`` applies a random flip/transpose (one of the 8 symmetries of the square) to
-    every training example. ``limit`` keeps only the first images of the source. ``max_pixels`` is the
-    largest image (width x height) a folder may contain; larger files are skipped as possible
-    decompression bombs (Pillow's own limit by default).
+    cropped (``fit="crop"``: one example per image, the same crop for the whole run), scaled and
+    centre-cropped (``fit="resize"``), or cut into every tile of a centred grid (``fit="tiles"``: a
+    100 x 70 image at size 32 gives 3 x 2 examples, and validation tiles come from the same images as
+    training ones); smaller ones are skipped or upscaled (``small``). ``channels``: 1 (grayscale) or 3
+    (RGB), ``None`` for the source's own. ``levels``: values per sub-pixel after quantization.
+    ``binarize``: "threshold" (fixed, at ``threshold`` of full scale) or "dynamic" (each pixel drawn as
+    1 with probability equal to its intensity each time it is used, the binarized-MNIST protocol of
+    Salakhutdinov & Murray 2008); both need ``levels=2``. ``val_fraction`` of the examples, chosen with
+    ``seed``, is held out for validation. ``augment`` applies a random flip/transpose (one of the 8
+    symmetries of the square) to every training example. ``limit`` keeps only the first images of the
+    source (with tiles, the tiles of the first images). ``max_pixels`` is the largest image (width x
+    height) a folder may contain; larger files are skipped as possible decompression bombs (Pillow's
+    own limit by default).
     """
 
     KIND = "dataset settings"

@@ -129,9 +129,11 @@ def evaluate_checkpoint(
     limit: int | None = None,
     precision: str = "auto",
     progress: Callable[[int, int], None] | None = None,
+    fit: str | None = None,
 ) -> tuple[Evaluation, ImageSet]:
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
-    (the first ``limit``; at ``size`` instead of the training size if given) at ``precision`` (as
+    (the first ``limit``; at ``size`` instead of the training size, and cut to it by ``fit`` instead of
+    the training's "crop", "resize" or "tiles", if given) at ``precision`` (as
     :class:`~.settings.TrainSettings` says for evaluation); also returns the read report. ``progress(done, total)`` is called
     after every batch."""
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -140,6 +142,8 @@ def evaluate_checkpoint(
     spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)
     if size is not None:
         spec = spec.replace(size=size)
+    if fit is not None:
+        spec = spec.replace(fit=fit)
     device = parse_device(device)
     model = to_fast_layout(load_checkpoint(checkpoint, device=device))
     images, image_set = load_evaluation_data(spec)  # in the model's channels, as the spec says

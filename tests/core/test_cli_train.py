@@ -69,6 +69,20 @@ def test_the_progress_bar_moves_every_step_not_only_when_the_loss_is_logged(tmp_
     assert [n for n in shown if n] == [1, 2, 3, 4, 5, 6]
 
 
+def test_photos_train_and_evaluate_on_every_tile_of_them(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for name in "abcd":  # 4 photos of 3 x 2 tiles of 8 pixels
+        Image.fromarray(rng.integers(0, 256, (17, 26, 3), dtype=np.uint8)).save(tmp_path / f"{name}.png")
+    code = main(["train", str(tmp_path), "--fit", "tiles", "--size", "8", "--arch", "pixelcnn", *TINY, "--batch-size", "4",
+                 "--epochs", "1", "--val-fraction", "0.25", "--preview-every", "0", "--out", str(tmp_path / "run")])
+    assert code == 0 and "18 training, 6 validation images, 8x8 RGB, tiles of 4 image(s)" in capsys.readouterr().out
+    model = str(tmp_path / "run" / "last.safetensors")
+    assert main(["eval", model, str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 24  # evaluated as trained: every tile
+    assert main(["eval", model, str(tmp_path), "--json", "--fit", "crop"]) == 0
+    assert json.loads(capsys.readouterr().out)["images"] == 4
+
+
 def test_binarized_idx_training_with_a_preset(tmp_path, capsys):
     path = write_idx(tmp_path / "train-images-idx3-ubyte.gz", gradient_images(20, 5, 1)[..., 0], gzipped=True)
     code = main(["train", str(path), "--preset", "mnist", "--layers", "1", "--hidden", "4", "--binarize", "dynamic",

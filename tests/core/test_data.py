@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 import pixelrnn_core as prc
+from pixelrnn_core import memory
 from pixelrnn_core.data import load_evaluation_data, model_input, split_indices
 from pixelrnn_core.pixels.dihedral import transform_tensor as dihedral
 
@@ -116,6 +117,37 @@ def test_larger_images_are_cropped_or_resized_and_smaller_skipped_or_upscaled(tm
     assert resized.shape == (2, 8, 8, 1)
     assert resized[0, :, :2].max() < 30 and resized[0, :, -2:].min() > 225  # the whole width, scaled
     assert (resized[1] == 50).all()
+
+
+def test_tiles_cut_every_part_of_an_image_into_training_examples(tmp_path):
+    photo = np.random.default_rng(0).integers(0, 256, (21, 38, 3), dtype=np.uint8)  # 4 x 2 tiles of 8, 2 + 3 rows/cols spare
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    Image.new("RGB", (8, 8), (9, 9, 9)).save(tmp_path / "b.png")
+    Image.new("RGB", (5, 5)).save(tmp_path / "tiny.png")
+    image_set = prc.load_images(prc.DatasetSpec(str(tmp_path), size=8, fit="tiles"))
+    top, left = 2, 3  # the grid is centred: the spare rows and columns are shared by both edges
+    expected = [photo[top + 8 * row:top + 8 * row + 8, left + 8 * col:left + 8 * col + 8] for row in range(2) for col in range(4)]
+    np.testing.assert_array_equal(image_set.images, np.stack([*expected, np.full((8, 8, 3), 9, np.uint8)]))
+    assert [s.reason.split(" (")[0] for s in image_set.skipped] == ["smaller than 8x8"]
+    assert image_set.tiles_line() == ", tiles of 2 image(s)"
+    upscaled = read(tmp_path, size=8, fit="tiles", small="upscale")
+    assert upscaled.shape == (10, 8, 8, 3)
+    assert read(tmp_path, size=8, fit="tiles", limit=1).shape == (8, 8, 8, 3)  # the tiles of the first image
+
+
+def test_tiles_that_would_not_fit_in_memory_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    Image.new("L", (64, 64)).save(tmp_path / "a.png")
+    monkeypatch.setattr(memory, "physical_memory", lambda: 40 * 8 * 8)  # 40 tiles of 8x8; the folder holds 64
+    with pytest.raises(memory.MemoryRequestError, match="64 image"):
+        read(tmp_path, size=8, fit="tiles")
+
+
+def test_dataset_files_are_cut_into_tiles_too(tmp_path):
+    images = gradient_images(3, 12, 1)[..., 0]
+    path = write_idx(tmp_path / "images-idx3-ubyte", images)
+    tiles = read(path, size=6, fit="tiles")
+    assert tiles.shape == (12, 6, 6, 1)
+    np.testing.assert_array_equal(tiles[5, ..., 0], images[1, :6, 6:])
 
 
 def test_random_crops_are_the_same_on_every_rebuild(tmp_path):

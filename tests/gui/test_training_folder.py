@@ -46,6 +46,15 @@ def test_settings_are_proposed_from_the_folder(read_folder):
     assert planned >= 3 and planned // panel.preview_spin.value() >= 3
 
 
+def test_tiles_of_the_folders_images_are_counted_as_training_images(window, qtbot, read_folder):
+    panel = read_folder
+    panel.size_spin.setValue(14)
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.fit_combo.setCurrentIndex(panel.fit_combo.findData("tiles"))
+    assert panel.usable_label.text() == "32 usable tiles of 8 image(s), 1 file(s) skipped"
+    assert panel.run_config().data.fit == "tiles"
+
+
 def test_every_skipped_file_is_listed_with_its_own_reason(window, qtbot, read_folder):
     panel = read_folder
     with qtbot.waitSignal(window.training.scanFailed, timeout=WAIT_MS):
