@@ -27,7 +27,7 @@ def channel_groups(features: int, channels: int) -> torch.Tensor:
     """Colour group (``0 .. channels-1``) of each of ``features`` feature maps: contiguous, near-equal."""
     if features < channels:
         raise ValueError(f"{features} feature maps cannot be split into {channels} colour groups")
-    return torch.arange(features, device="cpu") * channels // features
+    return torch.arange(features) * channels // features
 
 
 def gate_groups(hidden: int, channels: int, gates: int = 4) -> torch.Tensor:
@@ -49,7 +49,7 @@ def causal_mask(
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"a masked convolution needs an odd kernel to have a centre, got {kh}x{kw}")
     row, col = kh // 2, kw // 2
-    mask = torch.ones(len(out_groups), len(in_groups), kh, kw, device="cpu")
+    mask = torch.ones(len(out_groups), len(in_groups), kh, kw)
     mask[:, :, row, col + 1 :] = 0
     mask[:, :, row + 1 :, :] = 0
     if mask_type == "A":

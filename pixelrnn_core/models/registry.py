@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import nn
+
+from ..memory import FLOAT_BYTES, check_memory
 
 from .architectures import single_scale_model
 from .config import ModelConfig
@@ -40,8 +43,19 @@ def model_from_config(config: ModelConfig) -> nn.Module:
     return single_scale_model(config)
 
 
+def count_parameters(config: ModelConfig) -> int:
+    """The number of weights the model of ``config`` has, counted on the meta device (nothing allocated)."""
+    with torch.device("meta"):
+        return sum(p.numel() for p in model_from_config(config).parameters())
+
+
 def build_model(arch: str, **settings: Any) -> nn.Module:
     """Build a PixelRNN: ``arch`` is "pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale" or a
     preset name from :data:`PRESETS`; ``settings`` are :class:`ModelConfig` fields (channels, levels,
-    hidden, layers, out_hidden, residual, skip, kernel, base_arch, scale, ...)."""
-    return model_from_config(model_config(arch, **settings))
+    hidden, layers, out_hidden, residual, skip, kernel, base_arch, scale, ...). A model whose weights
+    alone would not fit in this machine's memory is refused (:class:`MemoryRequestError`) before any is
+    allocated."""
+    config = model_config(arch, **settings)
+    count = count_parameters(config)
+    check_memory(count * FLOAT_BYTES, f"the weights of a {config.arch} of {count:,} parameters")
+    return model_from_config(config)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import pixelrnn_core as prc
+from pixelrnn_core import memory
 
 ARCHS = ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"]
 
@@ -83,6 +84,15 @@ def test_presets_have_the_papers_sizes(name, arch, channels, levels, hidden, lay
     assert (cfg.arch, cfg.channels, cfg.levels, cfg.hidden, cfg.layers, cfg.residual) == (
         arch, channels, levels, hidden, layers, residual
     )
+
+
+def test_a_model_whose_weights_exceed_the_memory_is_refused_before_any_is_allocated(monkeypatch):
+    monkeypatch.setattr(memory, "physical_memory", lambda: 2**20)
+    with monkeypatch.context() as patched:
+        patched.setattr(torch.nn.Conv2d, "reset_parameters", lambda self: self.weight.is_meta or pytest.fail("a weight was made"))
+        with pytest.raises(prc.MemoryRequestError, match=r"weights of a pixelcnn of [\d,]+ parameters would need about [\d.]+ MiB"):
+            prc.build_model("pixelcnn", hidden=128, layers=4)
+    assert prc.build_model("pixelcnn", hidden=4, layers=1, out_hidden=4)  # 4 KiB of weights fit
 
 
 def test_numpy_numbers_are_taken_as_python_numbers():
