@@ -172,11 +172,16 @@ def check_layout(path: Path, expected: dict[str, tuple[str, list[int]]], found: 
             )
 
 
+def first_non_finite(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The name of the first floating-point tensor with NaN or infinite values, or None."""
+    return next((name for name, t in tensors.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())), None)
+
+
 def check_finite(path: Path, tensors: dict[str, torch.Tensor]) -> None:
     """A CheckpointError naming the first weight with NaN or infinite values (a diverged training)."""
-    for name, tensor in tensors.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise CheckpointError(f"{path}: weight {name} holds NaN or infinite values (a diverged training?); refusing it")
+    name = first_non_finite(tensors)
+    if name is not None:
+        raise CheckpointError(f"{path}: weight {name} holds NaN or infinite values (a diverged training?); refusing it")
 
 
 def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -190,13 +195,33 @@ def read_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     return tensors, metadata
 
 
-def save_checkpoint(path: str | os.PathLike, model: nn.Module, **metadata: Any) -> None:
-    """Write ``model``'s weights with its config and ``metadata`` (JSON-able values: data spec, step,
-    bits_per_dim, ...; any name but ``config``, which names the model's) to ``path`` as safetensors, atomically."""
+def json_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """``metadata`` as JSON values (settings objects as their dicts); a ValueError names a value that is not."""
     if "config" in metadata:
         raise ValueError("checkpoint metadata may not be named 'config': that name holds the model's config")
-    header = {"kind": MODEL_KIND, "config": model.config.to_dict(), "metadata": metadata}
-    write_safetensors(path, cpu_tensors(model.state_dict()), header)
+    values = {key: value.to_dict() if hasattr(value, "to_dict") else value for key, value in metadata.items()}
+    for key, value in values.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"checkpoint metadata {key!r} is not JSON (a {type(value).__name__})") from None
+    return values
+
+
+def save_checkpoint(path: str | os.PathLike, model: nn.Module, **metadata: Any) -> None:
+    """Write ``model``'s weights (as float32, whatever precision the model is in) with its config and
+    ``metadata`` (JSON-able values: data spec, step, bits_per_dim, ...; any name but ``config``, which
+    names the model's) to ``path`` as safetensors, atomically. Weights with NaN or infinite values are
+    refused, as loading would refuse them."""
+    config = getattr(model, "config", None)
+    if not isinstance(config, ModelConfig):
+        raise TypeError(f"a {type(model).__name__} is not a pixelrnn model (make one with build_model or load_checkpoint)")
+    header = {"kind": MODEL_KIND, "config": config.to_dict(), "metadata": json_metadata(metadata)}
+    weights = {name: t.float() if t.is_floating_point() else t for name, t in cpu_tensors(model.state_dict()).items()}
+    name = first_non_finite(weights)
+    if name is not None:
+        raise ValueError(f"weight {name} holds NaN or infinite values; not saved (a load would refuse it)")
+    write_safetensors(path, weights, header)
 
 
 def check_model_kind(path: Path, header: dict[str, str]) -> None:

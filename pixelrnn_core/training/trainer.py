@@ -98,7 +98,9 @@ class Trainer:
         self._running.set()
 
     def pause(self) -> None:
-        """Wait after the current step until :meth:`resume` or :meth:`cancel`."""
+        """Wait after the current step until :meth:`resume` or :meth:`cancel`. The thread taking the
+        events is the one that waits: only another thread can resume it (to stop in the loop itself,
+        stop taking events, or cancel, and continue later with :func:`resume_run`)."""
         self._running.clear()
 
     def resume(self) -> None:

@@ -7,6 +7,9 @@ import struct
 from pathlib import Path
 from typing import Any, Callable
 
+import pixelrnn_core as prc
+from pixelrnn_core.io import checkpoints
+
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "models" / "fashion-mnist.safetensors"
 
 
@@ -79,3 +82,14 @@ def png_declaring(path: Path, width: int, height: int) -> Path:
     data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
     path.write_bytes(data)
     return path
+
+
+def diverged_checkpoint(target: Path, value: float, **metadata: Any) -> Path:
+    """A tiny grey model's checkpoint whose first weight holds ``value`` (NaN or infinite), written as
+    a training that diverged would have written it (save_checkpoint itself refuses such weights)."""
+    model = prc.build_model("pixelcnn", channels=1, levels=4, hidden=4, layers=1, out_hidden=4)
+    weights = checkpoints.cpu_tensors(model.state_dict())
+    next(iter(weights.values()))[0].fill_(value)
+    header = {"kind": checkpoints.MODEL_KIND, "config": model.config.to_dict(), "metadata": metadata}
+    checkpoints.write_safetensors(target, weights, header)
+    return target

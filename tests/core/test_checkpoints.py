@@ -47,6 +47,28 @@ def test_metadata_named_config_is_refused_and_never_hides_the_models_config(tmp_
     assert prc.checkpoint_info(tmp_path / "m.safetensors").config == model.config
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])
+def test_a_model_in_another_precision_is_saved_as_float32_and_loads(tmp_path, dtype):
+    model = prc.build_model("row_lstm", **TINY).to(dtype)
+    prc.save_checkpoint(tmp_path / "m.safetensors", model)
+    loaded = prc.load_checkpoint(tmp_path / "m.safetensors")
+    for name, weight in loaded.state_dict().items():
+        assert weight.dtype == torch.float32 and torch.equal(weight, model.state_dict()[name].float())
+
+
+def test_weights_a_load_would_refuse_are_not_saved(tmp_path):
+    model = prc.build_model("pixelcnn", **TINY)
+    with torch.no_grad():
+        model.stem.weight[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="weight stem.weight holds NaN or infinite values; not saved"):
+        prc.save_checkpoint(tmp_path / "m.safetensors", model)
+    with pytest.raises(TypeError, match="a Linear is not a pixelrnn model"):
+        prc.save_checkpoint(tmp_path / "m.safetensors", torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="metadata 'scores' is not JSON"):
+        prc.save_checkpoint(tmp_path / "m.safetensors", prc.build_model("pixelcnn", **TINY), scores=torch.zeros(3))
+    assert not (tmp_path / "m.safetensors").exists()
+
+
 def test_a_checkpoint_loads_on_the_cpu_when_no_device_is_named(tmp_path):
     prc.save_checkpoint(tmp_path / "m.safetensors", prc.build_model("pixelcnn", **TINY))
     assert next(prc.load_checkpoint(tmp_path / "m.safetensors", device=None).parameters()).device.type == "cpu"

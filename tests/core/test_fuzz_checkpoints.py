@@ -9,12 +9,20 @@ import os
 
 import numpy as np
 import pytest
-import torch
 
 import pixelrnn_core as prc
 from pixelrnn_core.cli import main
 
-from .crafted import BUNDLED, make_fifo, rewrite_header, split_safetensors, with_config, with_header_length_starting, with_metadata_value
+from .crafted import (
+    BUNDLED,
+    diverged_checkpoint,
+    make_fifo,
+    rewrite_header,
+    split_safetensors,
+    with_config,
+    with_header_length_starting,
+    with_metadata_value,
+)
 
 HUGE_CONFIGS = [
     {"hidden": 10**4, "layers": 10**6, "kernel": 100001},
@@ -166,12 +174,7 @@ def test_random_bytes_and_flipped_header_bytes_are_refused(tmp_path):
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_non_finite_weights_are_refused(tmp_path, value):
-    model = prc.build_model("pixelcnn", channels=1, levels=4, hidden=4, layers=1, out_hidden=4)
-    with torch.no_grad():
-        next(model.parameters())[0].fill_(value)
-    path = tmp_path / "diverged.safetensors"
-    prc.save_checkpoint(path, model)
-    refused(prc.load_checkpoint, path, "NaN or infinite")
+    refused(prc.load_checkpoint, diverged_checkpoint(tmp_path / "diverged.safetensors", value), "NaN or infinite")
 
 
 def test_special_files_are_refused_without_blocking(tmp_path):
@@ -192,11 +195,7 @@ def test_cli_refuses_crafted_checkpoints_in_one_line(tmp_path, capsys, command):
         with_metadata_value(BUNDLED, tmp_path / "list-metadata.safetensors", "metadata", "[1, 2]"),
         make_fifo(tmp_path / "pipe.safetensors"),
     ]
-    nan_model = prc.build_model("pixelcnn", channels=1, levels=4, hidden=4, layers=1, out_hidden=4)
-    with torch.no_grad():
-        next(nan_model.parameters()).fill_(math.nan)
-    prc.save_checkpoint(tmp_path / "nan.safetensors", nan_model, image_size=[4, 4])
-    cases.append(tmp_path / "nan.safetensors")
+    cases.append(diverged_checkpoint(tmp_path / "nan.safetensors", math.nan, image_size=[4, 4]))
     for path in cases:
         argv = {
             "sample": ["sample", str(path), "--out", str(tmp_path / "out.png")],
