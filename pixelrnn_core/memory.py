@@ -62,8 +62,8 @@ def check_completion_memory(
 
 def check_inspection_memory(config: ModelConfig, height: int, width: int) -> None:
     """Refuse inspecting an image whose forward pass and per-value arrays would not fit in memory: the
-    log-probabilities, probabilities and their products in float64, one per level of each sub-pixel."""
-    need = height * width * (floats_per_pixel(config) * FLOAT_BYTES + 4 * config.channels * config.levels * 8)
+    logits and the probabilities it returns, one per level of each sub-pixel."""
+    need = height * width * (floats_per_pixel(config) * FLOAT_BYTES + 2 * config.channels * config.levels * FLOAT_BYTES)
     check_memory(need, f"inspecting {width}x{height} pixels")
 
 

@@ -16,6 +16,8 @@ from ..memory import check_inspection_memory
 from .devices import frozen_copy, resolve_device
 from .job import check_image, check_mask
 
+SUB_PIXELS_PER_CHUNK = 2**15  # distributions summed in float64 at a time: a few tens of MB at 256 levels
+
 
 @dataclass(frozen=True)
 class Inspection:
@@ -41,16 +43,31 @@ def inspect(
     device = resolve_device(model, device)
     x = torch.from_numpy(image).long().permute(2, 0, 1)[None].to(device)
     with torch.no_grad():
-        log_probs = torch.log_softmax(frozen_copy(model, device)(x)[0].double(), dim=0)  # (L, C, H, W)
-    log_probs = log_probs.permute(2, 3, 1, 0).cpu().numpy()  # (H, W, C, L)
-    probs = np.exp(log_probs)
-    entropy = -(probs * log_probs).sum(axis=3) / math.log(2)
-    surprisal = -np.take_along_axis(log_probs, image[..., None].astype(np.int64), axis=3)[..., 0] / math.log(2)
+        logits = frozen_copy(model, device)(x)[0]  # (L, C, H, W)
+    probs, entropy, surprisal = distribution_statistics(logits, torch.from_numpy(image).long())
     masked = None if mask is None or not mask.any() else float(surprisal[mask].mean())
     return Inspection(
-        probs=probs.astype(np.float32),
+        probs=probs,
         entropy_bits=entropy.astype(np.float32),
         surprisal_bits=surprisal.astype(np.float32),
         bits_per_dim=float(surprisal.mean()),
         masked_bits_per_dim=masked,
     )
+
+
+def distribution_statistics(logits: torch.Tensor, image: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From ``logits`` (L, C, H, W) and the actual values ``image`` (H, W, C): every sub-pixel's
+    distribution (H, W, C, L) float32, and its entropy and the surprisal of the actual value in bits
+    (H, W, C) float64, computed in float64 a band of rows at a time (all at once took 24 KB a pixel)."""
+    levels, channels, height, width = logits.shape
+    probs = np.empty((height, width, channels, levels), np.float32)
+    entropy, surprisal = np.empty((height, width, channels)), np.empty((height, width, channels))
+    rows = max(1, SUB_PIXELS_PER_CHUNK // (width * channels))
+    for top in range(0, height, rows):
+        band = slice(top, top + rows)
+        log_p = torch.log_softmax(logits[:, :, band].double(), dim=0).permute(2, 3, 1, 0).cpu()  # (h, W, C, L)
+        p = log_p.exp()
+        probs[band] = p.float().numpy()
+        entropy[band] = (-(p * log_p).sum(dim=3) / math.log(2)).numpy()
+        surprisal[band] = (-log_p.gather(3, image[band, ..., None])[..., 0] / math.log(2)).numpy()
+    return probs, entropy, surprisal

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -57,6 +58,18 @@ def test_inspecting_a_likely_image_costs_fewer_bits():
     image, mask = random_image(6, 6, 3), mask_of("bottom_half", 6, 6)
     greedy = prc.complete(model, image, mask, greedy=True)[0]
     assert prc.inspect(model, greedy, mask).masked_bits_per_dim < prc.inspect(model, image, mask).masked_bits_per_dim
+
+
+def test_inspecting_keeps_little_besides_the_distributions_it_returns():
+    model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=4, layers=1, out_hidden=4).eval()
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    tracemalloc.start()
+    try:
+        result = prc.inspect(model, image)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * result.probs.nbytes  # the float64 sums over every sub-pixel at once took 4x it
 
 
 def test_bad_image_gets_a_clear_message():
