@@ -22,7 +22,7 @@ from .data import (
     survey_folder,
 )
 from .io.atomic import atomic_write
-from .io.bundled import bundled_models, find_checkpoint, model_card, sample_images
+from .io.bundled import bundled_models, model_card, sample_images
 from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
@@ -33,6 +33,7 @@ from .models.registry import PRESETS, build_model, model_config, model_from_conf
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, shows_only_levels, to_8bit, to_channels
 from .training.evaluation import Evaluation, evaluate_checkpoint, evaluate_images
 from .training.events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
+from .training.model_names import find_checkpoint
 from .training.preview import TrainingPreview, preview_hook
 from .training.run_config import RunConfig, run_config
 from .training.run_folder import RunFolder, RunFolderError

@@ -24,9 +24,9 @@ from ..io.images import (
 )
 from ..memory import check_completion_memory
 from ..pixels.levels import is_grey, shows_only_levels
-from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
+from ..training.model_names import find_checkpoint
 from .errors import USER_ERRORS, fail
-from .help_format import DefaultsShown
+from .help_format import CHECKPOINT_HELP, DefaultsShown
 
 
 def add_sampling_options(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +117,7 @@ def run_sample(args: argparse.Namespace) -> int:
     try:
         check_greedy(args)
         image_destination_format(args.out)
-        checkpoint = checkpoint_file(args.checkpoint)
+        checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
         height, width = sample_size(args, checkpoint)
         cfg = model.config
@@ -136,7 +136,7 @@ def run_complete(args: argparse.Namespace) -> int:
     try:
         check_greedy(args)
         image_destination_format(args.out)
-        checkpoint = checkpoint_file(args.checkpoint)
+        checkpoint = find_checkpoint(args.checkpoint)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)

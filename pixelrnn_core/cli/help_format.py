@@ -1,7 +1,10 @@
-"""How the commands' --help reads: every option's default where its text does not already say it."""
+"""How the commands' --help reads: every option's default where its text does not already say it, and
+the text of the model argument they share."""
 from __future__ import annotations
 
 import argparse
+
+CHECKPOINT_HELP = "a checkpoint file, a run folder (its best checkpoint) or a bundled model's name"
 
 
 class DefaultsShown(argparse.HelpFormatter):

@@ -19,13 +19,13 @@ from ..models.registry import PRESETS
 from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
 from ..training.evaluation import evaluate_checkpoint
 from ..training.events import CheckpointSaved, Finished, Preview, StepDone, TrainStep, Validation
+from ..training.model_names import find_checkpoint
 from ..training.preview import preview_hook
 from ..training.run_config import RunConfig, run_config
 from ..training.settings import FINE_TUNING, OPTIMIZERS, PRECISIONS, SCHEDULES, TrainSettings
 from ..training.trainer import Trainer, new_run, resume_run
-from .checkpoint_argument import CHECKPOINT_HELP, checkpoint_file
 from .errors import EXIT_INTERRUPTED, USER_ERRORS, fail
-from .help_format import DefaultsShown
+from .help_format import CHECKPOINT_HELP, DefaultsShown
 
 SKIPS_LISTED = 10
 # --output choices -> ModelConfig.output
@@ -154,7 +154,7 @@ def init_checkpoint(args: argparse.Namespace) -> CheckpointInfo:
     if given:
         options = ", ".join("--" + name.replace("_", "-") for name in given)
         raise ValueError(f"--init takes its model from {args.init}: leave out {options}")
-    return checkpoint_info(checkpoint_file(args.init))
+    return checkpoint_info(find_checkpoint(args.init))
 
 
 def folder_side(data: str) -> int | None:
@@ -332,7 +332,7 @@ def run_eval(args: argparse.Namespace) -> int:
                 bars.append(tqdm(total=total, unit="img", desc="eval", dynamic_ncols=True))
             bars[0].update(done - bars[0].n)
 
-        checkpoint = checkpoint_file(args.checkpoint)
+        checkpoint = find_checkpoint(args.checkpoint)
         try:
             result, image_set = evaluate_checkpoint(
                 checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance, args.fit

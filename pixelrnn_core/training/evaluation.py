@@ -17,12 +17,12 @@ from torch import nn
 
 from ..data import DatasetSpec, ImageSet, load_evaluation_data, model_input
 from ..devices import parse_device
-from ..io.bundled import find_checkpoint
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..io.checkpoints import load_checkpoint
 from ..models.config import ModelConfig
 from .distributed import rank, sum_over_processes, world_size
 from .layout import to_fast_layout
+from .model_names import find_checkpoint
 from .settings import autocast_dtype
 
 

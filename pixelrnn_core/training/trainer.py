@@ -23,7 +23,6 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ..data import DataError, DatasetSpec, TrainingData, detect_format, load_training_data, model_input
 from ..devices import parse_device
-from ..io.bundled import find_checkpoint
 from ..io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from ..memory import check_training_memory
 from ..models.config import ModelConfig
@@ -33,6 +32,7 @@ from .distributed import barrier, is_main_process, rank, sum_over_processes, wor
 from .evaluation import check_images_fit_model, evaluate_images
 from .events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
 from .layout import to_fast_layout
+from .model_names import find_checkpoint
 from .objective import LogLikelihood
 from .run_config import RunConfig
 from .run_folder import RunFolder

@@ -19,6 +19,22 @@ def test_an_unknown_models_card_names_the_bundled_ones():
         prc.model_card("nope")
 
 
+def test_a_name_finds_a_run_folders_model_else_the_bundled_one_even_beside_a_folder_of_that_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fashion-mnist").mkdir()  # e.g. the dataset's own folder
+    assert prc.find_checkpoint("fashion-mnist") == prc.bundled_models()["fashion-mnist"]
+    run = prc.RunFolder(tmp_path / "photo-patches")
+    run.path.mkdir()
+    run.config_path.write_text("{}")
+    with pytest.raises(FileNotFoundError, match="photo-patches: the run has saved no checkpoint yet"):
+        prc.find_checkpoint("photo-patches")
+    prc.save_checkpoint(run.checkpoint_path("last"), prc.build_model("pixelcnn", channels=1, levels=4, hidden=4, layers=1))
+    assert prc.find_checkpoint("photo-patches").resolve() == run.checkpoint_path("last")
+    (tmp_path / "pictures").mkdir()
+    with pytest.raises(FileNotFoundError, match="pictures: a folder, but neither a run folder nor a bundled model"):
+        prc.find_checkpoint("pictures")
+
+
 @pytest.mark.parametrize("model", [None, "fashion-mnist"])
 def test_completing_with_something_else_than_a_model_says_so(model):
     with pytest.raises(TypeError, match="a pixelrnn model"):
