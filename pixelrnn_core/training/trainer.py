@@ -326,7 +326,7 @@ class Trainer:
             if reason != "completed":
                 break
             yield from self.end_of_epoch(batches)
-        if reason == "cancelled":
+        if reason == "cancelled" and self.step > self.saved_step:  # nothing trained since the last save: nothing to keep
             yield from self.save(("last",))
         step = self.saved_step if reason == "diverged" else self.step
         yield Finished(step, self.epoch, reason, self.best_bits_per_dim)

@@ -77,6 +77,15 @@ def test_cancel_stops_cleanly_and_keeps_the_last_state(tmp_path, folder):
     assert prc.checkpoint_metadata(tmp_path / "run" / "last.safetensors")["step"] == 2
 
 
+def test_a_run_cancelled_before_its_first_step_saves_no_untrained_model_and_resumes_from_the_start(tmp_path, folder):
+    trainer = start(tmp_path / "run", folder)
+    trainer.cancel()
+    assert list(trainer.events()) == [prc.Finished(0, 0, "cancelled", None)]
+    assert prc.RunFolder(tmp_path / "run").model_checkpoint() is None
+    resumed = prc.resume_run(tmp_path / "run")
+    assert resumed.step == 0 and resumed.run().step == 10
+
+
 def test_pause_waits_until_resumed_from_another_thread(tmp_path, folder):
     trainer = start(tmp_path / "run", folder, log_every=1)
     seen = []
