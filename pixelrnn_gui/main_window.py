@@ -70,6 +70,8 @@ FILL_TOPIC = "fill"
 MASK_TOPIC = "mask"
 # a file that could not be read or written goes once a file is written
 FILE_TOPIC = "file"
+# what the Train panel said: it goes once a run starts
+TRAIN_TOPIC = "train"
 
 
 class MainWindow(QMainWindow):
@@ -177,7 +179,8 @@ class MainWindow(QMainWindow):
         self.inspector.opacityChanged.connect(self.canvas.set_overlay_opacity)
         self.inspector.message.connect(self.message_bar.show_message)
         self.inspector.maskNeeded.connect(lambda text: self.message_bar.show_message(text, topic=MASK_TOPIC))
-        self.training_panel.message.connect(lambda text, error: self.message_bar.show_message(text, error=error))
+        self.training_panel.message.connect(lambda text, error: self.message_bar.show_message(text, error=error, topic=TRAIN_TOPIC))
+        self.training.stateChanged.connect(lambda state: state == "starting" and self.message_bar.settle(TRAIN_TOPIC))  # a new try
         self.training.modelReady.connect(self.add_trained_model)
 
     # ---- settings ---------------------------------------------------------------------------
@@ -225,15 +228,19 @@ class MainWindow(QMainWindow):
         else:
             self.panel.refresh_models(self.prefs.recent("recentModels"))
 
-    def add_trained_model(self, path: str) -> None:
-        """A run's checkpoint joins the model picker at once; it becomes the model if it fits the open
-        image and no fill runs."""
+    def add_trained_model(self, path: str, worth_using: bool = True) -> None:
+        """A run's checkpoint joins the model picker at once; it becomes the model if the run completed
+        or validated it (``worth_using``), it fits the open image and no fill runs."""
         self.prefs.remember("recentModels", Path(path))
-        if self.controller.busy or not fits(checkpoint_kind(path), self.document.colour_kind()):
-            self.statusBar().showMessage(f"Trained model {Path(path).parent.name}/{Path(path).name} added to the model picker.", 6000)
+        name = f"{Path(path).parent.name}/{Path(path).name}"
+        if not worth_using:
+            self.message_bar.show_message(f"The run stopped before its first validation: its model {name} is in the model picker; "
+                                          "the model in use stays.", sticky=True, topic=TRAIN_TOPIC)
+        elif self.controller.busy or not fits(checkpoint_kind(path), self.document.colour_kind()):
+            self.statusBar().showMessage(f"Trained model {name} added to the model picker.", 6000)
         else:
             self.load_checkpoint(path)
-            self.statusBar().showMessage(f"Model: {Path(path).parent.name}/{Path(path).name}, just trained.", 6000)
+            self.statusBar().showMessage(f"Model: {name}, just trained.", 6000)
 
     def show_first_run(self) -> None:
         """No image named on the command line: a sample image, masked, and a hint of what to do until

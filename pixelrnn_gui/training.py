@@ -163,7 +163,7 @@ class TrainingController(WorkController):
     validated = Signal(object)  # prc.Validation
     previewed = Signal(object)  # prc.TrainingPreview
     finished = Signal(object)  # prc.Finished
-    modelReady = Signal(str)  # the checkpoint a finished or stopped run left
+    modelReady = Signal(str, bool)  # the checkpoint a finished or stopped run left; whether it is worth switching to
     checkpointSaved = Signal(object)  # prc.CheckpointSaved
     failed = Signal(str)
 
@@ -172,6 +172,7 @@ class TrainingController(WorkController):
         self.handle: TrainerHandle | None = None
         self.trainer: prc.Trainer | None = None
         self.run_dir: Path | None = None
+        self.finished_reason: str | None = None  # how the last run ended: "completed", "cancelled", ...
         self.scanner = FolderScanner(self)
         self.proposed, self.scanned, self.scanFailed = self.scanner.proposed, self.scanner.scanned, self.scanner.scanFailed
 
@@ -196,7 +197,7 @@ class TrainingController(WorkController):
         return True
 
     def _run(self, run_dir: Path, make_trainer: Callable[[], prc.Trainer]) -> None:
-        self.run_dir, self.trainer = Path(run_dir), None
+        self.run_dir, self.trainer, self.finished_reason = Path(run_dir), None, None
         self.handle = TrainerHandle()
         self.launch(StepThread(trainer_then_events(make_trainer, self.handle)), self._train, WorkState.STARTING)
 
@@ -210,7 +211,8 @@ class TrainingController(WorkController):
         self._end_work()
         model = prc.RunFolder(self.run_dir).model_checkpoint()
         if model is not None:
-            self.modelReady.emit(str(model))
+            completed = self.finished_reason == "completed"
+            self.modelReady.emit(str(model), completed or model == prc.RunFolder(self.run_dir).checkpoint_path("best"))
 
     def pause(self) -> None:
         """Pause after the current step (the trainer waits; nothing is lost)."""
@@ -265,6 +267,7 @@ class TrainingController(WorkController):
             elif isinstance(event, prc.CheckpointSaved):
                 self.checkpointSaved.emit(event)
             elif isinstance(event, prc.Finished):
+                self.finished_reason = event.reason
                 self.finished.emit(event)
 
     def _failed(self, message: str) -> None:

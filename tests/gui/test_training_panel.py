@@ -113,6 +113,24 @@ def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbo
     np.testing.assert_array_equal(window.document.image[:4], pixels[:4])
 
 
+def test_a_run_stopped_before_it_was_validated_does_not_replace_the_model_in_use(window, panel, qtbot, image_file, tmp_path):
+    window.files.open_image(image_file[0])
+    in_use = window.panel.model_picker.currentData()
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.set_folder(str(image_folder(tmp_path / "many", 120, (8, 8, 3), "m")))
+    panel.batch_spin.setValue(1)  # 90 steps before the first validation
+    panel.preview_spin.setValue(0)
+    click(qtbot, panel.start_button)
+    qtbot.waitUntil(lambda: step_of(window) >= 1, timeout=WAIT_MS)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS) as ready:
+        click(qtbot, panel.stop_button)
+    checkpoint = ready.args[0]
+    assert checkpoint.endswith("last.safetensors") and prc.checkpoint_metadata(checkpoint)["step"] < 90
+    picker = window.panel.model_picker
+    assert picker.findData(checkpoint) >= 0 and picker.currentData() == in_use
+    assert "stopped before its first validation" in window.message_bar.text()
+
+
 def test_pause_and_resume_continue_the_step_count(window, panel, qtbot):
     training = window.training
     panel.preview_spin.setValue(0)
@@ -223,7 +241,7 @@ def test_the_preview_caption_belongs_to_the_run_that_is_training(window, panel, 
         click(qtbot, panel.stop_button)
 
 
-def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel, qtbot, tmp_path):
+def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel, qtbot, tmp_path, picture_folder):
     empty = tmp_path / "nothing"
     empty.mkdir()
     (empty / "notes.png").write_text("not an image")
@@ -232,6 +250,13 @@ def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel,
         click(qtbot, panel.start_button)
     assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
     assert panel.settings_tabs.isEnabled() and window.message_bar.text() == failed.args[0]  # idle again
+    with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
+        panel.set_folder(str(picture_folder))
+    with qtbot.waitSignal(window.training.started, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    assert window.message_bar.text() == ""  # the error was about the run that could not start
+    with qtbot.waitSignal(window.training.finished, timeout=WAIT_MS):
+        click(qtbot, panel.stop_button)
 
 
 def test_the_panel_says_where_the_run_saved_its_last_checkpoint(window, panel, qtbot):
