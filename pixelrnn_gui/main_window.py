@@ -445,12 +445,13 @@ class MainWindow(QMainWindow):
         """Ask before closing the window stops a training run; True when it is fine to go on."""
         if not self.training.busy or self.training.run_dir is None:
             return True
-        answer = QMessageBox.question(
-            self, "Training in progress",
-            f"Closing the window stops the training run in {self.training.run_dir} (its last checkpoint is kept; "
-            "the Train panel can resume it later). Stop it and close?",
-            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
-        )
+        if self.training.trainer is None:
+            text = (f"The training run in {self.training.run_dir} is reading its images: nothing is trained yet. "
+                    "Closing the window stops it once the images are read. Stop it and close?")
+        else:
+            text = (f"Closing the window stops the training run in {self.training.run_dir} after its current step and "
+                    "saves it there (the Train panel can resume it later). Stop it and close?")
+        answer = QMessageBox.question(self, "Training in progress", text, QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Close
 
     def _update_title(self) -> None:
@@ -485,7 +486,14 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.inspector.shutdown()
+        waiting = self.training.busy  # the run ends its step (or its reading) first: seconds, with nothing else to show
+        if waiting:
+            self.statusBar().showMessage("Stopping the training run…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            self.statusBar().repaint()  # painted now: no events run while the window closes
         stopped_run_model = self.training.shutdown()
+        if waiting:
+            QApplication.restoreOverrideCursor()
         if stopped_run_model is not None:  # the picker lists it after a restart, as a finished run's
             self.prefs.remember("recentModels", stopped_run_model)
         self._save_settings()

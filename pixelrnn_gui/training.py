@@ -106,6 +106,8 @@ def resumed_trainer(run_dir: Path, device: str, data_path: Path | None = None) -
         trainer = prc.resume_run(run_dir, device, data_path=data_path)
     except (OSError, ValueError, KeyError, prc.CheckpointError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        for named in (f"{run_dir}: ", f"{Path(run_dir).resolve()}: "):  # the folder is named once, in front
+            reason = reason.removeprefix(named)
         raise ValueError(f"Cannot resume {run_dir}: {reason}") from None
     return trainer
 

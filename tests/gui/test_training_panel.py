@@ -4,6 +4,7 @@ the completion model picker and completes an image; pause/resume continues the s
 run from its folder (or a clear message); closing the window during a run stops it and leaves its last
 checkpoint readable."""
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
 from pixelrnn_core.cli.train import train_settings
+from pixelrnn_gui import training as training_module
 from pixelrnn_gui.levels import to_levels, to_rgb
 from pixelrnn_gui.main_window import MainWindow
 from pixelrnn_gui.training_panel import CUSTOM_PRESET
@@ -205,7 +207,7 @@ def test_resuming_a_run_whose_images_moved_asks_where_they_are(window, panel, qt
 def test_resuming_a_folder_that_holds_no_run_says_why(window, panel, qtbot, tmp_path):
     with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
         panel.resume_run(tmp_path / "pictures")
-    assert failed.args[0] == f"Cannot resume {tmp_path / 'pictures'}: {tmp_path / 'pictures'}: not a run folder (no run.json)"
+    assert failed.args[0] == f"Cannot resume {tmp_path / 'pictures'}: not a run folder (no run.json)"  # the folder named once
     assert window.message_bar.text() == failed.args[0]
     assert panel.start_button.isEnabled()
 
@@ -230,6 +232,23 @@ def test_closing_the_window_during_a_run_asks_then_stops_it_and_keeps_its_checkp
     assert meta["step"] == training.trainer.step >= 2
     prc.load_checkpoint(last)
     assert not list(run_dir.rglob("*.tmp"))
+
+
+def test_closing_while_a_run_reads_its_images_says_nothing_is_trained_yet_and_leaves_no_model(window, panel, qtbot, monkeypatch):
+    reading, new_run = threading.Event(), prc.new_run
+
+    def slow_to_read(*args, **kwargs):
+        reading.wait(WAIT_MS / 1000)
+        return new_run(*args, **kwargs)
+
+    monkeypatch.setattr(training_module.prc, "new_run", slow_to_read)
+    click(qtbot, panel.start_button)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Close)
+    threading.Timer(0.5, reading.set).start()
+    assert window.close()
+    assert "is reading its images" in asked[0] and "nothing is trained yet" in asked[0] and "checkpoint is kept" not in asked[0]
+    assert prc.RunFolder(window.training.run_dir).model_checkpoint() is None
 
 
 def test_the_preview_caption_belongs_to_the_run_that_is_training(window, panel, qtbot):
