@@ -451,10 +451,7 @@ class TrainingPanel(QWidget):
 
     def _apply_preset(self, name: str) -> None:
         start = self.fine_tuned()
-        fixed_by_model = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo,
-                          self.colour_combo, self.levels_spin)
-        for widget in fixed_by_model:
-            widget.setEnabled(start is None)
+        self._hold_model_fixed(start is not None)
         if start is not None:
             self._show_model(dataclasses.asdict(start.config))
             self._fit_data_to(start)
@@ -464,6 +461,12 @@ class TrainingPanel(QWidget):
         self.fine_tuning = start is not None
         if start is None and name != CUSTOM_PRESET:
             self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
+
+    def _hold_model_fixed(self, fixed: bool) -> None:
+        """A fine-tuned model fixes its architecture, sizes, output, colour and levels."""
+        for widget in (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo,
+                       self.colour_combo, self.levels_spin):
+            widget.setEnabled(not fixed)
 
     def _show_model(self, sizes: dict) -> None:
         widgets = (self.arch_combo, self.layers_spin, self.hidden_spin, self.out_hidden_spin, self.output_combo)
@@ -573,9 +576,12 @@ class TrainingPanel(QWidget):
                 return False
         self._clear_feedback()
         try:
-            self.levels_of_run = run.read_config().model.levels
+            config = run.read_config()
         except (OSError, ValueError, KeyError, TypeError):
             pass  # the controller reports why the folder cannot be resumed
+        else:
+            self.levels_of_run = config.model.levels
+            self.show_run_settings(config, moved_to)
         for record in run.read_metrics():
             if record.get("kind") == "train":
                 self.loss_plot.add_train(record["step"], record["bits_per_dim"])
@@ -583,6 +589,35 @@ class TrainingPanel(QWidget):
                 self.loss_plot.add_validation(record["step"], record["bits_per_dim"])
                 self._note_best(record["bits_per_dim"], record["step"])
         return self.controller.resume_run(Path(folder), self.device_combo.currentData(), Path(moved_to) if moved_to else None)
+
+    def show_run_settings(self, config: prc.RunConfig, data_path: str | None = None) -> None:
+        """The form shows a resumed run's own data (at ``data_path`` if it moved), model and optimization:
+        the run keeps them, and a new run can start from them."""
+        data, model, training = config.data, config.model, config.training
+        inputs = (self.folder_edit, self.size_spin, self.fit_combo, self.colour_combo, self.levels_spin, self.augment_check,
+                  self.val_spin, self.preset_combo, self.optimizer_combo, self.lr_spin, self.batch_spin, self.epochs_spin,
+                  self.preview_spin)
+        for widget in inputs:
+            widget.blockSignals(True)
+        self.folder_edit.setText(data_path or data.path)
+        self.size_spin.setValue(data.size or self.size_spin.value())
+        self.fit_combo.setCurrentIndex(self.fit_combo.findData(data.fit))
+        self.colour_combo.setCurrentIndex(self.colour_combo.findData(model.channels))
+        self.levels_spin.setValue(model.levels)
+        self.augment_check.setChecked(data.augment)
+        self.val_spin.setValue(data.val_fraction)
+        self.preset_combo.setCurrentText(CUSTOM_PRESET)
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(training.optimizer))
+        self.lr_spin.setValue(training.lr)
+        self.batch_spin.setValue(training.batch_size)
+        self.epochs_spin.setValue(training.epochs)
+        self.preview_spin.setValue(training.preview_every)
+        for widget in inputs:
+            widget.blockSignals(False)
+        self._show_model(dataclasses.asdict(model))
+        self._hold_model_fixed(False)
+        self.fine_tuning, self.preview_chosen = False, True
+        self.scan()
 
     def _clear_feedback(self) -> None:
         """Show no run: nothing of the previous one (its progress, folder, curves and previews) stays."""
@@ -605,7 +640,8 @@ class TrainingPanel(QWidget):
 
     def _state_changed(self, state: str) -> None:
         busy = state != "idle"
-        for widget in (self.resume_button, self.settings_tabs, self.workspace_edit, self.workspace_button):
+        pages = [self.settings_tabs.widget(index) for index in range(self.settings_tabs.count())]
+        for widget in (self.resume_button, *pages, self.workspace_edit, self.workspace_button):  # the tabs still switch
             widget.setEnabled(not busy)
         self._enable_start()
         self.pause_button.setEnabled(state in ("running", "paused"))

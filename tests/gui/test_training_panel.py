@@ -86,7 +86,7 @@ def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbo
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 1 and bool(panel.loss_plot.train), timeout=WAIT_MS)
     assert "images/s" in panel.speed_label.text() and "ETA" in panel.speed_label.text()
-    assert not panel.settings_tabs.isEnabled() and not panel.start_button.isEnabled()
+    assert not panel.settings_tabs.currentWidget().isEnabled() and not panel.start_button.isEnabled()
     assert window.settings.value("trainWorkspace") == str(training.run_dir.parent)
     qtbot.waitUntil(lambda: bool(panel.loss_plot.validation) and not panel.sample_view.pixmap().isNull(), timeout=WAIT_MS)
     assert panel.best_label.text().startswith("Best validation: ")
@@ -152,7 +152,7 @@ def test_pause_and_resume_continue_the_step_count(window, panel, qtbot):
     assert steps == list(range(1, len(steps) + 1)) and steps[-1] > paused_at
 
 
-def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot):
+def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot, picture_folder):
     training = window.training
     panel.preview_spin.setValue(0)
     click(qtbot, panel.start_button)
@@ -160,12 +160,19 @@ def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot):
     with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
         click(qtbot, panel.stop_button)
     run_dir, stopped_at = training.run_dir, training.trainer.step
+    panel.folder_edit.setText("")  # as the app opens again: the form shows none of the run's settings
+    for spin, value in ((panel.size_spin, 32), (panel.levels_spin, 256), (panel.hidden_spin, 16), (panel.batch_spin, 16)):
+        spin.setValue(value)
     with qtbot.waitSignal(training.started, timeout=WAIT_MS) as started:
         assert panel.resume_run(run_dir)
         # checked before the event loop runs again: the resumed run's first steps may arrive in the
         # same batch as its start and be plotted before the wait returns
         assert len(panel.loss_plot.train) == stopped_at  # the curve so far is shown again
     assert started.args == [str(run_dir), stopped_at, training.trainer.total_steps]
+    plan = panel.run_config()  # the form shows the run's own settings, to look at but not to change
+    assert (plan.data.path, plan.data.size, plan.model.levels, plan.model.hidden) == (str(picture_folder), 8, 16, 8)
+    assert (plan.training.batch_size, plan.training.epochs, plan.data.val_fraction) == (3, 1000, 0.25)
+    assert panel.settings_tabs.tabBar().isEnabled() and not panel.settings_tabs.widget(0).isEnabled()
     qtbot.waitUntil(lambda: step_of(window) > stopped_at, timeout=WAIT_MS)
     with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
         click(qtbot, panel.stop_button)
@@ -268,7 +275,7 @@ def test_a_folder_without_usable_images_cannot_start_and_says_why(window, panel,
     with qtbot.waitSignal(window.training.failed, timeout=WAIT_MS) as failed:
         click(qtbot, panel.start_button)
     assert failed.args[0].startswith(f"Cannot start training: {empty}: no usable image found; skipped 1 file(s)")
-    assert panel.settings_tabs.isEnabled() and window.message_bar.text() == failed.args[0]  # idle again
+    assert panel.settings_tabs.currentWidget().isEnabled() and window.message_bar.text() == failed.args[0]  # idle again
     with qtbot.waitSignal(window.training.scanned, timeout=WAIT_MS):
         panel.set_folder(str(picture_folder))
     with qtbot.waitSignal(window.training.started, timeout=WAIT_MS):
