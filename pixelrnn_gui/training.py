@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
 
 from .background import Paused, StepThread, WorkController, WorkState, describe_error, one_call
+
+SMALLEST_SIZE = 2  # the Train panel's smallest image size (a folder proposing less is read at it)
 
 
 class TrainerHandle:
@@ -79,6 +81,7 @@ def scan_folder(spec: prc.DatasetSpec, propose: bool) -> tuple[prc.Proposal | No
     a folder without usable images gives its DataError (which lists every skipped file)."""
     proposal = prc.survey_folder(spec.path) if propose and Path(spec.path).expanduser().is_dir() else None
     if proposal is not None:
+        proposal = replace(proposal, size=max(proposal.size, SMALLEST_SIZE))  # the panel's smallest
         spec = spec.replace(size=proposal.size, channels=proposal.channels)
     try:
         return proposal, prc.load_images(spec)

@@ -42,7 +42,7 @@ from .completion_panel import format_seconds, labelled
 from .levels import to_rgb
 from .loss_plot import LossPlot
 from .qimages import rgb_to_qimage
-from .training import TrainingController, workspace_problem
+from .training import SMALLEST_SIZE, TrainingController, workspace_problem
 
 PREVIEW_IMAGES = 12
 PREVIEWS_PER_RUN = 4  # the preview interval proposed for a folder shows about this many previews
@@ -169,7 +169,7 @@ class TrainingPanel(QWidget):
         self.skipped_list.setObjectName("trainSkippedList")
         self.skipped_list.setFixedHeight(60)
         self.skipped_list.setWordWrap(True)
-        self.size_spin = self._spin("Image size", 2, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
+        self.size_spin = self._spin("Image size", SMALLEST_SIZE, 512, 32, "Side of the square training images, in pixels", "trainSizeSpin")
         self.size_spin.setSuffix(" px")
         self.fit_combo = labelled(QComboBox(), "Fit", "How larger images become the training size: one random crop of each "
                                   "(the same for the whole run), the whole image scaled down, or every tile of a grid over "
@@ -667,6 +667,7 @@ class TrainingPanel(QWidget):
             self.preview_caption.setText("The run has finished.")
             self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
         else:
+            self.speed_label.setText(f"Training step {step + 1}…")  # a large model's step can take minutes
             every = self.controller.trainer.settings.preview_every
             first = (step // every + 1) * every if every else None
             no_preview = first is None or first > total

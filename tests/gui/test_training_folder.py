@@ -55,6 +55,16 @@ def test_tiles_of_the_folders_images_are_counted_as_training_images(window, qtbo
     assert panel.run_config().data.fit == "tiles"
 
 
+def test_a_folder_proposing_a_size_below_the_smallest_is_read_at_the_smallest(window, qtbot, tmp_path):
+    window.show_training()
+    panel = window.training_panel
+    with qtbot.waitSignal(window.training.scanFailed, timeout=WAIT_MS):
+        panel.set_folder(str(image_folder(tmp_path / "dots", 10, (1, 1), "d")))
+    assert panel.size_spin.value() == panel.size_spin.minimum() == 2
+    assert panel.usable_label.text() == "No usable image: 10 smaller than 2x2."  # what Start would find
+    assert not panel.start_button.isEnabled()
+
+
 def test_every_skipped_file_is_listed_with_its_own_reason(window, qtbot, read_folder):
     panel = read_folder
     with qtbot.waitSignal(window.training.scanFailed, timeout=WAIT_MS):

@@ -83,8 +83,11 @@ def test_folder_scan_lists_usable_images_and_skipped_files(panel):
 
 def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbot, image_file, picture_folder):
     training = window.training
+    said_at_start = []
+    training.started.connect(lambda *_: said_at_start.append(panel.speed_label.text()))
     click(qtbot, panel.start_button)
     qtbot.waitUntil(lambda: panel.progress.value() >= 1 and bool(panel.loss_plot.train), timeout=WAIT_MS)
+    assert said_at_start == ["Training step 1…"]  # not a blank line while a large model takes its first step
     assert "images/s" in panel.speed_label.text() and "ETA" in panel.speed_label.text()
     assert not panel.settings_tabs.currentWidget().isEnabled() and not panel.start_button.isEnabled()
     assert window.settings.value("trainWorkspace") == str(training.run_dir.parent)
