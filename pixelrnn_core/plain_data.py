@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import types
 import typing
 from typing import Any, TypeVar
@@ -37,12 +38,15 @@ def type_name(hint: Any) -> str:
     return str(hint).replace("typing.", "")
 
 
-def python_numbers(value: Any) -> Any:
-    """``value`` with numpy numbers, alone or in a tuple, as Python's."""
+def plain_value(value: Any) -> Any:
+    """``value`` with numpy numbers, alone or in a tuple, as Python's, and a path (``pathlib.Path``) as
+    its string."""
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if isinstance(value, tuple):
-        return tuple(python_numbers(item) for item in value)
+        return tuple(plain_value(item) for item in value)
     return value
 
 
@@ -62,10 +66,10 @@ class PlainData:
 
     def __post_init__(self) -> None:
         """Refuse a field of the wrong type (a batch size of 2.5 would fail only later, deep in torch);
-        numpy's numbers are kept as Python's, which JSON can write."""
+        numpy's numbers are kept as Python's and paths as strings, which JSON can write."""
         for name, hint in field_types(type(self)).items():
             given = getattr(self, name)
-            value = python_numbers(given)
+            value = plain_value(given)
             if value is not given:
                 object.__setattr__(self, name, value)
             if not fits_type(value, hint):

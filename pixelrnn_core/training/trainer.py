@@ -444,6 +444,10 @@ def new_run(
     """Create the run folder ``run_dir`` (it must not hold a run) and a trainer for a new model.
     ``data`` may be passed when already loaded from ``data_spec``. The trainer holds the folder's lock
     until its events end; run.json is written only once everything was accepted."""
+    for name, given, kind in (("data_spec", data_spec, DatasetSpec), ("model_config", model_config, ModelConfig),
+                              ("settings", settings, TrainSettings)):
+        if not isinstance(given, kind):
+            raise TypeError(f"new_run: {name} must be a {kind.__name__}, got a {type(given).__name__}")
     if data is not None and data.spec != data_spec:
         raise ValueError(f"the data was loaded from another dataset spec ({data.spec}) than the run's ({data_spec}); "
                          "a resumed run would read the run's")

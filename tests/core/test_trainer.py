@@ -52,6 +52,23 @@ def test_a_run_reports_events_and_writes_its_files(tmp_path, folder):
     assert json.loads((run / "run.json").read_text())["data_report"]["train_images"] == 18
 
 
+@pytest.mark.parametrize("argument", range(3))
+def test_a_new_run_given_the_wrong_kind_of_settings_says_which(tmp_path, folder, argument):
+    given = [prc.DatasetSpec(str(folder), size=6, levels=4), prc.ModelConfig("pixelcnn", channels=3, levels=4, **MODEL),
+             prc.TrainSettings()]
+    given[argument] = str(folder)  # e.g. the data's path instead of its spec
+    expected = ("DatasetSpec", "ModelConfig", "TrainSettings")[argument]
+    with pytest.raises(TypeError, match=f"must be a {expected}, got a str"):
+        prc.new_run(tmp_path / "run", *given)
+    assert not (tmp_path / "run").exists()
+
+
+def test_paths_are_taken_where_settings_hold_a_path(tmp_path, folder):
+    spec = prc.DatasetSpec(folder, size=6, levels=4)
+    assert spec.path == str(folder) and prc.TrainSettings(init=tmp_path / "m.safetensors").init == str(tmp_path / "m.safetensors")
+    assert len(prc.load_images(spec).images) == 24
+
+
 def test_training_lowers_the_loss(tmp_path, folder):
     events = list(start(tmp_path / "run", folder, epochs=6, lr=3e-3).events())
     validations = [e.bits_per_dim for e in events if isinstance(e, prc.Validation)]
