@@ -62,6 +62,7 @@ FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and 
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 DEFAULT_LEVELS = 256
+LAST_RUN_KEY = "lastTrainingRun"  # where Resume run… starts
 NO_RUN = "No run"
 PREVIEW_CAPTION = "Previews appear every N steps."
 
@@ -560,7 +561,10 @@ class TrainingPanel(QWidget):
         return self.controller.start(run_dir, plan, self.device_combo.currentData())
 
     def choose_run_to_resume(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", self.workspace_edit.text())
+        """Ask for a run folder, starting at the last run (kept across restarts) while it exists."""
+        last = self.settings.value(LAST_RUN_KEY, "")
+        start = last if last and prc.RunFolder(last).holds_run() else self.workspace_edit.text()
+        folder = QFileDialog.getExistingDirectory(self, "Run folder to resume", start)
         if folder:
             self.resume_run(folder)
 
@@ -659,6 +663,7 @@ class TrainingPanel(QWidget):
         self.start_button.setEnabled(self.controller.state == "idle" and not self.no_usable_image)
 
     def _started(self, run_dir: str, step: int, total: int) -> None:
+        self.settings.setValue(LAST_RUN_KEY, run_dir)
         self.run_label.setText(f"Run folder: {run_dir}")
         self.progress.setMaximum(total)
         self.progress.setValue(step)

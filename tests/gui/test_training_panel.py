@@ -181,6 +181,19 @@ def test_a_stopped_run_resumes_from_its_folder(window, panel, qtbot, picture_fol
         click(qtbot, panel.stop_button)
 
 
+def test_resume_run_opens_at_the_last_run_even_after_a_restart(window, panel, qtbot, monkeypatch, tmp_path):
+    panel.preview_spin.setValue(0)
+    panel.epochs_spin.setValue(1)
+    with qtbot.waitSignal(window.training.modelReady, timeout=WAIT_MS):
+        click(qtbot, panel.start_button)
+    later = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(later)
+    opened_at = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, title, start: opened_at.append(start) or "")
+    later.training_panel.choose_run_to_resume()
+    assert opened_at == [str(window.training.run_dir)]
+
+
 def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtbot):
     training = window.training
     panel.preview_spin.setValue(0)
