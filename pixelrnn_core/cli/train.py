@@ -16,7 +16,7 @@ from ..data.spec import BINARIZATIONS, FITS, SMALL_IMAGE_POLICIES
 from ..io.checkpoint_info import CheckpointInfo, checkpoint_info
 from ..models.config import ARCHITECTURES
 from ..models.registry import PRESETS
-from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown
+from ..training.distributed import init_from_environment, is_main_process, local_device, shutdown, world_size
 from ..training.evaluation import evaluate_checkpoint
 from ..training.events import CheckpointSaved, Finished, Preview, StepDone, TrainStep, Validation
 from ..training.model_names import find_checkpoint
@@ -229,9 +229,21 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     return trainer
 
 
-def show_progress(trainer: Trainer) -> Finished:
-    """Run ``trainer`` with a progress bar; Ctrl-C asks it to stop cleanly at the next step."""
-    signal.signal(signal.SIGINT, lambda *_: trainer.cancel())
+
+
+def show_progress(trainer: Trainer) -> tuple[Finished, int | None]:
+    """Run ``trainer`` with a progress bar; Ctrl-C (or SIGTERM) asks it to stop cleanly at the next
+    step. Returns how it finished and the signal that stopped it, if one did."""
+    received: list[int] = []
+
+    def stop(number: int, _frame) -> None:
+        received.append(number)
+        trainer.cancel()
+
+    # SIGTERM too (kill, timeout, a session that ends), but not under torchrun, which sends it to end
+    # every process when one fails: the others would wait for it in their next step
+    stop_signals = (signal.SIGINT,) if world_size() > 1 else (signal.SIGINT, signal.SIGTERM)
+    handlers = {number: signal.signal(number, stop) for number in stop_signals}
     bar = tqdm(total=trainer.total_steps, initial=trainer.step, unit="step", disable=not is_main_process(), dynamic_ncols=True)
     finished = None
     try:
@@ -250,8 +262,9 @@ def show_progress(trainer: Trainer) -> Finished:
                 finished = event
     finally:
         bar.close()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    return finished
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    return finished, received[0] if received else None
 
 
 FIXED_ON_RESUME = (
@@ -297,7 +310,7 @@ def run_train(args: argparse.Namespace) -> int:
         main_process = is_main_process()
         trainer = start_run(args, device)
         trainer.preview = preview_hook(trainer.data, size=max(trainer.data.image_size), run_dir=trainer.folder.path)
-        finished = show_progress(trainer)
+        finished, stopped_by = show_progress(trainer)
     except USER_ERRORS as error:
         return fail("train", error)
     finally:
@@ -307,7 +320,9 @@ def run_train(args: argparse.Namespace) -> int:
     if main_process:
         best = "none" if finished.best_bits_per_dim is None else f"{finished.best_bits_per_dim:.4f} bits/dim"
         print(f"{finished.reason} at step {finished.step}; best validation {best}; model {trainer.folder.model_checkpoint()}")
-    return 0 if finished.reason == "completed" else EXIT_INTERRUPTED
+    if finished.reason == "completed":
+        return 0
+    return EXIT_INTERRUPTED if stopped_by is None else 128 + stopped_by
 
 
 def has_colour(data: Path) -> bool:

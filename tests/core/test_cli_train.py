@@ -138,6 +138,27 @@ def test_resume_after_kill_9_continues_steps_and_metrics(tmp_path, capsys):
     assert prc.checkpoint_metadata(run / "last.safetensors")["step"] == 300
 
 
+def test_sigterm_stops_training_as_ctrl_c_does_saving_where_it_stood(tmp_path):
+    write_image_folder(tmp_path / "images", 16, 4)
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "pixelrnn_core.cli", "train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY,
+               "--size", "4", "--levels", "4", "--batch-size", "2", "--max-steps", "3000", "--epochs", "1000",
+               "--checkpoint-every", "100000", "--log-every", "1", "--preview-every", "0", "--out", str(run)]
+    process = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and not ((run / "metrics.jsonl").exists() and len(metrics(run)) >= 5):
+            assert process.poll() is None, "training ended before it could be stopped"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)  # as `kill`, `timeout` or a session that ends sends it
+        out, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    saved = prc.checkpoint_metadata(run / "last.safetensors")["step"]
+    assert process.returncode == 128 + signal.SIGTERM and f"cancelled at step {saved};" in out
+    assert saved == max(r["step"] for r in metrics(run) if r["kind"] == "train") >= 5
+
+
 def test_torchrun_two_processes_train_and_write_one_set_of_files(tmp_path):
     write_image_folder(tmp_path / "images", 20, 4)
     run = tmp_path / "run"
