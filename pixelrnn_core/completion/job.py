@@ -74,8 +74,10 @@ def is_integer(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_call_arguments(seed: object, temperature: object, greedy: bool, window: object) -> None:
-    """A clear ValueError for a seed, temperature or window a completion cannot use."""
+def check_call_arguments(seed: object, temperature: object, greedy: object, window: object) -> None:
+    """A clear ValueError for a seed, temperature, greedy flag or window a completion cannot use."""
+    if not isinstance(greedy, (bool, np.bool_)):
+        raise ValueError(f"greedy must be True or False, got {greedy!r}")
     if not is_integer(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     is_number = isinstance(temperature, (int, float, np.number)) and not isinstance(temperature, bool)

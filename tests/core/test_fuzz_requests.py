@@ -125,6 +125,7 @@ BAD_CALLS = [
     (dict(temperature=float("nan")), "temperature"),
     (dict(samples=10**12), "would need about"),
     (dict(samples=2.0), "samples"),
+    (dict(greedy="no"), "greedy must be True or False"),  # a string is true: it would take the argmax silently
 ]
 
 
