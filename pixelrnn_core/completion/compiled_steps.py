@@ -53,19 +53,24 @@ def completion_variants() -> list[str]:
 def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]:
     """Get the cached engine's compiled per-pixel steps ready, so that a first completion starts at once.
 
-    A generator: for each architecture (multi-scale on each base), or only for ``variants``
-    (architecture names, "multiscale (BASE)" for a multi-scale model on BASE: :func:`completion_variant`),
-    it fills one row with a tiny model, for one candidate and for two, marks the variant's steps
-    compiled, then yields its name, so a caller can stop between two. The first time after
+    Returns a generator (iterate it: nothing is readied before): for each architecture (multi-scale on
+    each base), or only for ``variants`` (architecture names, "multiscale (BASE)" for a multi-scale
+    model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate
+    and for two, marks the variant's steps compiled, then yields its name, so a caller can stop between
+    two. The first time after
     installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
     CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.
     on a background thread while an app starts.
     """
+    return readied_variants(chosen_variants(variants))  # an unknown name is refused at the call, not at the first step
+
+
+def readied_variants(wanted: list[str]) -> Iterator[str]:
+    """Ready each variant of ``wanted`` in turn (see :func:`prepare_completion`), yielding its name."""
     image = np.zeros((4, 4, 3), dtype=np.uint8)
     mask = np.zeros((4, 4), dtype=bool)
     mask[3] = True
     settings = {"channels": 3, "levels": 4, "hidden": 3, "layers": 2, "out_hidden": 6, "upsample_features": 3}
-    wanted = chosen_variants(variants)
     for name, arch, extra in prepared_variants():
         if name not in wanted:
             continue

@@ -52,7 +52,7 @@ def test_preparing_ahead_makes_the_steps_count_as_cached(tmp_path, monkeypatch):
     assert lines == []  # no "compiling ..." for steps already readied
 
 
-@pytest.mark.parametrize("call", [lambda: prc.completion_steps_cached("bogus"), lambda: list(prc.prepare_completion(["bogus"]))])
+@pytest.mark.parametrize("call", [lambda: prc.completion_steps_cached("bogus"), lambda: prc.prepare_completion(["bogus"])])  # at the call
 def test_an_unknown_variant_is_refused_with_the_known_ones(call):
     with pytest.raises(ValueError, match=r"'bogus'.*multiscale \(row_lstm\)"):
         call()
