@@ -488,8 +488,8 @@ class TrainingPanel(QWidget):
         levels and training size, and gentle steps (Adam at 2e-4 after a warm-up)."""
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(start.config.channels))
         self.levels_spin.setValue(start.config.levels)
-        if start.data is not None and start.data.size is not None:
-            self.size_spin.setValue(start.data.size)
+        if start.square_side is not None:  # a dataset file's model: the size of its images
+            self.size_spin.setValue(start.square_side)
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(prc.FINE_TUNING.optimizer))
         self.lr_spin.setValue(prc.FINE_TUNING.lr)
 

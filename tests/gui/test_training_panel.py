@@ -319,6 +319,11 @@ def test_a_logistic_mixture_output_is_trained_when_chosen(window, panel, qtbot):
     assert prc.checkpoint_metadata(ready.args[0])["config"]["output"] == "logistic_mixture"
 
 
+def test_fine_tuning_a_model_trained_on_a_dataset_file_reads_at_its_image_size(panel):
+    panel.preset_combo.setCurrentText("Fine-tune: fashion-mnist")  # trained on the IDX file at its own 28x28
+    assert (panel.colour_combo.currentData(), panel.levels_spin.value(), panel.size_spin.value()) == (1, 256, 28)
+
+
 def test_fine_tuning_a_bundled_model_starts_from_its_model_and_weights(window, panel, qtbot):
     start = prc.bundled_models()["photo-patches"]
     config = prc.checkpoint_info(start).config
