@@ -102,11 +102,11 @@ def workspace_problem(workspace: Path) -> str | None:
     return None
 
 
-def resumed_trainer(run_dir: Path, device: str, data_path: Path | None = None) -> prc.Trainer:
-    """The trainer of the run in ``run_dir`` (on its data, moved to ``data_path`` if given); a one-line
-    ValueError saying why it cannot be resumed."""
+def resumed_trainer(run_dir: Path, device: str, data_path: Path | None = None, epochs: int | None = None) -> prc.Trainer:
+    """The trainer of the run in ``run_dir`` (on its data, moved to ``data_path`` if given; extended to
+    ``epochs`` if given); a one-line ValueError saying why it cannot be resumed."""
     try:
-        trainer = prc.resume_run(run_dir, device, data_path=data_path)
+        trainer = prc.resume_run(run_dir, device, data_path=data_path, epochs=epochs)
     except (OSError, ValueError, KeyError, prc.CheckpointError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         for named in (f"{run_dir}: ", f"{Path(run_dir).resolve()}: "):  # the folder is named once, in front
@@ -194,11 +194,12 @@ class TrainingController(WorkController):
         self._run(run_dir, lambda: prc.new_run(run_dir, plan.data, plan.model, plan.training, device))
         return True
 
-    def resume_run(self, run_dir: Path, device: str, data_path: Path | None = None) -> bool:
-        """Continue the run in ``run_dir`` from its last saved state (its data moved to ``data_path``)."""
+    def resume_run(self, run_dir: Path, device: str, data_path: Path | None = None, epochs: int | None = None) -> bool:
+        """Continue the run in ``run_dir`` from its last saved state (its data moved to ``data_path``; to
+        ``epochs`` in all if given)."""
         if self.busy:
             return False
-        self._run(run_dir, lambda: resumed_trainer(run_dir, device, data_path))
+        self._run(run_dir, lambda: resumed_trainer(run_dir, device, data_path, epochs))
         return True
 
     def _run(self, run_dir: Path, make_trainer: Callable[[], prc.Trainer]) -> None:

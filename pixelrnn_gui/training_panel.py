@@ -123,6 +123,7 @@ class TrainingPanel(QWidget):
         self.best: tuple[float, int] | None = None
         self.levels_of_run = DEFAULT_LEVELS
         self.fine_tuning = False  # the preset fine-tunes a bundled model: its colour and levels are fixed
+        self.shown_run: Path | None = None  # the resumed run whose settings the form shows
         self._make_data_widgets()
         self._make_model_widgets()
         self._make_run_widgets()
@@ -540,6 +541,7 @@ class TrainingPanel(QWidget):
         """Start a new run in a new folder under the workspace; False (with a message) if it cannot.
         The previous run's progress, folder and previews go either way."""
         self._clear_feedback()
+        self.shown_run = None  # the form now plans this run: its Epochs extend no earlier one
         if not self.folder_edit.text().strip():
             self.message.emit("Choose a folder of images to train on first.", True)
             return False
@@ -578,6 +580,8 @@ class TrainingPanel(QWidget):
                                                         self.workspace_edit.text())
             if not moved_to:
                 return False
+        longer = self.epochs_spin.value() if self.shown_run == run.path else None  # Epochs raised for the run shown
+        epochs = None
         self._clear_feedback()
         try:
             config = run.read_config()
@@ -585,14 +589,18 @@ class TrainingPanel(QWidget):
             pass  # the controller reports why the folder cannot be resumed
         else:
             self.levels_of_run = config.model.levels
+            epochs = longer if longer is not None and longer > config.training.epochs else None
             self.show_run_settings(config, moved_to)
+            self.shown_run = run.path
+            if epochs is not None:
+                self.epochs_spin.setValue(epochs)
         for record in run.read_metrics():
             if record.get("kind") == "train":
                 self.loss_plot.add_train(record["step"], record["bits_per_dim"])
             elif record.get("kind") == "validation":
                 self.loss_plot.add_validation(record["step"], record["bits_per_dim"])
                 self._note_best(record["bits_per_dim"], record["step"])
-        return self.controller.resume_run(Path(folder), self.device_combo.currentData(), Path(moved_to) if moved_to else None)
+        return self.controller.resume_run(Path(folder), self.device_combo.currentData(), Path(moved_to) if moved_to else None, epochs)
 
     def show_run_settings(self, config: prc.RunConfig, data_path: str | None = None) -> None:
         """The form shows a resumed run's own data (at ``data_path`` if it moved), model and optimization:
@@ -670,7 +678,8 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("step %v / %m")
         if step >= total:
             self.preview_caption.setText("The run has finished.")
-            self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's picker.", False)
+            self.message.emit(f"{Path(run_dir).name} has already trained all its {total} steps; its model is in the Complete tab's "
+                              "picker. To train it further, raise Epochs and resume it again.", False)
         else:
             self.speed_label.setText(f"Training step {step + 1}…")  # a large model's step can take minutes
             every = self.controller.trainer.settings.preview_every

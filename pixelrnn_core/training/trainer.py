@@ -568,8 +568,8 @@ def resumed_trainer(
     if is_main_process():
         folder.keep_metrics_until(trainer.step, trainer.validated_step == trainer.step)
         folder.remove_partial_writes()
-        if data_path is not None:  # the data moved: later resumes find it there
-            moved = config.data.replace(path=str(Path(data_path).expanduser().absolute()))
-            folder.write_config(RunConfig(moved, model_config, config.training), started_on)
+        if data_path is not None or settings != config.training:  # later resumes find the data and the length given now
+            moved = config.data if data_path is None else config.data.replace(path=str(Path(data_path).expanduser().absolute()))
+            folder.write_config(RunConfig(moved, model_config, settings), started_on)
     barrier()
     return trainer

@@ -103,6 +103,16 @@ def test_a_run_cancelled_before_its_first_step_saves_no_untrained_model_and_resu
     assert resumed.step == 0 and resumed.run().step == 10
 
 
+def test_a_run_extended_on_resume_keeps_its_new_length_for_later_resumes(tmp_path, folder):
+    start(tmp_path / "run", folder).run()  # 2 epochs of 5 steps
+    extended = prc.resume_run(tmp_path / "run", epochs=3)
+    for event in extended.events():
+        if isinstance(event, prc.StepDone) and event.step == 12:
+            extended.cancel()
+    later = prc.resume_run(tmp_path / "run")
+    assert (later.step, later.total_steps) == (12, 15) and later.run().step == 15
+
+
 def test_pause_waits_until_resumed_from_another_thread(tmp_path, folder):
     trainer = start(tmp_path / "run", folder, log_every=1)
     seen = []

@@ -204,9 +204,18 @@ def test_resuming_a_finished_run_says_so_and_offers_its_model(window, panel, qtb
     window.panel.model_picker.clear()
     with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS) as ready:
         panel.resume_run(run_dir)
-    assert window.message_bar.text() == f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's picker."
+    assert window.message_bar.text() == (f"{run_dir.name} has already trained all its 3 steps; its model is in the Complete tab's "
+                                         "picker. To train it further, raise Epochs and resume it again.")
     assert panel.preview_caption.text() == "The run has finished."  # not "No previews in this run."
     assert window.panel.model_picker.currentData() == ready.args[0] == str(run_dir / "best.safetensors")
+    panel.epochs_spin.setValue(3)
+    with qtbot.waitSignal(training.started, timeout=WAIT_MS) as started:
+        panel.resume_run(run_dir)
+    assert started.args == [str(run_dir), 3, 9]  # two more epochs of 3 steps
+    with qtbot.waitSignal(training.modelReady, timeout=WAIT_MS):
+        pass
+    assert prc.checkpoint_metadata(run_dir / "last.safetensors")["step"] == 9
+    assert prc.RunFolder(run_dir).read_config().training.epochs == 3
 
 
 def test_resuming_a_run_whose_images_moved_asks_where_they_are(window, panel, qtbot, picture_folder, tmp_path, monkeypatch):
