@@ -507,7 +507,8 @@ def resume_run(
 ) -> Trainer:
     """A trainer that continues the run in ``run_dir`` from its last saved state, with the same data
     split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run,
-    ``max_steps`` sets where it stops and ``preview_every`` how often it previews. The trainer holds
+    ``max_steps`` sets where it stops and ``preview_every`` how often it previews; run.json remembers
+    them for later resumes (new ``epochs`` without ``max_steps`` drop an earlier ``max_steps``). The trainer holds
     the folder's lock until its events end."""
     folder = RunFolder(run_dir)
     if not folder.holds_run():
@@ -544,8 +545,8 @@ def resumed_trainer(
                         "(DATA with `pixelrnn train --resume`, data_path= with resume_run)")
     if spec.channels is None:  # the data's own channels chose the model's: read them as the model has them
         spec = spec.replace(channels=model_config.channels)
-    if epochs is not None:
-        settings = settings.replace(epochs=epochs)
+    if epochs is not None:  # a new length in epochs, without a new cap, drops the old cap
+        settings = settings.replace(epochs=epochs, max_steps=max_steps)
     if max_steps is not None:
         settings = settings.replace(max_steps=max_steps)
     if preview_every is not None:

@@ -111,6 +111,8 @@ def test_a_run_extended_on_resume_keeps_its_new_length_for_later_resumes(tmp_pat
             extended.cancel()
     later = prc.resume_run(tmp_path / "run")
     assert (later.step, later.total_steps) == (12, 15) and later.run().step == 15
+    assert prc.resume_run(tmp_path / "run", max_steps=16, epochs=4).run().step == 16
+    assert prc.resume_run(tmp_path / "run", epochs=5).total_steps == 25  # new epochs, no new cap: the old one goes
 
 
 def test_pause_waits_until_resumed_from_another_thread(tmp_path, folder):
