@@ -25,7 +25,7 @@ from .io.atomic import atomic_write
 from .io.bundled import bundled_models, model_card, sample_images
 from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
-from .io.images import ImageFileError, read_image, read_mask, sample_grid, save_image
+from .io.images import ImageFile, ImageFileError, read_image, read_image_file, read_mask, sample_grid, save_image
 from .io.model_limits import ModelLimits
 from .memory import MemoryRequestError, check_memory
 from .models.config import ARCHITECTURES, ModelConfig
@@ -58,6 +58,7 @@ __all__ = [
     "DatasetSpec",
     "Evaluation",
     "Finished",
+    "ImageFile",
     "ImageFileError",
     "ImageSet",
     "Inspection",
@@ -104,6 +105,7 @@ __all__ = [
     "new_run",
     "preview_hook",
     "read_image",
+    "read_image_file",
     "read_mask",
     "ready_completion_steps",
     "resume_run",

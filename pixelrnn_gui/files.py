@@ -66,6 +66,7 @@ class ImageFiles(QObject):
     def __init__(self, document: Document, settings: AppSettings, busy: Callable[[], bool], parent_widget: QWidget) -> None:
         super().__init__(parent_widget)
         self.document, self.settings, self.busy, self.parent_widget = document, settings, busy, parent_widget
+        self.see_through_file: Path | None = None  # the open file had transparency, which saving over it loses
 
     def free(self) -> bool:
         """Whether no fill forbids replacing or writing the image now; says so when one does (its
@@ -122,10 +123,11 @@ class ImageFiles(QObject):
         if not is_sample(path):  # the next Open starts where the user went, whether this one is read or not
             self.remember_folder("lastImageFolder", path.parent)
         try:
-            image = prc.read_image(path, channels=3)
+            read = prc.read_image_file(path, channels=3)
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False
+        image = read.pixels
         try:
             mask = prc.read_mask(mask_path, image.shape[:2]) if mask_path is not None else None
         except prc.ImageFileError as error:
@@ -133,9 +135,12 @@ class ImageFiles(QObject):
         else:
             problem = None
         self.document.replace(image, path, mask)
+        self.see_through_file = path if read.translucent else None
         if not is_sample(path):  # a sample opens from its own menu, with its mask
             self.settings.remember("recentFiles", path)
         self.opened.emit()
+        if read.translucent and problem is None:
+            self.message.emit(f"{path.name} has transparent pixels: the app shows them, and saves them, on white.", False)
         if problem is not None:
             self.maskUnread.emit(problem)
             return False
@@ -174,7 +179,19 @@ class ImageFiles(QObject):
         path = self.document.path
         if path is None or path.suffix.lower() not in SAVE_SUFFIXES or is_sample(path):
             return self.save_image_as()
+        if path == self.see_through_file and not self.confirm_flattening(path):
+            return False
         return self.write_image(self.document.path)
+
+    def confirm_flattening(self, path: Path) -> bool:
+        """Ask before writing over a file with transparency, which the written image no longer has."""
+        answer = QMessageBox.question(
+            self.parent_widget, "Save without transparency?",
+            f"{path.name} has transparent pixels, which the app shows on white. Saving over it writes them white "
+            "and loses its transparency (Save As… keeps the original). Save anyway?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Save
 
     def save_image_as(self) -> bool:
         if not self.free():
@@ -208,6 +225,8 @@ class ImageFiles(QObject):
             self.message.emit(str(error), True)
             return False
         self.document.set_path(path)
+        if path == self.see_through_file:
+            self.see_through_file = None  # written opaque now
         self.remember_folder("lastImageFolder", path.parent)
         self.settings.remember("recentFiles", path)
         self.status.emit(f"Saved {path.name}", 4000)

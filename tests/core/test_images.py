@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,3 +94,20 @@ def test_saved_files_get_the_mode_the_umask_gives(tmp_path):
     os.umask(umask)
     prc.save_image(tmp_path / "out.png", np.zeros((2, 2, 3), np.uint8))
     assert (tmp_path / "out.png").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_reading_says_whether_the_file_had_see_through_pixels(tmp_path):
+    rgba = np.full((4, 4, 4), 200, np.uint8)
+    opaque = write_png(tmp_path / "opaque.png", rgba.copy() | np.array([0, 0, 0, 255], np.uint8))
+    rgba[0, 0, 3] = 0
+    read = prc.read_image_file(write_png(tmp_path / "hole.png", rgba))
+    assert read.translucent and (read.pixels[0, 0] == 255).all()  # shown on white
+    assert not prc.read_image_file(opaque).translucent
+    np.testing.assert_array_equal(read.pixels, prc.read_image(tmp_path / "hole.png"))
+
+
+def test_jpeg_is_written_at_high_quality_without_colour_subsampling(tmp_path):
+    photo = np.asarray(Image.open(Path(__file__).resolve().parents[2] / "resources/samples/photos/cat.png").convert("RGB"))
+    prc.save_image(tmp_path / "cat.jpg", photo)
+    error = np.abs(prc.read_image(tmp_path / "cat.jpg").astype(int) - photo).mean()
+    assert error < 2.0  # Pillow's default (quality 75, 4:2:0) was 4.2 on this photo

@@ -355,3 +355,22 @@ def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(windo
 
 def test_the_window_can_be_made_narrow(window):
     assert window.minimumSizeHint().width() <= 900
+
+
+def test_saving_over_a_file_with_transparency_asks_first(window, tmp_path, monkeypatch):
+    path = tmp_path / "logo.png"
+    rgba = np.full((8, 8, 4), 120, np.uint8)
+    rgba[..., 3] = 255
+    rgba[:2, :2, 3] = 0
+    Image.fromarray(rgba).save(path)
+    window.files.open_image(path)
+    assert "transparent" in window.message_bar.text() and "white" in window.message_bar.text()
+    window.mask_bottom_half()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    assert not window.files.save_image()
+    assert "transparency" in asked[0] and Image.open(path).mode == "RGBA"  # the file is as it was
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Save)
+    assert window.files.save_image() and Image.open(path).mode == "L"  # grey on white, no alpha
+    window.mask_bottom_half()
+    assert window.files.save_image() and len(asked) == 2  # asked once: the file is opaque now
