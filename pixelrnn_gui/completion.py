@@ -30,14 +30,20 @@ def completion_box(mask: np.ndarray, margin: int = prc.COMPLETION_CONTEXT) -> Bo
     return Box(max(box.top - margin, 0), max(box.left - margin, 0), min(box.bottom + margin, height), min(box.right + margin, width))
 
 
-def context_warning(mask: np.ndarray) -> str | None:
-    """A warning when the mask leaves a raster-order model (almost) nothing to condition on."""
+def context_warning(mask: np.ndarray, any_side: bool = False) -> str | None:
+    """A warning when the mask leaves the model (almost) nothing to condition on: a raster-order model
+    reads top to bottom, so a hole in the first row has no context before it; a model that fills from
+    any side (trained under the 8 symmetries) lacks it only when the hole touches every edge."""
     if not mask.any():
         return None
     if mask.all():
         return "The mask covers the whole image: the model has no context and samples a new image."
-    first = int(np.flatnonzero(mask.ravel())[0])
-    if first < mask.shape[1]:
+    if any_side:
+        if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
+            return ("The mask touches every edge: the model, which fills from the side with the most known pixels, "
+                    "has almost no context before the hole from any side. Leave an edge unmasked.")
+        return None
+    if mask[0].any():
         return (
             "The mask starts in the first row: the model reads top to bottom, so it has almost no "
             "context before the hole. Leave some rows above it unmasked."

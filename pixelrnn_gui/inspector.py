@@ -3,6 +3,7 @@ R, then G given R, then B given R and G), heatmaps of entropy and surprisal over
 region's bits/dim. Numbers come from ``prc.inspect`` on a background thread."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -261,7 +262,8 @@ class Inspector(QWidget):
             return
         box = self.inspection_box()
         if box is None:
-            self.maskNeeded.emit("The image is large: paint a mask to inspect the region around it.")
+            side = math.isqrt(INSPECT_WHOLE_IMAGE_PIXELS)
+            self.maskNeeded.emit(f"Images over {side}×{side} pixels are inspected around the mask: paint one to inspect that region.")
             return
         config, device = model.config, self.controller.device
         try:
@@ -279,6 +281,7 @@ class Inspector(QWidget):
             return current, before
 
         self._stale = False
+        self.bits_label.setText("Inspecting…")  # a large region takes seconds: not the last figures meanwhile
         generation = self.document.generation  # a result for an image no longer open is dropped
 
         async def inspection(work: StepThread) -> None:
@@ -286,10 +289,13 @@ class Inspector(QWidget):
             try:
                 await work.run_steps(results.extend)
             except Exception as error:  # noqa: BLE001 - a failed inspection becomes a message
+                self.bits_label.setText("")
                 self.message.emit(f"Inspection failed: {describe_error(error)}")
             else:
                 if generation == self.document.generation:
                     self._show_result(box, *results[0])
+                else:
+                    self.bits_label.setText("")  # about an image no longer open
             self.inspection._end_work()
             if self._stale and not self.controller.busy:
                 self._debounce.start()
@@ -303,7 +309,8 @@ class Inspector(QWidget):
 
     def _show_result(self, box: Box, result, original_result) -> None:
         self.box, self.result, self.original_result = box, result, original_result
-        text = f"Image: {result.bits_per_dim:.3f} bits/dim"
+        whole = box == Box(0, 0, self.document.height, self.document.width)
+        text = f"{'Image' if whole else 'Region around the mask'}: {result.bits_per_dim:.3f} bits/dim"
         if result.masked_bits_per_dim is not None:
             text += f" · masked region: {result.masked_bits_per_dim:.3f} bits/dim"
         self.bits_label.setText(text)

@@ -317,7 +317,8 @@ class MainWindow(QMainWindow):
         self._edit_mask("Mask bottom half", mask)
 
     def _mask_changed(self) -> None:
-        warning = context_warning(self.document.mask)
+        info = self.controller.info
+        warning = context_warning(self.document.mask, any_side=info is not None and info.completion_orientation == "auto")
         self.warning_label.setText(warning or "")
         self.warning_label.setToolTip(warning or "")
 
@@ -339,6 +340,7 @@ class MainWindow(QMainWindow):
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
         self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
         self._show_model_fit()
+        self._mask_changed()  # whether the mask leaves context depends on the side the model fills from
 
     # ---- the model fits the picture ---------------------------------------------------------
     def _model_kind(self) -> str | None:

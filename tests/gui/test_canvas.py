@@ -3,12 +3,14 @@ saving round trips, and bad files reported in the window."""
 from pathlib import Path
 
 import numpy as np
+import pixelrnn_core as prc
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui.completion import context_warning
 
 
 def drag(qtbot, canvas, pixels):
@@ -100,7 +102,7 @@ def test_mask_rectangle_invert_clear(window, qtbot, image_file):
     np.testing.assert_array_equal(window.document.mask, expected)
     window.invert_mask()
     np.testing.assert_array_equal(window.document.mask, ~expected)
-    assert "first row" in window.warning_label.text()  # the inverted mask leaves no context
+    assert "almost no context" in window.warning_label.text()  # the inverted mask leaves none
     window.clear_mask()
     assert not window.document.mask.any()
     assert window.warning_label.text() == ""
@@ -374,3 +376,24 @@ def test_saving_over_a_file_with_transparency_asks_first(window, tmp_path, monke
     assert window.files.save_image() and Image.open(path).mode == "L"  # grey on white, no alpha
     window.mask_bottom_half()
     assert window.files.save_image() and len(asked) == 2  # asked once: the file is opaque now
+
+
+def test_the_context_warning_knows_a_model_that_fills_from_any_side():
+    top_band = np.zeros((8, 8), bool)
+    top_band[:2] = True
+    assert "first row" in context_warning(top_band, any_side=False)
+    assert context_warning(top_band, any_side=True) is None  # filled from below, where the known pixels are
+    ring = np.ones((8, 8), bool)
+    ring[3:5, 3:5] = False
+    assert "every edge" in context_warning(ring, any_side=True)
+
+
+def test_the_window_warns_by_the_model_in_use(window, image_file):
+    window.files.open_image(image_file[0])
+    mask = np.zeros((8, 8), bool)
+    mask[:2] = True
+    window._edit_mask("top band", mask)
+    window.load_checkpoint(str(prc.bundled_models()["photo-patches"]))  # trained under the 8 symmetries
+    assert window.warning_label.text() == ""
+    window.load_checkpoint(str(prc.bundled_models()["fashion-mnist"]))  # trained upright: reads top to bottom
+    assert "first row" in window.warning_label.text()

@@ -366,13 +366,17 @@ def test_a_kept_partial_fill_leaves_the_mask_tinted(ready, qtbot, monkeypatch):
     assert shown_colour(window.canvas, 7.5, 7.5) != tuple(pixels[7, 7])
 
 
-def test_the_large_image_hint_goes_once_a_mask_is_painted(window, model_file):
+def test_the_large_image_hint_goes_once_a_mask_is_painted(window, qtbot, model_file):
     window.files.new_blank(200, 200)  # above the size inspected whole
     window.load_checkpoint(str(model_file))
     window.inspector.inspect()
-    assert window.message_bar.text() == "The image is large: paint a mask to inspect the region around it."
+    assert window.message_bar.text() == "Images over 128×128 pixels are inspected around the mask: paint one to inspect that region."
     window.mask_bottom_half()
     assert window.message_bar.text() == ""
+    with qtbot.waitSignal(window.inspector.inspected, timeout=WAIT_MS):
+        window.inspector.inspect()
+        assert window.inspector.bits_label.text() == "Inspecting…"  # not the last figures while it works
+    assert window.inspector.bits_label.text().startswith("Region around the mask: ")  # not the whole image
 
 
 def test_the_inspector_follows_the_mask(window, qtbot, image_file, model_file):
