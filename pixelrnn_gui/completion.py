@@ -8,6 +8,7 @@ candidate is the one applied when the fill ends.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -20,6 +21,12 @@ from PySide6.QtCore import QObject, Signal
 from .background import Paused, StepThread, WorkController, WorkState, describe_error
 from .document import Box, Candidate, Document, Fill
 from .levels import level_to_byte, to_levels, to_rgb
+
+# A fill keeps every candidate's distributions for Export fill probabilities up to this size (a 300x300
+# hole of an RGB photo with 4 candidates needs 1.1 GB); a larger fill runs without them.
+PROBABILITIES_KEPT_BYTES = 256 * 2**20
+TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for export (more than {PROBABILITIES_KEPT_BYTES // 2**20} MiB): "
+                     "fill a smaller hole or draw fewer candidates to export them")
 
 
 def completion_box(mask: np.ndarray, margin: int = prc.COMPLETION_CONTEXT) -> Box:
@@ -192,15 +199,10 @@ class CompletionController(WorkController):
             orientation=self.info.completion_orientation if self.info is not None else None,
         )
         height, width = box.bottom - box.top, box.right - box.left
-        try:  # every candidate's distribution at every sub-pixel of the hole, for the inspector and export
-            prc.check_memory(samples * height * width * config.channels * config.levels * 4,
-                             f"keeping the probabilities of {samples} candidate(s) over {width}x{height} pixels")
-        except prc.MemoryRequestError as error:
-            self.failed.emit(f"Cannot fill: {error}. Mask a smaller region or draw fewer candidates.")
-            return False
+        kept = (samples, height, width, config.channels, config.levels)  # every candidate's distributions, for export
         self.document.begin_fill(Fill(
             mask=mask.copy(), before=self.document.image.copy(), box=box, total=int(mask.sum()) * config.channels,
-            probs=np.zeros((samples, height, width, config.channels, config.levels), dtype=np.float32),
+            probs=np.zeros(kept, dtype=np.float32) if 4 * math.prod(kept) <= PROBABILITIES_KEPT_BYTES else None,
             pending=mask.copy(),
         ))
         self._resampling = False
@@ -326,7 +328,8 @@ class CompletionController(WorkController):
                 image[step.row, step.col] = shown
             else:
                 image[step.row, step.col, step.channel] = shown
-            fill.probs[:, step.row - top, step.col - left, step.channel] = step.probs
+            if fill.probs is not None:
+                fill.probs[:, step.row - top, step.col - left, step.channel] = step.probs
         last = steps[-1]
         fill.decided = last.index + 1
         self.document.imageChanged.emit()
@@ -403,6 +406,8 @@ class CompletionController(WorkController):
         fill = self.fill
         if fill is None:
             raise ValueError("there is no fill to export yet")
+        if fill.probs is None:
+            raise ValueError(TOO_LARGE_TO_KEEP)
         drawn = sorted(fill.candidates, key=lambda c: c.index)
         scores, ranks = np.array([c.score for c in drawn]), np.array([c.rank for c in drawn])
         prc.atomic_write(

@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
 )
 
 from .background import StepThread, WorkController, WorkState, describe_error, one_call
-from .completion import CompletionController, completion_box
+from .completion import TOO_LARGE_TO_KEEP, CompletionController, completion_box
 from .document import Box, Document
 from .files import ImageFiles
 from .levels import to_levels
 from .qimages import rgba_to_qimage
 
 INSPECT_WHOLE_IMAGE_PIXELS = 128 * 128
+EXPORT_TIP = "Save the distributions the last fill drew from as a .npz file"
 CHANNEL_NAMES = "RGB"
 # A dark-to-bright colour ramp (black, purple, orange, pale yellow) for heatmaps.
 RAMP = np.array([[0, 0, 4], [80, 18, 123], [182, 54, 121], [251, 136, 97], [252, 253, 191]], dtype=np.float32)
@@ -179,7 +180,7 @@ class Inspector(QWidget):
         self.inspect_button.setToolTip("Run the model over the image to update the distributions and heatmaps")
         self.export_button = QPushButton("Export fill probabilities…")
         self.export_button.setAccessibleName("Export fill probabilities")
-        self.export_button.setToolTip("Save the distributions the last fill drew from as a .npz file")
+        self.export_button.setToolTip(EXPORT_TIP)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pin_label)
         layout.addWidget(self.pixel_label)
@@ -415,7 +416,9 @@ class Inspector(QWidget):
     def _update_export(self) -> None:
         """Export is there once a fill has finished (or stopped) and none runs."""
         fill = self.document.fill
-        self.export_button.setEnabled(fill is not None and fill.pending is None and not self.controller.busy)
+        kept = fill is None or fill.probs is not None
+        self.export_button.setEnabled(fill is not None and fill.pending is None and kept and not self.controller.busy)
+        self.export_button.setToolTip(EXPORT_TIP if kept else f"Not for this fill: {TOO_LARGE_TO_KEEP}")
 
     def export_probabilities(self) -> None:
         if self.controller.fill is None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import pixelrnn_core as prc
+from pixelrnn_gui import completion as completion_module
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion import completion_box
 from pixelrnn_gui.qimages import MASK_COLOUR
@@ -301,15 +302,16 @@ def test_resampling_a_chosen_candidate_keeps_it_on_the_canvas(ready, qtbot):
     np.testing.assert_array_equal(again, controller.job.images[chosen])
 
 
-def test_a_fill_whose_probabilities_would_not_fit_in_memory_is_refused_in_words(ready, qtbot, monkeypatch):
+def test_a_fill_whose_probabilities_are_too_large_to_keep_still_fills_without_export(ready, qtbot, monkeypatch):
+    """They are kept only for the export: a 300x300 hole of a photo took 1.1 GB (4 candidates), and a
+    larger one was refused outright."""
     window, pixels = ready
-    monkeypatch.setattr("pixelrnn_core.memory.physical_memory", lambda: 100_000)  # a 3000x2000 photo's half, in small
-    click(qtbot, window.panel.complete_button)
-    text = window.message_bar.text()
-    assert text.startswith("Cannot fill: keeping the probabilities of 4 candidate(s) over 8x3 pixels would need about")
-    assert text.endswith("Mask a smaller region or draw fewer candidates.")
-    assert window.controller.state == "idle" and window.document.fill is None
-    np.testing.assert_array_equal(window.document.image, pixels)
+    monkeypatch.setattr(completion_module, "PROBABILITIES_KEPT_BYTES", 1000)  # 4 x 8x3 x 3 x 256 floats are more
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    assert window.document.fill.probs is None and (window.document.image != pixels).any()
+    export = window.inspector.export_button
+    assert not export.isEnabled() and "too large to keep" in export.toolTip()
 
 
 def test_hold_tab_compares_with_the_original(ready, qtbot):
