@@ -349,12 +349,14 @@ class CompletionPanel(QWidget):
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         if not busy:
             self.speed.setText("")
+        elif state == "paused":
+            self.speed.setText("Paused")
 
     def _progressed(self, done: int, total: int, rate: float) -> None:
         self.progress.setFormat("%v / %m sub-pixels")
         self.progress.setMaximum(total)
         self.progress.setValue(done)
-        if rate > 0:
+        if rate > 0 and self.controller.state == "running":  # a step taken while paused shows no rate
             self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds((total - done) / rate)}")
 
     def _show_candidates(self) -> None:

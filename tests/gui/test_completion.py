@@ -140,6 +140,7 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
     click(qtbot, panel.cancel_button)
     assert controller.state == "paused" and panel.pause_button.text() == "Resume"
+    assert panel.speed.text() == "Paused"  # not a rate and an ETA that no longer run
     controller.cancel(False)
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
 
