@@ -287,9 +287,10 @@ class CompletionPanel(QWidget):
             self.progress.setFormat("No fill running")
             self.speed.setText("")
         elif fill.pending is not None and not fill.candidates:
-            channels = fill.total // max(int(fill.mask.sum()), 1)
+            inside = fill.box.slices  # the hole's box: summing a 4000x3000 photo's masks took 20 ms each batch
+            channels = fill.total // max(int(fill.mask[inside].sum()), 1)
             self.progress.setMaximum(fill.total)
-            self.progress.setValue(fill.total - int(fill.pending.sum()) * channels)
+            self.progress.setValue(fill.total - int(fill.pending[inside].sum()) * channels)
             self.progress.setFormat("%v / %m sub-pixels")
             self.speed.setText("ETA after the first row")
         self._show_candidates()
