@@ -58,6 +58,7 @@ class ImageFiles(QObject):
     """Reads and writes the document's image and mask; ``busy`` says whether a fill forbids it."""
 
     message = Signal(str, bool)  # text, is it an error
+    notice = Signal(str)  # what the user should know about the open file until it is saved or replaced
     status = Signal(str, int)  # a passing status-bar message, milliseconds
     opened = Signal()  # an image was opened from a file
     maskUnread = Signal(str)  # a mask file could not be used (read, or of the image's size), and why
@@ -140,7 +141,7 @@ class ImageFiles(QObject):
             self.settings.remember("recentFiles", path)
         self.opened.emit()
         if read.translucent and problem is None:
-            self.message.emit(f"{path.name} has transparent pixels: the app shows them, and saves them, on white.", False)
+            self.notice.emit(f"{path.name} has transparent pixels: the app shows them, and saves them, on white.")
         if problem is not None:
             self.maskUnread.emit(problem)
             return False

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         d, c = self.document, self.controller
         self.files.message.connect(lambda text, error: self.message_bar.show_message(text, error=error, topic=FILE_TOPIC))
+        self.files.notice.connect(lambda text: self.message_bar.show_message(text, sticky=True, topic=FILE_TOPIC))
         self.files.status.connect(self.statusBar().showMessage)
         self.files.imageSaved.connect(lambda: self.message_bar.settle(FILE_TOPIC))  # the image is safe: earlier file errors are done
         d.replaced.connect(self.message_bar.hide)  # what was said was about the image before

@@ -367,6 +367,7 @@ def test_saving_over_a_file_with_transparency_asks_first(window, tmp_path, monke
     Image.fromarray(rgba).save(path)
     window.files.open_image(path)
     assert "transparent" in window.message_bar.text() and "white" in window.message_bar.text()
+    assert not window.message_bar._hide_timer.isActive()  # it stays until the file is saved or replaced
     window.mask_bottom_half()
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
