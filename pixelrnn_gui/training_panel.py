@@ -334,7 +334,7 @@ class TrainingPanel(QWidget):
             spin.valueChanged.connect(self._custom)
         self.arch_combo.currentIndexChanged.connect(self._custom)
         self.workspace_button.clicked.connect(self.choose_workspace)
-        self.workspace_edit.editingFinished.connect(lambda: self.settings.setValue("trainWorkspace", self.workspace_edit.text()))
+        self.workspace_edit.editingFinished.connect(self._remember_workspace)
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(lambda paused: c.pause() if paused else c.resume())
         self.stop_button.clicked.connect(c.stop)
@@ -531,6 +531,16 @@ class TrainingPanel(QWidget):
         )
 
     # ---- running ----------------------------------------------------------------------------
+    def workspace(self) -> Path:
+        """The folder new runs go in, as the field names it (the default when empty)."""
+        return Path(self.workspace_edit.text().strip() or DEFAULT_WORKSPACE).expanduser()
+
+    def _remember_workspace(self) -> None:
+        """A workspace typed in is remembered for the app's next start if runs can be made there."""
+        workspace = self.workspace()
+        if workspace_problem(workspace) is None:
+            self.settings.setValue("trainWorkspace", str(workspace))
+
     def choose_workspace(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Workspace for training runs", self.workspace_edit.text())
         if folder:
@@ -550,7 +560,7 @@ class TrainingPanel(QWidget):
         except ValueError as error:
             self.message.emit(str(error), True)
             return False
-        workspace = Path(self.workspace_edit.text().strip() or DEFAULT_WORKSPACE).expanduser()
+        workspace = self.workspace()
         problem = workspace_problem(workspace)
         if problem is not None:
             self.message.emit(f"Cannot start training: {problem}.", True)

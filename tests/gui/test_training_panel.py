@@ -402,6 +402,9 @@ def test_a_workspace_that_is_a_file_is_named_and_the_panel_stays_idle(window, fi
     workspace = tmp_path / "runs.txt"
     workspace.write_text("a file")
     assert refused_start(window, panel, qtbot, workspace) == f"Cannot start training: the workspace {workspace} is not a folder."
+    kept = window.settings.value("trainWorkspace")
+    panel.workspace_edit.editingFinished.emit()  # typed and left: not remembered for the next start of the app
+    assert window.settings.value("trainWorkspace") == kept != str(workspace)
 
 
 def test_a_workspace_that_cannot_be_written_is_named_and_the_panel_stays_idle(window, finished_run, qtbot, tmp_path, monkeypatch):
