@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.prefs.save_window(self, self.canvas, self.panel)
 
     def _refresh_recent(self) -> None:
+        self.training_panel.offer_fine_tuning(self.prefs.recent("recentModels"))
         self.recent_menu.clear()
         for path in self.prefs.recent("recentFiles"):
             action = self.recent_menu.addAction(Path(path).name)

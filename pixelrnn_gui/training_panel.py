@@ -58,7 +58,7 @@ PAPER_PRESETS = {
     "Paper: ImageNet 64x64 Row LSTM (4 layers, h=512)": "imagenet64",
 }
 SMALL_SIZES = dict(hidden=16, layers=2, out_hidden=32)
-FINE_TUNE = "Fine-tune: "  # + a bundled model's name: start from its model and weights
+FINE_TUNE = "Fine-tune: "  # + a bundled model's name or a checkpoint's folder/name: start from its model and weights
 ARCH_NAMES = {"pixelcnn": "PixelCNN", "row_lstm": "Row LSTM", "diagonal_bilstm": "Diagonal BiLSTM", "multiscale": "Multi-scale"}
 DEFAULT_WORKSPACE = Path.home() / "pixelrnn-runs"
 DEFAULT_LEVELS = 256
@@ -194,7 +194,10 @@ class TrainingPanel(QWidget):
     def _make_model_widgets(self) -> None:
         self.preset_combo = labelled(QComboBox(), "Preset", "The paper's model sizes, a small fast one, or your own")
         self.preset_combo.setObjectName("trainPresetCombo")
-        self.preset_combo.addItems([SMALL_PRESET, *PAPER_PRESETS, *(FINE_TUNE + name for name in prc.bundled_models()), CUSTOM_PRESET])
+        self.preset_combo.addItems([SMALL_PRESET, *PAPER_PRESETS])
+        for name, path in prc.bundled_models().items():
+            self.preset_combo.addItem(FINE_TUNE + name, str(path))
+        self.preset_combo.addItem(CUSTOM_PRESET)
         self.arch_combo = labelled(QComboBox(), "Architecture", "PixelCNN (fast), Row LSTM, Diagonal BiLSTM (best in the paper) or multi-scale")
         self.arch_combo.setObjectName("trainArchCombo")
         for arch in prc.ARCHITECTURES:
@@ -448,8 +451,8 @@ class TrainingPanel(QWidget):
     # ---- model ------------------------------------------------------------------------------
     def fine_tuned(self) -> prc.CheckpointInfo | None:
         """The bundled model the chosen preset fine-tunes, or None."""
-        name = self.preset_combo.currentText()
-        return prc.checkpoint_info(prc.bundled_models()[name.removeprefix(FINE_TUNE)]) if name.startswith(FINE_TUNE) else None
+        path = self.preset_combo.currentData()
+        return prc.checkpoint_info(path) if path else None
 
     def _apply_preset(self, name: str) -> None:
         start = self.fine_tuned()
@@ -463,6 +466,23 @@ class TrainingPanel(QWidget):
         self.fine_tuning = start is not None
         if start is None and name != CUSTOM_PRESET:
             self._show_model(dict(SMALL_SIZES) if name == SMALL_PRESET else dict(prc.PRESETS[PAPER_PRESETS[name]]))
+
+    def offer_fine_tuning(self, models: list[str]) -> None:
+        """Offer to fine-tune the user's own ``models`` (checkpoints, newest first) after the bundled ones."""
+        combo, bundled = self.preset_combo, {str(path) for path in prc.bundled_models().values()}
+        chosen = combo.currentText()
+        combo.blockSignals(True)
+        for index in reversed(range(combo.count())):
+            if combo.itemData(index) and combo.itemData(index) not in bundled:
+                combo.removeItem(index)
+        for path in (Path(model) for model in models):
+            if str(path) not in bundled and path.is_file():
+                combo.insertItem(combo.count() - 1, f"{FINE_TUNE}{path.parent.name}/{path.name}", str(path))
+        still_there = combo.findText(chosen)
+        combo.setCurrentIndex(max(still_there, 0))
+        combo.blockSignals(False)
+        if still_there < 0:  # the model it fine-tuned is gone: the first preset, applied
+            self._apply_preset(combo.currentText())
 
     def _hold_model_fixed(self, fixed: bool) -> None:
         """A fine-tuned model fixes its architecture, sizes, output, colour and levels."""

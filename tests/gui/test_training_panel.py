@@ -328,6 +328,18 @@ def test_a_logistic_mixture_output_is_trained_when_chosen(window, panel, qtbot):
     assert prc.checkpoint_metadata(ready.args[0])["config"]["output"] == "logistic_mixture"
 
 
+def test_a_model_of_the_users_own_can_be_fine_tuned_too(window, panel, rgb_model_file):
+    window.prefs.remember("recentModels", rgb_model_file)  # as a finished run or Open checkpoint… leaves it
+    name = f"Fine-tune: {rgb_model_file.parent.name}/{rgb_model_file.name}"
+    assert panel.preset_combo.findText(name) >= 0
+    panel.preset_combo.setCurrentText(name)
+    config = prc.checkpoint_info(rgb_model_file).config
+    assert (panel.hidden_spin.value(), panel.layers_spin.value()) == (config.hidden, config.layers)
+    assert not panel.hidden_spin.isEnabled()
+    plan = panel.run_config()
+    assert plan.model == config and plan.training.init == str(rgb_model_file)
+
+
 def test_fine_tuning_a_model_trained_on_a_dataset_file_reads_at_its_image_size(panel):
     panel.preset_combo.setCurrentText("Fine-tune: fashion-mnist")  # trained on the IDX file at its own 28x28
     assert (panel.colour_combo.currentData(), panel.levels_spin.value(), panel.size_spin.value()) == (1, 256, 28)
