@@ -215,10 +215,10 @@ class TrainingController(WorkController):
             self._failed(describe_error(error))
             return
         self._end_work()
-        model = prc.RunFolder(self.run_dir).model_checkpoint()
-        if model is not None:
-            completed = self.finished_reason == "completed"
-            self.modelReady.emit(str(model), completed or model == prc.RunFolder(self.run_dir).checkpoint_path("best"))
+        run = prc.RunFolder(self.run_dir)
+        model = run.model_checkpoint()
+        if model is not None:  # worth switching to once the run completed or validated it
+            self.modelReady.emit(str(model), self.finished_reason == "completed" or model == run.checkpoint_path("best"))
 
     def pause(self) -> None:
         """Pause after the current step (the trainer waits; nothing is lost)."""

@@ -106,6 +106,7 @@ def missing_data(run: prc.RunFolder) -> str | None:
         return None
     return None if Path(path).expanduser().exists() else path
 
+
 class TrainingPanel(QWidget):
     """Widgets for one :class:`TrainingController`; ``message`` reports problems to the window."""
 
@@ -122,7 +123,7 @@ class TrainingPanel(QWidget):
         self.preview_chosen = False  # the user set the preview interval: it is no longer proposed
         self.best: tuple[float, int] | None = None
         self.levels_of_run = DEFAULT_LEVELS
-        self.fine_tuning = False  # the preset fine-tunes a bundled model: its colour and levels are fixed
+        self.fine_tuning = False  # the preset fine-tunes a model: its colour and levels are fixed
         self.shown_run: Path | None = None  # the resumed run whose settings the form shows
         self._make_data_widgets()
         self._make_model_widgets()
@@ -450,7 +451,7 @@ class TrainingPanel(QWidget):
 
     # ---- model ------------------------------------------------------------------------------
     def fine_tuned(self) -> prc.CheckpointInfo | None:
-        """The bundled model the chosen preset fine-tunes, or None."""
+        """The model (bundled, or the user's own) the chosen preset fine-tunes, or None."""
         path = self.preset_combo.currentData()
         return prc.checkpoint_info(path) if path else None
 
@@ -509,7 +510,7 @@ class TrainingPanel(QWidget):
         levels and training size, and gentle steps (Adam at 2e-4 after a warm-up)."""
         self.colour_combo.setCurrentIndex(self.colour_combo.findData(start.config.channels))
         self.levels_spin.setValue(start.config.levels)
-        if start.square_side is not None:  # a dataset file's model: the size of its images
+        if start.square_side is not None:  # its training size (a dataset file's model: that of its images)
             self.size_spin.setValue(start.square_side)
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(prc.FINE_TUNING.optimizer))
         self.lr_spin.setValue(prc.FINE_TUNING.lr)

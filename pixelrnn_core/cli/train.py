@@ -229,8 +229,6 @@ def start_new_run(args: argparse.Namespace, device: torch.device) -> Trainer:
     return trainer
 
 
-
-
 def show_progress(trainer: Trainer) -> tuple[Finished, int | None]:
     """Run ``trainer`` with a progress bar; Ctrl-C (or SIGTERM) asks it to stop cleanly at the next
     step. Returns how it finished and the signal that stopped it, if one did."""

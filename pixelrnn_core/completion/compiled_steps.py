@@ -57,10 +57,9 @@ def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]
     each base), or only for ``variants`` (architecture names, "multiscale (BASE)" for a multi-scale
     model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate
     and for two, marks the variant's steps compiled, then yields its name, so a caller can stop between
-    two. The first time after
-    installation this compiles the steps (numba keeps them in its cache; about 12 s in all on a 2-core
-    CPU, 5 s for the PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g.
-    on a background thread while an app starts.
+    two. The first time after installation this compiles the steps (numba keeps them in its cache;
+    about 12 s in all on a 2-core CPU, 5 s for the PixelCNN's alone); later it loads them (about a
+    second). Run it ahead of time, e.g. on a background thread while an app starts.
     """
     return readied_variants(chosen_variants(variants))  # an unknown name is refused at the call, not at the first step
 

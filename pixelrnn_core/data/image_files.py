@@ -75,12 +75,15 @@ def fit_size(image: Image.Image, size: int, fit: str, small: str, rng: np.random
     return image.crop((left, top, left + size, top + size))
 
 
+def is_tiled(height: int, width: int, size: int, fit: str) -> bool:
+    """Whether an image is cut into tiles: ``fit="tiles"`` and no side under ``size`` (a smaller image
+    is skipped or upscaled to one example)."""
+    return fit == "tiles" and min(height, width) >= size
+
+
 def examples_per_image(height: int, width: int, size: int, fit: str) -> int:
-    """How many ``size`` x ``size`` examples an image gives: the tiles of its grid (``fit="tiles"``),
-    else one."""
-    if fit == "tiles" and min(height, width) >= size:
-        return (height // size) * (width // size)
-    return 1
+    """How many ``size`` x ``size`` examples an image gives: the tiles of its grid, else one."""
+    return (height // size) * (width // size) if is_tiled(height, width, size, fit) else 1
 
 
 def tile_grid(image: Image.Image, size: int) -> list[Image.Image]:
@@ -98,7 +101,7 @@ def tile_grid(image: Image.Image, size: int) -> list[Image.Image]:
 def fit_examples(image: Image.Image, size: int, fit: str, small: str, rng: np.random.Generator) -> list[Image.Image]:
     """The ``size`` x ``size`` training examples of one image: every tile of a grid over it
     (``fit="tiles"``), else the one image :func:`fit_size` makes."""
-    if fit == "tiles" and min(image.size) >= size:
+    if is_tiled(image.height, image.width, size, fit):
         return tile_grid(image, size)
     return [fit_size(image, size, fit, small, rng)]
 

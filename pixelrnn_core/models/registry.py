@@ -7,7 +7,6 @@ import torch
 from torch import nn
 
 from ..memory import FLOAT_BYTES, check_memory
-
 from .architectures import single_scale_model
 from .config import ModelConfig
 from .multiscale import MultiScalePixelRNN

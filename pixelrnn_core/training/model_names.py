@@ -15,9 +15,9 @@ def find_checkpoint(name_or_path: str | os.PathLike) -> Path:
     such as a dataset's, is in the way)."""
     if not os.fspath(name_or_path):  # Path("") is the working folder
         raise ValueError("the model's name or path is empty")
-    path, models = Path(name_or_path), bundled_models()
-    if path.is_dir() and RunFolder(path).holds_run():
-        found = RunFolder(path).model_checkpoint()
+    path, models, run = Path(name_or_path), bundled_models(), RunFolder(name_or_path)
+    if path.is_dir() and run.holds_run():
+        found = run.model_checkpoint()
         if found is None:
             raise FileNotFoundError(f"{os.fspath(name_or_path)}: the run has saved no checkpoint yet")
         return found

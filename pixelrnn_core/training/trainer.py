@@ -508,8 +508,8 @@ def resume_run(
     """A trainer that continues the run in ``run_dir`` from its last saved state, with the same data
     split and schedule. ``data_path`` points at the data if it moved; ``epochs`` extends the run,
     ``max_steps`` sets where it stops and ``preview_every`` how often it previews; run.json remembers
-    them for later resumes (new ``epochs`` without ``max_steps`` drop an earlier ``max_steps``). The trainer holds
-    the folder's lock until its events end."""
+    them for later resumes (new ``epochs`` without ``max_steps`` drop an earlier ``max_steps``). The
+    trainer holds the folder's lock until its events end."""
     folder = RunFolder(run_dir)
     if not folder.holds_run():
         owner = folder.enclosing_run()
@@ -547,7 +547,7 @@ def resumed_trainer(
         spec = spec.replace(channels=model_config.channels)
     if epochs is not None:  # a new length in epochs, without a new cap, drops the old cap
         settings = settings.replace(epochs=epochs, max_steps=max_steps)
-    if max_steps is not None:
+    elif max_steps is not None:
         settings = settings.replace(max_steps=max_steps)
     if preview_every is not None:
         settings = settings.replace(preview_every=preview_every)
