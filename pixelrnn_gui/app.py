@@ -42,10 +42,12 @@ def load_torch_parts() -> None:
 
 def prepare_up_front(preparation: Iterator[str], splash: QSplashScreen) -> None:
     """Make the completion engine's compiled steps ready behind the splash for up to
-    :data:`UP_FRONT_SECONDS` (loading them from numba's cache takes about a second; compiling them,
-    on the first start after installing, much longer: the rest is then done with the window open).
-    Loading them holds the GIL for up to a few hundred milliseconds at a time, which would freeze
-    an open window."""
+    :data:`UP_FRONT_SECONDS` when numba has them in its cache (loading them takes about a second, and
+    holds the GIL for up to a few hundred milliseconds at a time, which would freeze an open window).
+    Compiling them, on the first start after installing, takes much longer (~12 s for the PixelCNN's
+    alone on a 2-core CPU): it is then all done with the window open."""
+    if not prc.completion_steps_cached():
+        return
     deadline = time.monotonic() + UP_FRONT_SECONDS
     for name in preparation:
         if time.monotonic() > deadline:

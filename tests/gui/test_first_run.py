@@ -59,6 +59,34 @@ def test_pixelrnn_gui_opens_the_sample_with_the_default_model(fresh_settings, mo
     assert seen["prepared"]  # the engine's compiled steps were made ready while the window was open
 
 
+@pytest.mark.parametrize("cached", [True, False])
+def test_the_window_opens_before_steps_that_must_be_compiled(fresh_settings, monkeypatch, qtbot, cached):
+    """Loading the steps from numba's cache takes about a second and is done behind the splash; compiling
+    them (the first start after installing: ~12 s for the PixelCNN's alone) is left to the open window."""
+    events = []
+
+    class RecordedWindow(MainWindow):
+        def __init__(self, *args, **kwargs):
+            events.append("window")
+            super().__init__(*args, **kwargs)
+
+    def prepare_completion():
+        for name in ("pixelcnn", "row_lstm"):
+            events.append(name)
+            yield name
+
+    monkeypatch.setattr(app, "MainWindow", RecordedWindow)
+    monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
+    monkeypatch.setattr(app.prc, "completion_steps_cached", lambda variant=None: cached)
+    window, preparing = app.launch()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: len(events) == 3, timeout=WAIT_MS)
+    preparing.shutdown()
+    assert events.index("window") == (2 if cached else 0)
+    window.document.undo_stack.setClean()
+    window.close()
+
+
 def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
