@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 TRAIN_COLOUR = QColor("#1f77b4")
 VALIDATION_COLOUR = QColor("#d62728")
-MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 56, 30, 8, 8
+MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_RIGHT = 56, 30, 8
+LEGEND_GAP = 4
 
 
 def thinned(steps: np.ndarray, values: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +31,7 @@ class LossPlot(QWidget):
         self.setObjectName("lossPlot")
         self.setAccessibleName("Loss curves")
         self.setToolTip("Bits per dimension by training step: training (blue) and validation (red); lower is better")
-        self.setMinimumSize(240, 150)
+        self.setMinimumSize(240, 164)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.train: list[tuple[int, float]] = []
         self.validation: list[tuple[int, float]] = []
@@ -50,7 +51,7 @@ class LossPlot(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().base())
-        area = QRectF(MARGIN_LEFT, MARGIN_TOP, self.width() - MARGIN_LEFT - MARGIN_RIGHT, self.height() - MARGIN_TOP - MARGIN_BOTTOM)
+        area = self.plot_area()
         painter.setPen(self.palette().mid().color())
         painter.drawRect(area)
         points = [p for p in self.train + self.validation if math.isfinite(p[1])]
@@ -92,6 +93,16 @@ class LossPlot(QWidget):
                 for point in line:
                     painter.drawEllipse(point, 2.5, 2.5)
 
+    def legend_box(self) -> QRectF:
+        """The line above the plot that says which colour is which curve (inside, it hid the curves'
+        ends)."""
+        return QRectF(MARGIN_LEFT, 0, self.width() - MARGIN_LEFT - MARGIN_RIGHT, self.fontMetrics().height() + LEGEND_GAP)
+
+    def plot_area(self) -> QRectF:
+        """Where the curves are drawn: below the legend, right of the bits/dim ticks, above the steps."""
+        top = self.legend_box().bottom()
+        return QRectF(MARGIN_LEFT, top, self.width() - MARGIN_LEFT - MARGIN_RIGHT, self.height() - top - MARGIN_BOTTOM)
+
     def _paint_titles_and_legend(self, painter: QPainter, area: QRectF) -> None:
         """Axis titles (training step across, bits/dim up) and which colour is which curve."""
         painter.save()
@@ -103,7 +114,8 @@ class LossPlot(QWidget):
         painter.drawText(QRectF(-area.height() / 2, 0, area.height(), 14), Qt.AlignmentFlag.AlignCenter, "bits/dim")
         painter.restore()
         metrics = painter.fontMetrics()
-        x, y = area.right() - 6, area.top() + 4
+        legend = self.legend_box()
+        x, y = legend.right(), legend.top() + LEGEND_GAP / 2
         for label, colour in (("validation", VALIDATION_COLOUR), ("train", TRAIN_COLOUR)):
             width = metrics.horizontalAdvance(label)
             painter.setPen(self.palette().text().color())
