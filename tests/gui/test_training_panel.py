@@ -18,7 +18,7 @@ from pixelrnn_core.cli.train import train_settings
 from pixelrnn_gui import training as training_module
 from pixelrnn_gui.levels import to_levels, to_rgb
 from pixelrnn_gui.main_window import MainWindow
-from pixelrnn_gui.training_panel import CUSTOM_PRESET
+from pixelrnn_gui.training_panel import CUSTOM_PRESET, pixmap
 
 from .conftest import image_folder
 
@@ -467,3 +467,10 @@ def test_a_run_stopped_by_closing_the_window_is_in_the_model_picker_after_a_rest
     picker = restarted.panel.model_picker
     assert model is not None and picker.findData(str(model)) >= 0
     assert picker.itemText(picker.findData(str(model))).startswith(run_dir.name)
+
+
+@pytest.mark.parametrize(("side", "shown"), [(4, 112), (16, 112), (28, 112), (32, 128), (64, 128)])
+def test_previews_are_shown_near_one_size_whatever_the_images_size(qtbot, side, shown):
+    """Previews of 4 px images were 16 px wide (four times their size) and of 64 px images 256 px."""
+    preview = pixmap(np.zeros((side, side, 1), dtype=np.int64), 256)
+    assert (preview.width(), preview.height()) == (shown, shown)
