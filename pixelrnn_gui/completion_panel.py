@@ -64,6 +64,18 @@ def thumbnail_box(mask: np.ndarray) -> Box:
     return Box(max(box.top - pad_rows, 0), max(box.left - pad_cols, 0), min(box.bottom + pad_rows, height), min(box.right + pad_cols, width))
 
 
+def share_text(share: float, digits: int = 0) -> str:
+    """A candidate's share of the posterior as a percentage with ``digits`` decimals; one that would
+    round to 100 % or 0 % reads ">99%" or "<1%" (the known pixels after a hole in a photo single out
+    one candidate by tens of nats, and the others' shares are tiny but not nothing)."""
+    unit = 10.0 ** -digits
+    if share * 100 > 100 - unit / 2:
+        return f">{100 - unit:.{digits}f}%"
+    if share * 100 < unit / 2:
+        return f"<{unit:.{digits}f}%"
+    return f"{share:.{digits}%}"
+
+
 def format_seconds(seconds: float) -> str:
     seconds = int(round(seconds))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
@@ -373,11 +385,13 @@ class CompletionPanel(QWidget):
             thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
             icon = QIcon(thumbnail)
             icon.addPixmap(thumbnail, QIcon.Mode.Selected)  # the chosen one in its true colours, not tinted
-            item = QListWidgetItem(icon, f"#{candidate.rank}  {candidate.share:.0%}" if scored else f"#{candidate.rank}")
+            shared = scored and len(candidates) > 1
+            item = QListWidgetItem(icon, f"#{candidate.rank}  {share_text(candidate.share)}" if shared else f"#{candidate.rank}")
             item.setData(Qt.ItemDataRole.UserRole, candidate.index)
             item.setToolTip(
-                f"Candidate #{candidate.rank}: {candidate.share:.1%} of the posterior over the {len(candidates)} candidates "
-                f"(log-likelihood of the known pixels after the hole {candidate.score:.1f} nats). {SCORE_HELP}"
+                f"Candidate #{candidate.rank}: {share_text(candidate.share, 1)} of the posterior over the {len(candidates)} candidates "
+                f"(log-likelihood of the known pixels after the hole {candidate.score:.1f} nats, "
+                f"{candidates[0].score - candidate.score:.1f} below the best). {SCORE_HELP}"
                 if scored else f"Candidate #{candidate.rank}: no known pixels follow the hole, so there is nothing to rank by"
             )
             self.strip.addItem(item)

@@ -13,6 +13,7 @@ import pixelrnn_core as prc
 from pixelrnn_gui import completion as completion_module
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion import completion_box
+from pixelrnn_gui.completion_panel import share_text
 from pixelrnn_gui.qimages import MASK_COLOUR
 
 WAIT_MS = 60_000
@@ -664,3 +665,24 @@ def test_step_row_follows_the_generation_order_of_a_turned_image(window, qtbot, 
     changed = (window.document.image != pixels).any(axis=2)
     assert changed[:, 2].sum() >= 7 and not changed[:, :2].any()  # column 2, next to the known part, first
     assert window.canvas.pending[:, :2].all() and not window.canvas.pending[:, 2].any()
+
+
+@pytest.mark.parametrize(("share", "digits", "text"), [
+    (1.0, 0, ">99%"), (0.999, 0, ">99%"), (0.42, 0, "42%"), (0.004, 0, "<1%"), (0.0, 0, "<1%"),
+    (0.9996, 1, ">99.9%"), (0.123, 1, "12.3%"), (0.0, 1, "<0.1%"),
+])
+def test_candidate_shares_that_round_to_all_or_nothing_say_so(share, digits, text):
+    """On photos the known pixels after the hole single out one candidate: the strip read 100% and 0%s."""
+    assert share_text(share, digits) == text
+
+
+@pytest.mark.parametrize("samples", [1, 3])
+def test_shares_are_shown_for_more_than_one_candidate(ready, qtbot, samples):
+    """One candidate is all of the posterior over itself: it read "#1  100%"."""
+    window, _ = ready
+    mask = np.zeros_like(window.document.mask)
+    mask[2:4] = True  # known rows after the hole to rank the candidates by
+    window.document.edit("Mask", "mask", mask)
+    fill_with_candidates(window, qtbot, samples)
+    texts = [window.panel.strip.item(row).text() for row in range(samples)]
+    assert texts == ["#1"] if samples == 1 else all(text.endswith("%") for text in texts)
