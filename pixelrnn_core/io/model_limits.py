@@ -16,7 +16,6 @@ class ModelLimits:
     The defaults hold every preset of the paper (ImageNet 64x64: h = 512; CIFAR-10: 15 layers, 1024
     output maps) with room to spare."""
 
-    max_channels: int = 4
     max_hidden: int = 4096
     max_out_hidden: int = 16384
     max_features: int = 4096
@@ -29,7 +28,6 @@ class ModelLimits:
     def size_limits(self) -> dict[str, int]:
         """Config field -> its largest allowed value."""
         return {
-            "channels": self.max_channels,
             "hidden": self.max_hidden,
             "out_hidden": self.max_out_hidden,
             "layers": self.max_layers,

@@ -51,8 +51,8 @@ class ModelConfig(PlainData):
         super().__post_init__()
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of {', '.join(ARCHITECTURES)}")
-        if self.channels < 1:
-            raise ValueError(f"channels must be at least 1, got {self.channels}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 (grey) or 3 (RGB), the images a model reads and writes; got {self.channels}")
         check_levels(self.levels)
         if self.hidden < self.channels:
             raise ValueError(f"hidden={self.hidden} is too small to hold {self.channels} colour groups")

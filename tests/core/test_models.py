@@ -131,3 +131,11 @@ def test_config_round_trips_through_a_dict():
     rebuilt.load_state_dict(model.state_dict())
     x = torch.randint(0, 256, (1, 3, 6, 7))
     assert torch.equal(model(x), rebuilt(x))
+
+
+@pytest.mark.parametrize("channels", [2, 4])
+def test_models_are_of_grey_or_rgb_images(channels):
+    """A 4-channel model was built and trained, and `pixelrnn sample` drew a whole image before it
+    found it could not save it."""
+    with pytest.raises(ValueError, match="channels must be 1 .grey. or 3 .RGB."):
+        prc.build_model("pixelcnn", channels=channels, hidden=4, layers=1)
