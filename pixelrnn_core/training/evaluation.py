@@ -48,6 +48,15 @@ def check_images_fit_model(config: ModelConfig, channels: int, spec: DatasetSpec
         raise ValueError(f"the model has {config.levels} levels but the data is quantized to {spec.levels}")
 
 
+def check_eight_bit(images: torch.Tensor, spec: DatasetSpec) -> None:
+    """uint8 images must hold 8-bit values, not levels already quantized to ``spec.levels`` (binarized
+    0/1 images quantized to 2 levels again are all 0, and scored without a word)."""
+    largest = int(images.max()) if images.numel() else 0
+    if spec.levels < 256 and 0 < largest < spec.levels:
+        raise ValueError(f"the images look already quantized (values 0 to {largest}); pass 8-bit images "
+                         f"(0 to 255): they are quantized to {spec.levels} levels as the spec says")
+
+
 def check_scored_images(config: ModelConfig, images: torch.Tensor, spec: DatasetSpec, batch_size: int) -> None:
     """What :func:`evaluate_images` takes: uint8 images (N, C, H, W) that fit the model, in batches of one or more."""
     if isinstance(images, np.ndarray):
@@ -58,6 +67,7 @@ def check_scored_images(config: ModelConfig, images: torch.Tensor, spec: Dataset
     if images.dim() != 4:
         raise ValueError(f"expected images of shape (N, {config.channels}, H, W), got {tuple(images.shape)}")
     check_images_fit_model(config, images.shape[1], spec)
+    check_eight_bit(images, spec)
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
 
@@ -82,6 +92,19 @@ def evaluate_images(
     process scores its share and the totals are summed. ``progress`` is called with the number of
     images of each batch once it is scored."""
     check_scored_images(model.config, images, spec, batch_size)
+    return scored_images(model, images, spec, batch_size, autocast, seed, progress)
+
+
+def scored_images(
+    model: nn.Module,
+    images: torch.Tensor,
+    spec: DatasetSpec,
+    batch_size: int,
+    autocast: torch.dtype | None,
+    seed: int,
+    progress: Callable[[int], None] | None = None,
+) -> Evaluation:
+    """:func:`evaluate_images` of images already checked (the trainer checks its data once, at the start)."""
     device = next(model.parameters()).device
     shard = images[rank() :: world_size()]
     generator = torch.Generator().manual_seed(seed)

@@ -29,7 +29,7 @@ from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .averaging import weight_average
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
-from .evaluation import check_images_fit_model, evaluate_images
+from .evaluation import check_eight_bit, check_images_fit_model, scored_images
 from .events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
 from .layout import to_fast_layout
 from .model_names import find_checkpoint
@@ -220,7 +220,7 @@ class Trainer:
         if not len(self.data.validation):
             return None
         spec = self.data.spec
-        result = evaluate_images(
+        result = scored_images(
             self.evaluated_model, self.data.validation, spec, self.settings.eval_batch_size, self.validation_autocast, spec.seed
         )
         self.last_validation = result.bits_per_dim
@@ -389,8 +389,9 @@ def check_same_data(data: TrainingData, started_on: dict[str, Any]) -> None:
 
 
 def check_model_fits_data(config: ModelConfig, data: TrainingData, settings: TrainSettings) -> None:
-    """The model's channels and levels must be the data's, and its batches must fit in memory."""
+    """The model's channels and levels must be the data's, the data 8-bit, and its batches must fit in memory."""
     check_images_fit_model(config, data.channels, data.spec)
+    check_eight_bit(data.train, data.spec)
     check_training_memory(config, settings.batch_size, *data.image_size)
 
 

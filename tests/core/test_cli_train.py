@@ -426,3 +426,15 @@ def test_eval_says_when_a_grey_model_reads_colour_images_grey(tmp_path, capsys):
     Image.fromarray(gradient_images(1, 8, 1)[0][..., 0]).save(tmp_path / "grey" / "g.png")
     assert main(["eval", str(grey), str(tmp_path / "grey"), "--size", "8", "--json"]) == 0
     assert "note" not in capsys.readouterr().err
+
+
+def test_images_already_binarized_are_refused_before_training(tmp_path, capsys):
+    """PNGs holding 0 and 1 (label maps, masks) quantized to 2 levels are all 0: the run trained on blank images."""
+    (tmp_path / "binary").mkdir()
+    for index in range(6):
+        Image.fromarray((np.random.default_rng(index).random((4, 4)) > 0.5).astype(np.uint8)).save(tmp_path / "binary" / f"{index}.png")
+    code = main(["train", str(tmp_path / "binary"), "--arch", "pixelcnn", *TINY, "--size", "4", "--levels", "2",
+                 "--max-steps", "1", "--out", str(tmp_path / "run")])
+    assert code != 0
+    assert "already quantized (values 0 to 1)" in capsys.readouterr().err
+    assert not (tmp_path / "run" / "last.safetensors").exists()

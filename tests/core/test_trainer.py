@@ -243,6 +243,7 @@ def test_settings_of_the_wrong_type_are_refused_when_made(settings, message):
         (torch.zeros(4, 6, 6, 3, dtype=torch.uint8), prc.DatasetSpec("x", levels=4), 2, "3 channel"),
         (torch.zeros(4, 3, 6, 6, dtype=torch.uint8), prc.DatasetSpec("x", levels=16), 2, "4 levels but the data is quantized to 16"),
         (torch.zeros(4, 3, 6, 6, dtype=torch.uint8), prc.DatasetSpec("x", levels=4), 0, "batch_size must be at least 1"),
+        (torch.randint(0, 4, (4, 3, 6, 6), dtype=torch.uint8), prc.DatasetSpec("x", levels=4), 2, "already quantized"),
     ],
 )
 def test_evaluation_refuses_images_the_model_cannot_score(images, spec, batch, message):
