@@ -283,7 +283,7 @@ class Inspector(QWidget):
 
         self._stale = False
         self.bits_label.setText("Inspecting…")  # a large region takes seconds: not the last figures meanwhile
-        generation = self.document.generation  # a result for an image no longer open is dropped
+        generation = self.document.generation  # a result for an image no longer open, or of a model no longer chosen, is dropped
 
         async def inspection(work: StepThread) -> None:
             results: list = []
@@ -293,10 +293,11 @@ class Inspector(QWidget):
                 self.bits_label.setText("")
                 self.message.emit(f"Inspection failed: {describe_error(error)}")
             else:
-                if generation == self.document.generation:
+                if generation == self.document.generation and model is self.controller.model:
                     self._show_result(box, *results[0])
                 else:
-                    self.bits_label.setText("")  # about an image no longer open
+                    self.bits_label.setText("")  # about an image no longer open or another model
+                    self._stale = True
             self.inspection._end_work()
             if self._stale and not self.controller.busy:
                 self._debounce.start()

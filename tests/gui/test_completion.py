@@ -2,6 +2,7 @@
 change and they equal the core's own completion; cancel (keep / revert); undo of a fill; the candidate
 strip; resample from here; the inspector's numbers; closing during a fill."""
 import asyncio
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -435,6 +436,25 @@ def test_inspector_follows_the_model_channels_and_forgets_the_last_models_number
     window.controller.load_model(str(grey))
     assert inspector.result is None and inspector.bits_label.text() == ""  # nothing of the RGB model's is shown
     assert [h.isVisibleTo(inspector) for h in inspector.histograms] == [True, False, False]
+    assert inspector.histograms[0].title == "Grey"
+
+
+def test_a_model_chosen_during_an_inspection_is_inspected_next(ready, qtbot, tmp_path, monkeypatch):
+    """The late result of the last model was shown with the new model's channels: an IndexError, and
+    a stale inspector until Inspect now was pressed."""
+    window, _ = ready
+    inspector = window.inspector
+    release, inspect = threading.Event(), prc.inspect
+    monkeypatch.setattr(prc, "inspect", lambda *args, **kwargs: release.wait(WAIT_MS / 1000) and inspect(*args, **kwargs))
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(3, 4))
+    inspector.inspect()
+    assert inspector.inspection.busy
+    grey = tmp_path / "grey.safetensors"
+    prc.save_checkpoint(grey, prc.build_model("pixelcnn", channels=1, levels=256, hidden=4, layers=1, out_hidden=4))
+    window.controller.load_model(str(grey))
+    with qtbot.waitSignal(inspector.inspected, timeout=10_000):
+        release.set()
+    assert inspector.result.probs.shape[2] == 1  # the grey model's numbers, for the pixel shown
     assert inspector.histograms[0].title == "Grey"
 
 
