@@ -59,6 +59,7 @@ class Canvas(QWidget):
     zoomChanged = Signal(float)
     brushSizeChanged = Signal(int)
     editRefused = Signal(str)
+    comparingChanged = Signal(bool)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,13 +135,15 @@ class Canvas(QWidget):
 
     def _fill_changed(self) -> None:
         self._view_layers.pop("outline", None)
+        if self.comparing and self.compare_image is None:  # the fill undone: no original left to show
+            self.set_comparing(False)
         self.update()
 
     def _document_replaced(self) -> None:
         self._image_cache = self._mask_cache = None
         self._view_layers.pop("outline", None)
         self.overlay = None
-        self.comparing = False
+        self.set_comparing(False)
         self.fill_cursor = None
         self.fit()
 
@@ -215,7 +218,9 @@ class Canvas(QWidget):
         self.update()
 
     def set_comparing(self, comparing: bool) -> None:
+        """Show the image as it was before the last fill (only while there is one)."""
         self.comparing = comparing and self.compare_image is not None
+        self.comparingChanged.emit(self.comparing)
         self.update()
 
     def pointer_over(self) -> bool:

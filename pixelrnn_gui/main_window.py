@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.canvas.editRefused.connect(self.message_bar.show_message)
         self.canvas.brushSizeChanged.connect(self._brush_size_changed)
+        self.canvas.comparingChanged.connect(self.compare_action.setChecked)
         c.cursorMoved.connect(lambda r, col: self.canvas.set_fill_cursor(None if r < 0 else (r, col)))
         c.stateChanged.connect(self._fill_state_changed)
         for ended in (c.cancelled, c.finished, c.failed):  # once the fill's pixels are recorded or reverted

@@ -330,6 +330,29 @@ def test_hold_tab_compares_with_the_original(ready, qtbot):
     assert not canvas.comparing
 
 
+def test_compare_with_original_is_checked_only_while_it_compares(ready, qtbot, monkeypatch):
+    """Ctrl+T stayed checked on the next image opened (and with no fill at all), and the next Ctrl+T
+    only unchecked it."""
+    window, _ = ready
+    action, canvas = window.compare_action, window.canvas
+    action.trigger()
+    assert not action.isChecked() and not canvas.comparing  # no fill yet: nothing to compare with
+    monkeypatch.setattr(window.panel, "ask_keep_partial", lambda closing: False)
+    click(qtbot, window.panel.step_pixel_button)  # a paused fill
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=WAIT_MS)
+    action.trigger()
+    assert action.isChecked() and canvas.comparing
+    with qtbot.waitSignal(window.controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, window.panel.cancel_button)  # and reverted: no original left to show
+    assert not action.isChecked() and not canvas.comparing
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    action.trigger()
+    assert action.isChecked() and canvas.comparing
+    window.files.new_blank(8, 8)
+    assert not action.isChecked() and not canvas.comparing
+
+
 def shown_colour(canvas, row: float, col: float) -> tuple[int, int, int]:
     """The colour the canvas shows at image point (row, col), as rendered."""
     colour = canvas.grab().toImage().pixelColor(canvas.widget_point(row, col).toPoint())
