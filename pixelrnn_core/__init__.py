@@ -5,7 +5,7 @@ The public API is what this module exports; everything else is internal.
 from .allocator import keep_freed_memory
 from .completion.compiled_steps import completion_steps_cached, prepare_completion, ready_completion_steps
 from .completion.inspection import Inspection, inspect
-from .completion.job import CompletionJob, CompletionStep, complete
+from .completion.job import CompletionJob, CompletionStep, JobSnapshot, complete
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
 from .data import (
@@ -62,6 +62,7 @@ __all__ = [
     "ImageFileError",
     "ImageSet",
     "Inspection",
+    "JobSnapshot",
     "ModelConfig",
     "MemoryRequestError",
     "ModelLimits",

@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 import numpy as np
-import pixelrnn_core as prc
 from PySide6.QtCore import QObject, Signal
+
+import pixelrnn_core as prc
 
 from .background import Paused, StepThread, WorkController, WorkState, describe_error
 from .document import Box, Candidate, Document, Fill
@@ -118,6 +120,16 @@ def ranked_candidates(
     return ranked
 
 
+@dataclass(frozen=True)
+class Resampled:
+    """A fill as it was before a resample started, for a Revert to bring back."""
+
+    snapshot: prc.JobSnapshot
+    candidates: list[Candidate]
+    probs: np.ndarray | None
+    decided: int
+
+
 class CompletionController(WorkController):
     """Runs fills, each as a coroutine on the app's asyncio loop awaiting the job's steps from a
     worker thread. State: idle, running or paused."""
@@ -138,6 +150,7 @@ class CompletionController(WorkController):
         self.device = "cpu"
         self._keep_partial = True
         self._resampling = False  # a resample ends on the candidate it redrew, not on the best-ranked one
+        self._before_resample: Resampled | None = None  # what a reverted resample brings back
         self._rate_start: tuple[float, int] | None = None
 
     # ---- model ------------------------------------------------------------------------------
@@ -220,15 +233,16 @@ class CompletionController(WorkController):
         if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False
+        snapshot = fill.job.snapshot()
         try:
             fill.job.resample_from(row, col, 0)
         except ValueError as error:
             self.failed.emit(str(error))
             return False
+        self._before_resample = Resampled(snapshot, fill.candidates, None if fill.probs is None else fill.probs.copy(), fill.decided)
         fill.pending = redrawn_from(fill.job, fill.mask.shape, row, col)
         fill.before = self.document.image.copy()
         fill.candidates = []
-        self.document.earlier_fill = None  # reverting a resample leaves no candidates: the job has redrawn them
         self.document.fillChanged.emit()
         self._resampling = True
         self._run(fill.job.run())
@@ -345,6 +359,7 @@ class CompletionController(WorkController):
 
     def _completed(self) -> None:
         fill = self.fill
+        self._before_resample = None
         fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, self.model.config.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
@@ -360,16 +375,29 @@ class CompletionController(WorkController):
         if self._keep_partial:
             self.document.record("Partial fill", "image", fill.before)
         else:
-            self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
-            self.document.drop_fill()
+            self._revert(fill)
         self.cancelled.emit(self._keep_partial)
 
     def _failed(self, message: str) -> None:
-        fill = self.fill
         self._end_work()
-        self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
-        self.document.drop_fill()
+        self._revert(self.fill)
         self.failed.emit(f"The fill stopped: {message}")
+
+    def _revert(self, fill: Fill) -> None:
+        """Put the image back as it was before the fill; a reverted fill is dropped, a reverted resample
+        leaves its fill as it was before it (job, candidates and probabilities)."""
+        self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
+        resampled = self._before_resample if self._resampling else None
+        if resampled is None:
+            self.document.drop_fill()
+            return
+        fill.job.restore(resampled.snapshot)
+        fill.candidates, fill.probs, fill.decided = resampled.candidates, resampled.probs, resampled.decided
+        self.document.fillChanged.emit()
+
+    def reverted_a_resample(self) -> bool:
+        """Whether the last fill stopped was a resample, taken back (its fill is on the canvas again)."""
+        return self._resampling and self.fill is not None and bool(self.fill.candidates)
 
     def _end_work(self) -> None:
         if self.fill is not None:

@@ -277,6 +277,10 @@ class CompletionPanel(QWidget):
     # ---- running ----------------------------------------------------------------------------
     def _cancelled(self, kept: bool) -> None:
         """A stopped fill: the bar keeps what was decided, or empties when it was reverted."""
+        if self.controller.reverted_a_resample():
+            self.progress.setValue(self.progress.maximum())
+            self.progress.setFormat("Resample reverted")
+            return
         if not kept:
             self.progress.setValue(0)
         self.progress.setFormat("Partial fill kept" if kept else "Fill reverted")

@@ -286,6 +286,23 @@ class CompletionJob:
         self._draws += 1
         self._uniforms[:, start:] = draw_uniforms(self.seed, self._draws, self.samples, self.total - start)
 
+    def snapshot(self) -> JobSnapshot:
+        """A copy of what the job has decided, to :meth:`restore` it later (take one before
+        :meth:`resample_from` to take the resample back)."""
+        scores = None if self.scores is None else self.scores.copy()
+        return JobSnapshot(self._x.clone(), self._next, self._uniforms.copy(), self._draws, scores)
+
+    def restore(self, snapshot: JobSnapshot) -> None:
+        """Return to a :meth:`snapshot` of this job; any older run's iteration ends."""
+        self._run_token += 1
+        self._cancelled.clear()
+        self._x.copy_(snapshot.values)
+        self._next, self._draws = snapshot.next, snapshot.draws
+        self._uniforms = snapshot.uniforms.copy()
+        self.scores = None if snapshot.scores is None else snapshot.scores.copy()
+        if self.total:
+            self._engine.reset()
+
     @property
     def images(self) -> np.ndarray:
         """uint8 (K, H, W, C): the image with each candidate's decisions so far (undecided ones are 0)."""
@@ -293,6 +310,18 @@ class CompletionJob:
         decided = self._x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
         oriented[:, self._window.rows, self._window.cols] = decided
         return restore(oriented.transpose(1, 2, 0, 3), self.orientation).transpose(2, 0, 1, 3).copy()
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """What a :class:`CompletionJob` had decided (:meth:`CompletionJob.snapshot`): its candidates'
+    sub-pixels, the next one to decide, the randomness of the draws to come, and the scores."""
+
+    values: torch.Tensor
+    next: int
+    uniforms: np.ndarray
+    draws: int
+    scores: np.ndarray | None
 
 
 def complete(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray, *args: Any, **options: Any) -> np.ndarray:

@@ -117,6 +117,28 @@ def test_resample_from_keeps_the_prefix_and_redraws_the_rest_identically_in_both
     assert (cached[:, ~before] != first[:, ~before]).any()
 
 
+@pytest.mark.parametrize("arch", ["pixelcnn", "row_lstm"])
+def test_a_resample_can_be_taken_back(arch):
+    """The app's Revert of a resample: the job as it was, its candidates, scores and next resample."""
+    model = tiny_model(arch, 3)
+    image, mask = random_image(6, 5, 3), mask_of("bottom_half", 6, 5)
+    twin = finished(prc.CompletionJob(model, image, mask, samples=2, seed=1))
+    job = finished(prc.CompletionJob(model, image, mask, samples=2, seed=1))
+    images, scores = job.images, job.scores.copy()
+    saved = job.snapshot()
+    job.resample_from(3, 1, 0)
+    for _ in itertools.islice(job.run(), 4):  # stopped part-way
+        pass
+    job.restore(saved)
+    assert job.done and list(job.run()) == []
+    np.testing.assert_array_equal(job.images, images)
+    np.testing.assert_array_equal(job.scores, scores)
+    for resampled in (job, twin):  # a later resample draws as if the first had never run
+        resampled.resample_from(4, 0, 2)
+        finished(resampled)
+    np.testing.assert_array_equal(job.images, twin.images)
+
+
 def test_resample_from_outside_the_completed_part_is_refused():
     model = tiny_model("pixelcnn", 3)
     image, mask = random_image(12, 12), np.zeros((12, 12), bool)

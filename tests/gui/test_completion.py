@@ -289,6 +289,32 @@ def test_resample_from_here_redraws_only_what_follows(ready, qtbot):
     np.testing.assert_array_equal(window.document.image, first)
 
 
+def test_reverting_a_resample_brings_back_the_fill_as_it_was(ready, qtbot, monkeypatch):
+    """The fill was dropped: its pixels stayed but counted as never filled (Tab showed them as the
+    original), its candidates were gone and Resample from here and export were refused."""
+    window, pixels = ready
+    panel, controller = window.panel, window.controller
+    fill_with_candidates(window, qtbot, 3)
+    filled, fill = window.document.image.copy(), controller.fill
+    candidates, probs = [c.index for c in fill.candidates], fill.probs.copy()
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
+    assert controller.resample_from(6, 3)
+    controller.pause()
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, panel.cancel_button)
+    np.testing.assert_array_equal(window.document.image, filled)
+    assert controller.fill is fill and [c.index for c in fill.candidates] == candidates
+    np.testing.assert_array_equal(fill.probs, probs)
+    np.testing.assert_array_equal(window.canvas.compare_image, pixels)
+    assert panel.strip.count() == 3 and panel.resample_button.isEnabled() and window.inspector.export_button.isEnabled()
+    assert panel.progress.value() == panel.progress.maximum() and panel.progress.text() == "Resample reverted"
+    np.testing.assert_array_equal(controller.job.images[fill.shown], filled)  # the job is back too: it resamples from here
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        assert controller.resample_from(7, 0)
+    np.testing.assert_array_equal(window.document.image[:7], filled[:7])
+
+
 def test_resampling_a_chosen_candidate_keeps_it_on_the_canvas(ready, qtbot):
     window, pixels = ready
     panel, controller = window.panel, window.controller
