@@ -422,6 +422,7 @@ class CompletionPanel(QWidget):
         self.strip.setEnabled(shown is not None)
         self.progress.setFormat("%v / %m sub-pixels" if shown is not None else self._why_not_shown())
         if shown is None:
+            self.progress.setValue(0)
             self.strip.setCurrentRow(-1)
             self.strip.setToolTip("These candidates are not on the canvas (the fill was undone, its hole painted over or "
                                   "the mask changed); undo or redo brings them back")

@@ -210,6 +210,7 @@ class Inspector(QWidget):
         controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
         controller.stateChanged.connect(lambda _: self._update_export())
         document.fillChanged.connect(self._update_export)
+        document.undo_stack.indexChanged.connect(lambda _: self._update_export())  # an undo may take the fill off the canvas
         self._update_export()
 
     @property
@@ -415,10 +416,11 @@ class Inspector(QWidget):
         self.overlayChanged.emit(image)
 
     def _update_export(self) -> None:
-        """Export is there once a fill has finished (or stopped) and none runs."""
+        """Export is there for a finished fill on the canvas (not undone, not partial) while none runs."""
         fill = self.document.fill
         kept = fill is None or fill.probs is not None
-        self.export_button.setEnabled(fill is not None and fill.pending is None and kept and not self.controller.busy)
+        on_canvas = self.document.shown_candidate() is not None
+        self.export_button.setEnabled(on_canvas and kept and not self.controller.busy)
         self.export_button.setToolTip(EXPORT_TIP if kept else f"Not for this fill: {TOO_LARGE_TO_KEEP}")
 
     def export_probabilities(self) -> None:

@@ -250,7 +250,11 @@ def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qt
         click(qtbot, panel.complete_button)
     assert panel.resample_button.isEnabled() and inspector.export_button.isEnabled()
     window.undo_action.trigger()
-    assert not panel.resample_button.isEnabled()
+    assert not panel.resample_button.isEnabled() and not inspector.export_button.isEnabled()
+    assert panel.progress.value() == 0 and panel.progress.text() == "The last fill is not on the canvas"  # the bar stayed full
+    window.redo_action.trigger()
+    assert panel.resample_button.isEnabled() and inspector.export_button.isEnabled()
+    assert panel.progress.value() == panel.progress.maximum()
 
 
 def test_reverting_a_second_fill_brings_back_the_first_ones_candidates(ready, qtbot, monkeypatch):
