@@ -221,6 +221,8 @@ class Inspector(QWidget):
     def _document_replaced(self) -> None:
         """A new image: nothing inspected of it yet, no pixel shown."""
         self.result = self.original_result = self.box = self.pixel = None
+        if self.heatmap.currentText() == "NLL of original":  # no fill has touched the new image
+            self.heatmap.setCurrentText("None")
         self.pixel_label.setText("Point at a pixel.")
         self.bits_label.setText("")
         self._empty_histograms()

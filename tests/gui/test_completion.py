@@ -684,6 +684,11 @@ def test_heatmap_of_the_originals_nll_after_a_fill(ready, qtbot):
     current = prc.inspect(window.controller.model, window.document.image).surprisal_bits.sum(-1)
     np.testing.assert_allclose(inspector.heatmap_values(), current, rtol=1e-5)
     assert window.canvas.overlay is not None
+    inspector.heatmap.setCurrentText("NLL of original")
+    window.document.undo_stack.setClean()
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.files.new_blank(8, 8)  # an image no fill has touched: its original is itself
+    assert inspector.heatmap.currentText() == "None" and "needs a fill" not in window.message_bar.text()
 
 
 def open_with_a_symmetry_trained_model(window, qtbot, image_file, tmp_path, corner: tuple[int, int]) -> np.ndarray:
