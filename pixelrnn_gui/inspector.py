@@ -34,6 +34,8 @@ CHANNEL_NAMES = "RGB"
 # A dark-to-bright colour ramp (black, purple, orange, pale yellow) for heatmaps.
 RAMP = np.array([[0, 0, 4], [80, 18, 123], [182, 54, 121], [251, 136, 97], [252, 253, 191]], dtype=np.float32)
 MARKERS = {"current": QColor(255, 140, 0), "original": QColor(0, 170, 255), "argmax": QColor(40, 200, 80)}
+INSPECT_TIP = "Run the model over the image to update the distributions and heatmaps"
+INSPECT_WAITS_TIP = "Inspecting waits for the fill to finish or be cancelled; the numbers shown are from before it"
 HEATMAPS = ("None", "Entropy", "Surprisal of current value", "NLL of original")
 
 
@@ -177,7 +179,7 @@ class Inspector(QWidget):
         self.legend = Legend()
         self.inspect_button = QPushButton("Inspect now")
         self.inspect_button.setAccessibleName("Inspect now")
-        self.inspect_button.setToolTip("Run the model over the image to update the distributions and heatmaps")
+        self.inspect_button.setToolTip(INSPECT_TIP)
         self.export_button = QPushButton("Export fill probabilities…")
         self.export_button.setAccessibleName("Export fill probabilities")
         self.export_button.setToolTip(EXPORT_TIP)
@@ -209,6 +211,7 @@ class Inspector(QWidget):
         controller.modelChanged.connect(lambda *_: self._model_changed())
         controller.stateChanged.connect(lambda state: state == "idle" and self._stale and self._debounce.start())
         controller.stateChanged.connect(lambda _: self._update_export())
+        controller.stateChanged.connect(lambda _: self._update_inspect_button())
         document.fillChanged.connect(self._update_export)
         document.undo_stack.indexChanged.connect(lambda _: self._update_export())  # an undo may take the fill off the canvas
         self._update_export()
@@ -416,6 +419,12 @@ class Inspector(QWidget):
         self.legend.set_range((low, high))
         image: QImage = rgba_to_qimage(heat_colours(values, low, high))
         self.overlayChanged.emit(image)
+
+    def _update_inspect_button(self) -> None:
+        """Inspecting waits while a fill runs or is paused (it changes the image under the numbers)."""
+        filling = self.controller.busy
+        self.inspect_button.setEnabled(not filling)
+        self.inspect_button.setToolTip(INSPECT_WAITS_TIP if filling else INSPECT_TIP)
 
     def _update_export(self) -> None:
         """Export is there for a finished fill on the canvas (not undone, not partial) while none runs."""

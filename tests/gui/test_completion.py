@@ -492,6 +492,20 @@ def test_inspector_follows_the_model_channels_and_forgets_the_last_models_number
     assert inspector.histograms[0].title == "Grey"
 
 
+def test_inspect_now_waits_for_a_running_or_paused_fill(ready, qtbot, monkeypatch):
+    """It stayed enabled during a fill and did nothing when pressed."""
+    window, _ = ready
+    panel, controller, button = window.panel, window.controller, window.inspector.inspect_button
+    assert button.isEnabled()
+    click(qtbot, panel.step_pixel_button)
+    qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
+    assert not button.isEnabled() and "fill" in button.toolTip()
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
+    with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
+        click(qtbot, panel.cancel_button)
+    assert button.isEnabled()
+
+
 def test_a_model_chosen_during_an_inspection_is_inspected_next(ready, qtbot, tmp_path, monkeypatch):
     """The late result of the last model was shown with the new model's channels: an IndexError, and
     a stale inspector until Inspect now was pressed."""
