@@ -218,7 +218,7 @@ class CompletionController(WorkController):
             probs=np.zeros(kept, dtype=np.float32) if 4 * math.prod(kept) <= PROBABILITIES_KEPT_BYTES else None,
             pending=mask.copy(),
         ))
-        self._resampling = False
+        self._resampling, self._before_resample = False, None
         self._run(job_then_steps(make_job), paused)
         return True
 
@@ -374,6 +374,7 @@ class CompletionController(WorkController):
         self._end_work()
         if self._keep_partial:
             self.document.record("Partial fill", "image", fill.before)
+            self._before_resample = None
         else:
             self._revert(fill)
         self.cancelled.emit(self._keep_partial)
@@ -393,6 +394,7 @@ class CompletionController(WorkController):
             return
         fill.job.restore(resampled.snapshot)
         fill.candidates, fill.probs, fill.decided = resampled.candidates, resampled.probs, resampled.decided
+        self._before_resample = None
         self.document.fillChanged.emit()
 
     def reverted_a_resample(self) -> bool:
