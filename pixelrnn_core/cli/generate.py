@@ -48,7 +48,7 @@ def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
     fill = commands.add_parser("complete", formatter_class=DefaultsShown, help="fill the masked region of an image")
     add_sampling_options(fill)
     fill.add_argument("image", metavar="IMAGE", help="the image to complete")
-    fill.add_argument("--mask", required=True, metavar="MASK.png", help="white (or opaque) pixels are filled")
+    fill.add_argument("--mask", required=True, metavar="MASK.png", help="white pixels are filled (in a mask with see-through pixels: the opaque ones)")
     fill.add_argument("--orientation", choices=("auto", *ORIENTATIONS),
                       help="complete in a flipped/transposed frame (default: auto for models trained with --augment, else identity)")
     fill.set_defaults(run=run_complete)
@@ -88,7 +88,7 @@ def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
     """The mask at ``path``, refused if it marks no pixel (the user most likely inverted it)."""
     mask = read_mask(path, shape=shape)
     if not mask.any():
-        raise ValueError(f"the mask {path!r} marks no pixel to fill (white or opaque pixels are filled)")
+        raise ValueError(f"the mask {path!r} marks no pixel to fill (white pixels are filled; in a mask with see-through pixels, the opaque ones)")
     return mask
 
 

@@ -128,13 +128,14 @@ def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) ->
 
 def read_mask(path: str | os.PathLike, shape: tuple[int, int] | None = None) -> np.ndarray:
     """bool (H, W) from a mask image: True (fill) where its brightness is at least half, or, for a file
-    with transparency (an alpha channel or a palette's transparent colour), where it is at least half
-    opaque. With ``shape`` (an image's (H, W) or (H, W, C)), a mask of another size is refused."""
+    with see-through pixels (an alpha channel or a palette's transparent colour, not opaque all over),
+    where it is at least half opaque. With ``shape`` (an image's (H, W) or (H, W, C)), a mask of another
+    size is refused."""
     try:
         picture = load_picture(path)
     except ImageFileError as error:
         raise ImageFileError(f"cannot read mask {os.fspath(path)!r}: {error.reason}", error.reason) from None
-    if has_transparency(picture):
+    if is_translucent(picture):  # an opaque RGBA export of a black-and-white mask is read by its brightness
         values = picture.convert("RGBA").getchannel("A")
     else:
         values = to_mode(picture, 1)

@@ -105,7 +105,7 @@ def write_image_and_mask(tmp_path, mask: np.ndarray) -> tuple[str, str]:
 def test_a_mask_that_marks_nothing_is_refused_with_what_a_mask_means(checkpoint, tmp_path, capsys):
     image, mask = write_image_and_mask(tmp_path, np.zeros((8, 8), dtype=bool))
     assert main(["complete", str(checkpoint), image, "--mask", mask, "--out", str(tmp_path / "x.png")]) == 2
-    assert "marks no pixel to fill (white or opaque pixels are filled)" in capsys.readouterr().err
+    assert "marks no pixel to fill (white pixels are filled" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
 
 

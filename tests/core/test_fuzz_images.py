@@ -105,6 +105,16 @@ def test_the_mask_of_a_transparent_palette_is_its_opaque_pixels(tmp_path):
     assert not mask[:, : SIZE // 2].any() and mask[:, SIZE // 2 :].all()
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_the_mask_of_an_opaque_file_with_an_alpha_channel_is_its_white_pixels(tmp_path, mode):
+    """Editors export black-and-white masks as RGBA: read by their alpha alone, every pixel was filled."""
+    values = np.zeros((4, 6), np.uint8)
+    values[:, 3:] = 255
+    Image.fromarray(values).convert(mode).save(tmp_path / "mask.png")
+    mask = prc.read_mask(tmp_path / "mask.png")
+    assert mask[:, 3:].all() and not mask[:, :3].any()
+
+
 def hostile_files(folder):
     """name -> path of files no reader may choke on."""
     folder.mkdir(exist_ok=True)
