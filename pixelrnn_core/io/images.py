@@ -181,6 +181,13 @@ def check_levels_image(image: np.ndarray, levels: int) -> None:
         raise ValueError(f"image values must lie in [0, {levels}), got {low}..{high}")
 
 
+# the suffixes written, each in a format that keeps every pixel and the size (JPEG, the one lossy one,
+# near them); Pillow writes others that would not (GIF's 256 colours, AVIF's losses, ICO's and ICNS's
+# sizes, PDF) and reads some it cannot write (PSD, XPM, QOI)
+WRITTEN_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pnm", ".tga", ".jpg", ".jpeg")
+WRITTEN_NAMES = ".png, .bmp, .tif, .webp, .ppm/.pgm, .tga, or .jpg (lossy)"
+
+
 def image_destination_format(path: str | os.PathLike) -> str:
     """Pillow's format for saving to ``path``, refused with the reason if ``save_image`` could not write
     there: a folder, a folder that does not exist or takes no new file, an unknown suffix (checked before
@@ -190,9 +197,11 @@ def image_destination_format(path: str | os.PathLike) -> str:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: it is a folder")
     if not path.parent.is_dir():
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: the folder {os.fspath(path.parent)!r} does not exist")
-    image_format = Image.registered_extensions().get(path.suffix.lower())
-    if image_format is None:
-        raise ImageFileError(f"cannot save {os.fspath(path)!r}: unknown image format {path.suffix!r}")
+    suffix = path.suffix.lower()
+    image_format = Image.registered_extensions().get(suffix)
+    if suffix not in WRITTEN_SUFFIXES:
+        what = "unknown image format" if image_format is None else "a format that would not keep the image as it is:"
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: {what} {path.suffix!r}; write {WRITTEN_NAMES}")
     try:
         with tempfile.TemporaryFile(dir=path.parent):
             pass

@@ -61,6 +61,23 @@ def test_save_then_read_round_trips_and_leaves_no_temporary_file(tmp_path, chann
     np.testing.assert_array_equal(prc.to_8bit(np.array([0, 15]), 16), [0, 255])
 
 
+@pytest.mark.parametrize("suffix", [".bmp", ".tif", ".webp", ".ppm", ".pgm", ".tga"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_every_format_written_keeps_the_pixels_and_size(tmp_path, suffix, channels):
+    image = np.random.default_rng(1).integers(0, 256, (5, 7, channels)).astype(np.uint8)
+    prc.save_image(tmp_path / f"out{suffix}", image)
+    np.testing.assert_array_equal(prc.read_image(tmp_path / f"out{suffix}", channels), image)
+
+
+@pytest.mark.parametrize("suffix", [".psd", ".xpm", ".qoi", ".gif", ".avif", ".ico", ".icns", ".pdf", ".pbm", ".pfm"])
+def test_formats_that_cannot_be_written_or_would_change_the_image_are_refused_before_any_work(tmp_path, suffix):
+    """A Pillow format it can read but not write was a KeyError traceback after the whole sampling;
+    GIF, AVIF, ICO, ICNS and PDF wrote another image (colours, pixels or size changed, or no image)."""
+    with pytest.raises(prc.ImageFileError, match=f"cannot save .*{suffix}.*write .png"):
+        prc.save_image(tmp_path / f"out{suffix}", np.zeros((2, 2, 3), np.uint8))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_save_refuses_an_unknown_format_and_a_missing_folder(tmp_path):
     image = np.zeros((2, 2, 3), np.uint8)
     with pytest.raises(prc.ImageFileError, match="unknown image format"):
