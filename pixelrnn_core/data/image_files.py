@@ -86,24 +86,24 @@ def examples_per_image(height: int, width: int, size: int, fit: str) -> int:
     return (height // size) * (width // size) if is_tiled(height, width, size, fit) else 1
 
 
-def tile_grid(image: Image.Image, size: int) -> list[Image.Image]:
-    """Every ``size`` x ``size`` tile of a grid over ``image``, row by row; the grid is centred, so the
-    rows and columns left over are shared by opposite edges."""
-    width, height = image.size
+def tile_grid(image: np.ndarray, size: int) -> np.ndarray:
+    """Every ``size`` x ``size`` tile of a grid over ``image`` (H, W, C), row by row, as (n, size, size,
+    C); the grid is centred, so the rows and columns left over are shared by opposite edges."""
+    height, width, channels = image.shape
+    rows, cols = height // size, width // size
     top, left = (height % size) // 2, (width % size) // 2
-    return [
-        image.crop((left + col * size, top + row * size, left + (col + 1) * size, top + (row + 1) * size))
-        for row in range(height // size)
-        for col in range(width // size)
-    ]
+    grid = image[top : top + rows * size, left : left + cols * size]
+    return grid.reshape(rows, size, cols, size, channels).swapaxes(1, 2).reshape(rows * cols, size, size, channels)
 
 
-def fit_examples(image: Image.Image, size: int, fit: str, small: str, rng: np.random.Generator) -> list[Image.Image]:
-    """The ``size`` x ``size`` training examples of one image: every tile of a grid over it
-    (``fit="tiles"``), else the one image :func:`fit_size` makes."""
+def fit_examples(image: Image.Image, size: int, fit: str, small: str, rng: np.random.Generator) -> np.ndarray:
+    """The ``size`` x ``size`` training examples of one "L" or "RGB" image as uint8 (n, size, size, C):
+    every tile of a grid over it (``fit="tiles"``; one array, not an image per tile), else the one
+    image :func:`fit_size` makes."""
+    channels = len(image.getbands())
     if is_tiled(image.height, image.width, size, fit):
-        return tile_grid(image, size)
-    return [fit_size(image, size, fit, small, rng)]
+        return tile_grid(np.asarray(image, dtype=np.uint8).reshape(image.height, image.width, channels), size)
+    return np.asarray(fit_size(image, size, fit, small, rng), dtype=np.uint8).reshape(1, size, size, channels)
 
 
 def read_examples(path: Path, size: int, channels: int, spec: DatasetSpec, rng: np.random.Generator) -> np.ndarray:
@@ -114,8 +114,7 @@ def read_examples(path: Path, size: int, channels: int, spec: DatasetSpec, rng: 
         converted = to_mode(load_picture(path, spec.max_pixels), channels, spec.background)
     except ImageFileError as error:
         raise SkipImage(error.reason) from None
-    examples = fit_examples(converted, size, spec.fit, spec.small, rng)
-    return np.stack([np.asarray(example, dtype=np.uint8).reshape(size, size, channels) for example in examples])
+    return fit_examples(converted, size, spec.fit, spec.small, rng)
 
 
 def read_image_folder(folder: Path, spec: DatasetSpec) -> tuple[np.ndarray, list[SkippedFile], int]:

@@ -81,8 +81,7 @@ def resize_array(images: np.ndarray, spec: DatasetSpec) -> np.ndarray:
     for index, image in enumerate(images):
         rng = np.random.default_rng([spec.seed, index])
         picture = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)  # "L" or "RGB"
-        examples = fit_examples(picture, size, spec.fit, spec.small, rng)
-        out[index * per_image:(index + 1) * per_image] = np.stack([np.asarray(e).reshape(size, size, -1) for e in examples])
+        out[index * per_image:(index + 1) * per_image] = fit_examples(picture, size, spec.fit, spec.small, rng)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -140,6 +141,18 @@ def test_tiles_that_would_not_fit_in_memory_are_refused_before_they_are_read(tmp
     monkeypatch.setattr(memory, "physical_memory", lambda: 40 * 8 * 8)  # 40 tiles of 8x8; the folder holds 64
     with pytest.raises(memory.MemoryRequestError, match="64 image"):
         read(tmp_path, size=8, fit="tiles")
+
+
+def test_tiny_tiles_of_a_large_image_cost_about_the_image_in_memory(tmp_path):
+    """Each tile was a Pillow image: 1x1 tiles of a 3000x3000 photo took 10.6 GB for 27 MB of pixels."""
+    photo = np.random.default_rng(0).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "a.png")
+    tracemalloc.start()
+    tiles = read(tmp_path, size=1, fit="tiles")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    np.testing.assert_array_equal(tiles.reshape(200, 300, 3), photo)
+    assert peak < 10 * photo.nbytes
 
 
 def test_dataset_files_are_cut_into_tiles_too(tmp_path):
