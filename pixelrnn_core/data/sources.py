@@ -93,7 +93,7 @@ def skip_detail(image_set: ImageSet) -> str:
     first = image_set.skipped[0]
     detail = f"; skipped {image_set.skip_line()} (e.g. {first.path}: {first.reason})"
     if any(item.reason.startswith("smaller than") for item in image_set.skipped):
-        detail += "; a smaller image size, or upscaling small images, would use them"
+        detail += "; a smaller image size would use them (in training, so would upscaling small images: --small upscale)"
     return detail
 
 

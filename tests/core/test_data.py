@@ -379,4 +379,4 @@ def test_a_folder_of_only_small_images_says_how_many_and_what_would_use_them(tmp
         read(tmp_path)
     message = str(refused.value)
     assert "skipped 4 file(s): 3 smaller than 32x32, 1 not an image Pillow can read" in message
-    assert "a smaller image size, or upscaling small images, would use them" in message
+    assert "a smaller image size would use them (in training, so would upscaling small images: --small upscale)" in message
