@@ -392,7 +392,7 @@ def check_model_fits_data(config: ModelConfig, data: TrainingData, settings: Tra
     """The model's channels and levels must be the data's, the data 8-bit, and its batches must fit in memory."""
     check_images_fit_model(config, data.channels, data.spec)
     check_eight_bit(data.train, data.spec)
-    check_training_memory(config, settings.batch_size, *data.image_size)
+    check_training_memory(config, min(settings.batch_size, len(data.train)), *data.image_size)  # no batch is larger than the data
 
 
 def lock_folder(folder: RunFolder) -> RunLock | None:

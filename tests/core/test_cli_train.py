@@ -16,6 +16,7 @@ import torch
 from PIL import Image
 
 import pixelrnn_core as prc
+from pixelrnn_core import memory
 from pixelrnn_core.cli import main
 from pixelrnn_core.cli import train as train_cli
 from pixelrnn_core.io.checkpoints import read_header
@@ -438,3 +439,13 @@ def test_images_already_binarized_are_refused_before_training(tmp_path, capsys):
     assert code != 0
     assert "already quantized (values 0 to 1)" in capsys.readouterr().err
     assert not (tmp_path / "run" / "last.safetensors").exists()
+
+
+def test_a_batch_size_beyond_the_data_is_sized_by_the_data(tmp_path, capsys, monkeypatch):
+    """--batch-size 100000 on 60 images was refused as needing 322 GiB; no batch can hold more than the data."""
+    write_image_folder(tmp_path / "images", 8, 4)
+    monkeypatch.setattr(memory, "physical_memory", lambda: 2**24)  # 16 MiB: room for batches of 8 images, not 100000
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "4", "--batch-size", "100000",
+                 "--max-steps", "1", "--preview-every", "0", "--out", str(tmp_path / "run")])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "run" / "last.safetensors").exists()
