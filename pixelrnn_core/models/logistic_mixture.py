@@ -15,10 +15,9 @@ The mixture is turned into the L log-probabilities of each sub-pixel, so everyth
 model's scores (the cross-entropy, sampling, the inspector) is unchanged: their log-softmax is the
 mixture's log-probabilities. Training and evaluation evaluate it at the observed values only (K bin
 masses per sub-pixel instead of K x L; ``PixelModel.log_likelihood``). The maths runs in at least float32 (never under bf16/fp16 autocast).
-Log-probabilities of a bin are computed from log-sigmoids of the tails on the side of the component
-where they are small, so neither far tails (PixelCNN++'s cancellation in ``cdf_plus - cdf_min``) nor
-edge bins lose precision; a bin too narrow against its component's scale for that difference in
-floating point takes the density at its centre times its width (PixelCNN++'s fallback).
+A bin's log-probability is a sum of log-sigmoids (see :func:`mixture_log_probs`), so neither far
+tails (PixelCNN++'s cancellation in ``cdf_plus - cdf_min``), edge bins nor bins narrow against their
+component's scale (PixelCNN++'s density fallback) lose precision.
 """
 from __future__ import annotations
 
@@ -32,10 +31,6 @@ from ..pixels.levels import scale_levels
 
 # Smallest log-scale of a component (PixelCNN++ clamps at -7: a scale of 1/1100, a tenth of a bin).
 MIN_LOG_SCALE = -7.0
-# A bin whose two tail log-probabilities (see mixture_log_probs) differ by less than this is taken as
-# its centre's density times its width: their difference would be mostly rounding (a bin holding less
-# than 1e-5 of the larger tail: only under a component whose scale exceeds 10^5 half-bins).
-NARROW_BIN_GAP = 1e-5
 # Sub-pixels whose K x L bin masses are computed at a time (and, with gradients, recomputed in the
 # backward pass): a few MB per intermediate, which stay in the CPU's caches (several times faster than
 # chunks of thousands: docs/benchmarks.md, benchmarks/mixture_cost.py).
@@ -47,36 +42,42 @@ def mixture_log_probs(params: torch.Tensor, levels: int, values: torch.Tensor | 
     are ``[K logits, K means, K log-scales]`` (PixelCNN++ §2.1): of all L levels ``(..., L)``, or with
     ``values (...)`` (int levels) of those values only ``(...)``.
 
-    A bin of half-width h around x has, under a logistic of mean m and scale s (c = (x - m) / s,
-    d = h / s), the mass sigmoid(c + d) - sigmoid(c - d) = sigmoid(d - |c|) - sigmoid(-d - |c|) by the
-    logistic's symmetry: the two tail probabilities on the side of x away from m, the small ones. So
-    log mass = log sigmoid(d - |c|) + log(1 - exp(gap)), gap = log sigmoid(-d - |c|) - log sigmoid(d - |c|).
+    A bin from a to b has, under a logistic of mean m and scale s (u = (a - m) / s, v = (b - m) / s),
+    the mass sigmoid(v) - sigmoid(u) = sigmoid(v) * sigmoid(-u) * (1 - exp(u - v)), an identity: so
+    log mass = log sigmoid(v) + log sigmoid(-u) + log(-expm1(-w)), w = v - u = 2 * half-bin / s, the
+    same for every bin of a component. The edge bins take the tails: log sigmoid(v) for the first
+    (a = -inf), log sigmoid(-u) for the last (b = +inf). For all levels, each edge's log sigmoid(-e) is
+    taken as log sigmoid(e) - e: one log-sigmoid per edge, not two per bin.
     """
     dtype = torch.promote_types(params.dtype, torch.float32)
-    at = torch.arange(levels, device=params.device) if values is None else values.unsqueeze(-1)  # (L,) or (..., 1)
     with torch.autocast(params.device.type, enabled=False):
         logits, means, log_scales = params.to(dtype).unsqueeze(-1).chunk(3, dim=-2)  # (..., K, 1) each
         log_scales = log_scales.clamp(min=MIN_LOG_SCALE)
         inverse_scales = torch.exp(-log_scales)
-        half_bin = 1.0 / (levels - 1)
-        half_width = half_bin * inverse_scales  # d
-        centred = (scale_levels(at, levels, dtype).unsqueeze(-2) - means) * inverse_scales  # c: (..., K, L or 1)
-        distance = centred.abs()
-        log_big = F.logsigmoid(half_width - distance)
-        gap = F.logsigmoid(-half_width - distance) - log_big  # <= 0
-        log_mass = log_big + torch.log(-torch.expm1(gap.clamp(max=-NARROW_BIN_GAP)))
-        log_density = centred - log_scales - 2.0 * F.softplus(centred) + math.log(2.0 * half_bin)
-        log_mass = torch.where(gap > -NARROW_BIN_GAP, log_density, log_mass)
-        # the edge bins take the tails: P(x <= first upper edge) and P(x > last lower edge)
-        first = F.logsigmoid(centred[..., :1] + half_width)
-        last = F.logsigmoid(half_width - centred[..., -1:])
+        half_width = inverse_scales / (levels - 1)  # half a bin in the component's units
+        inside = torch.log(-torch.expm1(-2.0 * half_width))  # log(1 - exp(u - v)), the same for every bin
         if values is None:
-            log_mass = torch.cat([first, log_mass[..., 1:-1], last], dim=-1)
+            log_mass = all_bins_log_mass(means, inverse_scales, half_width, inside, levels)
         else:
-            value = at.unsqueeze(-2)
-            log_mass = torch.where(value == 0, first, torch.where(value == levels - 1, last, log_mass))
+            centred = (scale_levels(values.unsqueeze(-1), levels, dtype).unsqueeze(-2) - means) * inverse_scales  # (..., K, 1)
+            below_upper = F.logsigmoid(centred + half_width)  # log sigmoid(v)
+            above_lower = F.logsigmoid(half_width - centred)  # log sigmoid(-u)
+            value = values.unsqueeze(-1).unsqueeze(-1)
+            log_mass = torch.where(value == 0, below_upper, torch.where(value == levels - 1, above_lower, below_upper + above_lower + inside))
         log_probs = torch.logsumexp(torch.log_softmax(logits, dim=-2) + log_mass, dim=-2)
     return log_probs if values is None else log_probs.squeeze(-1)
+
+
+def all_bins_log_mass(
+    means: torch.Tensor, inverse_scales: torch.Tensor, half_width: torch.Tensor, inside: torch.Tensor, levels: int
+) -> torch.Tensor:
+    """log mass ``(..., K, L)`` of every bin under each component (see :func:`mixture_log_probs`), from
+    the L - 1 edges between the bins."""
+    upper = torch.arange(levels - 1, device=means.device)  # the levels whose bin's upper edge is a shared one
+    edges = (scale_levels(upper, levels, means.dtype) - means) * inverse_scales + half_width  # (..., K, L - 1)
+    below = F.logsigmoid(edges)  # log P(x < edge)
+    above = below - edges  # log P(x > edge) = log sigmoid(-edge)
+    return torch.cat([below[..., :1], below[..., 1:] + above[..., :-1] + inside, above[..., -1:]], dim=-1)
 
 
 def mixture_log_prob_maps(params: torch.Tensor, levels: int) -> torch.Tensor:
