@@ -372,7 +372,8 @@ class Inspector(QWidget):
         before_fills = self.document.original_at(row, col)
         original = None if before_fills is None else to_levels(before_fills[None, None], config.channels, config.levels)[0, 0]
         names = channel_names(config.channels)
-        lines = [f"<b>Pixel (x {col}, y {row})</b>"]
+        stale = " <i>(as inspected before the image changed)</i>" if self._stale else ""  # e.g. during a fill
+        lines = [f"<b>Pixel (x {col}, y {row})</b>{stale}"]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)
             if channel >= config.channels:

@@ -493,13 +493,18 @@ def test_inspector_follows_the_model_channels_and_forgets_the_last_models_number
 
 
 def test_inspect_now_waits_for_a_running_or_paused_fill(ready, qtbot, monkeypatch):
-    """It stayed enabled during a fill and did nothing when pressed."""
+    """It stayed enabled during a fill and did nothing when pressed, and a pixel the fill decided showed
+    the numbers from before it without a word."""
     window, _ = ready
+    with qtbot.waitSignal(window.inspector.inspected, timeout=WAIT_MS):
+        window.inspector.inspect()
     panel, controller, button = window.panel, window.controller, window.inspector.inspect_button
     assert button.isEnabled()
     click(qtbot, panel.step_pixel_button)
     qtbot.waitUntil(lambda: controller.state == "paused", timeout=WAIT_MS)
     assert not button.isEnabled() and "fill" in button.toolTip()
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(5, 0))  # the pixel the paused fill decided
+    assert "as inspected before the image changed" in window.inspector.pixel_label.text()
     monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
         click(qtbot, panel.cancel_button)
