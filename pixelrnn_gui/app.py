@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtWidgets import QApplication, QLabel, QSplashScreen
 
 import pixelrnn_core as prc
 
@@ -22,15 +22,19 @@ UP_FRONT_SECONDS = 4.0
 
 async def prepare(work: StepThread, window: MainWindow, preparing: WorkController) -> None:
     """Make the completion engine's compiled steps ready (the first time after installing, numba
-    compiles them), saying so in the status bar meanwhile."""
-    window.statusBar().showMessage("Preparing the completion engine's compiled steps…")
+    compiles them), saying so in the status bar meanwhile (a permanent label: the menus' status tips,
+    which clear a status message, leave it)."""
+    note = QLabel("Preparing the completion engine's compiled steps…")
+    note.setObjectName("preparingNote")
+    window.statusBar().insertPermanentWidget(0, note)
     try:
         await work.run_steps(lambda _: None)
     except Exception:  # noqa: BLE001 - the first Complete then prepares them (and reports any error)
         pass
     preparing._end_work()
-    if window.statusBar().currentMessage().startswith("Preparing"):
-        window.statusBar().showMessage("Completion engine ready.", 3000)
+    window.statusBar().removeWidget(note)
+    note.deleteLater()
+    window.statusBar().showMessage("Completion engine ready.", 3000)
 
 
 def load_torch_parts() -> None:

@@ -3,12 +3,13 @@ import builtins
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QTabBar
+from PySide6.QtWidgets import QApplication, QLabel, QTabBar
 
 import pixelrnn_core as prc
 from pixelrnn_core import cli
@@ -83,6 +84,33 @@ def test_the_window_opens_before_steps_that_must_be_compiled(fresh_settings, mon
     qtbot.waitUntil(lambda: len(events) == 3, timeout=WAIT_MS)
     preparing.shutdown()
     assert events.index("window") == (2 if cached else 0)
+    window.document.undo_stack.setClean()
+    window.close()
+
+
+def test_the_status_bar_says_the_engine_is_being_prepared_until_it_is_ready(fresh_settings, monkeypatch, qtbot):
+    """A menu's status tips cleared the note for good, and "Completion engine ready." never came."""
+    release = threading.Event()
+
+    def prepare_completion():
+        release.wait(WAIT_MS / 1000)
+        yield "pixelcnn"
+
+    monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
+    monkeypatch.setattr(app.prc, "completion_steps_cached", lambda variant=None: False)
+    window, preparing = app.launch()
+    qtbot.addWidget(window)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.findChild(QLabel, "preparingNote") is not None, timeout=WAIT_MS)
+    note = bar.findChild(QLabel, "preparingNote")
+    assert note.text().startswith("Preparing the completion engine")
+    bar.showMessage("Open an image file")  # a menu item's status tip
+    bar.clearMessage()
+    assert note.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: bar.currentMessage() == "Completion engine ready.", timeout=WAIT_MS)
+    assert bar.findChild(QLabel, "preparingNote") is None or not note.isVisible()
+    preparing.shutdown()
     window.document.undo_stack.setClean()
     window.close()
 
