@@ -38,7 +38,7 @@ CARD_LINES = 10  # the longest bundled card, wrapped at the panel's narrowest
 THUMBNAIL = 64
 STRIP_TIP = "Completions ranked by likelihood of the known pixels after the hole; click one to apply it"
 SCORE_HELP = (
-    "Share: the candidate's share of the posterior over the K candidates, from how likely each makes "
+    "Share: the candidate's share of the posterior over the candidates, from how likely each makes "
     "the known pixels after the hole (they all explain the same pixels)."
 )
 

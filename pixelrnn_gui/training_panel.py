@@ -45,7 +45,7 @@ from .qimages import rgb_to_qimage
 from .training import SMALLEST_SIZE, TrainingController, workspace_problem
 
 PREVIEW_IMAGES = 12
-PREVIEW_SIDE = 112  # pixels: 28 px images shown four times larger
+PREVIEW_SIDE = 96  # pixels: three previews side by side fit the Train panel at its default width
 PREVIEWS_PER_RUN = 4  # the preview interval proposed for a folder shows about this many previews
 SMALL_PRESET = "Small / fast"
 CUSTOM_PRESET = "Custom"
@@ -87,10 +87,10 @@ def devices() -> list[tuple[str, str]]:
 
 
 def pixmap(levels_image: np.ndarray, levels: int) -> QPixmap:
-    """A levels image (H, W, C) shown in RGB, enlarged without smoothing by the whole factor that brings
-    its longer side nearest :data:`PREVIEW_SIDE` (at least 1)."""
+    """A levels image (H, W, C) shown in RGB, enlarged without smoothing by the largest whole factor
+    that keeps its longer side within :data:`PREVIEW_SIDE` (at least 1)."""
     image = rgb_to_qimage(np.ascontiguousarray(to_rgb(levels_image, levels)))
-    scale = max(1, round(PREVIEW_SIDE / max(image.width(), image.height())))
+    scale = max(1, PREVIEW_SIDE // max(image.width(), image.height()))
     return QPixmap.fromImage(image.scaled(image.width() * scale, image.height() * scale))
 
 

@@ -469,8 +469,9 @@ def test_a_run_stopped_by_closing_the_window_is_in_the_model_picker_after_a_rest
     assert picker.itemText(picker.findData(str(model))).startswith(run_dir.name)
 
 
-@pytest.mark.parametrize(("side", "shown"), [(4, 112), (16, 112), (28, 112), (32, 128), (64, 128)])
+@pytest.mark.parametrize(("side", "shown"), [(4, 96), (16, 96), (28, 84), (32, 96), (64, 64)])
 def test_previews_are_shown_near_one_size_whatever_the_images_size(qtbot, side, shown):
-    """Previews of 4 px images were 16 px wide (four times their size) and of 64 px images 256 px."""
+    """Previews of 4 px images were 16 px wide (four times their size), of 64 px images 256 px, and
+    those of 28 px images (112 px) were cut to 98 px at the panel's default width."""
     preview = pixmap(np.zeros((side, side, 1), dtype=np.int64), 256)
     assert (preview.width(), preview.height()) == (shown, shown)
