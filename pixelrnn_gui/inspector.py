@@ -373,23 +373,23 @@ class Inspector(QWidget):
         original = None if before_fills is None else to_levels(before_fills[None, None], config.channels, config.levels)[0, 0]
         names = channel_names(config.channels)
         stale = " <i>(as inspected before the image changed)</i>" if self._stale else ""  # e.g. during a fill
-        lines = [f"<b>Pixel (x {col}, y {row})</b>{stale}"]
+        fill = self.document.fill
+        undrawn = fill is not None and fill.pending is not None and bool(fill.pending[row, col])  # its value is the hole's
+        lines = [f"<b>Pixel (x {col}, y {row})</b>{' not drawn yet' if undrawn else ''}{stale}"]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)
             if channel >= config.channels:
                 continue
             given = ", ".join(f"{names[c]}={int(current[c])}" for c in range(channel))
-            title = names[channel] + (f" | {given}" if given else "")
+            title = names[channel] + (f" | {given}" if given and not undrawn else "")
             dist = probs[channel]
-            markers = {"current": int(current[channel]), "argmax": int(dist.argmax())}
+            markers = {"argmax": int(dist.argmax())} if undrawn else {"current": int(current[channel]), "argmax": int(dist.argmax())}
             if original is not None:
                 markers["original"] = int(original[channel])
             histogram.show_distribution(title, dist, markers)
             entropy = float(self.result.entropy_bits[row - self.box.top, col - self.box.left, channel])
-            lines.append(
-                f"{title}: value {int(current[channel])}, p={float(dist[current[channel]]):.4f}, "
-                f"argmax {int(dist.argmax())}, entropy {entropy:.2f} bits"
-            )
+            shown = "" if undrawn else f"value {int(current[channel])}, p={float(dist[current[channel]]):.4f}, "
+            lines.append(f"{title}: {shown}argmax {int(dist.argmax())}, entropy {entropy:.2f} bits")
         self.pixel_label.setText("<br>".join(lines))
 
     def heatmap_values(self) -> np.ndarray | None:

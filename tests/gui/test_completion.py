@@ -505,6 +505,9 @@ def test_inspect_now_waits_for_a_running_or_paused_fill(ready, qtbot, monkeypatc
     assert not button.isEnabled() and "fill" in button.toolTip()
     qtbot.mouseMove(window.canvas, window.canvas.widget_position(5, 0))  # the pixel the paused fill decided
     assert "as inspected before the image changed" in window.inspector.pixel_label.text()
+    qtbot.mouseMove(window.canvas, window.canvas.widget_position(6, 2))  # one it has not drawn yet
+    shown = window.inspector.pixel_label.text()
+    assert "not drawn yet" in shown and "value" not in shown  # not the hidden pixel under the hole
     monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
     with qtbot.waitSignal(controller.cancelled, timeout=WAIT_MS):
         click(qtbot, panel.cancel_button)
