@@ -375,7 +375,7 @@ class Inspector(QWidget):
         stale = " <i>(as inspected before the image changed)</i>" if self._stale else ""  # e.g. during a fill
         fill = self.document.fill
         undrawn = fill is not None and fill.pending is not None and bool(fill.pending[row, col])  # its value is the hole's
-        lines = [f"<b>Pixel (x {col}, y {row})</b>{' not drawn yet' if undrawn else ''}{stale}"]
+        lines = [f"<b>Pixel (x {col}, y {row})</b>{': not drawn yet' if undrawn else ''}{stale}"]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)
             if channel >= config.channels:
