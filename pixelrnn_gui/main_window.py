@@ -65,6 +65,7 @@ ABOUT = (
     "samples and completes without the window; README.md and docs/ in the source tell the rest.</p>"
 )
 # messages about filling (why a fill could not start, the first run's hint) go once the mask changes or a fill starts
+FILL_FINISHED = "Fill finished. Hold Tab over the canvas to compare with the original."
 FILL_TOPIC = "fill"
 # a mask that could not be read goes once the image has a mask
 MASK_TOPIC = "mask"
@@ -167,7 +168,8 @@ class MainWindow(QMainWindow):
         for ended in (c.cancelled, c.finished, c.failed):  # once the fill's pixels are recorded or reverted
             ended.connect(lambda *_: self._close_if_asked())
         c.failed.connect(lambda text: self.message_bar.show_message(text, error=True, topic=FILL_TOPIC))
-        c.finished.connect(lambda: self.statusBar().showMessage("Fill finished. Hold Tab over the canvas to compare with the original.", 6000))
+        c.finished.connect(lambda: self.statusBar().showMessage(FILL_FINISHED, 6000))
+        d.undo_stack.indexChanged.connect(lambda _: self._settle_status(FILL_FINISHED))  # an undo may take the fill away
         c.finished.connect(lambda: self.prefs.set(FILLED_ONCE_KEY, True))  # the first-run hint has done its work
         c.cancelled.connect(lambda kept: self.statusBar().showMessage("Kept the partial fill." if kept else "Reverted the fill.", 4000))
         c.modelChanged.connect(self._model_changed)
@@ -230,6 +232,11 @@ class MainWindow(QMainWindow):
             self.prefs.remember("recentModels", Path(path))
         else:
             self.panel.refresh_models(self.prefs.recent("recentModels"))
+
+    def _settle_status(self, message: str) -> None:
+        """Clear the status bar's ``message`` if it is showing: what it said may no longer hold."""
+        if self.statusBar().currentMessage() == message:
+            self.statusBar().clearMessage()
 
     def add_trained_model(self, path: str, worth_using: bool = True) -> None:
         """A run's checkpoint joins the model picker at once; it becomes the model if the run completed

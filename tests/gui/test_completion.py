@@ -249,8 +249,10 @@ def test_resample_and_export_are_offered_only_for_a_fill_on_the_canvas(ready, qt
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         click(qtbot, panel.complete_button)
     assert panel.resample_button.isEnabled() and inspector.export_button.isEnabled()
+    assert window.statusBar().currentMessage().startswith("Fill finished")
     window.undo_action.trigger()
     assert not panel.resample_button.isEnabled() and not inspector.export_button.isEnabled()
+    assert window.statusBar().currentMessage() == ""  # "Hold Tab to compare" is no longer true
     assert panel.progress.value() == 0 and panel.progress.text() == "The last fill is not on the canvas"  # the bar stayed full
     window.redo_action.trigger()
     assert panel.resample_button.isEnabled() and inspector.export_button.isEnabled()
