@@ -388,7 +388,7 @@ class CompletionController(WorkController):
         """Put the image back as it was before the fill; a reverted fill is dropped, a reverted resample
         leaves its fill as it was before it (job, candidates and probabilities)."""
         self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
-        resampled = self._before_resample if self._resampling else None
+        resampled = self._before_resample  # set only while a resample runs
         if resampled is None:
             self.document.drop_fill()
             return

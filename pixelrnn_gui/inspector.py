@@ -383,7 +383,9 @@ class Inspector(QWidget):
             given = ", ".join(f"{names[c]}={int(current[c])}" for c in range(channel))
             title = names[channel] + (f" | {given}" if given and not undrawn else "")
             dist = probs[channel]
-            markers = {"argmax": int(dist.argmax())} if undrawn else {"current": int(current[channel]), "argmax": int(dist.argmax())}
+            markers = {"current": int(current[channel]), "argmax": int(dist.argmax())}
+            if undrawn:
+                del markers["current"]
             if original is not None:
                 markers["original"] = int(original[channel])
             histogram.show_distribution(title, dist, markers)
