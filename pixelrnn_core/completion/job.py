@@ -21,9 +21,10 @@ import torch
 from ..memory import check_completion_memory
 from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
+from ..pixels.dihedral import inverse, transform_array, transform_position
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES, make_engine
-from .orientation import best_orientation, check_orientation, orient, restore
+from .orientation import best_orientation, check_orientation, restore
 from .sampling import choose_values, draw_uniforms
 from .windowing import Window, completion_window
 
@@ -139,16 +140,17 @@ class CompletionJob:
             orientation = best_orientation(mask, self.model) if mask.any() else None
         self.orientation = orientation or "identity"
         check_orientation(self.orientation)
-        self._image = orient(image, self.orientation)
-        self._mask = orient(mask, self.orientation)
-        self._source = orient(np.indices(image.shape[:2]).transpose(1, 2, 0), self.orientation)
+        self._image = image  # the caller's frame; the job works on views of it turned, and on its window
+        self._mask = transform_array(mask, self.orientation)
+        self._oriented_shape = self._mask.shape
         align = cfg.scale if isinstance(self.model, MultiScalePixelRNN) else 1
         # Nothing to fill: an empty window, so that no copy of the image and no engine is made.
         self._window = completion_window(self._mask, window, align) if mask.any() else Window(0, 0, 0, 0)
         check_completion_memory(cfg, self.samples, (self._window.height, self._window.width), image.shape[:2])
         self._plan_subpixels()
 
-        self._x = torch.from_numpy(self._image[self._window.rows, self._window.cols]).long()
+        oriented = transform_array(self._image, self.orientation)
+        self._x = torch.from_numpy(np.ascontiguousarray(oriented[self._window.rows, self._window.cols])).long()
         self._x = self._x.permute(2, 0, 1)[None].repeat(self.samples, 1, 1, 1).to(self.device)
         self._x[:, :, self._pixels[:, 0], self._pixels[:, 1]] = 0
         with torch.no_grad():
@@ -182,16 +184,19 @@ class CompletionJob:
         """How many sub-pixels have been decided so far."""
         return self._next
 
-    def _source_position(self, row: int, col: int) -> tuple[int, int]:
+    def _source_positions(self, rows: np.ndarray | int, cols: np.ndarray | int) -> tuple[np.ndarray | int, np.ndarray | int]:
         """Window coordinates -> the caller's image coordinates."""
-        source = self._source[self._window.top + row, self._window.left + col]
-        return int(source[0]), int(source[1])
+        return transform_position(self._window.top + rows, self._window.left + cols, self._oriented_shape, inverse(self.orientation))
+
+    def _source_position(self, row: int, col: int) -> tuple[int, int]:
+        source_row, source_col = self._source_positions(row, col)
+        return int(source_row), int(source_col)
 
     @property
     def generation_order(self) -> np.ndarray:
         """(P, 2) int: the (row, col) in the caller's image of every pixel to fill, in the order they
         are decided (the raster order of the image as the job orients it)."""
-        return self._source[self._window.top + self._pixels[:, 0], self._window.left + self._pixels[:, 1]]
+        return np.stack(self._source_positions(self._pixels[:, 0], self._pixels[:, 1]), axis=1)
 
     @property
     def generation_lines(self) -> np.ndarray:
@@ -253,25 +258,20 @@ class CompletionJob:
 
     def completed_region(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The first and last row, and column, of the caller's image that the model runs on (its window)."""
-        window = self._window
-        source = self._source[window.rows, window.cols].reshape(-1, 2)
-        return (int(source[:, 0].min()), int(source[:, 0].max())), (int(source[:, 1].min()), int(source[:, 1].max()))
+        rows, cols = self._source_positions(np.array([0, self._window.height - 1]), np.array([0, self._window.width - 1]))
+        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
     def resample_from(self, row: int, col: int, channel: int) -> None:
         """Keep every sub-pixel decided before (row, col, channel) in the generation order; the next
         :meth:`run` redraws the rest with fresh randomness. Coordinates are the caller's image's."""
-        local = np.argwhere((self._source[..., 0] == row) & (self._source[..., 1] == col))
         if not 0 <= channel < self.channels:
             raise ValueError(f"channel must lie in [0, {self.channels}), got {channel}")
-        window = self._window
-        if len(local) == 0 or not (
-            window.top <= local[0, 0] < window.top + window.height
-            and window.left <= local[0, 1] < window.left + window.width
-        ):
-            rows, cols = self.completed_region()
+        rows, cols = self.completed_region()
+        if not (rows[0] <= row <= rows[1] and cols[0] <= col <= cols[1]):
             raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: "
                              f"rows {rows[0]} to {rows[1]}, columns {cols[0]} to {cols[1]}")
-        rank = self._subpixel_rank[local[0, 0] - window.top, local[0, 1] - window.left, channel]
+        oriented_row, oriented_col = transform_position(row, col, self._image.shape[:2], self.orientation)
+        rank = self._subpixel_rank[oriented_row - self._window.top, oriented_col - self._window.left, channel]
         planned = self._subpixel_rank[self._pixels[:, 0], self._pixels[:, 1]].reshape(-1)
         start = int(np.searchsorted(planned, rank))
         self._run_token += 1
@@ -306,10 +306,11 @@ class CompletionJob:
     @property
     def images(self) -> np.ndarray:
         """uint8 (K, H, W, C): the image with each candidate's decisions so far (undecided ones are 0)."""
-        oriented = np.repeat(self._image[None], self.samples, axis=0)
-        decided = self._x.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)
-        oriented[:, self._window.rows, self._window.cols] = decided
-        return restore(oriented.transpose(1, 2, 0, 3), self.orientation).transpose(2, 0, 1, 3).copy()
+        candidates = np.repeat(self._image[None], self.samples, axis=0)
+        decided = self._x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
+        (top, bottom), (left, right) = self.completed_region()
+        candidates[:, top : bottom + 1, left : right + 1] = restore(decided, self.orientation).transpose(2, 0, 1, 3)
+        return candidates
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..pixels.dihedral import SYMMETRIES, code_of, inverse, transform_array
+from .windowing import completion_window
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -45,9 +46,14 @@ def known_before_hole(mask: np.ndarray, pixel_order: torch.Tensor) -> int:
 
 
 def best_orientation(mask: np.ndarray, model: torch.nn.Module) -> str:
-    """The orientation in which the most known context precedes the hole (identity on ties)."""
+    """The orientation in which the most known pixels around the hole precede it (identity on ties):
+    around it means in its bounding box with :data:`.windowing.COMPLETION_CONTEXT` pixels on every
+    side, what a completion runs on -- so a large image costs no more than a small one."""
+    window = completion_window(mask)
+    around = mask[window.rows, window.cols]
+
     def context(name: str) -> int:
-        oriented = orient(mask, name)
+        oriented = orient(around, name)
         return known_before_hole(oriented, model.pixel_order(*oriented.shape))
 
     return max(ORIENTATIONS, key=context)

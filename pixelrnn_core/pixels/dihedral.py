@@ -56,6 +56,20 @@ def transform_array(array: np.ndarray, symmetry: str | int) -> np.ndarray:
     return out
 
 
+def transform_position(rows, cols, shape: tuple[int, int], symmetry: str | int):
+    """Where the pixels at ``rows``, ``cols`` (ints or integer arrays) of an array of ``shape`` (rows,
+    columns) lie in ``transform_array(array, symmetry)``: ``(rows, cols)`` there."""
+    code = code_of(symmetry)
+    height, width = shape
+    if code & TRANSPOSE:
+        rows, cols, height, width = cols, rows, width, height
+    if code & FLIP_TOP_BOTTOM:
+        rows = height - 1 - rows
+    if code & FLIP_LEFT_RIGHT:
+        cols = width - 1 - cols
+    return rows, cols
+
+
 def transform_tensor(tensor: torch.Tensor, symmetry: str | int) -> torch.Tensor:
     """``tensor`` (..., H, W) under ``symmetry``: examples (C, H, W), batches (B, C, H, W)."""
     code = code_of(symmetry)

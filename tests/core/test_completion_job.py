@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -137,6 +138,42 @@ def test_a_resample_can_be_taken_back(arch):
         resampled.resample_from(4, 0, 2)
         finished(resampled)
     np.testing.assert_array_equal(job.images, twin.images)
+
+
+@pytest.mark.parametrize("orientation", ["identity", "rotate_90", "auto"])
+def test_a_small_hole_in_a_large_photo_costs_the_candidates_memory_and_little_more(orientation):
+    """A 24-megapixel photo is 72 MB: the job works on a window around the hole, so what it holds
+    beside the K candidates it returns is its own copy of the photo and the window (a pixel-index array
+    of the whole image took 5x the photo, and orienting it, choosing the orientation and writing the
+    candidates copied it more: 22x in all)."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(900, 1200, 3), np.zeros((900, 1200), bool)
+    mask[500:503, 700:702] = True
+    tracemalloc.start()
+    try:
+        job = finished(prc.CompletionJob(model, image, mask, samples=2, orientation=orientation))
+        candidates = job.images
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3.5 * image.nbytes  # 2 candidates, the copy, the window
+    np.testing.assert_array_equal(candidates[:, ~mask], np.stack([image[~mask]] * 2))
+
+
+@pytest.mark.parametrize("orientation", sorted(prc.ORIENTATIONS))
+def test_a_turned_completion_of_a_large_image_reports_and_resamples_in_the_callers_coordinates(orientation):
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(50, 90, 3), np.zeros((50, 90), bool)
+    mask[40:42, 5:8] = True
+    job = finished(prc.CompletionJob(model, image, mask, orientation=orientation))
+    assert job.completed_region() == ((8, 49), (0, 39))  # the hole and 32 pixels around it, clipped
+    assert {tuple(pixel) for pixel in job.generation_order} == {tuple(pixel) for pixel in np.argwhere(mask)}
+    row, col = job.generation_order[3]
+    job.resample_from(row, col, 2)
+    first = next(job.run())
+    assert (first.row, first.col, first.channel) == (row, col, 2)
+    with pytest.raises(ValueError, match="rows 8 to 49, columns 0 to 39"):
+        job.resample_from(2, 60, 0)
 
 
 def test_resample_from_outside_the_completed_part_is_refused():

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 import pixelrnn_core as prc
-from pixelrnn_core.pixels.dihedral import SYMMETRIES, inverse, transform_array, transform_tensor
+from pixelrnn_core.pixels.dihedral import SYMMETRIES, inverse, transform_array, transform_position, transform_tensor
 from pixelrnn_core.pixels.levels import check_levels, grey, quantize, quantize_tensor
 
 
@@ -53,6 +53,16 @@ def test_levels_outside_2_to_256_are_refused_everywhere(levels, tmp_path):
 def test_the_pixel_helpers_refuse_values_they_would_mangle(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("symmetry", sorted(SYMMETRIES))
+def test_a_pixel_position_moves_as_the_pixel_does(symmetry):
+    array = np.arange(3 * 5).reshape(3, 5)
+    turned = transform_array(array, symmetry)
+    rows, cols = np.indices(array.shape)
+    new_rows, new_cols = transform_position(rows, cols, array.shape, symmetry)
+    np.testing.assert_array_equal(turned[new_rows, new_cols], array)
+    assert transform_position(2, 1, array.shape, symmetry) == (new_rows[2, 1], new_cols[2, 1])
 
 
 def test_each_symmetry_is_the_same_in_numpy_and_torch_and_undone_by_its_inverse():
