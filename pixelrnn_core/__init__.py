@@ -4,7 +4,7 @@ The public API is what this module exports; everything else is internal.
 """
 from .allocator import keep_freed_memory
 from .completion.compiled_steps import completion_steps_cached, prepare_completion, ready_completion_steps
-from .completion.inspection import Inspection, inspect
+from .completion.inspection import Inspection, InspectionProgress, inspect, inspection_steps
 from .completion.job import CompletionJob, CompletionStep, JobSnapshot, complete
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
@@ -62,6 +62,7 @@ __all__ = [
     "ImageFileError",
     "ImageSet",
     "Inspection",
+    "InspectionProgress",
     "JobSnapshot",
     "ModelConfig",
     "MemoryRequestError",
@@ -96,6 +97,7 @@ __all__ = [
     "evaluate_images",
     "find_checkpoint",
     "inspect",
+    "inspection_steps",
     "keep_freed_memory",
     "load_checkpoint",
     "load_images",

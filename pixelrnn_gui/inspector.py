@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .background import StepThread, WorkController, WorkState, describe_error, one_call
+from .background import StepThread, WorkController, WorkState, describe_error
 from .completion import TOO_LARGE_TO_KEEP, CompletionController, completion_box
 from .document import Box, Document
 from .files import ImageFiles
@@ -253,6 +253,8 @@ class Inspector(QWidget):
 
     def _document_changed(self) -> None:
         self._stale = True
+        if self.inspection.busy:  # its figures would be about the image as it was: stopped after its band
+            self.inspection.work.stop()
         if not self.controller.busy:
             self._debounce.start()
 
@@ -282,33 +284,43 @@ class Inspector(QWidget):
         original = self.document.compare_image()
         original_levels = None if original is None else to_levels(original[box.slices], config.channels, config.levels)
 
-        def both():
-            current = prc.inspect(model, image, mask if mask.any() else None, device=device)
-            before = None if original_levels is None else prc.inspect(model, original_levels, None, device=device)
-            return current, before
+        images = [image] if original_levels is None else [image, original_levels]
+        masks = [mask if mask.any() else None, None]
+
+        def both():  # band by band (seconds for a large region): closing the window stops it after a band
+            for index, levels in enumerate(images):
+                for step in prc.inspection_steps(model, levels, masks[index], device=device):
+                    yield index, step
 
         self._stale = False
         self.bits_label.setText("Inspecting…")  # a large region takes seconds: not the last figures meanwhile
         generation = self.document.generation  # a result for an image no longer open, or of a model no longer chosen, is dropped
+        results = [None, None]
+
+        def progress(steps: list) -> None:
+            for index, step in steps:
+                results[index] = step.result
+            index, step = steps[-1]
+            share = (index + step.rows_done / step.rows) / len(images)
+            self.bits_label.setText(f"Inspecting… {share:.0%}")
 
         async def inspection(work: StepThread) -> None:
-            results: list = []
             try:
-                await work.run_steps(results.extend)
+                finished = await work.run_steps(progress)
             except Exception as error:  # noqa: BLE001 - a failed inspection becomes a message
                 self.bits_label.setText("")
                 self.message.emit(f"Inspection failed: {describe_error(error)}")
             else:
-                if generation == self.document.generation and model is self.controller.model:
-                    self._show_result(box, *results[0])
+                if finished and generation == self.document.generation and model is self.controller.model:
+                    self._show_result(box, *results)
                 else:
-                    self.bits_label.setText("")  # about an image no longer open or another model
+                    self.bits_label.setText("")  # stopped, or about an image no longer open or another model
                     self._stale = True
             self.inspection._end_work()
             if self._stale and not self.controller.busy:
                 self._debounce.start()
 
-        self.inspection.launch(StepThread(one_call(both)), inspection, WorkState.RUNNING)
+        self.inspection.launch(StepThread(both()), inspection, WorkState.RUNNING)
 
     def shutdown(self) -> None:
         self._shut_down = True

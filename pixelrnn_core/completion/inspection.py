@@ -7,6 +7,7 @@ log-likelihood in bits per dimension (sub-pixel), the paper's CIFAR/ImageNet mea
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,7 @@ from ..memory import check_inspection_memory
 from .devices import frozen_copy, resolve_device
 from .job import check_image, check_mask
 
-SUB_PIXELS_PER_CHUNK = 2**15  # distributions summed in float64 at a time: a few tens of MB at 256 levels
+SUB_PIXELS_PER_CHUNK = 2**15  # a band's sub-pixels: its distributions in float64 are a few tens of MB at 256 levels
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,16 @@ class Inspection:
     masked_bits_per_dim: float | None  # mean surprisal over the masked pixels (None without any)
 
 
+@dataclass(frozen=True)
+class InspectionProgress:
+    """One step of :func:`inspection_steps`: ``rows_done`` of the image's ``rows`` scored; the last
+    step carries the :class:`Inspection`."""
+
+    rows_done: int
+    rows: int
+    result: Inspection | None = None
+
+
 def inspect(
     model: torch.nn.Module,
     image: np.ndarray,
@@ -36,38 +47,61 @@ def inspect(
 ) -> Inspection:
     """Teacher-forced predictions for ``image`` uint8 (H, W, C); ``mask`` bool (H, W) selects a region
     whose bits/dim is reported separately. Runs on ``device`` (default: the model's device)."""
+    *_, last = inspection_steps(model, image, mask, device)
+    return last.result
+
+
+def inspection_steps(
+    model: torch.nn.Module,
+    image: np.ndarray,
+    mask: np.ndarray | None = None,
+    device: str | torch.device | None = None,
+) -> Iterator[InspectionProgress]:
+    """:func:`inspect` a band of rows at a time: the network's layers run once over the image, then
+    each band's distributions (all L values of each sub-pixel: most of the work for a logistic-mixture
+    model) and statistics are computed and a step yielded, so a caller can stop after any band. The
+    last step carries the result. The arguments are checked at the call."""
     cfg = model.config
     image = check_image(image, cfg.channels, cfg.levels)
     mask = None if mask is None else check_mask(mask, image.shape[:2])
     check_inspection_memory(cfg, *image.shape[:2])
-    device = resolve_device(model, device)
-    x = torch.from_numpy(image).long().permute(2, 0, 1)[None].to(device)
+    return banded_inspection(frozen_copy(model, resolve_device(model, device)), image, mask)
+
+
+def banded_inspection(model: torch.nn.Module, image: np.ndarray, mask: np.ndarray | None) -> Iterator[InspectionProgress]:
+    """The steps of :func:`inspection_steps` for checked arguments and a frozen model."""
+    height, width, channels = image.shape
+    device = next(model.parameters()).device
+    values = torch.from_numpy(image).long()
     with torch.no_grad():
-        logits = frozen_copy(model, device)(x)[0]  # (L, C, H, W)
-    probs, entropy, surprisal = distribution_statistics(logits, torch.from_numpy(image).long())
+        outputs = model.head_outputs(values.permute(2, 0, 1)[None].to(device))  # (1, C * maps, H, W)
+    probs = np.empty((height, width, channels, model.config.levels), np.float32)
+    entropy, surprisal = np.empty((height, width, channels)), np.empty((height, width, channels))
+    rows = max(1, SUB_PIXELS_PER_CHUNK // (width * channels))
+    for top in range(0, height, rows):
+        band = slice(top, top + rows)
+        with torch.no_grad():
+            logits = model.head.scores(outputs[:, :, band])[0]  # (L, C, h, W)
+        probs[band], entropy[band], surprisal[band] = band_statistics(logits, values[band])
+        if top + rows < height:
+            yield InspectionProgress(top + rows, height)
     masked = None if mask is None or not mask.any() else float(surprisal[mask].mean())
-    return Inspection(
+    result = Inspection(
         probs=probs,
         entropy_bits=entropy.astype(np.float32),
         surprisal_bits=surprisal.astype(np.float32),
         bits_per_dim=float(surprisal.mean()),
         masked_bits_per_dim=masked,
     )
+    yield InspectionProgress(height, height, result)
 
 
-def distribution_statistics(logits: torch.Tensor, image: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """From ``logits`` (L, C, H, W) and the actual values ``image`` (H, W, C): every sub-pixel's
-    distribution (H, W, C, L) float32, and its entropy and the surprisal of the actual value in bits
-    (H, W, C) float64, computed in float64 a band of rows at a time (all at once took 24 KB a pixel)."""
-    levels, channels, height, width = logits.shape
-    probs = np.empty((height, width, channels, levels), np.float32)
-    entropy, surprisal = np.empty((height, width, channels)), np.empty((height, width, channels))
-    rows = max(1, SUB_PIXELS_PER_CHUNK // (width * channels))
-    for top in range(0, height, rows):
-        band = slice(top, top + rows)
-        log_p = torch.log_softmax(logits[:, :, band].double(), dim=0).permute(2, 3, 1, 0).cpu()  # (h, W, C, L)
-        p = log_p.exp()
-        probs[band] = p.float().numpy()
-        entropy[band] = (-(p * log_p).sum(dim=3) / math.log(2)).numpy()
-        surprisal[band] = (-log_p.gather(3, image[band, ..., None])[..., 0] / math.log(2)).numpy()
-    return probs, entropy, surprisal
+def band_statistics(logits: torch.Tensor, values: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """From a band's ``logits`` (L, C, h, W) and its actual values (h, W, C): each sub-pixel's
+    distribution (h, W, C, L) float32, and its entropy and the surprisal of the actual value in bits
+    (h, W, C) float64, computed in float64 (the whole image at once took 24 KB a pixel)."""
+    log_p = torch.log_softmax(logits.double(), dim=0).permute(2, 3, 1, 0).cpu()  # (h, W, C, L)
+    p = log_p.exp()
+    entropy = -(p * log_p).sum(dim=3) / math.log(2)
+    surprisal = -log_p.gather(3, values[..., None])[..., 0] / math.log(2)
+    return p.float().numpy(), entropy.numpy(), surprisal.numpy()

@@ -14,7 +14,7 @@ from torch import nn
 
 from .architectures import single_scale_model
 from .config import ModelConfig
-from .pixel_model import check_input, scale_levels
+from .pixel_model import OutputHead, check_input, scale_levels
 
 
 class Upsampler(nn.Module):
@@ -65,14 +65,24 @@ class MultiScalePixelRNN(nn.Module):
         keys = (~is_small).long() * (height * width) + torch.arange(height * width).view(height, width)
         return keys.flatten().argsort().argsort().view(height, width)
 
+    @property
+    def head(self) -> OutputHead:
+        """The output layer that turns :meth:`head_outputs` into scores (both scales' heads score alike)."""
+        return self.large.head
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits (B, L, C, H, W) of every sub-pixel given those before it in :meth:`pixel_order`."""
+        return self.head.scores(self.head_outputs(x))
+
+    def head_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The output head's maps (B, C * maps, H, W): the small model's at the subsampled positions,
+        the conditional model's elsewhere."""
         cfg = self.config
         check_input(x, cfg.channels, cfg.levels)
         small = self.subsample(x)
-        logits = self.large(x, self.condition(small, x.shape[2], x.shape[3])).clone()
-        logits[:, :, :, :: cfg.scale, :: cfg.scale] = self.small(small)
-        return logits
+        outputs = self.large.head_outputs(x, self.condition(small, x.shape[2], x.shape[3])).clone()
+        outputs[:, :, :: cfg.scale, :: cfg.scale] = self.small.head_outputs(small)
+        return outputs
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """log p (B, C, H, W) of each sub-pixel's value given those before it in :meth:`pixel_order`

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 import pixelrnn_core as prc
+from pixelrnn_core.completion import inspection
 
-from .completion_helpers import ARCHS, mask_of, random_image, tiny_model
+from .completion_helpers import ARCHS, OUTPUTS, mask_of, random_image, tiny_model
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -75,3 +76,21 @@ def test_inspecting_keeps_little_besides_the_distributions_it_returns():
 def test_bad_image_gets_a_clear_message():
     with pytest.raises(ValueError, match="shape"):
         prc.inspect(tiny_model("pixelcnn", 3), np.zeros((4, 4), np.uint8))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("output", sorted(OUTPUTS))
+def test_an_inspection_in_bands_of_rows_can_stop_after_any_band_and_ends_as_inspect_does(arch, output, monkeypatch):
+    """The app inspects a region of a large photo (seconds of work) band by band, so closing the window
+    or changing the image stops it after a band instead of waiting for the whole region."""
+    monkeypatch.setattr(inspection, "SUB_PIXELS_PER_CHUNK", 2 * 7 * 3)  # two rows of 7 pixels a band
+    model = tiny_model(arch, 3, **OUTPUTS[output])
+    image, mask = random_image(9, 7, 3), mask_of("hole", 9, 7)
+    steps = list(prc.inspection_steps(model, image, mask))
+    assert [step.rows_done for step in steps] == [2, 4, 6, 8, 9]
+    assert all(step.rows == 9 for step in steps)
+    assert all(step.result is None for step in steps[:-1])
+    expected = prc.inspect(model, image, mask)
+    for field in ("probs", "entropy_bits", "surprisal_bits"):
+        np.testing.assert_allclose(getattr(steps[-1].result, field), getattr(expected, field), rtol=1e-12, atol=1e-12)
+    assert steps[-1].result.masked_bits_per_dim == pytest.approx(expected.masked_bits_per_dim, rel=1e-12)

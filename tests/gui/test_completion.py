@@ -460,6 +460,24 @@ def test_the_inspector_follows_the_mask(window, qtbot, image_file, model_file):
     assert inspector.box == completion_box(window.document.mask)
 
 
+def test_an_edit_during_an_inspection_stops_it_and_only_the_edited_image_is_shown(window, qtbot, image_file, model_file):
+    """Inspecting a photo's region takes seconds: an edit meanwhile stops it after a band (its figures
+    would be those of the image before the edit) and the edited image is inspected next."""
+    inspector = window.inspector
+    window.files.open_image(image_file[0])
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.load_checkpoint(str(model_file))
+    shown = []
+    inspector.inspected.connect(lambda: shown.append(inspector.bits_label.text()))
+    inspector.inspect()
+    assert inspector.inspection.busy
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.mask_bottom_half()
+    qtbot.wait(600)  # past the inspector's debounce: nothing more comes
+    expected = prc.inspect(window.controller.model, image_file[1], window.document.mask)
+    assert len(shown) == 1 and f"masked region: {expected.masked_bits_per_dim:.3f} bits/dim" in shown[0]
+
+
 def test_inspector_shows_the_cores_numbers(ready, qtbot):
     window, pixels = ready
     inspector = window.inspector
