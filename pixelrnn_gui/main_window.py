@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDockWidget,
     QFileDialog,
+    QGridLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -93,11 +94,10 @@ class MainWindow(QMainWindow):
         self._close_once_stopped = False  # closing asked what to do with a fill: the window closes once it stops
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
-        layout = QVBoxLayout(central)
+        layout = QGridLayout(central)  # the message lies over the canvas's top: showing it moves no pixel under the brush
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.message_bar)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.canvas, 0, 0)
+        layout.addWidget(self.message_bar, 0, 0, Qt.AlignmentFlag.AlignTop)
         self.setCentralWidget(central)
         self._add_dock("Complete", self.panel, "completeDock", Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Inspector", self.inspector, "inspectorDock", Qt.DockWidgetArea.RightDockWidgetArea)

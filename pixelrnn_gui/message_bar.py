@@ -1,7 +1,7 @@
 """A dismissable line at the top of the window for errors and notices."""
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 
@@ -22,7 +22,7 @@ class MessageBar(QWidget):
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(close)
-        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # its colour, over the canvas it lies on
         self._hide_timer = QTimer(self, singleShot=True, interval=8000)
         self._hide_timer.timeout.connect(self.hide)
         self.topic: str | None = None

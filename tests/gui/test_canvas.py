@@ -355,6 +355,31 @@ def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(windo
     assert centre() == at_centre  # the view grew around its centre, not from its left edge
 
 
+def test_a_message_coming_and_going_leaves_the_image_where_it_is_on_screen(window, qtbot):
+    """A large image's hint ("paint a mask to inspect that region") goes at the first stroke: the
+    image moved under the brush (the message pushed the canvas down by its height and the view refit)."""
+    window.files.new_blank(200, 300)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    on_screen = lambda: (canvas.mapToGlobal(canvas.widget_point(0, 0).toPoint()), canvas.zoom)  # noqa: E731
+    before = on_screen()
+    window.message_bar.show_message("Images over 128×128 pixels are inspected around the mask: paint one to inspect that region.")
+    qtbot.waitUntil(lambda: window.message_bar.isVisible())
+    qtbot.wait(50)
+    assert on_screen() == before
+    window.message_bar.hide()
+    qtbot.wait(50)
+    assert on_screen() == before
+
+
+def test_errors_and_notices_show_in_their_colours(window, qtbot):
+    bar, area = window.message_bar, window.centralWidget()
+    for error, colour in ((True, "#f8d7da"), (False, "#fff3cd")):
+        bar.show_message("Something to say.", error=error)
+        qtbot.waitUntil(bar.isVisible)
+        assert area.grab().toImage().pixelColor(bar.geometry().topLeft() + QPoint(2, 2)).name() == colour  # as shown, over the canvas
+
+
 def test_the_window_can_be_made_narrow(window):
     assert window.minimumSizeHint().width() <= 900
 
