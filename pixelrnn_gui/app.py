@@ -23,18 +23,21 @@ UP_FRONT_SECONDS = 4.0
 async def prepare(work: StepThread, window: MainWindow, preparing: WorkController) -> None:
     """Make the completion engine's compiled steps ready (the first time after installing, numba
     compiles them), saying so in the status bar meanwhile (a permanent label: the menus' status tips,
-    which clear a status message, leave it)."""
+    which clear a status message, leave it), and saying when they are ready -- unless the splash
+    readied them all, or preparing failed (the first Complete then prepares them and reports any error)."""
     note = QLabel("Preparing the completion engine's compiled steps…")
     note.setObjectName("preparingNote")
     window.statusBar().insertPermanentWidget(0, note)
+    readied = []
     try:
-        await work.run_steps(lambda _: None)
-    except Exception:  # noqa: BLE001 - the first Complete then prepares them (and reports any error)
-        pass
+        await work.run_steps(readied.extend)
+    except Exception:  # noqa: BLE001 - see above
+        readied = []
     preparing._end_work()
     window.statusBar().removeWidget(note)
     note.deleteLater()
-    window.statusBar().showMessage("Completion engine ready.", 3000)
+    if readied:
+        window.statusBar().showMessage("Completion engine ready.", 3000)
 
 
 def load_torch_parts() -> None:

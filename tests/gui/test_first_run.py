@@ -115,6 +115,29 @@ def test_the_status_bar_says_the_engine_is_being_prepared_until_it_is_ready(fres
     window.close()
 
 
+@pytest.mark.parametrize("how", ["failed", "readied behind the splash"])
+def test_the_engine_is_said_ready_only_when_it_became_ready_in_the_open_window(fresh_settings, monkeypatch, qtbot, how):
+    """A failed preparation left "Completion engine ready." in the status bar (the first Complete then
+    compiles, saying so), and steps loaded behind the splash were announced again in the window."""
+    def prepare_completion():
+        if how == "failed":
+            raise OSError("numba's cache folder is read-only")
+        yield "pixelcnn"
+
+    monkeypatch.setattr(app.prc, "prepare_completion", prepare_completion)
+    monkeypatch.setattr(app.prc, "completion_steps_cached", lambda variant=None: how != "failed")
+    window, preparing = app.launch()
+    qtbot.addWidget(window)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)  # before the loop runs the preparation
+    qtbot.waitUntil(lambda: not preparing.busy, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert "Completion engine ready." not in messages
+    assert window.statusBar().findChild(QLabel, "preparingNote") is None
+    window.document.undo_stack.setClean()
+    window.close()
+
+
 def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
     window = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
