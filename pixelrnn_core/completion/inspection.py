@@ -17,7 +17,7 @@ from ..memory import check_inspection_memory
 from .devices import frozen_copy, resolve_device
 from .job import check_image, check_mask
 
-SUB_PIXELS_PER_CHUNK = 2**15  # a band's sub-pixels: its distributions in float64 are a few tens of MB at 256 levels
+SUB_PIXELS_PER_CHUNK = 2**15  # a band's sub-pixels: its distributions are a few tens of MB at 256 levels
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,10 @@ def banded_inspection(model: torch.nn.Module, image: np.ndarray, mask: np.ndarra
 def band_statistics(logits: torch.Tensor, values: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From a band's ``logits`` (L, C, h, W) and its actual values (h, W, C): each sub-pixel's
     distribution (h, W, C, L) float32, and its entropy and the surprisal of the actual value in bits
-    (h, W, C) float64, computed in float64 (the whole image at once took 24 KB a pixel)."""
-    log_p = torch.log_softmax(logits.double(), dim=0).permute(2, 3, 1, 0).cpu()  # (h, W, C, L)
+    (h, W, C), computed in the logits' precision, at least float32 (float64 took 5 times as long:
+    a fifth of the inspector's time on a photo)."""
+    precision = torch.promote_types(logits.dtype, torch.float32)
+    log_p = torch.log_softmax(logits.permute(2, 3, 1, 0).to(precision), dim=3).cpu()  # (h, W, C, L)
     p = log_p.exp()
     entropy = -(p * log_p).sum(dim=3) / math.log(2)
     surprisal = -log_p.gather(3, values[..., None])[..., 0] / math.log(2)

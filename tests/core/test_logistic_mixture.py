@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 import pixelrnn_core as prc
-from pixelrnn_core.models.logistic_mixture import mixture_log_probs
+from pixelrnn_core.models.logistic_mixture import log_sum_exp, mixture_log_probs
 
 
 def random_params(count: int, mixtures: int, seed: int = 0, dtype=torch.float64) -> torch.Tensor:
@@ -111,6 +111,23 @@ def test_model_log_likelihood_is_its_scores_at_the_values(arch, output):
     x = torch.randint(0, 256, (2, 3, 4, 5), generator=torch.Generator().manual_seed(1))
     expected = -F.cross_entropy(model(x), x, reduction="none")
     torch.testing.assert_close(model.log_likelihood(x), expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_mixtures_log_sum_exp_is_torchs_to_the_bit_and_its_gradient(dtype):
+    """Terms far below the largest (a sharp component's tail bins) are the slow ones to exponentiate."""
+    generator = torch.Generator().manual_seed(0)
+    terms = torch.randn(64, 5, 256, generator=generator, dtype=dtype) * 300  # spreads far beyond e^-87
+    terms[0, :, 0] = -math.inf  # every term -inf: -inf
+    terms[1, :2, 1] = -math.inf
+    terms.requires_grad_(True)
+    ours, reference = log_sum_exp(terms, dim=-2), torch.logsumexp(terms, dim=-2)
+    assert torch.equal(ours, reference) and ours[0, 0] == -math.inf
+    weights = torch.randn(64, 256, generator=generator, dtype=dtype)
+    ours_grad, = torch.autograd.grad((ours.nan_to_num(neginf=0.0) * weights).sum(), terms)
+    reference_grad, = torch.autograd.grad((reference.nan_to_num(neginf=0.0) * weights).sum(), terms)
+    # the same softmax weights, rounded differently: exp(t - largest) / sum against exp(t - result), |t| ~ 500
+    torch.testing.assert_close(ours_grad[1:], reference_grad[1:], rtol=1e-4 if dtype == torch.float32 else 1e-12, atol=1e-30)
 
 
 def test_gradients_are_finite_at_the_edges_and_at_extreme_parameters():
