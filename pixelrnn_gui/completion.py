@@ -280,12 +280,15 @@ class CompletionController(WorkController):
 
     def pause(self) -> Callable[[], None] | None:
         """Pause after the current sub-pixel; returns what lets the fill go on as it was (a step's
-        stop included), or None when it was not advancing."""
-        go_on = self.work.pause() if self.work is not None else None
+        stop included; nothing once the fill has ended meanwhile), or None when it was not advancing."""
+        work = self.work
+        go_on = work.pause() if work is not None else None
         if go_on is None:
             return None
 
         def resume() -> None:
+            if self.work is not work:  # paused after its last sub-pixel, it finished while the user chose
+                return
             self._rate_start = None
             go_on()
             self._set_state(WorkState.RUNNING)

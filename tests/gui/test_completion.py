@@ -147,6 +147,27 @@ def test_go_on_filling_leaves_the_fill_as_it_was(ready, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
 
 
+@pytest.mark.parametrize("answer", [None, True])
+def test_a_fill_that_ends_while_cancel_asks_leaves_the_panel_idle(ready, qtbot, monkeypatch, answer):
+    """Cancel after the last sub-pixel (the candidates still being scored), then Go on filling: the
+    panel said "Filling…" for good, with Complete, Open and Save disabled."""
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+
+    def fill_ends_meanwhile(closing):
+        controller.work.resume()  # the pause came after the last step: nothing holds the fill back
+        qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+        return answer
+
+    monkeypatch.setattr(panel, "ask_keep_partial", fill_ends_meanwhile)
+    click(qtbot, panel.complete_button)
+    click(qtbot, panel.cancel_button)
+    qtbot.wait(50)
+    assert controller.state == "idle" and not controller.busy
+    assert panel.complete_button.isEnabled() and not panel.cancel_button.isEnabled()
+    assert panel.strip.count() == panel.samples.value()  # the fill finished, with its candidates
+
+
 def test_go_on_filling_during_a_step_stops_where_the_step_would(ready, qtbot, monkeypatch):
     """Cancel ▸ Go on filling during Step row ran the whole fill (the pause dropped the step's stop)."""
     window, _ = ready
