@@ -373,7 +373,10 @@ class CompletionPanel(QWidget):
         self.progress.setFormat("%v / %m sub-pixels")
         self.progress.setMaximum(total)
         self.progress.setValue(done)
-        if rate > 0 and self.controller.state == "running":  # a step taken while paused shows no rate
+        if done == total and self.controller.state == "running":  # scoring the candidates: seconds on a photo
+            ranking = self.samples.value() > 1 and self.controller.known_pixels_after_hole()
+            self.speed.setText("Ranking the candidates by the pixels after the hole…" if ranking else "Finishing…")
+        elif rate > 0 and self.controller.state == "running":  # a step taken while paused shows no rate
             self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds((total - done) / rate)}")
 
     def _show_candidates(self) -> None:

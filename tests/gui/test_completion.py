@@ -168,6 +168,31 @@ def test_a_fill_that_ends_while_cancel_asks_leaves_the_panel_idle(ready, qtbot, 
     assert panel.strip.count() == panel.samples.value()  # the fill finished, with its candidates
 
 
+@pytest.mark.parametrize("hole, saying", [
+    ("middle rows", "Ranking the candidates by the pixels after the hole…"),
+    ("bottom rows", "Finishing…"),  # nothing after the hole to rank by
+])
+def test_the_panel_says_what_happens_between_the_last_sub_pixel_and_the_candidates(ready, qtbot, monkeypatch, hole, saying):
+    """Scoring the candidates takes seconds on a photo: the panel showed "N / N sub-pixels · ETA 0:00"
+    and nothing else meanwhile."""
+    window, _ = ready
+    panel, controller, canvas = window.panel, window.controller, window.canvas
+    if hole == "middle rows":
+        window.clear_mask()
+        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(2, 0))
+        qtbot.mouseMove(canvas, canvas.widget_position(4, 7))
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.widget_position(4, 7))
+        assert window.document.mask[2:5].all() and not window.document.mask[5:].any()
+    release, score = threading.Event(), prc.CompletionJob._score
+    monkeypatch.setattr(prc.CompletionJob, "_score", lambda job: (release.wait(WAIT_MS / 1000), score(job))[1])
+    click(qtbot, panel.complete_button)
+    qtbot.waitUntil(lambda: panel.progress.value() == panel.progress.maximum() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.speed.text() == saying, timeout=WAIT_MS)
+    release.set()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+    assert panel.speed.text() == ""
+
+
 def test_go_on_filling_during_a_step_stops_where_the_step_would(ready, qtbot, monkeypatch):
     """Cancel ▸ Go on filling during Step row ran the whole fill (the pause dropped the step's stop)."""
     window, _ = ready
