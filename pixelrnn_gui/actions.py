@@ -77,8 +77,8 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
     ("&Tools", (
         TOOLS,
         SEPARATOR,
-        Action("&Larger brush", "Widen the current tool's brush by a pixel", lambda w: lambda: w.canvas.change_brush_size(1), "]"),
-        Action("&Smaller brush", "Narrow the current tool's brush by a pixel", lambda w: lambda: w.canvas.change_brush_size(-1), "["),
+        Action("&Larger brush", "Widen the current tool's brush by a quarter", lambda w: lambda: w.canvas.change_brush_size(1), "]"),
+        Action("&Smaller brush", "Narrow the current tool's brush by a fifth", lambda w: lambda: w.canvas.change_brush_size(-1), "["),
     )),
     ("&Mask", (
         Action("&Invert mask", "Fill everything that is not masked, and nothing that is", lambda w: w.invert_mask, "Ctrl+I"),

@@ -29,6 +29,7 @@ class Tool(enum.Enum):
 
 BRUSH_TOOLS = (Tool.PAINT, Tool.ERASE, Tool.MASK_BRUSH, Tool.MASK_ERASER)
 MIN_ZOOM, MAX_ZOOM = 0.25, 64.0
+MAX_BRUSH_SIZE = 512  # pixels across: ~80 on screen for a 12-megapixel photo fitted to the window
 GRID_ZOOM = 8.0
 WHITE = np.array([255, 255, 255], dtype=np.uint8)
 PENDING_COLOUR = (120, 120, 128)
@@ -193,13 +194,17 @@ class Canvas(QWidget):
 
     def set_brush_size(self, size: int) -> None:
         if self.tool in self.brush_sizes:
-            self.brush_sizes[self.tool] = min(max(size, 1), 64)
+            self.brush_sizes[self.tool] = min(max(size, 1), MAX_BRUSH_SIZE)
             self.brushSizeChanged.emit(self.brush_sizes[self.tool])
             self.update()
 
-    def change_brush_size(self, pixels: int) -> None:
-        """Widen (or, negative, narrow) the current tool's brush."""
-        self.set_brush_size(self.brush_size + pixels)
+    def change_brush_size(self, steps: int) -> None:
+        """Widen (or, negative, narrow) the current tool's brush by ``steps`` quarters of its size, at
+        least a pixel each: from 3 pixels past 64 in 14 steps, to :data:`MAX_BRUSH_SIZE` in 23."""
+        size = self.brush_size
+        for _ in range(abs(steps)):
+            size = max(size + 1, round(size * 1.25)) if steps > 0 else min(size - 1, round(size / 1.25))
+        self.set_brush_size(size)
 
     def set_overlay(self, overlay: QImage | None) -> None:
         self.overlay = overlay
@@ -466,7 +471,11 @@ class Canvas(QWidget):
         return "image" if self.tool in (Tool.PAINT, Tool.ERASE) else "mask"
 
     def _dab(self, pixels: list[tuple[int, int]]) -> None:
-        """Apply the brush at each pixel of ``pixels`` to the live document."""
+        """Apply the brush along ``pixels`` to the live document: at each of them for a narrow brush; a
+        wide one stamps every eighth of its size (and at the last), which masks the same band to within
+        1 % of its width (at 512 pixels across, every pixel of a 100-pixel move took 1.7 s)."""
+        spacing = max(1, self.brush_size // 8)
+        pixels = pixels[::spacing] + pixels[-1:] if spacing > 1 else pixels
         offsets_r, offsets_c = footprint(self.brush_size)
         rows = (np.array([p[0] for p in pixels])[:, None] + offsets_r[None, :]).ravel()
         cols = (np.array([p[1] for p in pixels])[:, None] + offsets_c[None, :]).ravel()

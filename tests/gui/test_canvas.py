@@ -9,7 +9,7 @@ from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui.canvas import MAX_BRUSH_SIZE, Tool
 from pixelrnn_gui.completion import context_warning
 
 
@@ -77,6 +77,38 @@ def test_brush_size_keys_and_mask_eraser(window, qtbot, image_file):
     window.canvas.brush_sizes[Tool.MASK_ERASER] = 1
     drag(qtbot, window.canvas, [(4, 4)])
     assert not window.document.mask[4, 4] and window.document.mask.sum() == 8
+
+
+def test_brush_size_keys_grow_by_a_quarter_up_to_a_brush_for_a_phone_photo(window, qtbot):
+    """A 12-megapixel photo fits the window at about 15 %: a brush of at most 64 pixels (10 on screen),
+    reached from 3 in 61 presses of ], was too small to mask with."""
+    window.set_tool(Tool.MASK_BRUSH)
+    canvas = window.canvas
+    canvas.set_brush_size(3)
+    sizes = []
+    for _ in range(24):
+        canvas.change_brush_size(1)
+        sizes.append(canvas.brush_size)
+    assert sizes[:3] == [4, 5, 6] and 64 <= sizes[13] <= 80 and sizes[-1] == MAX_BRUSH_SIZE >= 512
+    canvas.set_brush_size(80)
+    canvas.change_brush_size(-1)
+    assert canvas.brush_size == 64
+    canvas.set_brush_size(2)
+    canvas.change_brush_size(-1)
+    canvas.change_brush_size(-1)
+    assert canvas.brush_size == 1
+
+
+def test_a_wide_brushs_stroke_masks_the_band_along_its_path(window, qtbot):
+    """Wide brushes stamp along a stroke at a fraction of their size (every pixel of a 100-pixel move
+    took 1.7 s at 512 pixels): the band they mask is the same to a pixel or two at its edge."""
+    window.files.new_blank(400, 600)
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.set_brush_size(121)
+    drag(qtbot, window.canvas, [(200, 150), (200, 450)])
+    rows, cols = np.indices(window.document.mask.shape)
+    distance = np.hypot(rows - 200, np.clip(cols, 150, 450) - cols)  # to the segment from (200, 150) to (200, 450)
+    assert window.document.mask[distance <= 59].all() and not window.document.mask[distance >= 62].any()
 
 
 def test_a_mask_rectangle_counts_only_inside_the_image(window, qtbot, image_file):
