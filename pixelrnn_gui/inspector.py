@@ -55,6 +55,57 @@ def heat_colours(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return rgba.astype(np.uint8)
 
 
+def pin_text(row: int, col: int) -> str:
+    return f"Pinned at (x {col}, y {row}): Esc or a second click unpins it"
+
+
+def pixel_title(row: int, col: int, undrawn: bool, stale: bool) -> str:
+    """The first line of the inspector's text about a pixel."""
+    note = " <i>(as inspected before the image changed)</i>" if stale else ""  # e.g. during a fill
+    return f"<b>Pixel (x {col}, y {row})</b>{': not drawn yet' if undrawn else ''}{note}"
+
+
+def channel_line(title: str, value: int | None, p: float, argmax: int, entropy: float) -> str:
+    """A channel's line of the inspector's text: its value and its probability (unless not drawn
+    yet), the most likely value and the prediction's entropy."""
+    shown = "" if value is None else f"value {value}, p={p:.4f}, "
+    return f"{title}: {shown}argmax {argmax}, entropy {entropy:.2f} bits"
+
+
+def longest_pixel_text(channels: int) -> str:
+    """The longest text the inspector shows about a pixel of a model with ``channels``."""
+    names = channel_names(channels)
+    lines = [pixel_title(8888, 8888, True, True)]
+    for channel, name in enumerate(names):
+        given = ", ".join(f"{names[c]}=255" for c in range(channel))
+        lines.append(channel_line(name + (f" | {given}" if given else ""), 255, 0.0, 255, 8.0))
+    return "<br>".join(lines)
+
+
+class ReservedLabel(QLabel):
+    """A word-wrapped label as tall as its longest text (:meth:`reserve`) is at its width, so that the
+    controls below it stay put as its text changes (a pixel's text is one line to seven as the pointer
+    moves)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._longest = QLabel(text)  # never shown: measures the longest text at a width
+        self._longest.setWordWrap(True)
+
+    def reserve(self, longest: str) -> None:
+        self._longest.setText(longest)
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt API) - also while empty, as the pin's note is at first
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+        self._longest.setFont(self.font())
+        return max(super().heightForWidth(width), self._longest.heightForWidth(width))
+
+
 class Histogram(QWidget):
     """An L-bin bar chart of one sub-pixel's distribution with value markers."""
 
@@ -146,16 +197,19 @@ class Inspector(QWidget):
         self.inspection = WorkController(self)
         self._stale = False
         self._shut_down = False
-        self.pin_label = QLabel("")
+        self.pin_label = ReservedLabel("")
         self.pin_label.setObjectName("inspectorPinLabel")
         self.pin_label.setAccessibleName("Pinned pixel")
         self.pin_label.setToolTip("The inspector stays on this pixel; press Esc or click it again to unpin")
         self.pin_label.setStyleSheet("color: #0077b3;")
-        self.pin_label.setWordWrap(True)
+        self.pin_label.reserve(pin_text(8888, 8888))
         self.pin_label.hide()
-        self.pixel_label = QLabel("Point at a pixel.")
+        keep_place = self.pin_label.sizePolicy()  # the controls below stay put as it comes and goes
+        keep_place.setRetainSizeWhenHidden(True)
+        self.pin_label.setSizePolicy(keep_place)
+        self.pixel_label = ReservedLabel("Point at a pixel.")
         self.pixel_label.setAccessibleName("Pixel")
-        self.pixel_label.setWordWrap(True)
+        self.pixel_label.reserve(longest_pixel_text(len(CHANNEL_NAMES)))
         self.histograms = [Histogram(f"{name}") for name in CHANNEL_NAMES]
         self.key = QLabel(
             " ".join(f"<span style='color:{c.name()}'>■</span> {n}" for n, c in MARKERS.items())
@@ -234,6 +288,8 @@ class Inspector(QWidget):
 
     def _model_changed(self) -> None:
         """Another model: its numbers for the shown pixel are not known yet, and its channels may differ."""
+        model = self.controller.model
+        self.pixel_label.reserve(longest_pixel_text(model.config.channels if model is not None else len(CHANNEL_NAMES)))
         self.result = self.original_result = None
         self.bits_label.setText("")
         self._update_overlay()
@@ -272,7 +328,7 @@ class Inspector(QWidget):
         box = self.inspection_box()
         if box is None:
             side = math.isqrt(INSPECT_WHOLE_IMAGE_PIXELS)
-            self.maskNeeded.emit(f"Images over {side}×{side} pixels are inspected around the mask: paint one to inspect that region.")
+            self.maskNeeded.emit(f"Images over {side}×{side} pixels are inspected around the mask: paint a mask over the part to inspect.")
             return
         config, device = model.config, self.controller.device
         try:
@@ -360,7 +416,7 @@ class Inspector(QWidget):
         self.pin_label.setVisible(pinned is not None)
         if pinned is not None:
             row, col = pinned
-            self.pin_label.setText(f"Pinned at (x {col}, y {row}): Esc or a second click unpins it")
+            self.pin_label.setText(pin_text(row, col))
             self.show_pixel(row, col)
 
     def pixel_probs(self, row: int, col: int) -> np.ndarray | None:
@@ -384,10 +440,9 @@ class Inspector(QWidget):
         before_fills = self.document.original_at(row, col)
         original = None if before_fills is None else to_levels(before_fills[None, None], config.channels, config.levels)[0, 0]
         names = channel_names(config.channels)
-        stale = " <i>(as inspected before the image changed)</i>" if self._stale else ""  # e.g. during a fill
         fill = self.document.fill
         undrawn = fill is not None and fill.pending is not None and bool(fill.pending[row, col])  # its value is the hole's
-        lines = [f"<b>Pixel (x {col}, y {row})</b>{': not drawn yet' if undrawn else ''}{stale}"]
+        lines = [pixel_title(row, col, undrawn, self._stale)]
         for channel, histogram in enumerate(self.histograms):
             histogram.setVisible(channel < config.channels)
             if channel >= config.channels:
@@ -402,8 +457,8 @@ class Inspector(QWidget):
                 markers["original"] = int(original[channel])
             histogram.show_distribution(title, dist, markers)
             entropy = float(self.result.entropy_bits[row - self.box.top, col - self.box.left, channel])
-            shown = "" if undrawn else f"value {int(current[channel])}, p={float(dist[current[channel]]):.4f}, "
-            lines.append(f"{title}: {shown}argmax {int(dist.argmax())}, entropy {entropy:.2f} bits")
+            value = None if undrawn else int(current[channel])
+            lines.append(channel_line(title, value, float(dist[current[channel]]), int(dist.argmax()), entropy))
         self.pixel_label.setText("<br>".join(lines))
 
     def heatmap_values(self) -> np.ndarray | None:

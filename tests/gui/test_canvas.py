@@ -388,14 +388,14 @@ def test_the_fitted_view_refits_as_the_window_resizes_until_the_user_zooms(windo
 
 
 def test_a_message_coming_and_going_leaves_the_image_where_it_is_on_screen(window, qtbot):
-    """A large image's hint ("paint a mask to inspect that region") goes at the first stroke: the
+    """A large image's hint ("paint a mask over the part to inspect") goes at the first stroke: the
     image moved under the brush (the message pushed the canvas down by its height and the view refit)."""
     window.files.new_blank(200, 300)
     canvas = window.canvas
     qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
     on_screen = lambda: (canvas.mapToGlobal(canvas.widget_point(0, 0).toPoint()), canvas.zoom)  # noqa: E731
     before = on_screen()
-    window.message_bar.show_message("Images over 128×128 pixels are inspected around the mask: paint one to inspect that region.")
+    window.message_bar.show_message("Images over 128×128 pixels are inspected around the mask: paint a mask over the part to inspect.")
     qtbot.waitUntil(lambda: window.message_bar.isVisible())
     qtbot.wait(50)
     assert on_screen() == before

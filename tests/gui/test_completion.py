@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import pixelrnn_core as prc
@@ -476,7 +476,7 @@ def test_the_large_image_hint_goes_once_a_mask_is_painted(window, qtbot, model_f
     window.files.new_blank(200, 200)  # above the size inspected whole
     window.load_checkpoint(str(model_file))
     window.inspector.inspect()
-    assert window.message_bar.text() == "Images over 128×128 pixels are inspected around the mask: paint one to inspect that region."
+    assert window.message_bar.text() == "Images over 128×128 pixels are inspected around the mask: paint a mask over the part to inspect."
     window.mask_bottom_half()
     assert window.message_bar.text() == ""
     with qtbot.waitSignal(window.inspector.inspected, timeout=WAIT_MS):
@@ -522,6 +522,32 @@ def test_an_edit_during_an_inspection_stops_it_and_only_the_edited_image_is_show
     qtbot.wait(600)  # past the inspector's debounce: nothing more comes
     expected = prc.inspect(window.controller.model, image_file[1], window.document.mask)
     assert len(shown) == 1 and f"masked region: {expected.masked_bits_per_dim:.3f} bits/dim" in shown[0]
+
+
+def test_the_inspectors_controls_stay_put_as_the_pointer_moves(window, qtbot, image_file, model_file):
+    """The pixel's text is one line to four (and the pin's note comes and goes): the Heatmap picker,
+    the Opacity slider and the buttons under them jumped by up to 120 px as the pointer moved."""
+    inspector = window.inspector
+    window.resize(1100, 900)
+    window.files.open_image(image_file[0])
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+        window.load_checkpoint(str(model_file))
+    places = []
+
+    def place() -> int:
+        qtbot.wait(20)
+        return inspector.heatmap.mapTo(inspector, QPoint(0, 0)).y()
+
+    places.append(place())  # "Point at a pixel."
+    inspector.hover(3, 4)
+    places.append(place())  # the pixel's numbers, a line per channel
+    inspector.toggle_pin(3, 4)
+    places.append(place())  # pinned
+    inspector.unpin()
+    window.mask_bottom_half()
+    inspector.hover(3, 4)
+    places.append(place())  # the numbers "as inspected before the image changed"
+    assert len(set(places)) == 1, places
 
 
 def test_inspector_shows_the_cores_numbers(ready, qtbot):
