@@ -98,10 +98,10 @@ class ReservedLabel(QLabel):
         self._longest.setText(longest)
         self.updateGeometry()
 
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt API) - also while empty, as the pin's note is at first
+    def hasHeightForWidth(self) -> bool:  # Qt API: also while empty, as the pin's note is at first
         return True
 
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt API)
+    def heightForWidth(self, width: int) -> int:  # Qt API
         self._longest.setFont(self.font())
         return max(super().heightForWidth(width), self._longest.heightForWidth(width))
 
