@@ -104,19 +104,20 @@ def after_line_end(job: "prc.CompletionJob | None", last_channel: int) -> Callab
 
 
 def ranked_candidates(
-    images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, levels: int
+    images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, box: Box, levels: int
 ) -> list[Candidate]:
-    """The K finished draws best first (rank 1 = the highest score), each as ``before`` with its fill,
-    with its share of the posterior over the K: softmax of the scores (they are log-likelihoods of the
-    same known pixels, so their differences are log-odds between candidates)."""
+    """The K finished draws best first (rank 1 = the highest score), each as the ``box`` of ``before``
+    with its fill in the hole, with its share of the posterior over the K: softmax of the scores (they
+    are log-likelihoods of the same known pixels, so their differences are log-odds between candidates)."""
     scores = np.asarray(scores, dtype=np.float64)
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
+    hole = mask[box.slices]
     ranked = []
     for rank, index in enumerate(np.argsort(-scores, kind="stable"), start=1):
-        image = before.copy()
-        image[mask] = to_rgb(images[index], levels)[mask]
-        ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), image))
+        pixels = before[box.slices].copy()
+        pixels[hole] = to_rgb(images[index][box.slices], levels)[hole]
+        ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), pixels))
     return ranked
 
 
@@ -363,11 +364,11 @@ class CompletionController(WorkController):
     def _completed(self) -> None:
         fill = self.fill
         self._before_resample = None
-        fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, self.model.config.levels)
+        fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, fill.box, self.model.config.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
         fill.shown = shown.index
-        self.document.write("image", Box(0, 0, self.document.height, self.document.width), shown.image)
+        self.document.write("image", fill.box, shown.pixels)
         self.document.record("Fill", "image", fill.before)
         self.document.fillChanged.emit()
         self.finished.emit()
@@ -428,7 +429,7 @@ class CompletionController(WorkController):
         box = fill.box
         hole = fill.mask[box.slices]
         pixels = before[box.slices].copy()
-        pixels[hole] = candidate.image[box.slices][hole]
+        pixels[hole] = candidate.pixels[hole]
         self.document.write("image", box, pixels)
         self.document.record(f"Apply candidate #{candidate.rank}", "image", before)
 

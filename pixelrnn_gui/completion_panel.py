@@ -64,6 +64,14 @@ def thumbnail_box(mask: np.ndarray) -> Box:
     return Box(max(box.top - pad_rows, 0), max(box.left - pad_cols, 0), min(box.bottom + pad_rows, height), min(box.right + pad_cols, width))
 
 
+def candidate_view(before: np.ndarray, box: Box, pixels: np.ndarray, view: Box) -> np.ndarray:
+    """The ``view`` of the image with a candidate's ``pixels`` (its fill's ``box``) in place, the
+    rest as ``before`` the fill (``view`` contains ``box``)."""
+    crop = before[view.slices].copy()
+    crop[box.top - view.top : box.bottom - view.top, box.left - view.left : box.right - view.left] = pixels
+    return crop
+
+
 def share_text(share: float, digits: int = 0) -> str:
     """A candidate's share of the posterior as a percentage with ``digits`` decimals; one that would
     round to 100 % or 0 % reads ">99%" or "<1%" (the known pixels after a hole in a photo single out
@@ -387,8 +395,9 @@ class CompletionPanel(QWidget):
         scored = self.controller.known_pixels_after_hole()
         order = "" if len(candidates) < 2 else " (best first)" if scored else " (as drawn: nothing after the hole to rank by)"
         self.strip_title.setText(f"Candidates{order}")
+        shown = thumbnail_box(fill.mask) if candidates else None
         for candidate in candidates:
-            crop = np.ascontiguousarray(candidate.image[thumbnail_box(fill.mask).slices])
+            crop = candidate_view(fill.before, fill.box, candidate.pixels, shown)
             thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
             icon = QIcon(thumbnail)
             icon.addPixmap(thumbnail, QIcon.Mode.Selected)  # the chosen one in its true colours, not tinted

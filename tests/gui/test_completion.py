@@ -15,6 +15,7 @@ from pixelrnn_gui import completion as completion_module
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion import completion_box
 from pixelrnn_gui.completion_panel import share_text
+from pixelrnn_gui.document import Box
 from pixelrnn_gui.qimages import MASK_COLOUR
 
 WAIT_MS = 60_000
@@ -191,6 +192,18 @@ def test_the_panel_says_what_happens_between_the_last_sub_pixel_and_the_candidat
     release.set()
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
     assert panel.speed.text() == ""
+
+
+def test_a_fills_candidates_keep_only_the_holes_box(ready, qtbot):
+    """Every fill kept K copies of the whole image for its candidates (and undo keeps every fill): on a
+    12-megapixel photo 144 MB a fill, 2.2 GB after five (a helper's real-window review)."""
+    window, pixels = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    fill = window.controller.fill
+    assert fill.box == Box(5, 0, 8, 8)
+    assert [candidate.pixels.shape for candidate in fill.candidates] == [(3, 8, 3)] * window.panel.samples.value()
+    np.testing.assert_array_equal(window.document.image[5:], fill.candidate(fill.shown).pixels)
 
 
 def test_go_on_filling_during_a_step_stops_where_the_step_would(ready, qtbot, monkeypatch):
