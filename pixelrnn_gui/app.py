@@ -18,6 +18,8 @@ from .event_loop import app_loop
 from .main_window import MainWindow
 
 UP_FRONT_SECONDS = 4.0
+LOADING_TORCH = "PixelRNN: loading PyTorch…"
+LOADING_ENGINE = "PixelRNN: loading the completion engine…"
 
 
 async def prepare(work: StepThread, window: MainWindow, preparing: WorkController) -> None:
@@ -59,7 +61,7 @@ def prepare_up_front(preparation: Iterator[str], splash: QSplashScreen) -> None:
     for name in preparation:
         if time.monotonic() > deadline:
             return
-        splash.showMessage(f"PixelRNN: readying the completion engine ({name})…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+        splash.showMessage(readying_message(name), Qt.AlignmentFlag.AlignCenter, QColor("white"))
         QApplication.processEvents()
 
 
@@ -68,10 +70,10 @@ def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindo
     start making the completion engine's compiled steps ready, so that the first Complete starts at once."""
     splash = QSplashScreen(splash_pixmap())
     splash.show()
-    splash.showMessage("PixelRNN: loading PyTorch…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+    splash.showMessage(LOADING_TORCH, Qt.AlignmentFlag.AlignCenter, QColor("white"))
     QApplication.processEvents()
     load_torch_parts()
-    splash.showMessage("PixelRNN: loading the completion engine…", Qt.AlignmentFlag.AlignCenter, QColor("white"))
+    splash.showMessage(LOADING_ENGINE, Qt.AlignmentFlag.AlignCenter, QColor("white"))
     QApplication.processEvents()
     preparation = prc.prepare_completion()
     prepare_up_front(preparation, splash)
@@ -89,8 +91,13 @@ def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindo
     return window, preparing
 
 
+def readying_message(variant: str) -> str:
+    """The splash's line while the compiled steps of ``variant`` load (see ``prc.completion_variants``)."""
+    return f"PixelRNN: readying {variant} completion…"
+
+
 def splash_pixmap() -> QPixmap:
-    pixmap = QPixmap(360, 120)
+    pixmap = QPixmap(440, 120)  # the longest message fits (test)
     pixmap.fill(QColor("#2b2b33"))
     return pixmap
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QTabBar
+from PySide6.QtWidgets import QApplication, QLabel, QSplashScreen, QTabBar
 
 import pixelrnn_core as prc
 from pixelrnn_core import cli
+from pixelrnn_core.completion.compiled_steps import completion_variants
 from pixelrnn_gui import app, main_window
 from pixelrnn_gui.command import main
 from pixelrnn_gui.main_window import MainWindow
@@ -136,6 +137,14 @@ def test_the_engine_is_said_ready_only_when_it_became_ready_in_the_open_window(f
     assert window.statusBar().findChild(QLabel, "preparingNote") is None
     window.document.undo_stack.setClean()
     window.close()
+
+
+def test_every_splash_message_fits_the_splash(qapp):
+    """"…N: readying the completion engine (multiscale (diagonal_bi" was cut off on both sides."""
+    splash = QSplashScreen(app.splash_pixmap())
+    width = splash.fontMetrics().horizontalAdvance
+    messages = [app.readying_message(name) for name in completion_variants()] + [app.LOADING_TORCH, app.LOADING_ENGINE]
+    assert max(map(width, messages)) < app.splash_pixmap().width() - 16
 
 
 def test_complete_on_the_first_run_fills_the_mask(qtbot, tmp_path):
