@@ -35,7 +35,7 @@ from .actions import build_actions
 from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
-from .document import Document
+from .document import Document, Fill
 from .files import ImageFiles, is_bundled_model
 from .inspector import Inspector
 from .levels import to_levels, to_rgb
@@ -68,6 +68,8 @@ ABOUT = (
 # messages about filling (why a fill could not start, the first run's hint) go once the mask changes or a fill starts
 FILL_FINISHED = "Fill finished. Hold Tab over the canvas to compare with the original."
 FILL_TOPIC = "fill"
+REFILL_HINT = ("The mask still covers the last fill: Complete fills it again too. To fill only what you add, "
+               "undo this stroke, clear the mask (Ctrl+Shift+Backspace) and paint again.")
 # a mask that could not be read goes once the image has a mask
 MASK_TOPIC = "mask"
 # a file that could not be read or written goes once a file is written
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.training, self.settings)
         self.message_bar = MessageBar()
         self._resample_armed = False
+        self._refill_hinted: Fill | None = None  # the fill whose hole a grown mask was last said to cover
         self._close_once_stopped = False  # closing asked what to do with a fill: the window closes once it stops
         self._tool_before_pick = Tool.MASK_BRUSH
         central = QWidget()
@@ -148,6 +151,7 @@ class MainWindow(QMainWindow):
         d.maskChanged.connect(lambda: self.message_bar.settle(MASK_TOPIC))
         self.prefs.recentChanged.connect(self._refresh_recent)
         d.maskChanged.connect(self._mask_changed)
+        d.maskChanged.connect(self._hint_refill)
         d.replaced.connect(self._mask_changed)
         d.replaced.connect(self._choose_fitting_model)
         d.undo_stack.indexChanged.connect(lambda _: self._show_model_fit())
@@ -331,6 +335,17 @@ class MainWindow(QMainWindow):
         warning = context_warning(self.document.mask, any_side=info is not None and info.completion_orientation == "auto")
         self.warning_label.setText(warning or "")
         self.warning_label.setToolTip(warning or "")
+
+    def _hint_refill(self) -> None:
+        """Once a fill: a mask grown past a finished fill's hole still covers it, and Complete fills it
+        again too (a notice without a topic: the strokes that follow do not settle it)."""
+        fill = self.document.fill
+        if fill is None or fill is self._refill_hinted or fill.pending is not None or not fill.candidates:
+            return
+        mask = self.document.mask
+        if mask[fill.mask].all() and mask.sum() > fill.mask.sum():
+            self._refill_hinted = fill
+            self.message_bar.show_message(REFILL_HINT)
 
     # ---- completion -------------------------------------------------------------------------
     def _fill_state_changed(self, state: str) -> None:

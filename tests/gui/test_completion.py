@@ -12,11 +12,14 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 import pixelrnn_core as prc
 from pixelrnn_gui import completion as completion_module
+from pixelrnn_gui import main_window
 from pixelrnn_gui.canvas import Tool
 from pixelrnn_gui.completion import completion_box
 from pixelrnn_gui.completion_panel import share_text
 from pixelrnn_gui.document import Box
 from pixelrnn_gui.qimages import MASK_COLOUR
+
+from .test_canvas import drag
 
 WAIT_MS = 60_000
 
@@ -204,6 +207,26 @@ def test_a_fills_candidates_keep_only_the_holes_box(ready, qtbot):
     assert fill.box == Box(5, 0, 8, 8)
     assert [candidate.pixels.shape for candidate in fill.candidates] == [(3, 8, 3)] * window.panel.samples.value()
     np.testing.assert_array_equal(window.document.image[5:], fill.candidate(fill.shown).pixels)
+
+
+def test_masking_more_after_a_fill_says_complete_fills_its_hole_again(ready, qtbot):
+    """Painting a second hole after a fill and pressing Complete redrew the first one too, with nothing
+    saying so (a helper's real-window review)."""
+    window, _ = ready
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    window.set_tool(Tool.MASK_BRUSH)
+    window.canvas.set_brush_size(1)
+    drag(qtbot, window.canvas, [(1, 1), (1, 2)])
+    assert window.message_bar.text() == main_window.REFILL_HINT
+    drag(qtbot, window.canvas, [(2, 1)])  # a second stroke: the hint stays (it goes after a few seconds)
+    assert window.message_bar.text() == main_window.REFILL_HINT
+    window.message_bar.hide()
+    drag(qtbot, window.canvas, [(3, 1)])
+    assert window.message_bar.text() == ""  # once a fill
+    window.clear_mask()
+    drag(qtbot, window.canvas, [(1, 1)])
+    assert window.message_bar.text() == ""  # the hole is no longer masked
 
 
 def test_go_on_filling_during_a_step_stops_where_the_step_would(ready, qtbot, monkeypatch):
