@@ -68,6 +68,8 @@ class ImageFiles(QObject):
         super().__init__(parent_widget)
         self.document, self.settings, self.busy, self.parent_widget = document, settings, busy, parent_widget
         self.see_through_file: Path | None = None  # the open file had transparency, which saving over it loses
+        self.exif = b""  # the open photo's EXIF (camera, date, place), written with it
+        document.replaced.connect(lambda: setattr(self, "exif", b""))  # a new or pasted image has none; Open sets it after
 
     def free(self) -> bool:
         """Whether no fill forbids replacing or writing the image now; says so when one does (its
@@ -137,6 +139,7 @@ class ImageFiles(QObject):
             problem = None
         self.document.replace(image, path, mask)
         self.see_through_file = path if read.translucent else None
+        self.exif = read.exif
         if not is_sample(path):  # a sample opens from its own menu, with its mask
             self.settings.remember("recentFiles", path)
         self.opened.emit()
@@ -221,7 +224,7 @@ class ImageFiles(QObject):
             return False
         image = self.document.image
         try:
-            prc.save_image(path, image[:, :, :1] if prc.is_grey(image) else image)
+            prc.save_image(path, image[:, :, :1] if prc.is_grey(image) else image, exif=self.exif)
         except prc.ImageFileError as error:
             self.message.emit(str(error), True)
             return False

@@ -102,11 +102,14 @@ def to_mode(picture: Image.Image, channels: int, background: tuple[int, int, int
 
 @dataclass(frozen=True)
 class ImageFile:
-    """An image file as read: its ``pixels`` (see :func:`read_image`), and whether some of its pixels
-    were ``translucent`` (shown on white; writing the pixels back loses the transparency)."""
+    """An image file as read: its ``pixels`` (see :func:`read_image`), whether some of its pixels were
+    ``translucent`` (shown on white; writing the pixels back loses the transparency), and its ``exif``
+    (a camera's date, make, place...; without the orientation tag, as the pixels are upright; empty
+    when it had none), which :func:`save_image` can write back."""
 
     pixels: np.ndarray
     translucent: bool
+    exif: bytes = b""
 
 
 def read_image_file(path: str | os.PathLike, channels: int = 3, levels: int = 256) -> ImageFile:
@@ -116,7 +119,15 @@ def read_image_file(path: str | os.PathLike, channels: int = 3, levels: int = 25
     check_levels(levels)
     picture = load_picture(path)
     values = np.asarray(to_mode(picture, channels))
-    return ImageFile(quantize(values.reshape(values.shape[0], values.shape[1], channels), levels), is_translucent(picture))
+    pixels = quantize(values.reshape(values.shape[0], values.shape[1], channels), levels)
+    return ImageFile(pixels, is_translucent(picture), upright_exif(picture))
+
+
+def upright_exif(picture: Image.Image) -> bytes:
+    """The EXIF of a picture :func:`load_picture` turned upright, without its orientation tag."""
+    exif = picture.getexif()
+    exif.pop(ORIENTATION_TAG, None)
+    return exif.tobytes() if len(exif) else b""
 
 
 def read_image(path: str | os.PathLike, channels: int = 3, levels: int = 256) -> np.ndarray:
@@ -214,15 +225,20 @@ def image_destination_format(path: str | os.PathLike) -> str:
 # a quality that changes the pixels little (Pillow's default, 75 with halved colour, moved a photo's
 # pixels by 4.2 on average; this by 1.8)
 SAVE_OPTIONS = {"WEBP": {"lossless": True}, "JPEG": {"quality": 95, "subsampling": 0}}
+EXIF_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF")
+ORIENTATION_TAG = 0x0112
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256) -> None:
+def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256, exif: bytes = b"") -> None:
     """Write uint8 (H, W, C) levels (C = 1 or 3) to ``path`` atomically; the format follows its suffix
-    (WebP written lossless; JPEG, the one lossy format, at quality 95 without colour subsampling)."""
+    (WebP written lossless; JPEG, the one lossy format, at quality 95 without colour subsampling).
+    ``exif`` (an :class:`ImageFile`'s) is written with the pixels where the format keeps it (JPEG,
+    PNG, WebP, TIFF)."""
     check_levels_image(image, levels)
     image_format = image_destination_format(path)
     picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
+    options = {**SAVE_OPTIONS.get(image_format, {}), **({"exif": exif} if exif and image_format in EXIF_FORMATS else {})}
     try:
-        atomic_write(path, lambda file: picture.save(file, format=image_format, **SAVE_OPTIONS.get(image_format, {})))
+        atomic_write(path, lambda file: picture.save(file, format=image_format, **options))
     except OSError as error:
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: {error.strerror or error}") from None

@@ -128,3 +128,21 @@ def test_jpeg_is_written_at_high_quality_without_colour_subsampling(tmp_path):
     prc.save_image(tmp_path / "cat.jpg", photo)
     error = np.abs(prc.read_image(tmp_path / "cat.jpg").astype(int) - photo).mean()
     assert error < 2.0  # Pillow's default (quality 75, 4:2:0) was 4.2 on this photo
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".tif"])
+def test_a_photos_exif_is_read_and_written_back_upright(tmp_path, suffix):
+    """Saving a filled phone photo dropped its EXIF (camera, date, place): it is read with the pixels
+    and written back, its orientation tag gone as the pixels are upright."""
+    exif = Image.Exif()
+    exif[0x0132] = "2026:12:04 01:02:03"  # DateTime
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # turned: shown upright by a quarter turn
+    Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(tmp_path / "photo.jpg", exif=exif)
+    read = prc.read_image_file(tmp_path / "photo.jpg")
+    assert read.pixels.shape == (6, 4, 3)
+    prc.save_image(tmp_path / f"out{suffix}", read.pixels, exif=read.exif)
+    with Image.open(tmp_path / f"out{suffix}") as saved:
+        tags = saved.getexif()
+    assert tags[0x0132] == "2026:12:04 01:02:03" and tags[0x010F] == "PhoneMaker" and 0x0112 not in tags
+    assert prc.read_image_file(tmp_path / f"out{suffix}").pixels.shape == (6, 4, 3)

@@ -345,6 +345,25 @@ def test_a_grey_image_is_saved_grey(window, tmp_path):
     np.testing.assert_array_equal(np.asarray(saved), np.arange(64, dtype=np.uint8).reshape(8, 8) * 3)
 
 
+def test_saving_a_photo_keeps_its_exif_and_a_new_image_has_none(window, tmp_path):
+    """Ctrl+S on a phone's JPEG re-encoded it and dropped its EXIF (camera, date, place)."""
+    exif = Image.Exif()
+    exif[0x0132] = "2026:12:04 01:02:03"  # DateTime
+    exif[0x0112] = 6  # shown upright by a quarter turn
+    photo = tmp_path / "photo.jpg"
+    Image.fromarray(np.full((4, 6, 3), 128, np.uint8)).save(photo, exif=exif)
+    assert window.files.open_image(photo)
+    window.mask_bottom_half()
+    assert window.files.save_image()  # over the photo
+    with Image.open(photo) as saved:
+        assert saved.getexif()[0x0132] == "2026:12:04 01:02:03" and 0x0112 not in saved.getexif()
+        assert saved.size == (4, 6)  # upright
+    window.files.new_blank(4, 4)
+    assert window.files.write_image(tmp_path / "blank.jpg")
+    with Image.open(tmp_path / "blank.jpg") as blank:
+        assert len(blank.getexif()) == 0
+
+
 def test_an_unreadable_mask_keeps_the_image_it_came_with(window, image_file, tmp_path):
     path, pixels = image_file
     assert not window.files.open_image(path, tmp_path / "missing-mask.png")
