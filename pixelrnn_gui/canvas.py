@@ -169,9 +169,22 @@ class Canvas(QWidget):
     def _fit_zoom(self) -> float:
         return min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
 
+    def zoom_to(self, box: Box) -> None:
+        """Zoom so that ``box`` (of the image) fills half the view, centred: a hole with its surroundings."""
+        self._fitted = False
+        zoom = self._clamped(0.5 * min(self.width() / (box.right - box.left), self.height() / (box.bottom - box.top)))
+        middle = QPointF((box.left + box.right) / 2, (box.top + box.bottom) / 2)
+        self.origin = QPointF(self.width() / 2, self.height() / 2) - middle * zoom
+        self.zoom = zoom
+        self.zoomChanged.emit(zoom)
+        self.update()
+
+    def _clamped(self, zoom: float) -> float:
+        """Zooming out stops at a quarter or at the fitted view, whichever shows more of the image."""
+        return min(max(zoom, min(MIN_ZOOM, self._fit_zoom())), MAX_ZOOM)
+
     def _set_zoom(self, zoom: float, anchor: QPointF, centre: bool = False) -> None:
-        # zooming out stops at a quarter or at the fitted view, whichever shows more of the image
-        zoom = min(max(zoom, min(MIN_ZOOM, self._fit_zoom())), MAX_ZOOM)
+        zoom = self._clamped(zoom)
         if centre:
             self.origin = QPointF(
                 (self.width() - self.document.width * zoom) / 2, (self.height() - self.document.height * zoom) / 2

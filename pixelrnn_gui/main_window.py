@@ -35,7 +35,7 @@ from .actions import build_actions
 from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
 from .completion_panel import CompletionPanel
-from .document import Document, Fill
+from .document import Box, Document, Fill
 from .files import ImageFiles, is_bundled_model
 from .inspector import Inspector
 from .levels import to_levels, to_rgb
@@ -324,6 +324,13 @@ class MainWindow(QMainWindow):
 
     def _brush_size_changed(self, size: int) -> None:
         self.brush_label.setText(f"Brush {size} px" if self.canvas.tool in BRUSH_TOOLS else "")
+
+    def zoom_to_mask(self) -> None:
+        """Show the masked region with its surroundings (a hole in a photo is a spot at the fitted zoom)."""
+        if not self.document.mask.any():
+            self.message_bar.show_message("Paint a mask first: View ▸ Zoom to mask shows it.")
+            return
+        self.canvas.zoom_to(Box.around(self.document.mask))
 
     def mask_bottom_half(self) -> None:
         mask = np.zeros_like(self.document.mask)

@@ -431,6 +431,23 @@ def test_errors_and_notices_show_in_their_colours(window, qtbot):
         assert area.grab().toImage().pixelColor(bar.geometry().topLeft() + QPoint(2, 2)).name() == colour  # as shown, over the canvas
 
 
+def test_zoom_to_mask_shows_a_small_hole_in_a_large_image(window, qtbot):
+    """A 64-pixel hole in a 12-megapixel photo is a 10-pixel spot at the fitted zoom, and nothing in
+    the View menu went to it (a helper's real-window review)."""
+    window.files.new_blank(1500, 2000)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    window.zoom_to_mask()
+    assert window.message_bar.text() == "Paint a mask first: View ▸ Zoom to mask shows it."
+    mask = np.zeros((1500, 2000), bool)
+    mask[1200:1240, 300:360] = True
+    window._edit_mask("hole", mask)
+    window.zoom_to_mask_action.trigger()
+    centre = canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2))
+    assert 1200 <= centre[0] < 1240 and 300 <= centre[1] < 360
+    assert 0.4 <= 60 * canvas.zoom / canvas.width() <= 0.5 or 0.4 <= 40 * canvas.zoom / canvas.height() <= 0.5  # half the view, context around
+
+
 def test_the_window_can_be_made_narrow(window):
     assert window.minimumSizeHint().width() <= 900
 
