@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QObject, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from .document import Box, Document
 from .mask_ops import outline
@@ -97,6 +97,11 @@ class Canvas(QWidget):
         self._stroke_last: tuple[int, int] | None = None
         self._rect_from: tuple[int, int] | None = None
         self._fitted = True  # the view fits the image, and refits when the canvas resizes
+        self.compare_badge = QLabel("Original: before the fill", self)  # while comparing, at the bottom left
+        self.compare_badge.setObjectName("compareBadge")
+        self.compare_badge.setStyleSheet("background: rgba(0, 0, 0, 170); color: white; padding: 3px 6px;")
+        self.compare_badge.adjustSize()
+        self.compare_badge.hide()
         document.imageChanged.connect(self._image_changed)
         document.maskChanged.connect(self._mask_changed)
         document.replaced.connect(self._document_replaced)
@@ -238,6 +243,8 @@ class Canvas(QWidget):
     def set_comparing(self, comparing: bool) -> None:
         """Show the image as it was before the last fill (only while there is one)."""
         self.comparing = comparing and self.compare_image is not None
+        self.compare_badge.move(8, self.height() - self.compare_badge.height() - 8)
+        self.compare_badge.setVisible(self.comparing)
         self.comparingChanged.emit(self.comparing)
         self.update()
 
@@ -527,4 +534,6 @@ class CompareKeyFilter(QObject):
         self.canvas = canvas
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):  # e.g. the canvas's children's while it is destroyed
+            return False
         return watched.isWidgetType() and watched.window() is self.canvas.window() and self.canvas.compare_key(event)

@@ -467,6 +467,20 @@ def test_compare_with_original_is_checked_only_while_it_compares(ready, qtbot, m
     assert not action.isChecked() and not canvas.comparing
 
 
+def test_the_canvas_says_when_it_shows_the_original(ready, qtbot):
+    """Holding Tab showed the image before the fill with nothing on screen saying so."""
+    window, _ = ready
+    canvas = window.canvas
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    assert not canvas.compare_badge.isVisible()
+    window.compare_action.trigger()
+    assert canvas.compare_badge.isVisible() and canvas.compare_badge.text() == "Original: before the fill"
+    assert canvas.rect().contains(canvas.compare_badge.geometry())
+    window.compare_action.trigger()
+    assert not canvas.compare_badge.isVisible()
+
+
 def shown_colour(canvas, row: float, col: float) -> tuple[int, int, int]:
     """The colour the canvas shows at image point (row, col), as rendered."""
     colour = canvas.grab().toImage().pixelColor(canvas.widget_point(row, col).toPoint())
