@@ -175,9 +175,13 @@ class Canvas(QWidget):
         return min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
 
     def zoom_to(self, box: Box) -> None:
-        """Zoom so that ``box`` (of the image) fills half the view, centred: a hole with its surroundings."""
-        self._fitted = False
+        """Zoom so that ``box`` (of the image) fills half the view, centred: a hole with its surroundings
+        (a box that large at the fitted zoom or less: the fitted view)."""
         zoom = self._clamped(0.5 * min(self.width() / (box.right - box.left), self.height() / (box.bottom - box.top)))
+        if zoom <= self._fit_zoom():
+            self.fit()
+            return
+        self._fitted = False
         middle = QPointF((box.left + box.right) / 2, (box.top + box.bottom) / 2)
         self.origin = QPointF(self.width() / 2, self.height() / 2) - middle * zoom
         self.zoom = zoom

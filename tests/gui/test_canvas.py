@@ -446,6 +446,10 @@ def test_zoom_to_mask_shows_a_small_hole_in_a_large_image(window, qtbot):
     centre = canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2))
     assert 1200 <= centre[0] < 1240 and 300 <= centre[1] < 360
     assert 0.4 <= 60 * canvas.zoom / canvas.width() <= 0.5 or 0.4 <= 40 * canvas.zoom / canvas.height() <= 0.5  # half the view, context around
+    window.mask_bottom_half()
+    window.zoom_to_mask()  # a mask this large is shown whole at the fitted zoom: no zooming out past it
+    assert canvas.zoom == pytest.approx(canvas._fit_zoom())
+    assert canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2)) == (750, 1000)
 
 
 def test_the_window_can_be_made_narrow(window):
