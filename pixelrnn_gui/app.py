@@ -78,12 +78,12 @@ def launch(image: str | None = None, mask: str | None = None) -> tuple[MainWindo
     preparation = prc.prepare_completion()
     prepare_up_front(preparation, splash)
     window = MainWindow()
-    window.show()
-    if image is not None:
+    if image is not None:  # before the window shows: it showed "untitled" and no image for seconds
         window.files.open_image(image, mask)
     elif mask is not None:
         window.files.load_mask_file(mask)
-    else:
+    window.show()
+    if image is None and mask is None:
         window.show_first_run()
     splash.finish(window)
     preparing = WorkController()

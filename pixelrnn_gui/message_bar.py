@@ -26,18 +26,25 @@ class MessageBar(QWidget):
         self._hide_timer = QTimer(self, singleShot=True, interval=8000)
         self._hide_timer.timeout.connect(self.hide)
         self.topic: str | None = None
+        self.error = False
         self.hide()
+
+    def _error_shown(self) -> bool:
+        return self.error and self.isVisibleTo(self.parentWidget())
 
     def text(self) -> str:
         return self.label.text() if self.isVisibleTo(self.parentWidget()) else ""
 
     def show_message(self, text: str, error: bool = False, sticky: bool = False, topic: str | None = None) -> None:
         """Show ``text``; notices hide after a few seconds unless ``sticky``, errors stay until
-        dismissed or until :meth:`settle` says their ``topic`` no longer applies."""
+        dismissed or until :meth:`settle` says their ``topic`` no longer applies. A passing notice does
+        not replace an error being shown."""
+        if not (error or sticky) and self._error_shown():
+            return
         colour = "#f8d7da" if error else "#fff3cd"
         self.setStyleSheet(f"MessageBar {{ background: {colour}; }} QLabel {{ color: #222; }}")
         self.label.setText(text)
-        self.topic = topic
+        self.topic, self.error = topic, error
         self.show()
         if error or sticky:
             self._hide_timer.stop()

@@ -426,6 +426,7 @@ def test_a_message_coming_and_going_leaves_the_image_where_it_is_on_screen(windo
 def test_errors_and_notices_show_in_their_colours(window, qtbot):
     bar, area = window.message_bar, window.centralWidget()
     for error, colour in ((True, "#f8d7da"), (False, "#fff3cd")):
+        bar.hide()  # a notice does not replace an error
         bar.show_message("Something to say.", error=error)
         qtbot.waitUntil(bar.isVisible)
         assert area.grab().toImage().pixelColor(bar.geometry().topLeft() + QPoint(2, 2)).name() == colour  # as shown, over the canvas
@@ -450,6 +451,18 @@ def test_zoom_to_mask_shows_a_small_hole_in_a_large_image(window, qtbot):
     window.zoom_to_mask()  # a mask this large is shown whole at the fitted zoom: no zooming out past it
     assert canvas.zoom == pytest.approx(canvas._fit_zoom())
     assert canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2)) == (750, 1000)
+
+
+def test_a_passing_notice_does_not_replace_an_error(window, qtbot):
+    """Opening a large photo with a mask that could not be read: the error went at once, replaced by
+    the inspector's notice about large images, which then hid itself."""
+    bar = window.message_bar
+    bar.show_message("Opened photo.png without a mask: cannot read mask 'm.png': no such file", error=True)
+    bar.show_message("Images over 128×128 pixels are inspected around the mask: paint a mask over the part to inspect.")
+    assert bar.text().startswith("Opened photo.png without a mask")
+    bar.hide()
+    bar.show_message("A notice.")
+    assert bar.text() == "A notice."
 
 
 def test_the_window_can_be_made_narrow(window):

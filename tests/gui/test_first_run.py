@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QSplashScreen, QTabBar
 
@@ -136,6 +137,27 @@ def test_the_engine_is_said_ready_only_when_it_became_ready_in_the_open_window(f
     assert "Completion engine ready." not in messages
     assert window.statusBar().findChild(QLabel, "preparingNote") is None
     window.document.undo_stack.setClean()
+    window.close()
+
+
+def test_a_photo_named_on_the_command_line_is_in_the_window_when_it_first_shows(fresh_settings, monkeypatch, qtbot, tmp_path):
+    """The window showed "untitled — PixelRNN" and a blank canvas for about two seconds before the
+    photo appeared (a helper's real-window review with 12-megapixel photos)."""
+    photo = tmp_path / "holiday.png"
+    Image.fromarray(np.full((6, 9, 3), 90, np.uint8)).save(photo)
+    first_shown = []
+
+    class RecordedWindow(MainWindow):
+        def showEvent(self, event):  # noqa: N802 (Qt API)
+            first_shown.append((self.windowTitle(), self.document.path))
+            super().showEvent(event)
+
+    monkeypatch.setattr(app, "MainWindow", RecordedWindow)
+    monkeypatch.setattr(app.prc, "prepare_completion", lambda: iter(()))
+    window, preparing = app.launch(str(photo))
+    qtbot.addWidget(window)
+    preparing.shutdown()
+    assert first_shown[0][1] == photo and first_shown[0][0].startswith("holiday.png")
     window.close()
 
 
