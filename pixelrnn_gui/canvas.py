@@ -91,6 +91,7 @@ class Canvas(QWidget):
         self._mask_cache: QImage | None = None
         self._view_layers: dict[str, tuple[tuple, QPixmap]] = {}  # the grid, the outline: (view, pixmap)
         self._hover: tuple[int, int] | None = None
+        self._pointer: QPointF | None = None  # where the pointer is over the canvas (widget coordinates)
         self._space_held = False
         self._pan_from: QPointF | None = None
         self._stroke_before: np.ndarray | None = None
@@ -186,7 +187,7 @@ class Canvas(QWidget):
         self.origin = QPointF(self.width() / 2, self.height() / 2) - middle * zoom
         self.zoom = zoom
         self.zoomChanged.emit(zoom)
-        self.update()
+        self._view_moved()
 
     def _clamped(self, zoom: float) -> float:
         """Zooming out stops at a quarter or at the fitted view, whichever shows more of the image."""
@@ -202,6 +203,16 @@ class Canvas(QWidget):
             self.origin = anchor - (anchor - self.origin) * (zoom / self.zoom)
         self.zoom = zoom
         self.zoomChanged.emit(zoom)
+        self._view_moved()
+
+    def _view_moved(self) -> None:
+        """The view zoomed or moved under a still pointer: the pixel under it (the status bar's and the
+        Inspector's) is another one now."""
+        if self._pointer is not None:
+            pixel = self.image_pixel(self._pointer)
+            if pixel != self._hover:
+                self._hover = pixel
+                self.pixelHovered.emit(*(pixel if self._inside(pixel) else (-1, -1)))
         self.update()
 
     def set_tool(self, tool: Tool) -> None:
@@ -416,6 +427,7 @@ class Canvas(QWidget):
             self._pan_from = position
             self.update()
             return
+        self._pointer = position
         pixel = self.image_pixel(position)
         self._hover = pixel
         self.pixelHovered.emit(*(pixel if self._inside(pixel) else (-1, -1)))
@@ -450,7 +462,7 @@ class Canvas(QWidget):
             self.document.edit("Mask rectangle", "mask", mask)
 
     def leaveEvent(self, event) -> None:  # noqa: N802
-        self._hover = None
+        self._hover = self._pointer = None
         self.pixelHovered.emit(-1, -1)
         self.update()
 

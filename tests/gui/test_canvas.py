@@ -465,6 +465,20 @@ def test_a_passing_notice_does_not_replace_an_error(window, qtbot):
     assert bar.text() == "A notice."
 
 
+def test_the_pointers_pixel_follows_a_zoom_from_the_keyboard(window, qtbot):
+    """After a zoom by key (or View ▸ Zoom to mask) the status bar and the Inspector kept the pixel the
+    pointer was over before, until the mouse moved (a helper's real-window review)."""
+    window.files.new_blank(40, 60)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    pointer = canvas.widget_position(5, 8)
+    qtbot.mouseMove(canvas, pointer)
+    assert window.position_label.text().startswith("x 8, y 5")
+    canvas.zoom_by(2.0)  # about the view's centre, as the keys zoom
+    row, col = canvas.image_pixel(QPointF(pointer))
+    assert (row, col) != (5, 8) and window.position_label.text().startswith(f"x {col}, y {row}")
+
+
 def test_the_window_can_be_made_narrow(window):
     assert window.minimumSizeHint().width() <= 900
 
