@@ -163,14 +163,18 @@ class Canvas(QWidget):
         self._set_zoom(self._fit_zoom(), QPointF(self.width() / 2, self.height() / 2), centre=True)
 
     def actual_size(self) -> None:
-        """One screen pixel per image pixel, centred."""
+        """One screen pixel per image pixel, about the pointer when it is over the canvas, else centred."""
         self._fitted = False
-        self._set_zoom(1.0, QPointF(self.width() / 2, self.height() / 2), centre=True)
+        self._set_zoom(1.0, self._zoom_anchor(), centre=self._pointer is None)
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
-        """Multiply the zoom, keeping the image point under ``anchor`` (widget coords) in place."""
+        """Multiply the zoom, keeping the image point under ``anchor`` (widget coords; default: the
+        pointer when it is over the canvas, else the view's centre) in place."""
         self._fitted = False
-        self._set_zoom(self.zoom * factor, anchor or QPointF(self.width() / 2, self.height() / 2))
+        self._set_zoom(self.zoom * factor, anchor or self._zoom_anchor())
+
+    def _zoom_anchor(self) -> QPointF:
+        return self._pointer if self._pointer is not None else QPointF(self.width() / 2, self.height() / 2)
 
     def _fit_zoom(self) -> float:
         return min(self.width() / self.document.width, self.height() / self.document.height) * 0.95

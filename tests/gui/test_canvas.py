@@ -465,18 +465,41 @@ def test_a_passing_notice_does_not_replace_an_error(window, qtbot):
     assert bar.text() == "A notice."
 
 
-def test_the_pointers_pixel_follows_a_zoom_from_the_keyboard(window, qtbot):
+def test_the_pointers_pixel_follows_a_zoom_from_the_menu(window, qtbot):
     """After a zoom by key (or View ▸ Zoom to mask) the status bar and the Inspector kept the pixel the
     pointer was over before, until the mouse moved (a helper's real-window review)."""
     window.files.new_blank(40, 60)
     canvas = window.canvas
     qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
     pointer = canvas.widget_position(5, 8)
+    qtbot.mouseMove(canvas, QPoint(1, 1))  # a move to where the pointer already is makes no event
     qtbot.mouseMove(canvas, pointer)
     assert window.position_label.text().startswith("x 8, y 5")
-    canvas.zoom_by(2.0)  # about the view's centre, as the keys zoom
+    hole = np.zeros((40, 60), bool)
+    hole[30:33, 40:44] = True
+    window._edit_mask("hole", hole)
+    window.zoom_to_mask_action.trigger()  # the hole, centred: the view moves under the pointer
     row, col = canvas.image_pixel(QPointF(pointer))
     assert (row, col) != (5, 8) and window.position_label.text().startswith(f"x {col}, y {row}")
+
+
+def test_zoom_keys_zoom_about_the_pointer_over_the_canvas(window, qtbot):
+    """+, - and 1 zoomed about the view's centre: the pixel under the pointer slid away (a helper's
+    real-window review); the wheel already kept it."""
+    window.files.new_blank(40, 60)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    pointer = canvas.widget_position(5, 8)
+    qtbot.mouseMove(canvas, QPoint(1, 1))  # a move to where the pointer already is makes no event
+    qtbot.mouseMove(canvas, pointer)
+    for name, zoom in (("in", lambda: canvas.zoom_by(1.25)), ("1:1", canvas.actual_size), ("out", lambda: canvas.zoom_by(0.8))):
+        zoom()
+        assert (name, canvas.image_pixel(QPointF(pointer))) == (name, (5, 8))
+    canvas.leaveEvent(None)  # the pointer off the canvas: about the centre
+    centre = QPointF(canvas.width() / 2, canvas.height() / 2)
+    at_centre = canvas.image_pixel(centre)
+    canvas.zoom_by(1.25)
+    assert canvas.image_pixel(centre) == at_centre
 
 
 def test_the_window_can_be_made_narrow(window):
