@@ -465,15 +465,21 @@ def test_a_passing_notice_does_not_replace_an_error(window, qtbot):
     assert bar.text() == "A notice."
 
 
-def test_the_pointers_pixel_follows_a_zoom_from_the_menu(window, qtbot):
-    """After a zoom by key (or View ▸ Zoom to mask) the status bar and the Inspector kept the pixel the
-    pointer was over before, until the mouse moved (a helper's real-window review)."""
+def pointer_over_a_fitted_blank(window, qtbot, pixel: tuple[int, int]):
+    """A fitted 60x40 blank image with the pointer resting over ``pixel``: the canvas and that point."""
     window.files.new_blank(40, 60)
     canvas = window.canvas
     qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
-    pointer = canvas.widget_position(5, 8)
+    pointer = canvas.widget_position(*pixel)
     qtbot.mouseMove(canvas, QPoint(1, 1))  # a move to where the pointer already is makes no event
     qtbot.mouseMove(canvas, pointer)
+    return canvas, pointer
+
+
+def test_the_pointers_pixel_follows_a_zoom_from_the_menu(window, qtbot):
+    """After a zoom by key (or View ▸ Zoom to mask) the status bar and the Inspector kept the pixel the
+    pointer was over before, until the mouse moved (a helper's real-window review)."""
+    canvas, pointer = pointer_over_a_fitted_blank(window, qtbot, (5, 8))
     assert window.position_label.text().startswith("x 8, y 5")
     hole = np.zeros((40, 60), bool)
     hole[30:33, 40:44] = True
@@ -486,12 +492,7 @@ def test_the_pointers_pixel_follows_a_zoom_from_the_menu(window, qtbot):
 def test_zoom_keys_zoom_about_the_pointer_over_the_canvas(window, qtbot):
     """+, - and 1 zoomed about the view's centre: the pixel under the pointer slid away (a helper's
     real-window review); the wheel already kept it."""
-    window.files.new_blank(40, 60)
-    canvas = window.canvas
-    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
-    pointer = canvas.widget_position(5, 8)
-    qtbot.mouseMove(canvas, QPoint(1, 1))  # a move to where the pointer already is makes no event
-    qtbot.mouseMove(canvas, pointer)
+    canvas, pointer = pointer_over_a_fitted_blank(window, qtbot, (5, 8))
     for name, zoom in (("in", lambda: canvas.zoom_by(1.25)), ("1:1", canvas.actual_size), ("out", lambda: canvas.zoom_by(0.8))):
         zoom()
         assert (name, canvas.image_pixel(QPointF(pointer))) == (name, (5, 8))
