@@ -349,8 +349,8 @@ class MainWindow(QMainWindow):
         fill = self.document.fill
         if fill is None or fill is self._refill_hinted or fill.pending is not None or not fill.candidates:
             return
-        mask = self.document.mask
-        if mask[fill.mask].all() and mask.sum() > fill.mask.sum():
+        box = fill.box.slices  # every stroke comes here: the hole's box first, the whole mask only while it covers the hole
+        if self.document.mask[box][fill.mask[box]].all() and not self.document.mask_is_the_fills():
             self._refill_hinted = fill
             self.message_bar.show_message(REFILL_HINT)
 

@@ -73,8 +73,8 @@ def log_sum_exp(terms: torch.Tensor, dim: int) -> torch.Tensor:
     components give a level (half of them more than e^87 below the largest): each term's exponential
     is taken at least at e^-80 of the largest. The largest contributes 1 to the sum, so a term below
     e^-80 < 2^-115 of it changes no bit of a float32 or float64 sum -- but computing its exponential
-    (a subnormal or zero) takes the CPU's slow path, 10-30 times slower: torch's logsumexp spent
-    three quarters of the inspector's time there."""
+    (a subnormal or zero) takes the CPU's slow path, 10-30 times slower: torch's logsumexp took 30 %
+    of the inspector's time on a photo (docs/benchmarks.md)."""
     largest = terms.detach().amax(dim=dim, keepdim=True)
     shifted = (terms - largest.nan_to_num(neginf=0.0)).clamp(min=-80.0)
     return shifted.exp().sum(dim=dim).log() + largest.squeeze(dim)  # all terms -inf: -inf
