@@ -106,8 +106,8 @@ def after_line_end(job: "prc.CompletionJob | None", last_channel: int) -> Callab
 def ranked_candidates(
     images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, box: Box, levels: int
 ) -> list[Candidate]:
-    """The K finished draws best first (rank 1 = the highest score), each as the ``box`` of ``before``
-    with its fill in the hole, with its share of the posterior over the K: softmax of the scores (they
+    """The K finished draws (``images``: each the ``box`` alone) best first (rank 1 = the highest
+    score), each as the ``box`` of ``before`` with its fill in the hole, with its share of the posterior over the K: softmax of the scores (they
     are log-likelihoods of the same known pixels, so their differences are log-odds between candidates)."""
     scores = np.asarray(scores, dtype=np.float64)
     shares = np.exp(scores - scores.max())
@@ -116,7 +116,7 @@ def ranked_candidates(
     ranked = []
     for rank, index in enumerate(np.argsort(-scores, kind="stable"), start=1):
         pixels = before[box.slices].copy()
-        pixels[hole] = to_rgb(images[index][box.slices], levels)[hole]
+        pixels[hole] = to_rgb(images[index], levels)[hole]
         ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), pixels))
     return ranked
 
@@ -364,7 +364,8 @@ class CompletionController(WorkController):
     def _completed(self) -> None:
         fill = self.fill
         self._before_resample = None
-        fill.candidates = ranked_candidates(fill.job.images, fill.job.scores, fill.before, fill.mask, fill.box, self.model.config.levels)
+        drawn = fill.job.images_within(*fill.box.slices)
+        fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.before, fill.mask, fill.box, self.model.config.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
         fill.shown = shown.index

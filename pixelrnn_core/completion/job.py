@@ -306,11 +306,29 @@ class CompletionJob:
     @property
     def images(self) -> np.ndarray:
         """uint8 (K, H, W, C): the image with each candidate's decisions so far (undecided ones are 0)."""
-        candidates = np.repeat(self._image[None], self.samples, axis=0)
-        decided = self._x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
+        height, width = self._image.shape[:2]
+        return self.images_within(slice(0, height), slice(0, width))
+
+    def images_within(self, rows: slice, cols: slice) -> np.ndarray:
+        """uint8 (K, h, w, C): :attr:`images` within ``rows`` and ``cols`` of the caller's image, built
+        from that box alone (a hole's surroundings in a large photo, without K whole copies of it)."""
+        rows, cols = (range(*box.indices(size)) for box, size in zip((rows, cols), self._image.shape[:2]))
+        if rows.step != 1 or cols.step != 1:
+            raise ValueError("images_within takes slices of consecutive rows and columns")
+        candidates = np.repeat(self._image[None, rows.start : rows.stop, cols.start : cols.stop], self.samples, axis=0)
         (top, bottom), (left, right) = self.completed_region()
-        candidates[:, top : bottom + 1, left : right + 1] = restore(decided, self.orientation).transpose(2, 0, 1, 3)
+        shared_rows = range(max(top, rows.start), min(bottom + 1, rows.stop))
+        shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
+        if shared_rows and shared_cols:
+            decided = self._x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
+            region = restore(decided, self.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
+            candidates[:, shifted(shared_rows, rows.start), shifted(shared_cols, cols.start)] = region.transpose(2, 0, 1, 3)
         return candidates
+
+
+def shifted(span: range, origin: int) -> slice:
+    """``span`` as a slice of an array whose index 0 is ``origin``."""
+    return slice(span.start - origin, span.stop - origin)
 
 
 @dataclass(frozen=True)

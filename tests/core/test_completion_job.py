@@ -176,6 +176,19 @@ def test_a_turned_completion_of_a_large_image_reports_and_resamples_in_the_calle
         job.resample_from(2, 60, 0)
 
 
+@pytest.mark.parametrize("orientation", sorted(prc.ORIENTATIONS))
+def test_images_within_a_box_are_the_whole_images_cropped(orientation):
+    """An app showing the hole's surroundings asks for that box alone, not K whole photos."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(50, 90, 3), np.zeros((50, 90), bool)
+    mask[40:42, 5:8] = True
+    job = prc.CompletionJob(model, image, mask, samples=2, orientation=orientation)
+    list(itertools.islice(job.run(), 5))
+    whole = job.images
+    for rows, cols in [(slice(38, 44), slice(3, 10)), (slice(0, 50), slice(30, 60)), (slice(0, 5), slice(80, 90))]:
+        np.testing.assert_array_equal(job.images_within(rows, cols), whole[:, rows, cols])
+
+
 def test_resample_from_outside_the_completed_part_is_refused():
     model = tiny_model("pixelcnn", 3)
     image, mask = random_image(12, 12), np.zeros((12, 12), bool)
