@@ -319,7 +319,7 @@ class CompletionJob:
         (top, bottom), (left, right) = self.completed_region()
         shared_rows = range(max(top, rows.start), min(bottom + 1, rows.stop))
         shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
-        if shared_rows and shared_cols:
+        if self.total and shared_rows and shared_cols:  # an empty mask decides nothing (and has no region)
             decided = self._x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
             region = restore(decided, self.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
             candidates[:, shifted(shared_rows, rows.start), shifted(shared_cols, cols.start)] = region.transpose(2, 0, 1, 3)
