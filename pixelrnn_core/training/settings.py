@@ -77,8 +77,9 @@ class TrainSettings(PlainData):
             raise ValueError(f"grad_clip must be a finite number (0 disables clipping), got {self.grad_clip}")
         if not 0.0 <= self.ema < 1.0:
             raise ValueError(f"ema must be at least 0 (off) and below 1, got {self.ema}")
-        if self.grad_clip < 0 or self.warmup_steps < 0 or self.preview_every < 0:
-            raise ValueError("grad_clip, warmup_steps and preview_every must not be negative")
+        for name in ("grad_clip", "warmup_steps", "preview_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, got {getattr(self, name)}")
 
     def steps_per_epoch(self, training_images: int) -> int:
         """Optimizer steps of one pass over ``training_images`` (a process's share under torchrun)."""

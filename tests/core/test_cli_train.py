@@ -230,6 +230,17 @@ def test_bad_mixture_options_get_a_clear_message(tmp_path, capsys, options, mess
     assert code == 2 and error.startswith("pixelrnn train: error:") and message in error
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [(["--warmup", "-1"], "warmup_steps must not be negative, got -1"), (["--grad-clip", "-2"], "grad_clip must not be negative, got -2.0"),
+     (["--preview-every", "-5"], "preview_every must not be negative, got -5")],
+)
+def test_a_negative_setting_is_named_with_its_value(tmp_path, capsys, options, message):
+    write_image_folder(tmp_path / "images", 4, 6)
+    code = main(["train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY, "--size", "6", *options, "--out", str(tmp_path / "run")])
+    assert code == 2 and capsys.readouterr().err.strip() == f"pixelrnn train: error: {message}"
+
+
 def test_a_model_trained_on_a_dataset_file_evaluates_image_files_at_its_training_size(tmp_path, capsys):
     images = gradient_images(6, 5, 1)[..., 0]
     path = write_idx(tmp_path / "train-images-idx3-ubyte", images)
@@ -449,3 +460,16 @@ def test_a_batch_size_beyond_the_data_is_sized_by_the_data(tmp_path, capsys, mon
                  "--max-steps", "1", "--preview-every", "0", "--out", str(tmp_path / "run")])
     assert code == 0, capsys.readouterr().err
     assert (tmp_path / "run" / "last.safetensors").exists()
+
+
+@pytest.mark.parametrize("command, typo, hint", [
+    (["eval", "fashion-mnist", "data"], "--jsn", " (did you mean --json?)"),
+    (["train", "data", "--arch", "pixelcnn"], "--augmnet", " (did you mean --augment?)"),
+    (["eval", "fashion-mnist", "data"], "--zzz", ""),
+])
+def test_a_mistyped_option_is_refused_by_its_own_command(capsys, command, typo, hint):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, typo])
+    error = capsys.readouterr().err
+    assert exit_.value.code == 2 and error.startswith(f"usage: pixelrnn {command[0]} ")
+    assert error.strip().endswith(f"pixelrnn {command[0]}: error: unrecognized arguments: {typo}{hint}")
