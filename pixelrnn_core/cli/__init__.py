@@ -1,14 +1,18 @@
-"""The headless `pixelrnn` command line: presets, train, eval, sample, complete. Every command has --help.
+"""The headless `pixelrnn` command line: presets, models, train, eval, sample, complete. Every command has --help.
 
 `python -m pixelrnn_core.cli` runs it without the app (e.g. under `torchrun`); the installed `pixelrnn`
 command is :func:`pixelrnn_gui.command.main`, which adds `gui` to this parser."""
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib.metadata
 import sys
 from typing import Callable
 
 from ..allocator import keep_freed_memory
+from ..io.bundled import bundled_models
+from ..io.checkpoint_info import checkpoint_info
 from ..models.registry import PRESETS, build_model
 from .errors import EXIT_INTERRUPTED
 from .generate import add_generate_parsers
@@ -33,18 +37,46 @@ def run_presets(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_models(args: argparse.Namespace) -> int:
+    """Print the bundled models, which every command and the app take by name."""
+    print(f"{'name':<22}{'architecture':<14}{'images':<14}{'levels':>7}  {'output':<18}{'bits/dim':>9}  description")
+    for name, path in bundled_models().items():
+        info = checkpoint_info(path)
+        cfg = info.config
+        height, width = info.training_size
+        images = f"{height}x{width} {'RGB' if cfg.channels == 3 else 'grey'}"
+        figure = "" if info.bits_per_dim is None else f"{info.bits_per_dim:.3f}"
+        print(f"{name:<22}{cfg.arch:<14}{images:<14}{cfg.levels:>7}  {cfg.output.replace('_', '-'):<18}{figure:>9}  {info.title or ''}")
+    return 0
+
+
 def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
     """The headless commands' parser; ``more_commands`` adds others (the app adds `gui`)."""
     parser = argparse.ArgumentParser(prog="pixelrnn", description="PixelRNN models: train, evaluate, sample, complete.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('pixelrnn')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     presets = commands.add_parser("presets", formatter_class=DefaultsShown, help="list the paper's model sizes by name")
     presets.set_defaults(run=run_presets)
+    models = commands.add_parser("models", formatter_class=DefaultsShown,
+                                 help="list the bundled models, which every command takes by name in place of a checkpoint")
+    models.set_defaults(run=run_models)
     add_train_parser(commands)
     add_eval_parser(commands)
     add_generate_parsers(commands)
     if more_commands is not None:
         more_commands(commands)
+    for command in commands.choices.values():
+        command.set_defaults(command_parser=command)
     return parser
+
+
+def refuse_unknown(command: argparse.ArgumentParser, extras: list[str]) -> None:
+    """Exit as ``command`` itself refuses arguments it does not know, with its own usage (the top-level
+    parser would show its own), suggesting the option a mistyped one was probably meant to be."""
+    known = [option for action in command._actions for option in action.option_strings]
+    guesses = [difflib.get_close_matches(extra, known, n=1) for extra in extras if extra.startswith("--")]
+    hint = next((f" (did you mean {guess[0]}?)" for guess in guesses if guess), "")
+    command.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 
 def main(
@@ -52,7 +84,9 @@ def main(
 ) -> int:
     """Run one command (``more_commands`` as for :func:`make_parser`), keeping freed memory for reuse;
     Ctrl-C stops it with one line (`train` stops itself cleanly at the next step)."""
-    args = make_parser(more_commands).parse_args(argv)
+    args, extras = make_parser(more_commands).parse_known_args(argv)
+    if extras:
+        refuse_unknown(args.command_parser, extras)
     keep_freed_memory()
     try:
         return args.run(args)

@@ -1,6 +1,7 @@
-"""Every bundled model loads by name, and its card's quick figure is reproduced by `pixelrnn eval`."""
+"""Every bundled model loads by name, `pixelrnn models` lists them, and its card's quick figure is reproduced by `pixelrnn eval`."""
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -72,3 +73,19 @@ def test_sample_and_complete_take_a_bundled_name(tmp_path, capsys):
     image, mask = prc.sample_images()["fashion-ankle-boot"]
     assert main(["complete", "fashion-mnist", str(image), "--mask", str(mask), "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").is_file()
+
+
+def test_the_models_command_lists_every_bundled_model_with_what_it_was_trained_on(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["name", "architecture"]
+    for (name, path), line in zip(prc.bundled_models().items(), lines[1:], strict=True):
+        info = prc.checkpoint_info(path)
+        assert line.split()[:2] == [name, info.config.arch]
+        assert f"{info.bits_per_dim:.3f}" in line and info.title.split(",")[0] in line
+
+
+def test_version_is_the_installed_packages(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"pixelrnn {importlib.metadata.version('pixelrnn')}"
