@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 import numpy as np
@@ -112,12 +114,20 @@ def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray
     return job
 
 
+def check_not_an_input(out: str, inputs: dict[str, str]) -> None:
+    """Refuse an output path that names one of the files a command reads (the photo would be lost)."""
+    for what, path in inputs.items():
+        with contextlib.suppress(OSError):
+            if os.path.samefile(out, path):
+                raise ValueError(f"--out would write over the {what} being read ({out!r}); choose another file")
+
+
 def run_sample(args: argparse.Namespace) -> int:
     """Unconditional samples: every pixel is masked."""
     try:
         check_greedy(args)
-        image_destination_format(args.out)
         checkpoint = find_checkpoint(args.checkpoint)
+        image_destination_format(args.out, checkpoint_info(checkpoint).config.channels)
         model = load_checkpoint(checkpoint)
         height, width = sample_size(args, checkpoint)
         cfg = model.config
@@ -135,8 +145,9 @@ def run_complete(args: argparse.Namespace) -> int:
     """Fill the mask; with K > 1 the grid is ranked by the likelihood of the known pixels after the hole."""
     try:
         check_greedy(args)
-        image_destination_format(args.out)
+        check_not_an_input(args.out, {"image": args.image, "mask": args.mask})
         checkpoint = find_checkpoint(args.checkpoint)
+        image_destination_format(args.out, checkpoint_info(checkpoint).config.channels)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)

@@ -199,10 +199,10 @@ WRITTEN_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".
 WRITTEN_NAMES = ".png, .bmp, .tif, .webp, .ppm/.pgm, .tga, or .jpg (lossy)"
 
 
-def image_destination_format(path: str | os.PathLike) -> str:
+def image_destination_format(path: str | os.PathLike, channels: int | None = None) -> str:
     """Pillow's format for saving to ``path``, refused with the reason if ``save_image`` could not write
-    there: a folder, a folder that does not exist or takes no new file, an unknown suffix (checked before
-    any long work)."""
+    there: a folder, a folder that does not exist or takes no new file, an unknown suffix, a .pgm for an
+    image of 3 ``channels`` (checked before any long work)."""
     path = Path(path)
     if path.is_dir():
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: it is a folder")
@@ -213,6 +213,8 @@ def image_destination_format(path: str | os.PathLike) -> str:
     if suffix not in WRITTEN_SUFFIXES:
         what = "unknown image format" if image_format is None else "a format that would not keep the image as it is:"
         raise ImageFileError(f"cannot save {os.fspath(path)!r}: {what} {path.suffix!r}; write {WRITTEN_NAMES}")
+    if suffix == ".pgm" and channels == 3:
+        raise ImageFileError(f"cannot save {os.fspath(path)!r}: a .pgm file holds grey pixels only; write a colour image as .ppm or .png")
     try:
         with tempfile.TemporaryFile(dir=path.parent):
             pass
@@ -235,7 +237,9 @@ def save_image(path: str | os.PathLike, image: np.ndarray, levels: int = 256, ex
     ``exif`` (an :class:`ImageFile`'s) is written with the pixels where the format keeps it (JPEG,
     PNG, WebP, TIFF)."""
     check_levels_image(image, levels)
-    image_format = image_destination_format(path)
+    image_format = image_destination_format(path, image.shape[2])
+    if Path(path).suffix.lower() == ".ppm":  # a colour format: a grey image is written as colour
+        image = np.repeat(image, 3 // image.shape[2], axis=2)
     picture = Image.fromarray(to_8bit(image, levels)[:, :, 0] if image.shape[2] == 1 else to_8bit(image, levels))
     options = {**SAVE_OPTIONS.get(image_format, {}), **({"exif": exif} if exif and image_format in EXIF_FORMATS else {})}
     try:

@@ -1,6 +1,8 @@
 """`pixelrnn sample`, `pixelrnn complete`, bundled-model names and training previews."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -121,6 +123,22 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(checkpoint,
     assert f"cannot save {str(tmp_path)!r}: it is a folder" in capsys.readouterr().err
     assert main([command, str(checkpoint), *inputs, "--out", str(tmp_path / "x.unknown")]) == 2
     assert "unknown image format '.unknown'" in capsys.readouterr().err
+
+
+def test_a_colour_model_refuses_a_grey_only_output_before_any_work(checkpoint, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("pixelrnn_core.cli.generate.load_checkpoint", lambda path: pytest.fail("loaded the model"))
+    assert main(["sample", str(checkpoint), "--out", str(tmp_path / "x.pgm")]) == 2
+    assert "a .pgm file holds grey pixels only; write a colour image as .ppm or .png" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("written", ["image", "mask"])
+def test_complete_refuses_to_write_over_its_own_input(checkpoint, tmp_path, capsys, written):
+    image, mask = write_image_and_mask(tmp_path, np.ones((8, 8), dtype=bool))
+    target = {"image": image, "mask": mask}[written]
+    before = Path(target).read_bytes()
+    assert main(["complete", str(checkpoint), image, "--mask", mask, "--out", target]) == 2
+    assert f"--out would write over the {written} being read ({target!r}); choose another file" in capsys.readouterr().err
+    assert Path(target).read_bytes() == before
 
 
 def test_training_writes_previews_to_the_run_folder(tmp_path, capsys):
