@@ -20,6 +20,11 @@ free-form blob (three overlapping discs at fixed places, about a fifth of the im
 3. **Gallery** (``--gallery FILE.png``): rows of original | masked | best-ranked fill | three other
    candidates, one image and mask per row, pixels enlarged.
 
+``--spread`` takes the sweep's images evenly across the held-out set (of a folder of patches sorted by
+photo, the first ones are all of one photo); ``--upscale N`` enlarges the sweep's and gallery's images
+N times (bicubic) before masking them, the smooth pixels of a large photo next to what the model was
+trained on.
+
     python benchmarks/completion_quality.py photo-patches /work/data/photo-corpus/test --limit 400
     python benchmarks/completion_quality.py fashion-mnist /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \\
         --limit 500 --sweep --gallery docs/gallery-fashion-mnist.png
@@ -107,6 +112,18 @@ def fill(model, image, mask, samples, temperature, orientation) -> tuple[np.ndar
     return job.images, job.scores
 
 
+def upscaled(images: np.ndarray, factor: int, levels: int) -> np.ndarray:
+    """Each image enlarged ``factor`` times (bicubic, at 8 bits), back at the model's levels."""
+    if factor == 1:
+        return images
+    enlarged = []
+    for image in images:
+        picture = Image.fromarray(np.squeeze(prc.to_8bit(image, levels), axis=2) if image.shape[2] == 1 else prc.to_8bit(image, levels))
+        big = np.asarray(picture.resize((picture.width * factor, picture.height * factor), Image.BICUBIC))
+        enlarged.append(prc.quantize(big.reshape(*big.shape[:2], image.shape[2]), levels))
+    return np.stack(enlarged)
+
+
 def sweep(model, images, levels: int, temperatures, candidates, policy) -> list[dict]:
     """Distance to the original and seam ratio of the best-ranked fill, per temperature and k."""
     rows = []
@@ -166,6 +183,8 @@ def main() -> None:
     parser.add_argument("--orientation", choices=("identity", "auto"),
                         help="orientation of the sweep's and gallery's fills (default: as `pixelrnn complete` chooses)")
     parser.add_argument("--scale", type=int, default=4, help="the gallery's pixel size")
+    parser.add_argument("--spread", action="store_true", help="sweep images evenly spread over the held-out set, not the first ones")
+    parser.add_argument("--upscale", type=int, default=1, help="enlarge the sweep's and gallery's images N times first")
     args = parser.parse_args()
     torch.set_grad_enabled(False)
     checkpoint = prc.find_checkpoint(args.checkpoint)
@@ -182,11 +201,13 @@ def main() -> None:
         figures = [masked_bits_per_dim(model, images, mask, name) for name in ("identity", auto)]
         print(f"  {kind:14} {figures[0]:9.4f} {figures[1]:9.4f}  {auto}  ({mask.mean():.0%} of the image)")
     if args.sweep:
-        print(f"sampled fills, orientation {args.orientation}, {args.sweep_images} images x {len(MASKS)} masks:")
-        for row in sweep(model, images[: args.sweep_images], levels, args.temperatures, args.candidates, args.orientation):
+        chosen = np.linspace(0, len(images) - 1, args.sweep_images).astype(int) if args.spread else np.arange(args.sweep_images)
+        swept = upscaled(images[chosen], args.upscale, levels)
+        print(f"sampled fills, orientation {args.orientation}, {len(swept)} images ({swept.shape[1]}x{swept.shape[2]}) x {len(MASKS)} masks:")
+        for row in sweep(model, swept, levels, args.temperatures, args.candidates, args.orientation):
             print("  " + json.dumps(row))
     if args.gallery:
-        sheet = gallery(model, images[args.gallery_images], levels, args.temperature, args.orientation, args.scale)
+        sheet = gallery(model, upscaled(images[args.gallery_images], args.upscale, levels), levels, args.temperature, args.orientation, args.scale)
         Image.fromarray(sheet).save(args.gallery, optimize=True)
         print(f"wrote {args.gallery}: rows {args.gallery_images}, masks {', '.join(MASKS)} in turn")
 

@@ -5,7 +5,7 @@ The public API is what this module exports; everything else is internal.
 from .allocator import keep_freed_memory
 from .completion.compiled_steps import completion_steps_cached, prepare_completion, ready_completion_steps
 from .completion.inspection import Inspection, InspectionProgress, inspect, inspection_steps
-from .completion.job import CompletionJob, CompletionStep, JobSnapshot, complete
+from .completion.job import FILL_TEMPERATURE, CompletionJob, CompletionStep, JobSnapshot, complete
 from .completion.orientation import ORIENTATIONS
 from .completion.windowing import COMPLETION_CONTEXT
 from .data import (
@@ -43,6 +43,7 @@ from .training.trainer import Trainer, new_run, resume_run
 
 __all__ = [
     "FINE_TUNING",
+    "FILL_TEMPERATURE",
     "ARCHITECTURES",
     "COMPLETION_CONTEXT",
     "MAX_LEVELS",

@@ -129,7 +129,7 @@ class CompletionPanel(QWidget):
         self.temperature.setObjectName("temperatureSpin")
         self.temperature.setRange(0.05, 3.0)
         self.temperature.setSingleStep(0.05)
-        self.temperature.setValue(1.0)
+        self.temperature.setValue(prc.FILL_TEMPERATURE)
         self.seed = labelled(QSpinBox(), "Seed", "The same seed, model and mask give the same fill")
         self.seed.setObjectName("seedSpin")
         self.seed.setRange(0, 2**31 - 1)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..completion.compiled_steps import completion_steps_cached, completion_variant, ready_completion_steps
 from ..completion.engines import ENGINES
-from ..completion.job import CompletionJob
+from ..completion.job import FILL_TEMPERATURE, CompletionJob
 from ..completion.orientation import ORIENTATIONS
 from ..io.checkpoint_info import checkpoint_info
 from ..io.checkpoints import load_checkpoint
@@ -36,7 +36,8 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the image (a grid if K > 1)")
     parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
-    parser.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (< 1: safer choices)")
+    parser.add_argument("--temperature", type=float, help="divides the model's scores before each draw (< 1: safer choices; default: "
+                        f"1 for sample, {FILL_TEMPERATURE} for complete, whose fills then meet the photo as smoothly as it runs)")
     parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling (one candidate)")
     parser.add_argument("--engine", choices=ENGINES, default="cached", help="cached (fast) or naive (reference)")
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available)")
@@ -68,7 +69,7 @@ def check_greedy(args: argparse.Namespace) -> None:
     """Refuse the options --greedy would ignore."""
     if args.greedy and args.samples != 1:
         raise ValueError("--greedy draws one candidate: leave out --samples")
-    if args.greedy and args.temperature != 1.0:
+    if args.greedy and args.temperature is not None:
         raise ValueError("--greedy takes the most likely value: leave out --temperature")
 
 
@@ -94,13 +95,16 @@ def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
+def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None,
+            temperature: float) -> CompletionJob:
+    """Run the completion the command asks for (``temperature`` unless --temperature), its progress on stderr."""
+    temperature = temperature if args.temperature is None else args.temperature
     variant = completion_variant(model.config)
     if args.engine == "cached" and not completion_steps_cached(variant):
         ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True), variant)
     job = CompletionJob(
         model, image, mask, samples=args.samples, seed=args.seed, engine=args.engine,
-        temperature=args.temperature, greedy=args.greedy, device=args.device, orientation=orientation,
+        temperature=temperature, greedy=args.greedy, device=args.device, orientation=orientation,
     )
     shown = False
     try:
@@ -133,7 +137,7 @@ def run_sample(args: argparse.Namespace) -> int:
         cfg = model.config
         check_completion_memory(cfg, args.samples, (height, width))
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
-        job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
+        job = run_job(args, model, image, np.ones((height, width), dtype=bool), None, temperature=1.0)
         save_image(args.out, sample_grid(job.images, fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:
         return fail("sample", error)
@@ -155,7 +159,7 @@ def run_complete(args: argparse.Namespace) -> int:
         for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
             print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
         info = checkpoint_info(checkpoint)
-        job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
+        job = run_job(args, model, image, mask, args.orientation or info.completion_orientation, FILL_TEMPERATURE)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order], fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:

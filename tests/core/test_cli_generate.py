@@ -28,6 +28,8 @@ def test_sample_writes_a_grid_at_the_training_size(checkpoint, tmp_path, capsys)
     out = tmp_path / "samples.png"
     assert main(["sample", str(checkpoint), "--out", str(out), "--samples", "4", "--seed", "3"]) == 0
     assert "wrote 4 sample(s), 5x6 pixels (width x height) each" in capsys.readouterr().out
+    drawn = prc.complete(prc.load_checkpoint(checkpoint), np.zeros((6, 5, 3), np.uint8), np.ones((6, 5), bool), samples=4, seed=3)
+    assert np.array_equal(np.asarray(Image.open(out))[:6, :5], drawn[0])  # samples of the model itself: temperature 1
     assert Image.open(out).size == (2 * 5 + 1, 2 * 6 + 1)  # 2 x 2 grid with a 1-pixel gap
     again = tmp_path / "again.png"
     assert main(["sample", str(checkpoint), "--out", str(again), "--samples", "4", "--seed", "3", "--size", "3", "4"]) == 0
@@ -46,8 +48,10 @@ def test_complete_fills_only_the_mask_like_the_library(checkpoint, tmp_path, cap
     assert code == 0
     filled = np.asarray(Image.open(out))
     assert np.array_equal(filled[~mask], image[~mask])
-    expected = prc.complete(prc.load_checkpoint(checkpoint), image, mask, seed=7)[0]
-    assert np.array_equal(filled, expected)
+    model = prc.load_checkpoint(checkpoint)
+    expected = prc.complete(model, image, mask, seed=7, temperature=prc.FILL_TEMPERATURE)[0]  # fills default to 0.8
+    assert prc.FILL_TEMPERATURE == 0.8 and np.array_equal(filled, expected)
+    assert not np.array_equal(filled, prc.complete(model, image, mask, seed=7)[0])
 
 
 def test_first_completion_compiles_only_its_architecture_and_says_so(checkpoint, tmp_path, capsys, monkeypatch):
@@ -170,7 +174,7 @@ def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries
     chosen = prc.CompletionJob(model, image, mask, orientation="auto").orientation
     assert chosen != "identity"
     assert f"completed in the {chosen} orientation" in capsys.readouterr().out
-    expected = prc.complete(model, image, mask, seed=2, orientation="auto")[0]
+    expected = prc.complete(model, image, mask, seed=2, orientation="auto", temperature=prc.FILL_TEMPERATURE)[0]
     assert np.array_equal(np.asarray(Image.open(out)), expected)
     plain = tmp_path / "plain.safetensors"
     prc.save_checkpoint(plain, model, image_size=[8, 8], data=prc.DatasetSpec("photos").to_dict())
@@ -248,6 +252,7 @@ def test_complete_warns_that_see_through_pixels_are_read_on_white(checkpoint, tm
 @pytest.mark.parametrize("options, message", [
     (["--samples", "4"], "--greedy draws one candidate: leave out --samples"),
     (["--temperature", "0.5"], "--greedy takes the most likely value: leave out --temperature"),
+    (["--temperature", "1.0"], "--greedy takes the most likely value: leave out --temperature"),
 ])
 def test_greedy_refuses_options_it_would_ignore(checkpoint, tmp_path, capsys, options, message):
     assert main(["sample", str(checkpoint), "--greedy", *options, "--out", str(tmp_path / "x.png")]) == 2

@@ -212,7 +212,7 @@ def test_logistic_mixture_model_trains_evaluates_and_completes(tmp_path, capsys)
     filled = np.asarray(Image.open(tmp_path / "filled.png"))
     np.testing.assert_array_equal(filled[~mask], images[0][~mask])
     model = prc.load_checkpoint(run / "best.safetensors")
-    np.testing.assert_array_equal(filled, prc.complete(model, images[0], mask, seed=2, engine="naive")[0])
+    np.testing.assert_array_equal(filled, prc.complete(model, images[0], mask, seed=2, engine="naive", temperature=prc.FILL_TEMPERATURE)[0])
 
 
 @pytest.mark.parametrize(

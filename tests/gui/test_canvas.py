@@ -247,14 +247,14 @@ def test_settings_remember_the_sampling_choices(window, qtbot):
 
     fresh = MainWindow(window.settings)
     qtbot.addWidget(fresh)
-    assert (fresh.panel.samples.value(), fresh.panel.temperature.value(), fresh.panel.greedy.isChecked()) == (4, 1.0, False)
+    assert (fresh.panel.samples.value(), fresh.panel.temperature.value(), fresh.panel.greedy.isChecked()) == (4, 0.8, False)
     window.panel.samples.setValue(6)
-    window.panel.temperature.setValue(0.8)
+    window.panel.temperature.setValue(0.6)
     window.panel.greedy.setChecked(True)
     window._save_settings()
     again = MainWindow(window.settings)
     qtbot.addWidget(again)
-    assert (again.panel.samples.value(), again.panel.temperature.value(), again.panel.greedy.isChecked()) == (6, 0.8, True)
+    assert (again.panel.samples.value(), again.panel.temperature.value(), again.panel.greedy.isChecked()) == (6, 0.6, True)
 
 
 def test_controls_have_names_and_tooltips(window):

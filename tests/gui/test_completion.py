@@ -63,7 +63,7 @@ def test_complete_fills_only_the_mask_like_the_core(ready, qtbot):
     image = window.document.image
     np.testing.assert_array_equal(image[:5], pixels[:5])
     assert (image[5:] != pixels[5:]).any()
-    expected = prc.complete(window.controller.model, pixels, window.document.mask, samples=1, seed=7)[0]
+    expected = prc.complete(window.controller.model, pixels, window.document.mask, samples=1, seed=7, temperature=prc.FILL_TEMPERATURE)[0]
     np.testing.assert_array_equal(image, expected)
     assert panel.progress.value() == panel.progress.maximum() == 3 * 8 * 3
     assert window.canvas.fill_cursor is None
@@ -882,7 +882,7 @@ def test_a_model_trained_under_symmetries_fills_in_the_auto_orientation(window, 
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         click(qtbot, window.panel.complete_button)
     assert window.controller.job.orientation in ("flip_vertical", "rotate_180")
-    expected = prc.complete(window.controller.model, pixels, mask, samples=1, seed=7, orientation="auto")[0]
+    expected = prc.complete(window.controller.model, pixels, mask, samples=1, seed=7, orientation="auto", temperature=prc.FILL_TEMPERATURE)[0]
     np.testing.assert_array_equal(window.document.image, expected)
     first = window.document.image.copy()
     click(qtbot, window.panel.resample_button)

@@ -113,7 +113,7 @@ def test_a_run_trains_stops_and_its_model_completes_an_image(window, panel, qtbo
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         click(qtbot, window.panel.complete_button)
     model = prc.load_checkpoint(checkpoint)
-    expected = prc.complete(model, to_levels(pixels, 3, 16), window.document.mask, seed=0)[0]
+    expected = prc.complete(model, to_levels(pixels, 3, 16), window.document.mask, seed=0, temperature=prc.FILL_TEMPERATURE)[0]
     np.testing.assert_array_equal(window.document.image[4:], to_rgb(expected, 16)[4:])
     np.testing.assert_array_equal(window.document.image[:4], pixels[:4])
 
@@ -475,3 +475,4 @@ def test_previews_are_shown_near_one_size_whatever_the_images_size(qtbot, side, 
     those of 28 px images (112 px) were cut to 98 px at the panel's default width."""
     preview = pixmap(np.zeros((side, side, 1), dtype=np.int64), 256)
     assert (preview.width(), preview.height()) == (shown, shown)
+
