@@ -34,7 +34,7 @@ import pixelrnn_core as prc
 from .actions import build_actions
 from .canvas import BRUSH_TOOLS, Canvas, CompareKeyFilter, Tool
 from .completion import CompletionController, context_warning
-from .completion_panel import CompletionPanel
+from .completion_panel import CompletionPanel, model_label
 from .document import Box, Document, Fill
 from .files import ImageFiles, is_bundled_model
 from .inspector import Inspector
@@ -45,6 +45,7 @@ from .model_fit import KIND_OF_CHANNELS, checkpoint_kind, fits, fitting_model, l
 from .settings import AppSettings
 from .training import TrainingController
 from .training_panel import TrainingPanel
+from .wheel_guard import guard_wheel
 
 # What a first start shows: a bundled model and a sample image it knows, masked, ready to complete. The hint
 # names no model: a restart keeps the model used last, and a run's model may become the active one under it.
@@ -128,6 +129,7 @@ class MainWindow(QMainWindow):
         for combo in widget.findChildren(QComboBox):  # a long entry elides instead of widening the panel
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
+        guard_wheel(widget)
         scroll = QScrollArea()
         scroll.setWidget(widget)
         scroll.setWidgetResizable(True)
@@ -370,7 +372,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage({"running": "Filling…", "paused": "Paused."}.get(state, ""), 0 if busy else 1)
 
     def _model_changed(self, path: str, info: prc.CheckpointInfo) -> None:
-        self.statusBar().showMessage(f"Model: {Path(path).name}", 4000)
+        self.statusBar().showMessage(f"Model: {model_label(path)}", 4000)
         self._show_model_fit()
         self._mask_changed()  # whether the mask leaves context depends on the side the model fills from
 

@@ -46,6 +46,16 @@ def test_settings_are_proposed_from_the_folder(read_folder):
     assert planned >= 3 and planned // panel.preview_spin.value() >= 3
 
 
+def test_the_preview_interval_follows_a_shorter_run_as_well_as_a_longer_one(read_folder):
+    panel = read_folder
+    for epochs in (500, 30, 500, 2):
+        panel.epochs_spin.setValue(epochs)
+        assert panel.preview_spin.value() == max(1, panel.planned_steps() // 4), epochs
+    panel.preset_combo.setCurrentIndex(panel.preset_combo.findText("Fine-tune: fashion-mnist"))
+    panel.epochs_spin.setValue(30)
+    assert panel.preview_spin.value() == max(1, panel.planned_steps() // 4)
+
+
 def test_tiles_of_the_folders_images_are_counted_as_training_images(window, qtbot, read_folder):
     panel = read_folder
     panel.size_spin.setValue(14)

@@ -476,3 +476,11 @@ def test_previews_are_shown_near_one_size_whatever_the_images_size(qtbot, side, 
     preview = pixmap(np.zeros((side, side, 1), dtype=np.int64), 256)
     assert (preview.width(), preview.height()) == (shown, shown)
 
+
+def test_choosing_a_runs_model_names_the_run_in_the_status_bar(window, tmp_path):
+    """Every run's weights are best.safetensors: the status bar said "Model: best.safetensors"."""
+    run = tmp_path / "portraits-h32"
+    run.mkdir()
+    prc.save_checkpoint(run / "best.safetensors", prc.build_model("pixelcnn", channels=3, levels=16, hidden=4, layers=1, out_hidden=4))
+    assert window.controller.load_model(run / "best.safetensors")
+    assert window.statusBar().currentMessage() == "Model: portraits-h32 (best)"

@@ -144,3 +144,35 @@ def test_the_model_pickers_open_checkpoint_starts_where_checkpoints_were_opened(
     picker.setCurrentIndex(picker.count() - 1)
     picker.activated.emit(picker.count() - 1)  # the user picks "Open checkpoint…"
     assert opens == [tmp_path / "models"] and picker.currentData() == current  # cancelled: the model stays
+
+
+def wheel_over(widget, steps: int = -3) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    point = QPointF(widget.width() / 2, widget.height() / 2)
+    wheel = QWheelEvent(point, widget.mapToGlobal(point), QPoint(0, 0), QPoint(0, 120 * steps), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, wheel)
+
+
+def test_the_wheel_scrolls_a_panel_past_its_fields_and_changes_only_the_one_being_edited(window, qtbot):
+    """Scrolling the Train panel with the wheel turned the field under the pointer once the panel
+    stopped (output features 32 -> 43 and the preset to Custom, as a reviewer found)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    panel = window.training_panel
+    window.resize(1000, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    spin, scroll = panel.out_hidden_spin, panel.parentWidget().parentWidget()
+    assert isinstance(scroll, QScrollArea) and scroll.verticalScrollBar().maximum() > 0
+    scroll.verticalScrollBar().setValue(0)
+    window.canvas.setFocus()
+    wheel_over(spin)
+    assert spin.value() == 32 and scroll.verticalScrollBar().value() > 0  # the panel scrolled instead
+    spin.setFocus()
+    wheel_over(spin, steps=1)
+    assert spin.value() == 33
+
