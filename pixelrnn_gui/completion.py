@@ -27,8 +27,9 @@ from .levels import level_to_byte, to_levels, to_rgb
 # A fill keeps every candidate's distributions for Export fill probabilities up to this size (a 300x300
 # hole of an RGB photo with 4 candidates needs 1.1 GB); a larger fill runs without them.
 PROBABILITIES_KEPT_BYTES = 256 * 2**20
-TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for export (more than {PROBABILITIES_KEPT_BYTES // 2**20} MiB): "
-                     "fill a smaller hole or draw fewer candidates to export them")
+TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for export (more than {PROBABILITIES_KEPT_BYTES // 2**20} MiB "
+                     "over the box around the whole mask): fill a smaller hole, holes far apart one at a time, or draw fewer "
+                     "candidates to export them")
 
 
 def completion_box(mask: np.ndarray, margin: int = prc.COMPLETION_CONTEXT) -> Box:
