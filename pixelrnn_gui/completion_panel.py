@@ -384,6 +384,7 @@ class CompletionPanel(QWidget):
         if done == total and self.controller.state == "running":  # scoring the candidates: seconds on a photo
             ranking = self.samples.value() > 1 and self.controller.known_pixels_after_hole()
             self.speed.setText("Ranking the candidates by the pixels after the hole…" if ranking else "Finishing…")
+            self.progress.setRange(0, 0)  # a busy bar until the candidates are in: tens of seconds over a large region
         elif rate > 0 and self.controller.state == "running":  # a step taken while paused shows no rate
             self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds((total - done) / rate)}")
 

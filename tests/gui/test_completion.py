@@ -190,11 +190,13 @@ def test_the_panel_says_what_happens_between_the_last_sub_pixel_and_the_candidat
     release, score = threading.Event(), prc.CompletionJob._score
     monkeypatch.setattr(prc.CompletionJob, "_score", lambda job: (release.wait(WAIT_MS / 1000), score(job))[1])
     click(qtbot, panel.complete_button)
-    qtbot.waitUntil(lambda: panel.progress.value() == panel.progress.maximum() > 0, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: panel.speed.text() == saying, timeout=WAIT_MS)
+    assert panel.progress.minimum() == panel.progress.maximum() == 0  # a busy bar: the ranking took 40 s on a photo, and looked stuck
     release.set()
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
     assert panel.speed.text() == ""
+    total = controller.fill.total
+    assert (panel.progress.value(), panel.progress.maximum()) == (total, total)
 
 
 def test_a_fills_candidates_keep_only_the_holes_box(ready, qtbot):
@@ -928,3 +930,38 @@ def test_shares_are_shown_for_more_than_one_candidate(ready, qtbot, samples):
     fill_with_candidates(window, qtbot, samples)
     texts = [window.panel.strip.item(row).text() for row in range(samples)]
     assert texts == ["#1"] if samples == 1 else all(text.endswith("%") for text in texts)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_cancelling_while_the_candidates_are_ranked_leaves_a_bar_that_says_so(ready, qtbot, monkeypatch, keep):
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+    release, score = threading.Event(), prc.CompletionJob._score
+    monkeypatch.setattr(prc.CompletionJob, "_score", lambda job: (release.wait(WAIT_MS / 1000), score(job))[1])
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: keep)
+    window.clear_mask()
+    window.document.mask[2:5] = True
+    click(qtbot, panel.complete_button)
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 0, timeout=WAIT_MS)
+    click(qtbot, panel.cancel_button)
+    release.set()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+    assert panel.progress.maximum() > 0  # no longer busy
+    assert panel.progress.value() == (3 * 8 * 3 if keep else 0)
+    assert panel.progress.format() == ("Partial fill kept" if keep else "Fill reverted")
+
+
+def test_reverting_a_resample_while_it_is_ranked_leaves_a_full_bar(ready, qtbot, monkeypatch):
+    window, _ = ready
+    panel, controller = window.panel, window.controller
+    fill_with_candidates(window, qtbot, 3)
+    release, score = threading.Event(), prc.CompletionJob._score
+    monkeypatch.setattr(prc.CompletionJob, "_score", lambda job: (release.wait(WAIT_MS / 1000), score(job))[1])
+    monkeypatch.setattr(panel, "ask_keep_partial", lambda closing: False)
+    assert controller.resample_from(6, 3)
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 0, timeout=WAIT_MS)
+    click(qtbot, panel.cancel_button)
+    release.set()
+    qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
+    assert panel.progress.text() == "Resample reverted"
+    assert panel.progress.value() == panel.progress.maximum() == controller.fill.total
