@@ -179,19 +179,20 @@ class Canvas(QWidget):
     def _fit_zoom(self) -> float:
         return min(self.width() / self.document.width, self.height() / self.document.height) * 0.95
 
-    def zoom_to(self, box: Box) -> None:
-        """Zoom so that ``box`` (of the image) fills half the view, centred: a hole with its surroundings
-        (a box that large at the fitted zoom or less: the fitted view)."""
+    def zoom_to(self, box: Box) -> bool:
+        """Zoom so that ``box`` (of the image) fills half the view, centred: a hole with its surroundings;
+        False (the fitted view shown) for a box that large at the fitted zoom or less."""
         zoom = self._clamped(0.5 * min(self.width() / (box.right - box.left), self.height() / (box.bottom - box.top)))
         if zoom <= self._fit_zoom():
             self.fit()
-            return
+            return False
         self._fitted = False
         middle = QPointF((box.left + box.right) / 2, (box.top + box.bottom) / 2)
         self.origin = QPointF(self.width() / 2, self.height() / 2) - middle * zoom
         self.zoom = zoom
         self.zoomChanged.emit(zoom)
         self._view_moved()
+        return True
 
     def _clamped(self, zoom: float) -> float:
         """Zooming out stops at a quarter or at the fitted view, whichever shows more of the image."""

@@ -332,7 +332,8 @@ class MainWindow(QMainWindow):
         if not self.document.mask.any():
             self.message_bar.show_message("Paint a mask first: View ▸ Zoom to mask shows it.")
             return
-        self.canvas.zoom_to(Box.around(self.document.mask))
+        if not self.canvas.zoom_to(Box.around(self.document.mask)):  # e.g. holes far apart
+            self.statusBar().showMessage("The masked region spans the fitted view: it is shown whole (Z zooms to a smaller mask).", 6000)
 
     def mask_bottom_half(self) -> None:
         mask = np.zeros_like(self.document.mask)

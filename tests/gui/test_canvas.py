@@ -450,6 +450,7 @@ def test_zoom_to_mask_shows_a_small_hole_in_a_large_image(window, qtbot):
     window.mask_bottom_half()
     window.zoom_to_mask()  # a mask this large is shown whole at the fitted zoom: no zooming out past it
     assert canvas.zoom == pytest.approx(canvas._fit_zoom())
+    assert window.statusBar().currentMessage() == "The masked region spans the fitted view: it is shown whole (Z zooms to a smaller mask)."
     assert canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2)) == (750, 1000)
 
 
