@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -123,13 +123,30 @@ def ranked_candidates(
 
 
 @dataclass(frozen=True)
-class Resampled:
-    """A fill as it was before a resample started, for a Revert to bring back."""
+class FillState:
+    """A fill at one moment (its job's decisions, candidates, distributions, progress and the candidate
+    shown): what reverting a resample, and undoing or redoing one, brings back."""
 
     snapshot: prc.JobSnapshot
     candidates: list[Candidate]
     probs: np.ndarray | None
     decided: int
+    shown: int
+
+
+def fill_state(fill: Fill, probs: np.ndarray | None) -> FillState:
+    return FillState(fill.job.snapshot(), fill.candidates, probs, fill.decided, fill.shown)
+
+
+# The undo history keeps a resample's distributions (before and after it) up to this size each;
+# undoing to a larger one brings the fill back without them (Export then says so).
+PROBABILITIES_UNDONE_BYTES = 32 * 2**20
+
+
+def undoable(state: FillState) -> FillState:
+    """``state`` as the undo history keeps it: without distributions larger than it keeps."""
+    too_large = state.probs is not None and state.probs.nbytes > PROBABILITIES_UNDONE_BYTES
+    return replace(state, probs=None) if too_large else state
 
 
 class CompletionController(WorkController):
@@ -152,7 +169,7 @@ class CompletionController(WorkController):
         self.device = "cpu"
         self._keep_partial = True
         self._resampling = False  # a resample ends on the candidate it redrew, not on the best-ranked one
-        self._before_resample: Resampled | None = None  # what a reverted resample brings back
+        self._before_resample: FillState | None = None  # what a reverted resample brings back
         self._rate_start: tuple[float, int] | None = None
 
     # ---- model ------------------------------------------------------------------------------
@@ -235,13 +252,14 @@ class CompletionController(WorkController):
         if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False
-        snapshot = fill.job.snapshot()
+        before = fill_state(fill, fill.probs)
         try:
             fill.job.resample_from(row, col, 0)
         except ValueError as error:
             self.failed.emit(str(error))
             return False
-        self._before_resample = Resampled(snapshot, fill.candidates, None if fill.probs is None else fill.probs.copy(), fill.decided)
+        self._before_resample = before
+        fill.probs = None if fill.probs is None else fill.probs.copy()  # the resample writes its own: the state keeps the one before
         fill.pending = redrawn_from(fill.job, fill.mask.shape, row, col)
         fill.before = self.document.image.copy()
         fill.candidates = []
@@ -364,14 +382,13 @@ class CompletionController(WorkController):
 
     def _completed(self) -> None:
         fill = self.fill
-        self._before_resample = None
         drawn = fill.job.images_within(*fill.box.slices)
         fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.before, fill.mask, fill.box, self.model.config.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
         fill.shown = shown.index
         self.document.write("image", fill.box, shown.pixels)
-        self.document.record("Fill", "image", fill.before)
+        self._record(fill, "Resample" if self._resampling else "Fill")
         self.document.fillChanged.emit()
         self.finished.emit()
 
@@ -379,11 +396,28 @@ class CompletionController(WorkController):
         fill = self.fill
         self._end_work()
         if self._keep_partial:
-            self.document.record("Partial fill", "image", fill.before)
-            self._before_resample = None
+            self._record(fill, "Partial resample" if self._resampling else "Partial fill")
         else:
             self._revert(fill)
         self.cancelled.emit(self._keep_partial)
+
+    def _record(self, fill: Fill, text: str) -> None:
+        """Record a fill's pixels as one undoable edit; a resample's also brings back, on undo, the fill it
+        redrew (candidates and job), and on redo what it drew."""
+        before, self._before_resample = self._before_resample, None
+        restores = None
+        if before is not None:
+            after = fill_state(fill, fill.probs)
+            restores = (partial(self._bring_back, fill, undoable(before)), partial(self._bring_back, fill, undoable(after)))
+        self.document.record(text, "image", fill.before, restores)
+
+    def _bring_back(self, fill: Fill, state: FillState) -> None:
+        """Return ``fill`` to ``state`` if it is still the document's last fill and nothing runs."""
+        if fill is not self.fill or self.busy:
+            return
+        fill.job.restore(state.snapshot)
+        fill.candidates, fill.probs, fill.decided, fill.shown = state.candidates, state.probs, state.decided, state.shown
+        self.document.fillChanged.emit()
 
     def _failed(self, message: str) -> None:
         self._end_work()
@@ -394,14 +428,11 @@ class CompletionController(WorkController):
         """Put the image back as it was before the fill; a reverted fill is dropped, a reverted resample
         leaves its fill as it was before it (job, candidates and probabilities)."""
         self.document.write("image", Box(0, 0, self.document.height, self.document.width), fill.before)
-        resampled = self._before_resample  # set only while a resample runs
+        resampled, self._before_resample = self._before_resample, None  # set only while a resample runs
         if resampled is None:
             self.document.drop_fill()
             return
-        fill.job.restore(resampled.snapshot)
-        fill.candidates, fill.probs, fill.decided = resampled.candidates, resampled.probs, resampled.decided
-        self._before_resample = None
-        self.document.fillChanged.emit()
+        self._bring_back(fill, resampled)
 
     def reverted_a_resample(self) -> bool:
         """Whether the last fill stopped was a resample, taken back (its fill is on the canvas again)."""

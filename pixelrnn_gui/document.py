@@ -8,6 +8,7 @@ Edits are applied to the arrays directly while the user drags (so painting is li
 recorded as a :class:`PatchEdit` whose first ``redo`` is a no-op rewrite of the same pixels."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,16 +234,17 @@ class Document(QObject):
         getattr(self, layer)[box.slices] = pixels
         (self.imageChanged if layer == "image" else self.maskChanged).emit()
 
-    def record(self, text: str, layer: str, before: np.ndarray) -> None:
+    def record(self, text: str, layer: str, before: np.ndarray, restores: tuple[Callable[[], None], Callable[[], None]] | None = None) -> None:
         """Record the change from ``before`` (a full copy of ``layer``) to its current state as one
-        undoable edit; nothing is recorded if nothing changed."""
+        undoable edit; nothing is recorded if nothing changed. ``restores``: what else undo and redo
+        put back after the pixels (a resample's fill as it was before and after it)."""
         after = getattr(self, layer)
         changed = before != after
         if changed.ndim == 3:
             changed = changed.any(axis=2)
         box = Box.around(changed)
         if not box.empty:
-            self.undo_stack.push(PatchEdit(self, text, layer, box, before[box.slices].copy(), after[box.slices].copy()))
+            self.undo_stack.push(PatchEdit(self, text, layer, box, before[box.slices].copy(), after[box.slices].copy(), restores))
 
     def edit(self, text: str, layer: str, pixels: np.ndarray) -> None:
         """Replace ``layer`` as a whole by ``pixels`` as one undoable edit."""
@@ -254,13 +256,19 @@ class Document(QObject):
 class PatchEdit(QUndoCommand):
     """One undoable change of a box of the image or of the mask: strokes, mask tools, fills."""
 
-    def __init__(self, document: Document, text: str, layer: str, box: Box, before: np.ndarray, after: np.ndarray):
+    def __init__(self, document: Document, text: str, layer: str, box: Box, before: np.ndarray, after: np.ndarray,
+                 restores: tuple[Callable[[], None], Callable[[], None]] | None = None):
         super().__init__(text)
         self.document, self.layer, self.box = document, layer, box
         self.before, self.after = before, after
+        self.restores = restores
 
     def redo(self) -> None:
         self.document.write(self.layer, self.box, self.after)
+        if self.restores is not None:
+            self.restores[1]()
 
     def undo(self) -> None:
         self.document.write(self.layer, self.box, self.before)
+        if self.restores is not None:
+            self.restores[0]()

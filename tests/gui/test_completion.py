@@ -965,3 +965,25 @@ def test_reverting_a_resample_while_it_is_ranked_leaves_a_full_bar(ready, qtbot,
     qtbot.waitUntil(lambda: not controller.busy, timeout=WAIT_MS)
     assert panel.progress.text() == "Resample reverted"
     assert panel.progress.value() == panel.progress.maximum() == controller.fill.total
+
+
+def test_undoing_a_resample_brings_back_the_fill_it_redrew_and_redo_the_resample(ready, qtbot):
+    """Ctrl+Z after a resample put the earlier pixels back but left the resample's candidates, greyed
+    ("The last fill is not on the canvas"): the earlier fill's candidates could not be browsed again."""
+    window, _ = ready
+    panel, controller, document = window.panel, window.controller, window.document
+    fill_with_candidates(window, qtbot, 3)
+    chosen = choose_candidate(panel, qtbot, 1)
+    first, earlier = document.image.copy(), [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates]
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        assert controller.resample_from(6, 3)
+    again, later = document.image.copy(), [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates]
+    assert later != earlier and document.undo_stack.undoText() == "Resample"
+    document.undo_stack.undo()
+    np.testing.assert_array_equal(document.image, first)
+    assert [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates] == earlier
+    assert document.shown_candidate().index == chosen and panel.resample_button.isEnabled() and panel.strip.isEnabled()
+    np.testing.assert_array_equal(controller.job.images[chosen], first)  # the job is back too: it resamples from here
+    document.undo_stack.redo()
+    np.testing.assert_array_equal(document.image, again)
+    assert [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates] == later and document.shown_candidate().index == chosen
