@@ -267,6 +267,7 @@ class Inspector(QWidget):
         controller.stateChanged.connect(lambda _: self._update_export())
         controller.stateChanged.connect(lambda _: self._update_inspect_button())
         document.fillChanged.connect(self._update_export)
+        document.fillChanged.connect(self._fill_changed)
         document.undo_stack.indexChanged.connect(lambda _: self._update_export())  # an undo may take the fill off the canvas
         self._update_export()
 
@@ -495,6 +496,11 @@ class Inspector(QWidget):
         filling = self.controller.busy
         self.inspect_button.setEnabled(not filling)
         self.inspect_button.setToolTip(INSPECT_WAITS_TIP if filling else INSPECT_TIP)
+
+    def _fill_changed(self) -> None:
+        """A fill starting (or its candidates changing) may make the shown pixel one not drawn yet."""
+        if self.pixel is not None and self.result is not None:
+            self.show_pixel(*self.pixel)
 
     def _update_export(self) -> None:
         """Export is there for a finished fill on the canvas (not undone, not partial) while none runs."""

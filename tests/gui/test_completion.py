@@ -987,3 +987,17 @@ def test_undoing_a_resample_brings_back_the_fill_it_redrew_and_redo_the_resample
     document.undo_stack.redo()
     np.testing.assert_array_equal(document.image, again)
     assert [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates] == later and document.shown_candidate().index == chosen
+
+
+def test_a_pinned_pixel_that_a_starting_fill_will_redraw_says_so_at_once(ready, qtbot):
+    """Step pixel started a fill while the inspector was pinned to a pixel of the hole: it went on
+    showing that pixel's value from before, now grey and undecided (a reviewer's real-window check)."""
+    window, _ = ready
+    with qtbot.waitSignal(window.inspector.inspected, timeout=WAIT_MS):
+        window.inspector.inspect()
+    window.document.set_pinned((6, 2))
+    assert "value" in window.inspector.pixel_label.text()
+    click(qtbot, window.panel.step_pixel_button)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=WAIT_MS)
+    shown = window.inspector.pixel_label.text()
+    assert "not drawn yet" in shown and "value" not in shown
