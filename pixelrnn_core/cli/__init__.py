@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib.metadata
+import os
 import sys
 from typing import Callable
 
@@ -14,7 +15,7 @@ from ..allocator import keep_freed_memory
 from ..io.bundled import bundled_models
 from ..io.checkpoint_info import checkpoint_info
 from ..models.registry import PRESETS, build_model
-from .errors import EXIT_INTERRUPTED
+from .errors import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 from .generate import add_generate_parsers
 from .help_format import DefaultsShown
 from .train import add_eval_parser, add_train_parser
@@ -89,8 +90,13 @@ def main(
         refuse_unknown(args.command_parser, extras)
     keep_freed_memory()
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # a reader gone by now breaks the pipe here, not at exit
+        return code
     except KeyboardInterrupt:
         print(f"pixelrnn {args.command}: cancelled", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went (`pixelrnn presets | head -1`): stop quietly, as a shell tool does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # what is left in the buffer goes nowhere at exit
+        return EXIT_BROKEN_PIPE
 

@@ -12,6 +12,7 @@ from ..io.images import ImageFileError
 USER_ERRORS = (OSError, ValueError, MemoryError, CheckpointError, ImageFileError)
 EXIT_REFUSED = 2
 EXIT_INTERRUPTED = 130  # what a shell reports for a command Ctrl-C stopped (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # ... and for one whose reader went away (128 + SIGPIPE)
 
 
 def error_line(error: BaseException) -> str:

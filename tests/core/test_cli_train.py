@@ -473,3 +473,12 @@ def test_a_mistyped_option_is_refused_by_its_own_command(capsys, command, typo, 
     error = capsys.readouterr().err
     assert exit_.value.code == 2 and error.startswith(f"usage: pixelrnn {command[0]} ")
     assert error.strip().endswith(f"pixelrnn {command[0]}: error: unrecognized arguments: {typo}{hint}")
+
+
+@pytest.mark.parametrize("command", ["presets", "models"])
+def test_a_listing_read_only_in_part_ends_without_a_traceback(command):
+    """`pixelrnn presets | head -1` ended in a BrokenPipeError traceback once head had its line."""
+    listing = subprocess.Popen([sys.executable, "-m", "pixelrnn_core.cli", command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    listing.stdout.close()  # as head does once it has its lines (here before the first: the command imports torch first)
+    errors = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 141 and errors == ""  # what a shell reports for a command SIGPIPE stopped (128 + 13)
