@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 RECENT_LIMIT = 8
 DEFAULT_WINDOW_SIZE = (1280, 820)
+# The Complete panel's temperature; a new key since fills default to 0.8 (the one before, "temperature",
+# held the default of then, 1.0, for everyone who had closed the window)
+TEMPERATURE_KEY = "fillTemperature"
 
 
 class AppSettings(QObject):
@@ -74,7 +77,7 @@ class AppSettings(QObject):
     def restore_sampling(self, panel: CompletionPanel) -> None:
         """The Complete panel's candidates, temperature and greedy choice (a first start: its defaults)."""
         panel.samples.setValue(int(self.store.value("candidates", panel.samples.value())))
-        panel.temperature.setValue(float(self.store.value("temperature", panel.temperature.value())))
+        panel.temperature.setValue(float(self.store.value(TEMPERATURE_KEY, panel.temperature.value())))
         panel.greedy.setChecked(self.flag("greedy", panel.greedy.isChecked()))
 
     def tool(self) -> Tool:
@@ -93,6 +96,7 @@ class AppSettings(QObject):
         self.store.setValue("brushColour", canvas.colour.name())
         self.store.setValue("tool", canvas.tool.name)
         self.store.setValue("candidates", panel.samples.value())
-        self.store.setValue("temperature", panel.temperature.value())
+        self.store.setValue(TEMPERATURE_KEY, panel.temperature.value())
+        self.store.remove("temperature")  # the key before fills defaulted to 0.8: it held the old default
         self.store.setValue("greedy", panel.greedy.isChecked())
         self.store.sync()

@@ -257,6 +257,19 @@ def test_settings_remember_the_sampling_choices(window, qtbot):
     assert (again.panel.samples.value(), again.panel.temperature.value(), again.panel.greedy.isChecked()) == (6, 0.6, True)
 
 
+def test_a_temperature_stored_before_fills_defaulted_to_0_8_is_not_read_back(window, qtbot):
+    """Every window closed before 2026-12-04 stored the then default, 1.0, as if chosen: upgrading users
+    would have kept it and never seen the smoother fills of 0.8."""
+    from pixelrnn_gui.main_window import MainWindow
+
+    window.settings.setValue("temperature", 1.0)
+    fresh = MainWindow(window.settings)
+    qtbot.addWidget(fresh)
+    assert fresh.panel.temperature.value() == 0.8
+    fresh._save_settings()
+    assert not window.settings.contains("temperature")
+
+
 def test_controls_have_names_and_tooltips(window):
     from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QSlider, QWidget
 
