@@ -157,7 +157,7 @@ class CompletionJob:
         self._plan_subpixels()
 
         oriented = transform_array(self._image, self.orientation)
-        self._x = torch.from_numpy(np.ascontiguousarray(oriented[self._window.rows, self._window.cols])).long()
+        self._x = torch.from_numpy(oriented[self._window.rows, self._window.cols].copy()).long()  # a copy: an empty view keeps negative strides
         self._x = self._x.permute(2, 0, 1)[None].repeat(self.samples, 1, 1, 1).to(self.device)
         self._x[:, :, self._pixels[:, 0], self._pixels[:, 1]] = 0
         with torch.no_grad():

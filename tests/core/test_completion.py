@@ -91,10 +91,11 @@ def test_higher_temperature_flattens_the_distributions():
     assert first_probs(3.0).max() < first_probs(1.0).max() < first_probs(0.3).max()
 
 
-def test_empty_mask_returns_the_image():
+@pytest.mark.parametrize("orientation", sorted(prc.ORIENTATIONS))
+def test_empty_mask_returns_the_image(orientation):
     model = tiny_model("pixelcnn", 3)
     image = random_image(4, 5, 3)
-    job = prc.CompletionJob(model, image, np.zeros((4, 5), bool), samples=2)
+    job = prc.CompletionJob(model, image, np.zeros((4, 5), bool), samples=2, orientation=orientation)
     assert job.total == 0 and list(job.run()) == []
     np.testing.assert_array_equal(job.images, np.stack([image, image]))
     np.testing.assert_array_equal(job.scores, [0.0, 0.0])
