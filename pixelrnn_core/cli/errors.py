@@ -24,7 +24,10 @@ def error_line(error: BaseException) -> str:
 
 
 def fail(command: str, error: BaseException) -> int:
-    """Print ``error`` as the one-line refusal of ``command``; returns the exit code."""
+    """Print ``error`` as the one-line refusal of ``command``; returns the exit code. A broken pipe is
+    no refusal: it goes on to the command line's quiet exit."""
+    if isinstance(error, BrokenPipeError):
+        raise error
     print(f"pixelrnn {command}: error: {error_line(error)}", file=sys.stderr)
     return EXIT_REFUSED
 

@@ -482,3 +482,15 @@ def test_a_listing_read_only_in_part_ends_without_a_traceback(command):
     listing.stdout.close()  # as head does once it has its lines (here before the first: the command imports torch first)
     errors = listing.stderr.read().decode()
     assert listing.wait(timeout=60) == 141 and errors == ""  # what a shell reports for a command SIGPIPE stopped (128 + 13)
+
+
+def test_training_whose_reader_goes_away_stops_quietly(tmp_path):
+    """`pixelrnn train ... | head -2` said "pixelrnn train: error: Broken pipe" and exit 2: the command's
+    own refusal of OSErrors caught it (a helper's review)."""
+    write_image_folder(tmp_path / "images", 8, 6)
+    command = [sys.executable, "-m", "pixelrnn_core.cli", "train", str(tmp_path / "images"), "--arch", "pixelcnn", *TINY,
+               "--size", "6", "--max-steps", "3", "--preview-every", "0", "--out", str(tmp_path / "run")]
+    training = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    training.stdout.close()
+    errors = training.stderr.read().decode()
+    assert training.wait(timeout=120) == 141 and "Broken pipe" not in errors
