@@ -444,6 +444,13 @@ class CompletionController(WorkController):
         self.cursorMoved.emit(-1, -1)
         super()._end_work()
 
+    @property
+    def ranking(self) -> bool:
+        """Whether a fill has decided every sub-pixel and its candidates are being scored: one call of
+        the model, which nothing stops, so there is nothing left to pause or cancel."""
+        fill = self.fill
+        return self.state == "running" and fill is not None and fill.total > 0 and fill.decided == fill.total and not fill.candidates
+
     def known_pixels_after_hole(self) -> bool:
         """Whether the last fill has known pixels after its hole to score candidates by; without them
         every score is 0 and the order means nothing."""

@@ -335,7 +335,7 @@ class CompletionPanel(QWidget):
         """Ask whether to keep the partial fill (``closing``: before the window closes); the fill is
         paused while the user decides. True when it is being stopped (``cancelled`` follows), False
         when it goes on as it was."""
-        if not self.controller.busy:
+        if not self.controller.busy or self.controller.ranking and not closing:
             return False
         go_on = self.controller.pause()
         keep = self.ask_keep_partial(closing)
@@ -385,6 +385,8 @@ class CompletionPanel(QWidget):
             ranking = self.samples.value() > 1 and self.controller.known_pixels_after_hole()
             self.speed.setText("Ranking the candidates by the pixels after the hole…" if ranking else "Finishing…")
             self.progress.setRange(0, 0)  # a busy bar until the candidates are in: tens of seconds over a large region
+            for widget in (self.pause_button, self.cancel_button):  # the scoring cannot be stopped, and the fill is whole
+                widget.setEnabled(False)
         elif rate > 0 and self.controller.state == "running":  # a step taken while paused shows no rate
             self.speed.setText(f"{rate:,.0f} sub-pixels/s · ETA {format_seconds((total - done) / rate)}")
 
