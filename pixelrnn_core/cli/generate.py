@@ -31,13 +31,15 @@ from .errors import USER_ERRORS, fail
 from .help_format import CHECKPOINT_HELP, DefaultsShown
 
 
-def add_sampling_options(parser: argparse.ArgumentParser) -> None:
+def add_sampling_options(parser: argparse.ArgumentParser, temperature: float, why: str) -> None:
+    """The options `sample` and `complete` share; ``temperature`` is the command's default (``why``)."""
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help=CHECKPOINT_HELP)
     parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write the image (a grid if K > 1)")
     parser.add_argument("--samples", type=int, default=1, metavar="K", help="candidates drawn as one batch")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same images")
-    parser.add_argument("--temperature", type=float, help="divides the model's scores before each draw (< 1: safer choices; default: "
-                        f"1 for sample, {FILL_TEMPERATURE} for complete, whose fills then meet the photo as smoothly as it runs)")
+    parser.add_argument("--temperature", type=float,
+                        help=f"divides the model's scores before each draw (< 1: safer, smoother choices; default {temperature:g}: {why})")
+    parser.set_defaults(default_temperature=temperature)
     parser.add_argument("--greedy", action="store_true", help="take the most likely value instead of sampling (one candidate)")
     parser.add_argument("--engine", choices=ENGINES, default="cached", help="cached (fast) or naive (reference)")
     parser.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available)")
@@ -45,11 +47,11 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
 
 def add_generate_parsers(commands: argparse._SubParsersAction) -> None:
     sample = commands.add_parser("sample", formatter_class=DefaultsShown, help="draw new images from a model")
-    add_sampling_options(sample)
+    add_sampling_options(sample, 1.0, "samples of the model itself")
     sample.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="image size (default: the training size)")
     sample.set_defaults(run=run_sample)
     fill = commands.add_parser("complete", formatter_class=DefaultsShown, help="fill the masked region of an image")
-    add_sampling_options(fill)
+    add_sampling_options(fill, FILL_TEMPERATURE, "fills then meet their surroundings as smoothly as the photo runs")
     fill.add_argument("image", metavar="IMAGE", help="the image to complete")
     fill.add_argument("--mask", required=True, metavar="MASK.png", help="white pixels are filled (in a mask with see-through pixels: the opaque ones)")
     fill.add_argument("--orientation", choices=("auto", *ORIENTATIONS),
@@ -95,10 +97,9 @@ def mask_to_fill(path: str, shape: tuple[int, int]) -> np.ndarray:
     return mask
 
 
-def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None,
-            temperature: float) -> CompletionJob:
-    """Run the completion the command asks for (``temperature`` unless --temperature), its progress on stderr."""
-    temperature = temperature if args.temperature is None else args.temperature
+def run_job(args: argparse.Namespace, model, image: np.ndarray, mask: np.ndarray, orientation: str | None) -> CompletionJob:
+    """Run the completion the command asks for, its progress on stderr."""
+    temperature = args.default_temperature if args.temperature is None else args.temperature
     variant = completion_variant(model.config)
     if args.engine == "cached" and not completion_steps_cached(variant):
         ready_completion_steps(lambda line: print(line, file=sys.stderr, flush=True), variant)
@@ -137,7 +138,7 @@ def run_sample(args: argparse.Namespace) -> int:
         cfg = model.config
         check_completion_memory(cfg, args.samples, (height, width))
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
-        job = run_job(args, model, image, np.ones((height, width), dtype=bool), None, temperature=1.0)
+        job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
         save_image(args.out, sample_grid(job.images, fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:
         return fail("sample", error)
@@ -159,7 +160,7 @@ def run_complete(args: argparse.Namespace) -> int:
         for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
             print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
         info = checkpoint_info(checkpoint)
-        job = run_job(args, model, image, mask, args.orientation or info.completion_orientation, FILL_TEMPERATURE)
+        job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order], fill=cfg.levels // 2), cfg.levels)
     except USER_ERRORS as error:
