@@ -262,7 +262,7 @@ class CompletionController(WorkController):
         fill.probs = None if fill.probs is None else fill.probs.copy()  # the resample writes its own: the state keeps the one before
         fill.pending = redrawn_from(fill.job, fill.mask.shape, row, col)
         fill.before = self.document.image.copy()
-        fill.candidates = []
+        fill.candidates, fill.decided = [], fill.job.decided
         self.document.fillChanged.emit()
         self._resampling = True
         self._run(fill.job.run())
@@ -325,7 +325,7 @@ class CompletionController(WorkController):
         """Decide the sub-pixels up to the end of the next pixel, then pause."""
         if self.work is not None:
             self._rate_start = None
-            last_channel = self.model.config.channels - 1
+            last_channel = self._drawing()[0] - 1
             self.work.resume(lambda step: is_step(step) and step.channel == last_channel)
             self._set_state(WorkState.RUNNING)
 
@@ -334,7 +334,7 @@ class CompletionController(WorkController):
         image, or a column when the model completes it in another orientation), then pause."""
         if self.work is not None and self.fill is not None:
             self._rate_start = None
-            last_channel = self.model.config.channels - 1
+            last_channel = self._drawing()[0] - 1
             self.work.resume(after_line_end(self.fill.job, last_channel))
             self._set_state(WorkState.RUNNING)
 
@@ -353,15 +353,14 @@ class CompletionController(WorkController):
             fill.job, steps = steps[0], steps[1:]
         if not steps:
             return
-        levels = self.model.config.levels
+        channels, levels = self._drawing()
         image = self.document.image
         top, left = fill.box.top, fill.box.left
-        last_channel = self.model.config.channels - 1
         for step in steps:
-            if step.channel == last_channel and fill.pending is not None:
+            if step.channel == channels - 1 and fill.pending is not None:
                 fill.pending[step.row, step.col] = False
             shown = level_to_byte(int(step.values[fill.shown]), levels)
-            if self.model.config.channels == 1:
+            if channels == 1:
                 image[step.row, step.col] = shown
             else:
                 image[step.row, step.col, step.channel] = shown
@@ -375,7 +374,7 @@ class CompletionController(WorkController):
             self._rate_start = (now - 1e-3, fill.decided - len(steps))
         started, done_at_start = self._rate_start
         # the first steps also pay for setting up the engine: a rate is given once a row is done
-        row = int(fill.mask[fill.box.slices].sum(axis=1).max()) * self.model.config.channels  # the box: the whole mask cost 10 ms a batch
+        row = int(fill.mask[fill.box.slices].sum(axis=1).max()) * channels  # the box: the whole mask cost 10 ms a batch
         rate = (fill.decided - done_at_start) / max(now - started, 1e-3) if fill.decided - done_at_start >= row else 0.0
         self.progressed.emit(fill.decided, last.total, rate)
         self.cursorMoved.emit(last.row, last.col)
@@ -383,7 +382,7 @@ class CompletionController(WorkController):
     def _completed(self) -> None:
         fill = self.fill
         drawn = fill.job.images_within(*fill.box.slices)
-        fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.before, fill.mask, fill.box, self.model.config.levels)
+        fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.before, fill.mask, fill.box, fill.job.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
         fill.shown = shown.index
@@ -443,6 +442,12 @@ class CompletionController(WorkController):
             self.fill.pending = None
         self.cursorMoved.emit(-1, -1)
         super()._end_work()
+
+    def _drawing(self) -> tuple[int, int]:
+        """(channels, levels) of what the last fill draws: its job's model's, once there is a job (the
+        model chosen since may have others), else the chosen model's."""
+        job = self.job
+        return (job.channels, job.levels) if job is not None else (self.model.config.channels, self.model.config.levels)
 
     @property
     def ranking(self) -> bool:

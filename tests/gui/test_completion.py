@@ -985,3 +985,20 @@ def test_a_pinned_pixel_that_a_starting_fill_will_redraw_says_so_at_once(ready, 
     qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=WAIT_MS)
     shown = window.inspector.pixel_label.text()
     assert "not drawn yet" in shown and "value" not in shown
+
+
+def test_a_resample_after_choosing_another_model_draws_with_the_fills_own(ready, qtbot, grey_model_file, monkeypatch):
+    """With a grey model chosen after a colour fill, Resample from here (the fill's job: the colour
+    model) drew dark pixels, read with the grey model's channels, and a kept partial resample kept them."""
+    window, _ = ready
+    controller = window.controller
+    fill_with_candidates(window, qtbot, 2)
+    window.load_checkpoint(str(grey_model_file))
+    assert controller.model.config.channels == 1
+    release, score = threading.Event(), prc.CompletionJob._score
+    monkeypatch.setattr(prc.CompletionJob, "_score", lambda job: (release.wait(WAIT_MS / 1000), score(job))[1])
+    assert controller.resample_from(6, 3)
+    qtbot.waitUntil(lambda: controller.ranking, timeout=WAIT_MS)  # every sub-pixel drawn on the canvas
+    np.testing.assert_array_equal(window.document.image, controller.job.images[controller.fill.shown])
+    with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
+        release.set()
