@@ -72,8 +72,9 @@ def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | No
 
 
 def refuse_unknown(command: argparse.ArgumentParser, extras: list[str]) -> None:
-    """Exit as ``command`` itself refuses arguments it does not know, with its own usage (the top-level
-    parser would show its own), suggesting the option a mistyped one was probably meant to be."""
+    """Exit as ``command`` (a subcommand's parser, or the top-level one for what came before the
+    subcommand) refuses arguments it does not know, with its own usage, suggesting the option a
+    mistyped one was probably meant to be."""
     known = [option for action in command._actions for option in action.option_strings]
     guesses = [difflib.get_close_matches(extra, known, n=1) for extra in extras if extra.startswith("--")]
     hint = next((f" (did you mean {guess[0]}?)" for guess in guesses if guess), "")
@@ -85,9 +86,12 @@ def main(
 ) -> int:
     """Run one command (``more_commands`` as for :func:`make_parser`), keeping freed memory for reuse;
     Ctrl-C stops it with one line (`train` stops itself cleanly at the next step)."""
-    args, extras = make_parser(more_commands).parse_known_args(argv)
+    parser = make_parser(more_commands)
+    args, extras = parser.parse_known_args(argv)
     if extras:
-        refuse_unknown(args.command_parser, extras)
+        words = sys.argv[1:] if argv is None else list(argv)
+        before_command = words[: words.index(args.command)]
+        refuse_unknown(parser if any(extra in before_command for extra in extras) else args.command_parser, extras)
     keep_freed_memory()
     try:
         code = args.run(args)

@@ -494,3 +494,11 @@ def test_training_whose_reader_goes_away_stops_quietly(tmp_path):
     training.stdout.close()
     errors = training.stderr.read().decode()
     assert training.wait(timeout=120) == 141 and "Broken pipe" not in errors
+
+
+def test_a_mistyped_option_before_the_command_is_the_command_lines_own(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--verison", "models"])
+    error = capsys.readouterr().err
+    assert exit_.value.code == 2 and error.startswith("usage: pixelrnn [-h]")
+    assert error.strip().endswith("pixelrnn: error: unrecognized arguments: --verison (did you mean --version?)")
