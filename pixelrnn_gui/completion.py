@@ -108,8 +108,9 @@ def ranked_candidates(
     images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, box: Box, levels: int
 ) -> list[Candidate]:
     """The K finished draws (``images``: each the ``box`` alone) best first (rank 1 = the highest
-    score), each as the ``box`` of ``before`` with its fill in the hole, with its share of the posterior over the K: softmax of the scores (they
-    are log-likelihoods of the same known pixels, so their differences are log-odds between candidates)."""
+    score), each as the ``box`` of ``before`` with its fill in the hole, with its share of the posterior
+    over the K: softmax of the scores (they are log-likelihoods of the same known pixels, so their
+    differences are log-odds between candidates)."""
     scores = np.asarray(scores, dtype=np.float64)
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
@@ -134,8 +135,8 @@ class FillState:
     shown: int
 
 
-def fill_state(fill: Fill, probs: np.ndarray | None) -> FillState:
-    return FillState(fill.job.snapshot(), fill.candidates, probs, fill.decided, fill.shown)
+def fill_state(fill: Fill) -> FillState:
+    return FillState(fill.job.snapshot(), fill.candidates, fill.probs, fill.decided, fill.shown)
 
 
 # The undo history keeps a resample's distributions (before and after it) up to this size each;
@@ -252,7 +253,7 @@ class CompletionController(WorkController):
         if not fill.mask[row, col]:
             self.failed.emit("Pick a pixel inside the last fill to resample from it.")
             return False
-        before = fill_state(fill, fill.probs)
+        before = fill_state(fill)
         try:
             fill.job.resample_from(row, col, 0)
         except ValueError as error:
@@ -406,7 +407,7 @@ class CompletionController(WorkController):
         before, self._before_resample = self._before_resample, None
         restores = None
         if before is not None:
-            after = fill_state(fill, fill.probs)
+            after = fill_state(fill)
             restores = (partial(self._bring_back, fill, undoable(before)), partial(self._bring_back, fill, undoable(after)))
         self.document.record(text, "image", fill.before, restores)
 

@@ -19,6 +19,9 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 import pixelrnn_core as prc
 
+# what undo and redo of an edit put back besides its pixels (a resample's fill before and after it)
+Restores = tuple[Callable[[], None], Callable[[], None]]
+
 
 @dataclass(frozen=True)
 class Box:
@@ -234,7 +237,7 @@ class Document(QObject):
         getattr(self, layer)[box.slices] = pixels
         (self.imageChanged if layer == "image" else self.maskChanged).emit()
 
-    def record(self, text: str, layer: str, before: np.ndarray, restores: tuple[Callable[[], None], Callable[[], None]] | None = None) -> None:
+    def record(self, text: str, layer: str, before: np.ndarray, restores: Restores | None = None) -> None:
         """Record the change from ``before`` (a full copy of ``layer``) to its current state as one
         undoable edit; nothing is recorded if nothing changed. ``restores``: what else undo and redo
         put back after the pixels (a resample's fill as it was before and after it)."""
@@ -257,7 +260,7 @@ class PatchEdit(QUndoCommand):
     """One undoable change of a box of the image or of the mask: strokes, mask tools, fills."""
 
     def __init__(self, document: Document, text: str, layer: str, box: Box, before: np.ndarray, after: np.ndarray,
-                 restores: tuple[Callable[[], None], Callable[[], None]] | None = None):
+                 restores: Restores | None = None):
         super().__init__(text)
         self.document, self.layer, self.box = document, layer, box
         self.before, self.after = before, after

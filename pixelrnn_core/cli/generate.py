@@ -152,14 +152,14 @@ def run_complete(args: argparse.Namespace) -> int:
         check_greedy(args)
         check_not_an_input(args.out, {"image": args.image, "mask": args.mask})
         checkpoint = find_checkpoint(args.checkpoint)
-        image_destination_format(args.out, checkpoint_info(checkpoint).config.channels)
+        info = checkpoint_info(checkpoint)
+        image_destination_format(args.out, info.config.channels)
         model = load_checkpoint(checkpoint)
         cfg = model.config
         image = read_image(args.image, channels=cfg.channels, levels=cfg.levels)
         mask = mask_to_fill(args.mask, image.shape[:2])
         for warning in conversion_warnings(args.image, cfg.channels, cfg.levels):
             print(f"pixelrnn complete: warning: {warning}", file=sys.stderr)
-        info = checkpoint_info(checkpoint)
         job = run_job(args, model, image, mask, args.orientation or info.completion_orientation)
         order = np.argsort(-job.scores, kind="stable")
         save_image(args.out, sample_grid(job.images[order], fill=cfg.levels // 2), cfg.levels)
