@@ -8,7 +8,11 @@
    autocast, interleaved, as images/s (fused recurrent scans);
 3. for each architecture: the cached engine on the device fills the same image as the naive engine
    (same seed), and the device's logits equal the CPU's to float tolerance;
-4. the bottom-half fill of a 32x32 RGB image with each CIFAR-10 preset at K = 1 and K = 64 candidates.
+4. the bottom-half fill of a 32x32 RGB image with each CIFAR-10 preset at K = 1 and K = 64 candidates;
+5. where one fill's time goes on the device: kernel time against wall time, and kernel launches per
+   sub-pixel (launch overhead dominates when kernels keep the device busy for a small part of the wall time).
+
+A stage that raises is reported with its traceback and counted as failed; the later stages still run.
 
 Without a CUDA device and without ``--device cpu`` it says so and exits 0. ``--quick`` shrinks every
 model and image so the whole script runs in seconds (a check of the script, not a measurement).
@@ -21,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -119,6 +125,45 @@ def fill_speed(device: torch.device, size: int, quick: bool) -> None:
             print(f"| {name} | {samples} | {seconds:.2f} | {subpixels / seconds:,.0f} |")
 
 
+def fill_profile(device: torch.device, size: int, quick: bool) -> None:
+    """Kernel time, wall time and kernel launches of one K = 1 bottom-half fill per preset on ``device``."""
+    image = np.zeros((size, size, 3), dtype=np.uint8)
+    mask = np.zeros((size, size), dtype=bool)
+    mask[size // 2 :] = True
+    subpixels = int(mask.sum()) * 3
+    activities = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    print(f"\nwhere a K = 1 fill's time goes on {device} ({subpixels} sub-pixels)")
+    print("| preset | wall s | kernel s | kernel / wall | kernels per sub-pixel |")
+    print("|---|---|---|---|---|")
+    for name in PRESETS:
+        model = preset(name, quick).eval()
+        prc.complete(model, image, mask, device=device)  # warm-up outside the profile
+        with torch.profiler.profile(activities=activities) as profile:
+            started = time.perf_counter()
+            prc.complete(model, image, mask, device=device)
+            synchronize(device)
+            wall = time.perf_counter() - started
+        kernels = [e for e in profile.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+        kernel_seconds = sum(e.device_time_total for e in kernels) / 1e6
+        print(f"| {name} | {wall:.2f} | {kernel_seconds:.2f} | {kernel_seconds / wall:.2f} | {len(kernels) / subpixels:.0f} |")
+
+
+def compile_cpu_steps() -> None:
+    """The CPU's compiled completion steps, so that no compile is timed."""
+    for _ in prc.prepare_completion():
+        pass
+
+
+def stage(name: str, run: Callable[[], bool | None]) -> bool:
+    """Run one stage; False (after printing its traceback) if it raised or reported a failure."""
+    try:
+        return run() is not False
+    except Exception:  # noqa: BLE001 - a failed stage must not hide the later stages' figures
+        traceback.print_exc()
+        print(f"stage '{name}' FAILED")
+        return False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
@@ -133,12 +178,13 @@ def main() -> int:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     print(f"torch {torch.__version__} on {name}{' (quick)' if args.quick else ''}")
     size = 8 if args.quick else 32
-    passed = cuda_tests() if device.type == "cuda" else True
-    training_speed(device, size, 2 if args.quick else args.batch, 1 if args.quick else args.reps, args.quick)
-    passed &= engines_agree(device)
-    for _ in prc.prepare_completion():  # the CPU's compiled steps, so no compile is timed
-        pass
-    fill_speed(device, size, args.quick)
+    batch, reps = (2, 1) if args.quick else (args.batch, args.reps)
+    passed = stage("CUDA tests", cuda_tests) if device.type == "cuda" else True
+    passed &= stage("training speed", lambda: training_speed(device, size, batch, reps, args.quick))
+    passed &= stage("engines agree", lambda: engines_agree(device))
+    passed &= stage("CPU compile", compile_cpu_steps)
+    passed &= stage("fill speed", lambda: fill_speed(device, size, args.quick))
+    passed &= stage("fill profile", lambda: fill_profile(device, size, args.quick))
     print("\nall checks passed" if passed else "\nSOME CHECKS FAILED")
     return 0 if passed else 1
 

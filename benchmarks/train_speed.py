@@ -12,6 +12,7 @@ and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also tim
 recurrences (the paper's definition) next to the fused scans; ``--precisions fp32 bf16`` also trains under bf16 autocast;
 ``--eval`` also times a forward pass under inference_mode at ``--eval-batch``. Models run channels-last, with freed memory
 kept for reuse, as the trainer runs them; ``--layouts contiguous channels_last`` also times the plain (B, C, H, W) layout.
+``--device cuda`` times on a CUDA GPU instead (synchronized before each clock read).
 """
 from __future__ import annotations
 
@@ -63,28 +64,42 @@ def variants(arch: str, scans: list[str], precisions: list[str], layouts: list[s
     ]
 
 
-def autocast(precision: str):
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+def autocast(precision: str, device: torch.device):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on ``device`` (a CUDA GPU runs it asynchronously)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def seconds_since(started: float, device: torch.device) -> float:
+    """Wall seconds since ``started``, once the work queued on ``device`` is done."""
+    synchronize(device)
+    return time.perf_counter() - started
 
 
 def train_rate(model, optimizer, batch: torch.Tensor, steps: int, precision: str) -> float:
     """Images per second of ``steps`` training steps on ``batch``."""
+    synchronize(batch.device)
     started = time.perf_counter()
     for _ in range(steps):
-        with autocast(precision):
+        with autocast(precision, batch.device):
             loss = -model.log_likelihood(batch).float().mean()  # the trainer's objective
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-    return steps * len(batch) / (time.perf_counter() - started)
+    return steps * len(batch) / seconds_since(started, batch.device)
 
 
 def eval_rate(model, batch: torch.Tensor, precision: str) -> float:
     """Images per second of one forward pass under inference_mode."""
+    synchronize(batch.device)
     started = time.perf_counter()
-    with torch.inference_mode(), autocast(precision):
+    with torch.inference_mode(), autocast(precision, batch.device):
         model(batch)
-    return len(batch) / (time.perf_counter() - started)
+    return len(batch) / seconds_since(started, batch.device)
 
 
 def median_table(rates: dict[str, list[float]], reference: str) -> list[tuple[str, float, float]]:
@@ -108,20 +123,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3, help="timed steps per model and repetition")
     parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
     parser.add_argument("--eval-batch", type=int, default=256)
+    parser.add_argument("--device", type=torch.device, default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
     prc.keep_freed_memory()  # as the `pixelrnn` command does
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precisions}, "
+    print(f"torch {torch.__version__} on {args.device}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precisions}, "
           f"load {open('/proc/loadavg').read().split()[:3]}")
     models, precision = {}, {}
     for arch in args.archs:
         for name, scan, variant_precision, layout in variants(arch, args.scans, args.precisions, args.layouts):
-            models[name], precision[name] = build(arch, args.cifar, scan, layout), variant_precision
+            model, shape = build(arch, args.cifar, scan, layout)
+            models[name], precision[name] = (model.to(args.device), shape), variant_precision
     optimizers = {arch: torch.optim.Adam(model.parameters(), lr=1e-4) for arch, (model, _) in models.items()}
     generator = torch.Generator().manual_seed(0)
     for batch_size in args.batch:
-        batches = {arch: torch.randint(0, model.config.levels, (batch_size, *shape), generator=generator)
+        batches = {arch: torch.randint(0, model.config.levels, (batch_size, *shape), generator=generator).to(args.device)
                    for arch, (model, shape) in models.items()}
-        eval_batches = {arch: torch.randint(0, model.config.levels, (args.eval_batch, *shape), generator=generator)
+        eval_batches = {arch: torch.randint(0, model.config.levels, (args.eval_batch, *shape), generator=generator).to(args.device)
                         for arch, (model, shape) in models.items()}
         for arch, (model, _) in models.items():  # warm-up: allocator, oneDNN primitives
             train_rate(model, optimizers[arch], batches[arch], 1, precision[arch])
