@@ -2,6 +2,8 @@
 
 The public API is what this module exports; everything else is internal.
 """
+__version__ = "0.1.0"  # the package's one version: pyproject.toml reads it from here
+
 from .allocator import keep_freed_memory
 from .completion.compiled_steps import completion_steps_cached, prepare_completion, ready_completion_steps
 from .completion.inspection import Inspection, InspectionProgress, inspect, inspection_steps

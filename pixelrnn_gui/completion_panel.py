@@ -116,7 +116,8 @@ class CompletionPanel(QWidget):
         self.card.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         # a fixed height, so the controls below do not move when a model with a longer card is chosen
         self.card.setFixedHeight(self.card.fontMetrics().lineSpacing() * CARD_LINES + 4)
-        self.device_picker = labelled(QComboBox(), "Device", "Where the model runs")
+        self.device_picker = labelled(QComboBox(), "Device", "Where the model runs: fills are fastest on the CPU, where each step is compiled;\n"
+                                     "on a GPU the launch of each of their many tiny operations sets the pace")
         self.device_picker.setObjectName("devicePicker")
         self.device_picker.addItem("CPU", "cpu")
         if torch.cuda.is_available():

@@ -4,7 +4,6 @@ the table in :mod:`actions`, file I/O lives in :mod:`files`, the settings (the w
 included) in :mod:`settings`, the work in the controllers."""
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -472,11 +471,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog = dialog
 
     def show_about(self) -> None:
-        try:
-            installed = version("pixelrnn")
-        except PackageNotFoundError:  # run from a source checkout that is not installed
-            installed = "(source checkout)"
-        QMessageBox.about(self, "About pixelrnn", ABOUT.format(version=installed, models=", ".join(prc.bundled_models())))
+        QMessageBox.about(self, "About pixelrnn", ABOUT.format(version=prc.__version__, models=", ".join(prc.bundled_models())))
 
     def confirm_stop_training(self) -> bool:
         """Ask before closing the window stops a training run; True when it is fine to go on."""

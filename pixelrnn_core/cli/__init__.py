@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.metadata
 import os
 import sys
 from typing import Callable
 
+from .. import __version__
 from ..allocator import keep_freed_memory
 from ..io.bundled import bundled_models
 from ..io.checkpoint_info import checkpoint_info
@@ -54,7 +54,7 @@ def run_models(args: argparse.Namespace) -> int:
 def make_parser(more_commands: Callable[[argparse._SubParsersAction], None] | None = None) -> argparse.ArgumentParser:
     """The headless commands' parser; ``more_commands`` adds others (the app adds `gui`)."""
     parser = argparse.ArgumentParser(prog="pixelrnn", description="PixelRNN models: train, evaluate, sample, complete.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('pixelrnn')}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     presets = commands.add_parser("presets", formatter_class=DefaultsShown, help="list the paper's model sizes by name")
     presets.set_defaults(run=run_presets)

@@ -138,14 +138,15 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     """The autocast dtype for ``precision`` on ``device`` when ``training`` (else when evaluating);
     None means plain fp32.
 
-    "auto": bf16 on CUDA GPUs that support it (else fp16 with loss scaling). On a CPU with AMX, bf16
-    for training: at equal CPU time it takes ~1.4x the steps and reached a lower test NLL than fp32
-    (docs/benchmarks.md, "Recipe comparison"); fp32 on other CPUs, and always for evaluation on a
-    CPU, where bf16 would move the figures by ~2e-4 bits/dim. "bf16" also works on CPUs; "fp16"
-    needs CUDA.
+    "auto": bf16 only where it was measured to pay. On a CPU with AMX, bf16 for training: at equal
+    CPU time it takes ~1.4x the steps and reached a lower test NLL than fp32 (docs/benchmarks.md,
+    "Recipe comparison"). fp32 everywhere else: on other CPUs; for evaluation, where bf16 moves the
+    figures (by ~2e-4 bits/dim on a CPU, 1.1e-3 on a GPU); and on CUDA GPUs, where bf16 trained the
+    CIFAR-10 presets and the ~390k-parameter models at 0.82-1.01x fp32's images/s on an H200
+    (docs/benchmarks.md, "GPU check"). "bf16" also works on CPUs; "fp16" (with loss scaling) needs CUDA.
     """
     check_precision(precision)
-    if precision == "auto" and device.type != "cuda":
+    if precision == "auto":
         return torch.bfloat16 if training and device.type == "cpu" and cpu_has_amx() else None
     if precision == "fp32":
         return None
@@ -153,6 +154,4 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
         return torch.bfloat16
     if device.type != "cuda":
         raise ValueError(f"precision {precision!r} needs a CUDA device; on {device} choose fp32 or bf16")
-    if precision == "fp16" or not torch.cuda.is_bf16_supported():
-        return torch.float16
-    return torch.bfloat16
+    return torch.float16

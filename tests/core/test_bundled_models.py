@@ -89,3 +89,14 @@ def test_version_is_the_installed_packages(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"pixelrnn {importlib.metadata.version('pixelrnn')}"
+    assert prc.__version__ == importlib.metadata.version("pixelrnn")
+
+
+def test_the_command_runs_from_a_source_checkout_that_is_not_installed(monkeypatch, capsys):
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"pixelrnn {prc.__version__}"
