@@ -409,7 +409,7 @@ class CompletionController(WorkController):
         if before is not None:
             after = fill_state(fill)
             restores = (partial(self._bring_back, fill, undoable(before)), partial(self._bring_back, fill, undoable(after)))
-        self.document.record(text, "image", fill.before, restores)
+        self.document.record(text, "image", fill.before, restores, always=True)
 
     def _bring_back(self, fill: Fill, state: FillState) -> None:
         """Return ``fill`` to ``state`` if it is still the document's last fill and nothing runs."""

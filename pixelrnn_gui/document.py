@@ -237,16 +237,17 @@ class Document(QObject):
         getattr(self, layer)[box.slices] = pixels
         (self.imageChanged if layer == "image" else self.maskChanged).emit()
 
-    def record(self, text: str, layer: str, before: np.ndarray, restores: Restores | None = None) -> None:
+    def record(self, text: str, layer: str, before: np.ndarray, restores: Restores | None = None, always: bool = False) -> None:
         """Record the change from ``before`` (a full copy of ``layer``) to its current state as one
-        undoable edit; nothing is recorded if nothing changed. ``restores``: what else undo and redo
-        put back after the pixels (a resample's fill as it was before and after it)."""
+        undoable edit; nothing is recorded if nothing changed, unless ``always`` (a fill is an edit even
+        when it draws the pixels already there: it ends the redo history). ``restores``: what else undo
+        and redo put back after the pixels (a resample's fill as it was before and after it)."""
         after = getattr(self, layer)
         changed = before != after
         if changed.ndim == 3:
             changed = changed.any(axis=2)
         box = Box.around(changed)
-        if not box.empty:
+        if always or not box.empty:
             self.undo_stack.push(PatchEdit(self, text, layer, box, before[box.slices].copy(), after[box.slices].copy(), restores))
 
     def edit(self, text: str, layer: str, pixels: np.ndarray) -> None:

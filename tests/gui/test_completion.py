@@ -1002,3 +1002,22 @@ def test_a_resample_after_choosing_another_model_draws_with_the_fills_own(ready,
     np.testing.assert_array_equal(window.document.image, controller.job.images[controller.fill.shown])
     with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
         release.set()
+
+
+def test_a_fill_that_draws_the_pixels_already_there_still_ends_the_redo_history(ready, qtbot):
+    """A greedy fill after undoing another fill drew the pixels already on the canvas, so nothing was
+    recorded and Redo stayed enabled: it wrote the undone fill's pixels beside the new fill's candidates."""
+    window, _ = ready
+    panel, document = window.panel, window.document
+    panel.greedy.setChecked(True)
+    fill_with_candidates(window, qtbot, 1)
+    greedy = document.image.copy()
+    panel.greedy.setChecked(False)
+    fill_with_candidates(window, qtbot, 2)
+    assert not np.array_equal(document.image, greedy)
+    document.undo_stack.undo()
+    np.testing.assert_array_equal(document.image, greedy)
+    panel.greedy.setChecked(True)
+    fill_with_candidates(window, qtbot, 1)
+    np.testing.assert_array_equal(document.image, greedy)
+    assert not document.undo_stack.canRedo() and document.undo_stack.undoText() == "Fill"
