@@ -76,8 +76,8 @@ def refuse_unknown(command: argparse.ArgumentParser, extras: list[str]) -> None:
     subcommand) refuses arguments it does not know, with its own usage, suggesting the option a
     mistyped one was probably meant to be."""
     known = [option for action in command._actions for option in action.option_strings]
-    guesses = [difflib.get_close_matches(extra, known, n=1) for extra in extras if extra.startswith("--")]
-    hint = next((f" (did you mean {guess[0]}?)" for guess in guesses if guess), "")
+    guesses = [guess for extra in extras if extra.startswith("--") for guess in difflib.get_close_matches(extra, known, n=1)]
+    hint = f" (did you mean {'? '.join(guesses)}?)" if guesses else ""
     command.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
 
 

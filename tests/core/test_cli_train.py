@@ -462,17 +462,18 @@ def test_a_batch_size_beyond_the_data_is_sized_by_the_data(tmp_path, capsys, mon
     assert (tmp_path / "run" / "last.safetensors").exists()
 
 
-@pytest.mark.parametrize("command, typo, hint", [
-    (["eval", "fashion-mnist", "data"], "--jsn", " (did you mean --json?)"),
-    (["train", "data", "--arch", "pixelcnn"], "--augmnet", " (did you mean --augment?)"),
-    (["eval", "fashion-mnist", "data"], "--zzz", ""),
+@pytest.mark.parametrize("command, typos, hint", [
+    (["eval", "fashion-mnist", "data"], ["--jsn"], " (did you mean --json?)"),
+    (["train", "data", "--arch", "pixelcnn"], ["--augmnet"], " (did you mean --augment?)"),
+    (["eval", "fashion-mnist", "data"], ["--zzz"], ""),
+    (["eval", "fashion-mnist", "data"], ["--jsn", "--zzz", "--limt"], " (did you mean --json? --limit?)"),  # each, not the first alone
 ])
-def test_a_mistyped_option_is_refused_by_its_own_command(capsys, command, typo, hint):
+def test_a_mistyped_option_is_refused_by_its_own_command(capsys, command, typos, hint):
     with pytest.raises(SystemExit) as exit_:
-        main([*command, typo])
+        main([*command, *typos])
     error = capsys.readouterr().err
     assert exit_.value.code == 2 and error.startswith(f"usage: pixelrnn {command[0]} ")
-    assert error.strip().endswith(f"pixelrnn {command[0]}: error: unrecognized arguments: {typo}{hint}")
+    assert error.strip().endswith(f"pixelrnn {command[0]}: error: unrecognized arguments: {' '.join(typos)}{hint}")
 
 
 @pytest.mark.parametrize("command", ["presets", "models"])
