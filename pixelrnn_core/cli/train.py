@@ -338,7 +338,7 @@ def run_eval(args: argparse.Namespace) -> int:
     try:
         device = local_device(args.device)
         batch_size = EVAL_BATCH_SIZES.get(torch.device(device).type, EVAL_BATCH_SIZES["cpu"]) if args.batch_size is None else args.batch_size
-        bars: list[tqdm] = []  # opened at the first scored batch, so a refusal stays one line
+        bars: list[tqdm] = []  # opened when scoring starts, after the checks, so a refusal stays one line
 
         def advance(done: int, total: int) -> None:
             if not bars:

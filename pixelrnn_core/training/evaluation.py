@@ -89,8 +89,9 @@ def evaluate_images(
 ) -> Evaluation:
     """NLL of uint8 images (N, C, H, W) under ``model``, preprocessed as ``spec`` says. Dynamic
     binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
-    process scores its share and the totals are summed. ``progress`` is called with the number of
-    images of each batch once it is scored."""
+    process scores its share and the totals are summed. ``progress`` is called with 0 when the scoring
+    starts (so a progress bar times the first batch too), then with the number of images of each
+    batch once it is scored."""
     check_scored_images(model.config, images, spec, batch_size)
     return scored_images(model, images, spec, batch_size, autocast, seed, progress)
 
@@ -112,6 +113,8 @@ def scored_images(
     was_training = model.training
     model.eval()
     amp = torch.autocast(device.type, dtype=autocast) if autocast else contextlib.nullcontext()
+    if progress is not None:
+        progress(0)
     with torch.inference_mode(), amp:
         for start in range(0, len(shard), batch_size):
             levels = model_input(shard[start : start + batch_size], spec, generator).to(device)

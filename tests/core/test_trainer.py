@@ -262,6 +262,16 @@ def test_evaluation_refuses_images_the_model_cannot_score(images, spec, batch, m
         prc.evaluate_images(model, images, spec, batch_size=batch)
 
 
+def test_evaluation_progress_starts_when_scoring_starts():
+    """`pixelrnn eval --limit 2` showed 4090 img/s: its bar opened at the first scored batch, so that
+    batch's time was not counted and one batch gave a rate of nothing over nearly no time."""
+    calls = []
+    model = prc.build_model("row_lstm", channels=3, levels=4, **MODEL)
+    images = torch.randint(0, 256, (5, 3, 6, 6), dtype=torch.uint8)
+    prc.evaluate_images(model, images, prc.DatasetSpec("x", levels=4), batch_size=2, progress=calls.append)
+    assert calls == [0, 2, 2, 1]
+
+
 @pytest.mark.parametrize("arch", ["row_lstm", "multiscale"])
 def test_evaluation_is_the_mean_cross_entropy_in_the_papers_units(arch):
     torch.manual_seed(0)
