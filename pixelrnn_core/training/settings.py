@@ -143,7 +143,7 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     "Recipe comparison"). fp32 everywhere else: on other CPUs; for evaluation, where bf16 moves the
     figures (by ~2e-4 bits/dim on a CPU, 1.1e-3 on a GPU); and on CUDA GPUs, where bf16 trained the
     CIFAR-10 presets and the ~390k-parameter models at 0.82-1.01x fp32's images/s on an H200
-    (docs/benchmarks.md, "GPU check"). "bf16" also works on CPUs; "fp16" (with loss scaling) needs CUDA.
+    (docs/benchmarks.md, "GPU"). "bf16" also works on CPUs; "fp16" (with loss scaling) needs CUDA.
     """
     check_precision(precision)
     if precision == "auto":

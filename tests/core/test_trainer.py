@@ -223,7 +223,7 @@ def test_learning_rate_schedule_and_precision_choice():
 @pytest.mark.parametrize("training", [True, False])
 def test_auto_precision_is_fp32_on_cuda_where_bf16_was_measured_slower(training):
     """On an H200, bf16 autocast trained every model at <= fp32's images/s and moved the evaluation
-    figure by 1.1e-3 bits/dim (docs/benchmarks.md, "GPU check"); explicit choices still hold."""
+    figure by 1.1e-3 bits/dim (docs/benchmarks.md, "GPU"); explicit choices still hold."""
     cuda = torch.device("cuda")
     assert autocast_dtype("auto", cuda, training=training) is None
     assert autocast_dtype("bf16", cuda, training=training) == torch.bfloat16
