@@ -25,6 +25,7 @@ from .background import StepThread, WorkController, WorkState, describe_error
 from .completion import TOO_LARGE_TO_KEEP, CompletionController, completion_box
 from .document import Box, Document
 from .files import ImageFiles
+from .inspection_cache import InspectionCache, inspection_key
 from .levels import to_levels
 from .qimages import rgba_to_qimage
 
@@ -195,6 +196,7 @@ class Inspector(QWidget):
         self.box: Box | None = None
         self.pixel: tuple[int, int] | None = None
         self.inspection = WorkController(self)
+        self.cache = InspectionCache()  # what was inspected, so browsing candidates runs no model again
         self._stale = False
         self._shut_down = False
         self.pin_label = ReservedLabel("")
@@ -279,6 +281,7 @@ class Inspector(QWidget):
     def _document_replaced(self) -> None:
         """A new image: nothing inspected of it yet, no pixel shown."""
         self.result = self.original_result = self.box = self.pixel = None
+        self.cache.clear()
         if self.heatmap.currentText() == "NLL of original":  # no fill has touched the new image
             self.heatmap.setCurrentText("None")
         self.pixel_label.setText("Point at a pixel.")
@@ -292,6 +295,7 @@ class Inspector(QWidget):
         model = self.controller.model
         self.pixel_label.reserve(longest_pixel_text(model.config.channels if model is not None else len(CHANNEL_NAMES)))
         self.result = self.original_result = None
+        self.cache.clear()
         self.bits_label.setText("")
         self._update_overlay()
         if self.pixel is not None:
@@ -343,9 +347,14 @@ class Inspector(QWidget):
 
         images = [image] if original_levels is None else [image, original_levels]
         masks = [mask if mask.any() else None, None]
+        keys = [inspection_key(model, device, levels, masks[index]) for index, levels in enumerate(images)]
 
         def both():  # band by band (seconds for a large region): closing the window stops it after a band
             for index, levels in enumerate(images):
+                known = self.cache.get(keys[index])
+                if known is not None:  # inspected before: a candidate seen again, the image before the fill
+                    yield index, prc.InspectionProgress(len(levels), len(levels), known)
+                    continue
                 for step in prc.inspection_steps(model, levels, masks[index], device=device):
                     yield index, step
 
@@ -369,6 +378,8 @@ class Inspector(QWidget):
                 self.message.emit(f"Inspection failed: {describe_error(error)}")
             else:
                 if finished and generation == self.document.generation and model is self.controller.model:
+                    for key, result in zip(keys, results):
+                        self.cache.put(key, result)
                     self._show_result(box, *results)
                 else:
                     self.bits_label.setText("")  # stopped, or about an image no longer open or another model

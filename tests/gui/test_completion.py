@@ -1021,3 +1021,23 @@ def test_a_fill_that_draws_the_pixels_already_there_still_ends_the_redo_history(
     fill_with_candidates(window, qtbot, 1)
     np.testing.assert_array_equal(document.image, greedy)
     assert not document.undo_stack.canRedo() and document.undo_stack.undoText() == "Fill"
+
+
+def test_browsing_candidates_inspects_each_image_once(ready, qtbot, monkeypatch):
+    """Each click on a candidate inspected the canvas and the image before the fill again (over a
+    minute each on a large region): the image before the fill never changes, and a candidate seen
+    before shows its figures at once."""
+    window, _ = ready
+    panel, inspector = window.panel, window.inspector
+    with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):  # the best candidate and the image before the fill
+        fill_with_candidates(window, qtbot, 2)
+    inspected, steps = [], prc.inspection_steps
+    monkeypatch.setattr(prc, "inspection_steps", lambda model, image, *rest, **options: (
+        inspected.append(image.tobytes()), steps(model, image, *rest, **options))[1])
+    figures = {}
+    for row in (1, 0, 1, 0):
+        with qtbot.waitSignal(inspector.inspected, timeout=WAIT_MS):
+            chosen = choose_candidate(panel, qtbot, row)
+        figures.setdefault(chosen, inspector.bits_label.text())
+        assert inspector.bits_label.text() == figures[chosen]
+    assert len(inspected) == 1  # the other candidate, once; the image before the fill was inspected already
