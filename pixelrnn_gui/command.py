@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from pixelrnn_core import cli  # torch and numpy: a second or two
     except KeyboardInterrupt:
-        print("pixelrnn: cancelled", file=sys.stderr)
+        words = [arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")]
+        print(f"pixelrnn {words[0]}: cancelled" if words else "pixelrnn: cancelled", file=sys.stderr)  # as a loaded command says
         return EXIT_INTERRUPTED
     return cli.main(argv, add_gui_parser)
 

@@ -214,7 +214,11 @@ def test_the_pixelrnn_command_loads_torch_only_once_it_runs():
     assert loaded.stdout.strip() == "[]"
 
 
-def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
+@pytest.mark.parametrize(("argv", "line"), [
+    (["sample", "fashion-mnist", "--out", "never-written.png"], "pixelrnn sample: cancelled"),  # named, as once loaded
+    (["--version"], "pixelrnn: cancelled"),
+])
+def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys, argv, line):
     real_import = builtins.__import__
 
     def interrupted(name, *args, **kwargs):
@@ -223,8 +227,8 @@ def test_ctrl_c_while_the_command_loads_is_one_line(monkeypatch, capsys):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", interrupted)
-    assert main(["sample", "fashion-mnist", "--out", "never-written.png"]) == 130
-    assert capsys.readouterr().err == "pixelrnn: cancelled\n"
+    assert main(argv) == 130
+    assert capsys.readouterr().err == f"{line}\n"
 
 
 def no_server_display() -> str:
