@@ -9,7 +9,7 @@ from .completion.compiled_steps import completion_steps_cached, prepare_completi
 from .completion.inspection import Inspection, InspectionProgress, inspect, inspection_steps
 from .completion.job import FILL_TEMPERATURE, CompletionJob, CompletionStep, JobSnapshot, complete
 from .completion.orientation import ORIENTATIONS
-from .completion.windowing import COMPLETION_CONTEXT
+from .completion.windowing import COMPLETION_CONTEXT, Window, completion_windows
 from .data import (
     DataError,
     DatasetSpec,
@@ -85,6 +85,7 @@ __all__ = [
     "Trainer",
     "TrainingData",
     "Validation",
+    "Window",
     "atomic_write",
     "build_model",
     "bundled_models",
@@ -93,6 +94,7 @@ __all__ = [
     "checkpoint_metadata",
     "complete",
     "completion_steps_cached",
+    "completion_windows",
     "prepare_completion",
     "is_grey",
     "quantize",

@@ -9,6 +9,7 @@ refused when its estimate exceeds the machine's physical memory.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from .models.config import ModelConfig
 
@@ -49,14 +50,14 @@ def floats_per_pixel(config: ModelConfig) -> int:
 
 
 def check_completion_memory(
-    config: ModelConfig, samples: int, window: tuple[int, int], image: tuple[int, int] | None = None
+    config: ModelConfig, samples: int, windows: Sequence[tuple[int, int]], image: tuple[int, int] | None = None
 ) -> None:
     """Refuse completing (or sampling) ``samples`` candidates that would not fit in memory: the model
-    runs on a ``window`` (height, width) of the ``image`` (default: the window), and every candidate
-    is returned as a whole image."""
-    image = image or window
-    model_pixels, image_pixels = samples * window[0] * window[1], samples * image[0] * image[1]
-    need = model_pixels * (floats_per_pixel(config) * FLOAT_BYTES + config.channels * 8) + image_pixels * config.channels
+    runs on each of ``windows`` (height, width) of the ``image`` in turn (default: the image is the one
+    window), every window keeps its candidates' values, and every candidate is returned as a whole image."""
+    image = image or windows[0]
+    largest, kept = max((h * w for h, w in windows), default=0), sum(h * w for h, w in windows)
+    need = samples * (largest * floats_per_pixel(config) * FLOAT_BYTES + kept * config.channels * 8 + image[0] * image[1] * config.channels)
     check_memory(need, f"{samples} sample(s) of {image[0]}x{image[1]} pixels")
 
 

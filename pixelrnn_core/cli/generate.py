@@ -136,7 +136,7 @@ def run_sample(args: argparse.Namespace) -> int:
         model = load_checkpoint(checkpoint)
         height, width = sample_size(args, checkpoint)
         cfg = model.config
-        check_completion_memory(cfg, args.samples, (height, width))
+        check_completion_memory(cfg, args.samples, [(height, width)])
         image = np.zeros((height, width, cfg.channels), dtype=np.uint8)
         job = run_job(args, model, image, np.ones((height, width), dtype=bool), None)
         save_image(args.out, sample_grid(job.images, fill=cfg.levels // 2), cfg.levels)

@@ -1,8 +1,9 @@
 """Image completion: fill the masked sub-pixels of an image with a PixelRNN, one at a time.
 
 The model decides the masked sub-pixels in its generation order (raster, R -> G -> B inside a pixel;
-multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it.
-Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
+multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it, on a
+window around the hole; holes too far apart to reach each other's windows are filled on windows of their
+own, one after the other (:func:`.windowing.completion_windows`). Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
 given that candidate, log p(A | B, H_k): rank the candidates by it, or resample them with weights
 exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count
 (docs/design.md, "Completion with pixels after the hole").
@@ -23,10 +24,11 @@ from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
 from ..pixels.dihedral import inverse, transform_array, transform_position
 from .devices import frozen_copy, resolve_device
-from .engines import ENGINES, make_engine
+from .engines import ENGINES
 from .orientation import best_orientation, check_orientation, restore
 from .sampling import choose_values, draw_uniforms
-from .windowing import Window, completion_window
+from .window_fill import WindowFill
+from .windowing import completion_windows
 
 
 # The temperature the app and `pixelrnn complete` fill at unless told otherwise. The library keeps 1
@@ -107,8 +109,8 @@ class CompletionJob:
     known pixels precede the hole; for models trained with dihedral augmentation) or one of
     :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``:
     None (the hole with up to :data:`.windowing.COMPLETION_CONTEXT` pixels of context on every side) or
-    (height, width), the size the model works on -- e.g. its training size for a large photo. Pixels
-    outside the window are untouched.
+    (height, width), the size the model works on -- e.g. its training size for a large photo; holes
+    farther apart than that are filled on windows of their own. Pixels outside the windows are untouched.
 
     The job works on its own copy of the model, so training it meanwhile changes nothing here.
     """
@@ -147,21 +149,17 @@ class CompletionJob:
             orientation = best_orientation(mask, self.model) if mask.any() else None
         self.orientation = orientation or "identity"
         check_orientation(self.orientation)
-        self._image = image  # the caller's frame; the job works on views of it turned, and on its window
+        self._image = image  # the caller's frame; the job works on views of it turned, and on its windows
         self._mask = transform_array(mask, self.orientation)
         self._oriented_shape = self._mask.shape
         align = cfg.scale if isinstance(self.model, MultiScalePixelRNN) else 1
-        # Nothing to fill: an empty window, so that no copy of the image and no engine is made.
-        self._window = completion_window(self._mask, window, align) if mask.any() else Window(0, 0, 0, 0)
-        check_completion_memory(cfg, self.samples, (self._window.height, self._window.width), image.shape[:2])
-        self._plan_subpixels()
-
+        windows = completion_windows(self._mask, window, align) if mask.any() else []  # nothing to fill: no copy, no engine
+        check_completion_memory(cfg, self.samples, [(w.height, w.width) for w in windows] or [(0, 0)], image.shape[:2])
         oriented = transform_array(self._image, self.orientation)
-        self._x = torch.from_numpy(oriented[self._window.rows, self._window.cols].copy()).long()  # a copy: an empty view keeps negative strides
-        self._x = self._x.permute(2, 0, 1)[None].repeat(self.samples, 1, 1, 1).to(self.device)
-        self._x[:, :, self._pixels[:, 0], self._pixels[:, 1]] = 0
-        with torch.no_grad():
-            self._engine = make_engine(engine, self.model, self.samples, self._window.height, self._window.width) if self.total else None
+        self._fills = [WindowFill(self.model, oriented, self._mask, w, self.samples, engine, self.device) for w in windows]
+        # the index, in the whole generation order, of each window's first sub-pixel, and the total
+        self._starts = np.cumsum([0] + [fill.total for fill in self._fills])
+        self.total = int(self._starts[-1])
         self._draws = 0
         self._uniforms = draw_uniforms(self.seed, 0, self.samples, self.total)
         self._next = 0
@@ -170,17 +168,6 @@ class CompletionJob:
         self.scores: np.ndarray | None = None
         if self.total == 0:
             self.scores = np.zeros(self.samples)
-
-    def _plan_subpixels(self) -> None:
-        """The masked pixels of the window in generation order, and every sub-pixel's rank."""
-        window = self._window
-        local_mask = self._mask[window.rows, window.cols]
-        pixel_rank = self.model.pixel_order(window.height, window.width).numpy()
-        self._subpixel_rank = pixel_rank[:, :, None] * self.channels + np.arange(self.channels)
-        order = np.argsort(pixel_rank[local_mask], kind="stable")
-        self._pixels = np.argwhere(local_mask)[order]  # (P, 2) window coordinates
-        self._local_mask = local_mask
-        self.total = len(self._pixels) * self.channels
 
     @property
     def done(self) -> bool:
@@ -191,25 +178,29 @@ class CompletionJob:
         """How many sub-pixels have been decided so far."""
         return self._next
 
-    def _source_positions(self, rows: np.ndarray | int, cols: np.ndarray | int) -> tuple[np.ndarray | int, np.ndarray | int]:
-        """Window coordinates -> the caller's image coordinates."""
-        return transform_position(self._window.top + rows, self._window.left + cols, self._oriented_shape, inverse(self.orientation))
+    def _source_positions(self, fill: WindowFill, rows: np.ndarray | int, cols: np.ndarray | int) -> tuple[np.ndarray | int, np.ndarray | int]:
+        """Coordinates in ``fill``'s window -> the caller's image coordinates."""
+        window = fill.window
+        return transform_position(window.top + rows, window.left + cols, self._oriented_shape, inverse(self.orientation))
 
-    def _source_position(self, row: int, col: int) -> tuple[int, int]:
-        source_row, source_col = self._source_positions(row, col)
-        return int(source_row), int(source_col)
+    def _locate(self, index: int) -> tuple[WindowFill, int]:
+        """The window the ``index``-th sub-pixel of the generation order lies in, and its index there."""
+        number = int(np.searchsorted(self._starts, index, side="right")) - 1
+        return self._fills[number], index - int(self._starts[number])
 
     @property
     def generation_order(self) -> np.ndarray:
         """(P, 2) int: the (row, col) in the caller's image of every pixel to fill, in the order they
-        are decided (the raster order of the image as the job orients it)."""
-        return np.stack(self._source_positions(self._pixels[:, 0], self._pixels[:, 1]), axis=1)
+        are decided (the raster order of the image as the job orients it, one window after another)."""
+        positions = [np.stack(self._source_positions(f, f.pixels[:, 0], f.pixels[:, 1]), axis=1) for f in self._fills]
+        return np.concatenate(positions) if positions else np.zeros((0, 2), dtype=np.int64)
 
     @property
     def generation_lines(self) -> np.ndarray:
         """(P,) int: the line of the generation order each pixel of :attr:`generation_order` lies on --
         its row in the oriented image (a row, a column or a reversed one in the caller's image)."""
-        return self._pixels[:, 0].copy()
+        lines = [fill.window.top + fill.pixels[:, 0] for fill in self._fills]
+        return np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
 
     def cancel(self) -> None:
         """Stop: :meth:`run` returns after the sub-pixel it is deciding (safe from any thread)."""
@@ -233,62 +224,71 @@ class CompletionJob:
 
     def _decide_next(self) -> CompletionStep:
         index = self._next
-        row, col = (int(v) for v in self._pixels[index // self.channels])
-        channel = index % self.channels
+        fill, local = self._locate(index)
         with torch.no_grad():
-            logits = self._engine.logits(self._x, row, col, channel)
+            logits = fill.logits(local)
         values, probs = choose_values(logits, self._uniforms[:, index], self.temperature, self.greedy)
-        self._x[:, channel, row, col] = torch.from_numpy(values).to(self.device)
+        fill.decide(local, values)
         self._next = index + 1
-        source_row, source_col = self._source_position(row, col)
-        return CompletionStep(index, self.total, source_row, source_col, channel, values.astype(np.uint8), probs)
-
-    def _known_after_hole(self) -> np.ndarray:
-        """Bool (h, w, C) of the window: the known sub-pixels after the first hole sub-pixel."""
-        first_hole = self._subpixel_rank[self._local_mask].min()
-        return ~self._local_mask[:, :, None] & (self._subpixel_rank > first_hole)
+        row, col, channel = fill.position(local)
+        source_row, source_col = self._source_positions(fill, row, col)
+        return CompletionStep(index, self.total, int(source_row), int(source_col), channel, values.astype(np.uint8), probs)
 
     @property
     def ranks_candidates(self) -> bool:
         """Whether known sub-pixels follow the hole in the generation order, so that ``scores`` can rank
         the candidates; without any, every score is 0 and the order of the candidates means nothing."""
-        return self.total > 0 and bool(self._known_after_hole().any())
+        return any(fill.known_after_hole().any() for fill in self._fills)
 
     def _score(self) -> np.ndarray:
-        """log p(known sub-pixels after the hole | everything before them), nats, per candidate (§4)."""
-        if not self.ranks_candidates:
-            return np.zeros(self.samples)
-        after_hole = self._known_after_hole()
-        with torch.no_grad():
-            log_probs = self.model.log_likelihood(self._x).double().cpu().numpy()  # (K, C, h, w)
-        return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
+        """log p(known sub-pixels after the hole | everything before them), nats, per candidate (§4):
+        the sum over the windows, which are filled independently."""
+        return sum((fill.score() for fill in self._fills), np.zeros(self.samples))
+
+    def _region(self, fill: WindowFill) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The first and last row, and column, of the caller's image that ``fill``'s window covers."""
+        window = fill.window
+        rows, cols = self._source_positions(fill, np.array([0, window.height - 1]), np.array([0, window.width - 1]))
+        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
     def completed_region(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """The first and last row, and column, of the caller's image that the model runs on (its window)."""
-        rows, cols = self._source_positions(np.array([0, self._window.height - 1]), np.array([0, self._window.width - 1]))
-        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
+        """The first and last row, and column, of the caller's image that the model runs on (the box
+        around its windows; an empty range for an empty mask)."""
+        regions = [self._region(fill) for fill in self._fills]
+        if not regions:
+            return (0, -1), (0, -1)  # an empty mask: nothing is completed
+        return ((min(r[0][0] for r in regions), max(r[0][1] for r in regions)),
+                (min(r[1][0] for r in regions), max(r[1][1] for r in regions)))
+
+    def _window_holding(self, row: int, col: int) -> int:
+        """The number of the first window that holds the caller's pixel (row, col), or a ValueError."""
+        for number, fill in enumerate(self._fills):
+            (top, bottom), (left, right) = self._region(fill)
+            if top <= row <= bottom and left <= col <= right:
+                return number
+        if len(self._fills) == 1:
+            (top, bottom), (left, right) = self._region(self._fills[0])
+            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: "
+                             f"rows {top} to {bottom}, columns {left} to {right}")
+        raise ValueError(f"pixel ({row}, {col}) is outside the parts of the image being completed "
+                         f"(the {len(self._fills)} windows around the holes)")
 
     def resample_from(self, row: int, col: int, channel: int) -> None:
         """Keep every sub-pixel decided before (row, col, channel) in the generation order; the next
         :meth:`run` redraws the rest with fresh randomness. Coordinates are the caller's image's."""
         if not 0 <= channel < self.channels:
             raise ValueError(f"channel must lie in [0, {self.channels}), got {channel}")
-        rows, cols = self.completed_region()
-        if not (rows[0] <= row <= rows[1] and cols[0] <= col <= cols[1]):
-            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: "
-                             f"rows {rows[0]} to {rows[1]}, columns {cols[0]} to {cols[1]}")
+        if not self._fills:
+            raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: the mask is empty")
+        number = self._window_holding(row, col)
+        fill = self._fills[number]
         oriented_row, oriented_col = transform_position(row, col, self._image.shape[:2], self.orientation)
-        rank = self._subpixel_rank[oriented_row - self._window.top, oriented_col - self._window.left, channel]
-        planned = self._subpixel_rank[self._pixels[:, 0], self._pixels[:, 1]].reshape(-1)
-        start = int(np.searchsorted(planned, rank))
+        start = int(self._starts[number]) + fill.index_of(oriented_row - fill.window.top, oriented_col - fill.window.left, channel)
         self._run_token += 1
         self._cancelled.clear()
         self.scores = None if self.total else self.scores
-        for index in range(start, self._next):
-            r, c = self._pixels[index // self.channels]
-            self._x[:, index % self.channels, r, c] = 0
-        if start < self._next:
-            self._engine.reset()
+        for later, first in zip(self._fills[number:], self._starts[number:].tolist()):
+            later.clear_from(max(start, first) - first, min(self._next, first + later.total) - first)
         self._next = min(self._next, start)
         self._draws += 1
         self._uniforms[:, start:] = draw_uniforms(self.seed, self._draws, self.samples, self.total - start)
@@ -297,18 +297,18 @@ class CompletionJob:
         """A copy of what the job has decided, to :meth:`restore` it later (take one before
         :meth:`resample_from` to take the resample back)."""
         scores = None if self.scores is None else self.scores.copy()
-        return JobSnapshot(self._x.clone(), self._next, self._uniforms.copy(), self._draws, scores)
+        return JobSnapshot(tuple(fill.x.clone() for fill in self._fills), self._next, self._uniforms.copy(), self._draws, scores)
 
     def restore(self, snapshot: JobSnapshot) -> None:
         """Return to a :meth:`snapshot` of this job; any older run's iteration ends."""
         self._run_token += 1
         self._cancelled.clear()
-        self._x.copy_(snapshot.values)
+        for fill, values in zip(self._fills, snapshot.values):
+            fill.x.copy_(values)
+            fill.forget_states()
         self._next, self._draws = snapshot.next, snapshot.draws
         self._uniforms = snapshot.uniforms.copy()
         self.scores = None if snapshot.scores is None else snapshot.scores.copy()
-        if self.total:
-            self._engine.reset()
 
     @property
     def images(self) -> np.ndarray:
@@ -323,13 +323,14 @@ class CompletionJob:
         if rows.step != 1 or cols.step != 1:
             raise ValueError("images_within takes slices of consecutive rows and columns")
         candidates = np.repeat(self._image[None, rows.start : rows.stop, cols.start : cols.stop], self.samples, axis=0)
-        (top, bottom), (left, right) = self.completed_region()
-        shared_rows = range(max(top, rows.start), min(bottom + 1, rows.stop))
-        shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
-        if self.total and shared_rows and shared_cols:  # an empty mask decides nothing (and has no region)
-            decided = self._x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
-            region = restore(decided, self.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
-            candidates[:, shifted(shared_rows, rows.start), shifted(shared_cols, cols.start)] = region.transpose(2, 0, 1, 3)
+        for fill in self._fills:
+            (top, bottom), (left, right) = self._region(fill)
+            shared_rows = range(max(top, rows.start), min(bottom + 1, rows.stop))
+            shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
+            if shared_rows and shared_cols:
+                decided = fill.x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
+                region = restore(decided, self.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
+                candidates[:, shifted(shared_rows, rows.start), shifted(shared_cols, cols.start)] = region.transpose(2, 0, 1, 3)
         return candidates
 
 
@@ -343,7 +344,7 @@ class JobSnapshot:
     """What a :class:`CompletionJob` had decided (:meth:`CompletionJob.snapshot`): its candidates'
     sub-pixels, the next one to decide, the randomness of the draws to come, and the scores."""
 
-    values: torch.Tensor
+    values: tuple[torch.Tensor, ...]  # per window
     next: int
     uniforms: np.ndarray
     draws: int

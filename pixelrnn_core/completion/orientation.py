@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ..pixels.dihedral import SYMMETRIES, code_of, inverse, transform_array
-from .windowing import completion_window
+from .windowing import completion_windows
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -46,14 +46,17 @@ def known_before_hole(mask: np.ndarray, pixel_order: torch.Tensor) -> int:
 
 
 def best_orientation(mask: np.ndarray, model: torch.nn.Module) -> str:
-    """The orientation in which the most known pixels around the hole precede it (identity on ties):
-    around it means in its bounding box with :data:`.windowing.COMPLETION_CONTEXT` pixels on every
-    side, what a completion runs on -- so a large image costs no more than a small one."""
-    window = completion_window(mask)
-    around = mask[window.rows, window.cols]
+    """The orientation in which the most known pixels around the holes precede them (identity on ties):
+    around them means in the windows a completion runs on (:func:`.windowing.completion_windows`, each
+    a group of holes with :data:`.windowing.COMPLETION_CONTEXT` pixels on every side), summed over the
+    windows -- so a large image costs no more than its holes' surroundings."""
+    windows = [mask[window.rows, window.cols] for window in completion_windows(mask)]
 
     def context(name: str) -> int:
-        oriented = orient(around, name)
-        return known_before_hole(oriented, model.pixel_order(*oriented.shape))
+        total = 0
+        for around in windows:
+            oriented = orient(around, name)
+            total += known_before_hole(oriented, model.pixel_order(*oriented.shape))
+        return total
 
     return max(ORIENTATIONS, key=context)

@@ -44,6 +44,14 @@ def align_down(offset: int, length: int, limit: int, multiple: int) -> tuple[int
     return aligned, min(limit - aligned, length + offset - aligned)
 
 
+def hole_box(mask: np.ndarray) -> Window | None:
+    """The bounding box of the masked pixels of ``mask`` (H, W), or None when there are none."""
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    if len(rows) == 0:
+        return None
+    return Window(int(rows[0]), int(cols[0]), int(rows[-1]) + 1 - int(rows[0]), int(cols[-1]) + 1 - int(cols[0]))
+
+
 def completion_window(mask: np.ndarray, size: tuple[int, int] | None = None, align: int = 1) -> Window:
     """The window a completion of ``mask`` (H, W) runs on.
 
@@ -53,11 +61,16 @@ def completion_window(mask: np.ndarray, size: tuple[int, int] | None = None, ali
     three quarters of the spare rows above it. ``align``: the window starts on a multiple of it (the
     subsampling grid of a multi-scale model).
     """
-    height, width = mask.shape
-    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
-    if len(rows) == 0:
-        return Window(0, 0, height, width)
-    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    box = hole_box(mask)
+    if box is None:
+        return Window(0, 0, *mask.shape)
+    return window_around(box, mask.shape, size, align)
+
+
+def window_around(box: Window, shape: tuple[int, int], size: tuple[int, int] | None, align: int) -> Window:
+    """:func:`completion_window` of a hole whose bounding box is ``box`` in an image of ``shape``."""
+    height, width = shape
+    r0, r1, c0, c1 = box.top, box.top + box.height, box.left, box.left + box.width
     if size is None:
         top, bottom = max(0, r0 - COMPLETION_CONTEXT), min(height, r1 + COMPLETION_CONTEXT)
         left, right = max(0, c0 - COMPLETION_CONTEXT), min(width, c1 + COMPLETION_CONTEXT)
@@ -69,3 +82,55 @@ def completion_window(mask: np.ndarray, size: tuple[int, int] | None = None, ali
     top, window_height = align_down(*place(r0, r1, size[0], height, 0.75), height, align)
     left, window_width = align_down(*place(c0, c1, size[1], width, 0.5), width, align)
     return Window(top, left, window_height, window_width)
+
+
+def completion_windows(mask: np.ndarray, size: tuple[int, int] | None = None, align: int = 1) -> list[Window]:
+    """The windows a completion of ``mask`` (H, W) runs on: one per group of holes, where holes whose windows (:func:`completion_window`) could not reach each other make
+    separate groups. No window holds a masked pixel of another group, so each group is filled and
+    scored on its own window: two small holes far apart cost two small windows, not one spanning both.
+    Groups are listed in raster order of their first masked pixel.
+
+    Groups are found by cutting the mask along runs of unmasked rows or columns (recursively, an
+    X-Y cut) at least as long as a window reaches past its hole: ``COMPLETION_CONTEXT`` (or the window's
+    ``size``) plus ``align`` - 1 rows it may move up to the grid. A hole's window lies within that reach
+    of its own box, and a box inside another is reached by no more than the outer box is, so windows
+    only ever meet known pixels of other groups.
+    """
+    reach = (COMPLETION_CONTEXT, COMPLETION_CONTEXT) if size is None else tuple(size)
+    boxes = separated_boxes(mask, (reach[0] + align, reach[1] + align))
+    boxes.sort(key=lambda box: (box.top, int(np.argmax(mask[box.top, box.cols])) + box.left))
+    return [window_around(box, mask.shape, size, align) for box in boxes]
+
+
+def separated_boxes(mask: np.ndarray, gaps: tuple[int, int]) -> list[Window]:
+    """Bounding boxes of the groups of masked pixels that at least ``gaps`` (rows, columns) unmasked lines
+    separate from each other, found by cutting along such runs of rows or columns until none is left."""
+    whole = hole_box(mask)
+    pending, boxes = ([] if whole is None else [whole]), []
+    while pending:
+        box = pending.pop()
+        pieces = cut(mask, box, gaps)
+        if len(pieces) == 1:
+            boxes.append(box)
+        else:
+            pending.extend(pieces)
+    return boxes
+
+
+def cut(mask: np.ndarray, box: Window, gaps: tuple[int, int]) -> list[Window]:
+    """``box`` cut along every run of at least ``gaps[axis]`` unmasked rows (or, if there is none, columns),
+    each piece shrunk to its masked pixels; ``[box]`` when neither has such a run."""
+    inside = mask[box.rows, box.cols]
+    for axis, gap in enumerate(gaps):
+        used = np.flatnonzero(inside.any(axis=1 - axis))
+        breaks = np.flatnonzero(np.diff(used) > gap)
+        if len(breaks):
+            starts, stops = used[np.r_[0, breaks + 1]], used[np.r_[breaks, len(used) - 1]] + 1
+            pieces = []
+            for start, stop in zip(starts.tolist(), stops.tolist()):
+                part = (slice(start, stop), slice(None)) if axis == 0 else (slice(None), slice(start, stop))
+                piece = hole_box(inside[part])
+                offset = (box.top + start, box.left) if axis == 0 else (box.top, box.left + start)
+                pieces.append(Window(offset[0] + piece.top, offset[1] + piece.left, piece.height, piece.width))
+            return pieces
+    return [box]

@@ -149,15 +149,20 @@ def test_a_small_hole_in_a_large_photo_costs_the_candidates_memory_and_little_mo
     model = tiny_model("pixelcnn", 3)
     image, mask = random_image(900, 1200, 3), np.zeros((900, 1200), bool)
     mask[500:503, 700:702] = True
-    tracemalloc.start()
-    try:
-        job = finished(prc.CompletionJob(model, image, mask, samples=2, orientation=orientation))
-        candidates = job.images
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    job, candidates, peak = filled_measuring_memory(model, image, mask, orientation=orientation)
     assert peak < 3.5 * image.nbytes  # 2 candidates, the copy, the window
     np.testing.assert_array_equal(candidates[:, ~mask], np.stack([image[~mask]] * 2))
+
+
+def filled_measuring_memory(model, image, mask, **options):
+    """A finished job of 2 candidates, its images, and the peak of memory traced while it ran."""
+    tracemalloc.start()
+    try:
+        job = finished(prc.CompletionJob(model, image, mask, samples=2, **options))
+        candidates = job.images
+        return job, candidates, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 @pytest.mark.parametrize("orientation", sorted(prc.ORIENTATIONS))
@@ -278,3 +283,76 @@ def test_a_checkpoint_says_which_orientation_completes_it(tmp_path):
         assert prc.checkpoint_info(path).completion_orientation == expected
     prc.save_checkpoint(tmp_path / "bare.safetensors", model)
     assert prc.checkpoint_info(tmp_path / "bare.safetensors").completion_orientation == "identity"
+
+
+def far_apart_holes(height: int = 90, width: int = 100) -> np.ndarray:
+    """Two small holes farther apart than a window's context: two windows."""
+    mask = np.zeros((height, width), bool)
+    mask[4:6, 6:9] = True
+    mask[height - 5 : height - 3, width - 7 : width - 4] = True
+    return mask
+
+
+def test_holes_far_apart_in_a_large_photo_cost_their_windows_not_the_photo():
+    """Two small holes at opposite corners: one window spanning both held the whole photo for every
+    candidate (4 candidates of a 1200x1600 photo were refused as needing 47.6 GiB with a real model)."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(900, 1200, 3), np.zeros((900, 1200), bool)
+    mask[100:103, 100:102] = True
+    mask[800:803, 1100:1102] = True
+    job, candidates, peak = filled_measuring_memory(model, image, mask)
+    assert peak < 3.5 * image.nbytes  # 2 candidates, the copy, the windows
+    np.testing.assert_array_equal(candidates[:, ~mask], np.stack([image[~mask]] * 2))
+    assert job.total == 2 * 6 * 3 and job.completed_region() == ((68, 834), (68, 1133))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_each_window_is_filled_as_if_alone_and_both_engines_agree(arch):
+    """The first hole's window is filled exactly as a job with that hole alone fills it (the first
+    candidate takes the same draws); the engines give the same images over both windows."""
+    model = tiny_model(arch, 3)
+    image, mask = random_image(90, 100, 3), far_apart_holes()
+    first = np.zeros_like(mask)
+    first[:45] = mask[:45]
+    cached = prc.complete(model, image, mask, samples=2, seed=4)
+    naive = prc.complete(model, image, mask, samples=2, seed=4, engine="naive")
+    alone = prc.complete(model, image, first, samples=1, seed=4)
+    np.testing.assert_array_equal(cached, naive)
+    np.testing.assert_array_equal(cached[0, :45], alone[0, :45])
+    assert (cached[:, mask] != image[mask]).any()
+
+
+def test_scores_sum_the_known_pixels_after_each_hole_in_its_window():
+    model = tiny_model("row_lstm", 3)
+    image, mask = random_image(90, 100, 3), far_apart_holes()
+    job = finished(prc.CompletionJob(model, image, mask, samples=3, seed=0))
+    windows = prc.completion_windows(mask)
+    assert len(windows) == 2
+    for k in range(3):
+        expected = 0.0
+        for window in windows:
+            hole = mask[window.rows, window.cols]
+            rank = np.arange(hole.size).reshape(hole.shape)
+            after_hole = ~hole & (rank > rank[hole].min())
+            surprisal = prc.inspect(model, job.images[k][window.rows, window.cols]).surprisal_bits
+            expected -= surprisal[after_hole].sum() * math.log(2)
+        assert job.scores[k] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_resample_in_the_second_window_keeps_the_first_and_can_be_taken_back():
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(90, 100, 3), far_apart_holes()
+    job = finished(prc.CompletionJob(model, image, mask, samples=2, seed=1))
+    images, saved = job.images, job.snapshot()
+    job.resample_from(86, 94, 1)
+    assert job.decided == 6 * 3 + (3 + 1) * 3 + 1  # the first window, a row of the second and a pixel, R
+    finished(job)
+    redrawn = job.images
+    np.testing.assert_array_equal(redrawn[:, :45], images[:, :45])
+    assert (redrawn[:, 45:] != images[:, 45:]).any()
+    job.resample_from(4, 6, 0)  # from the first hole on, both windows are redrawn
+    assert job.decided == 0
+    job.restore(saved)
+    np.testing.assert_array_equal(job.images, images)
+    with pytest.raises(ValueError, match=r"outside the parts of the image being completed \(the 2 windows around the holes\)"):
+        job.resample_from(80, 5, 0)

@@ -98,11 +98,12 @@ def test_idx_data_beyond_what_the_header_promises_is_refused(tmp_path):
 
 def test_memory_estimates_grow_with_the_request():
     config = prc.ModelConfig("row_lstm", channels=1, levels=256, hidden=24, layers=3, out_hidden=64)
-    memory.check_completion_memory(config, 8, (28, 28))
+    memory.check_completion_memory(config, 8, [(28, 28)])
+    memory.check_completion_memory(config, 8, [(64, 64)] * 1000, (3000, 4000))  # many small windows of a photo
     with pytest.raises(prc.MemoryRequestError, match="TiB"):
-        memory.check_completion_memory(config, 8, (10**5, 10**5))
+        memory.check_completion_memory(config, 8, [(10**5, 10**5)])
     with pytest.raises(prc.MemoryRequestError, match="10000000 sample"):
-        memory.check_completion_memory(config, 10**7, (1, 1), (1000, 1000))
+        memory.check_completion_memory(config, 10**7, [(1, 1)], (1000, 1000))
     with pytest.raises(prc.MemoryRequestError, match="training batches of 16"):
         memory.check_training_memory(config, 16, 10**5, 10**5)
 
@@ -159,7 +160,7 @@ def test_eval_refuses_a_batch_size_below_one(tmp_path, capsys):
 @pytest.mark.parametrize("arch", ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"])
 def test_an_empty_mask_returns_the_input_without_building_an_engine(arch, monkeypatch):
     network = prc.build_model(arch, **TINY)
-    monkeypatch.setattr(prc.completion.job, "make_engine", lambda *args: pytest.fail("an engine was built"))
+    monkeypatch.setattr(prc.completion.window_fill, "make_engine", lambda *args: pytest.fail("an engine was built"))
     image = np.random.default_rng(0).integers(0, 4, (1500, 1000, 3), dtype=np.uint8)
     out = prc.complete(network, image, np.zeros((1500, 1000), bool), samples=8, orientation="auto")
     assert out.shape == (8, 1500, 1000, 3) and all(np.array_equal(sample, image) for sample in out)

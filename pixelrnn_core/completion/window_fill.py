@@ -1,0 +1,93 @@
+"""One window of a completion: its holes in the generation order, the candidates' values on it, and the
+engine that fills it.
+
+A completion runs on one window per group of holes (:func:`.windowing.completion_windows`); no window
+holds another's holes, so each is filled and scored on its own, one after the other.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .engines import Engine, make_engine
+from .windowing import Window
+
+
+class WindowFill:
+    """The masked sub-pixels of ``window`` of the (oriented) ``image`` in the model's generation order,
+    filled for ``samples`` candidates. The engine is built when the first sub-pixel is asked for and let
+    go once the last one is decided, so that only one window's states are held at a time."""
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        image: np.ndarray,
+        mask: np.ndarray,
+        window: Window,
+        samples: int,
+        engine: str,
+        device: torch.device,
+    ) -> None:
+        self.model, self.window, self.engine_name = model, window, engine
+        self.channels = channels = model.config.channels
+        self.mask = mask[window.rows, window.cols]
+        pixel_rank = model.pixel_order(window.height, window.width).numpy()
+        self.subpixel_rank = pixel_rank[:, :, None] * channels + np.arange(channels)
+        order = np.argsort(pixel_rank[self.mask], kind="stable")
+        self.pixels = np.argwhere(self.mask)[order]  # (P, 2) window coordinates
+        self.total = len(self.pixels) * channels
+        values = torch.from_numpy(image[window.rows, window.cols].copy()).long()  # a copy: an empty view keeps negative strides
+        self.x = values.permute(2, 0, 1)[None].repeat(samples, 1, 1, 1).to(device)
+        self.x[:, :, self.pixels[:, 0], self.pixels[:, 1]] = 0
+        self._engine: Engine | None = None
+
+    def position(self, index: int) -> tuple[int, int, int]:
+        """(row, col, channel) in the window of its ``index``-th sub-pixel in the generation order."""
+        row, col = (int(v) for v in self.pixels[index // self.channels])
+        return row, col, index % self.channels
+
+    def logits(self, index: int) -> torch.Tensor:
+        """Logits (K, L) of the ``index``-th sub-pixel given everything before it in the window."""
+        if self._engine is None:
+            self._engine = make_engine(self.engine_name, self.model, len(self.x), self.window.height, self.window.width)
+        return self._engine.logits(self.x, *self.position(index))
+
+    def decide(self, index: int, values: np.ndarray) -> None:
+        """Write each candidate's value of the ``index``-th sub-pixel; after the last, let the engine go."""
+        row, col, channel = self.position(index)
+        self.x[:, channel, row, col] = torch.from_numpy(values).to(self.x.device)
+        if index == self.total - 1:
+            self._engine = None
+
+    def clear_from(self, start: int, stop: int) -> None:
+        """Undecide sub-pixels ``start`` to ``stop`` - 1; the engine recomputes from the top."""
+        for index in range(start, stop):
+            row, col, channel = self.position(index)
+            self.x[:, channel, row, col] = 0
+        if self._engine is not None and start < stop:
+            self._engine.reset()
+
+    def forget_states(self) -> None:
+        """Let the engine's states go (after the values were replaced, see :meth:`CompletionJob.restore`)."""
+        self._engine = None
+
+    def index_of(self, row: int, col: int, channel: int) -> int:
+        """The index, in the generation order, of the first masked sub-pixel at or after window sub-pixel
+        (row, col, channel)."""
+        planned = self.subpixel_rank[self.pixels[:, 0], self.pixels[:, 1]].reshape(-1)
+        return int(np.searchsorted(planned, self.subpixel_rank[row, col, channel]))
+
+    def known_after_hole(self) -> np.ndarray:
+        """Bool (h, w, C) of the window: the known sub-pixels after its first hole sub-pixel."""
+        first_hole = self.subpixel_rank[self.mask].min()
+        return ~self.mask[:, :, None] & (self.subpixel_rank > first_hole)
+
+    def score(self) -> np.ndarray:
+        """log p(known sub-pixels after the hole | everything before them in the window), nats, per
+        candidate (docs/design.md, "Completion with pixels after the hole")."""
+        after_hole = self.known_after_hole()
+        if not after_hole.any():
+            return np.zeros(len(self.x))
+        with torch.no_grad():
+            log_probs = self.model.log_likelihood(self.x).double().cpu().numpy()  # (K, C, h, w)
+        return log_probs.transpose(0, 2, 3, 1)[:, after_hole].sum(axis=1)
