@@ -32,14 +32,6 @@ TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for expo
                      "candidates to export them")
 
 
-def completion_box(mask: np.ndarray, margin: int = prc.COMPLETION_CONTEXT) -> Box:
-    """The region a fill works on in a large image: the mask's bounding box grown by ``margin`` on
-    every side (the job completes at native resolution around the hole; models are size-agnostic)."""
-    box = Box.around(mask)
-    height, width = mask.shape
-    return Box(max(box.top - margin, 0), max(box.left - margin, 0), min(box.bottom + margin, height), min(box.right + margin, width))
-
-
 def context_warning(mask: np.ndarray, any_side: bool = False) -> str | None:
     """A warning when the mask leaves the model (almost) nothing to condition on: a raster-order model
     reads top to bottom, so a hole in the first row has no context before it; a model that fills from

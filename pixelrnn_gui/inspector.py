@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from .background import StepThread, WorkController, WorkState, describe_error
-from .completion import TOO_LARGE_TO_KEEP, CompletionController, completion_box
-from .document import Box, Document
+from .completion import TOO_LARGE_TO_KEEP, CompletionController
+from .document import Document
 from .files import ImageFiles
+from .inspected_regions import InspectedRegion, InspectedRegions, inspection_boxes
 from .inspection_cache import InspectionCache, inspection_key
 from .levels import to_levels
 from .qimages import rgba_to_qimage
@@ -191,9 +192,7 @@ class Inspector(QWidget):
         self.setAccessibleName("Inspector")
         self.setToolTip("The model's predicted distribution at the pixel under the pointer")
         self.document, self.controller, self.files = document, controller, files
-        self.result = None  # prc.inspect of the current image
-        self.original_result = None  # prc.inspect of the image before the last fill
-        self.box: Box | None = None
+        self.results: InspectedRegions | None = None  # prc.inspect of the image (and of it before the last fill)
         self.pixel: tuple[int, int] | None = None
         self.inspection = WorkController(self)
         self.cache = InspectionCache()  # what was inspected, so browsing candidates runs no model again
@@ -280,7 +279,7 @@ class Inspector(QWidget):
     # ---- running prc.inspect ----------------------------------------------------------------
     def _document_replaced(self) -> None:
         """A new image: nothing inspected of it yet, no pixel shown."""
-        self.result = self.original_result = self.box = self.pixel = None
+        self.results = self.pixel = None
         self.cache.clear()
         if self.heatmap.currentText() == "NLL of original":  # no fill has touched the new image
             self.heatmap.setCurrentText("None")
@@ -294,7 +293,7 @@ class Inspector(QWidget):
         """Another model: its numbers for the shown pixel are not known yet, and its channels may differ."""
         model = self.controller.model
         self.pixel_label.reserve(longest_pixel_text(model.config.channels if model is not None else len(CHANNEL_NAMES)))
-        self.result = self.original_result = None
+        self.results = None
         self.cache.clear()
         self.bits_label.setText("")
         self._update_overlay()
@@ -319,56 +318,51 @@ class Inspector(QWidget):
         if not self.controller.busy:
             self._debounce.start()
 
-    def inspection_box(self) -> Box | None:
-        """The region inspected: the whole image when small, else the region a fill would use."""
-        if self.document.height * self.document.width <= INSPECT_WHOLE_IMAGE_PIXELS:
-            return Box(0, 0, self.document.height, self.document.width)
-        return completion_box(self.document.mask) if self.document.mask.any() else None
-
     def inspect(self) -> None:
-        """Run ``prc.inspect`` on the current image (and on the one before the last fill)."""
+        """Run ``prc.inspect`` on the current image (and on the one before the last fill): the whole of
+        a small image, or each region a fill of the mask runs on."""
         model = self.controller.model
         if model is None or self.controller.busy or self.inspection.busy or self._shut_down:
             return
-        box = self.inspection_box()
-        if box is None:
+        boxes = inspection_boxes(self.document.mask, INSPECT_WHOLE_IMAGE_PIXELS)
+        if not boxes:
             side = math.isqrt(INSPECT_WHOLE_IMAGE_PIXELS)
             self.maskNeeded.emit(f"Images over {side}×{side} pixels are inspected around the mask: paint a mask over the part to inspect.")
             return
         config, device = model.config, self.controller.device
+        original = self.document.compare_image()
+        jobs = []  # (region number, 0 for the image or 1 for the one before the fill, levels, mask, cache key)
         try:
-            image = to_levels(self.document.image[box.slices], config.channels, config.levels)
+            for number, box in enumerate(boxes):
+                images = [self.document.image[box.slices]] + ([] if original is None else [original[box.slices]])
+                mask = self.document.mask[box.slices].copy()
+                for which, pixels in enumerate(images):
+                    levels = to_levels(pixels, config.channels, config.levels)
+                    region_mask = mask if which == 0 and mask.any() else None
+                    jobs.append((number, which, levels, region_mask, inspection_key(model, device, levels, region_mask)))
         except ValueError as error:
             self.message.emit(str(error))
             return
-        mask = self.document.mask[box.slices].copy()
-        original = self.document.compare_image()
-        original_levels = None if original is None else to_levels(original[box.slices], config.channels, config.levels)
 
-        images = [image] if original_levels is None else [image, original_levels]
-        masks = [mask if mask.any() else None, None]
-        keys = [inspection_key(model, device, levels, masks[index]) for index, levels in enumerate(images)]
-
-        def both():  # band by band (seconds for a large region): closing the window stops it after a band
-            for index, levels in enumerate(images):
-                known = self.cache.get(keys[index])
+        def all_regions():  # band by band (seconds for a large region): closing the window stops it after a band
+            for index, (_, _, levels, mask, key) in enumerate(jobs):
+                known = self.cache.get(key)
                 if known is not None:  # inspected before: a candidate seen again, the image before the fill
                     yield index, prc.InspectionProgress(len(levels), len(levels), known)
                     continue
-                for step in prc.inspection_steps(model, levels, masks[index], device=device):
+                for step in prc.inspection_steps(model, levels, mask, device=device):
                     yield index, step
 
         self._stale = False
         self.bits_label.setText("Inspecting…")  # a large region takes seconds: not the last figures meanwhile
         generation = self.document.generation  # a result for an image no longer open, or of a model no longer chosen, is dropped
-        results = [None, None]
+        results = [None] * len(jobs)
 
         def progress(steps: list) -> None:
             for index, step in steps:
                 results[index] = step.result
             index, step = steps[-1]
-            share = (index + step.rows_done / step.rows) / len(images)
-            self.bits_label.setText(f"Inspecting… {share:.0%}")
+            self.bits_label.setText(f"Inspecting… {(index + step.rows_done / step.rows) / len(jobs):.0%}")
 
         async def inspection(work: StepThread) -> None:
             try:
@@ -378,9 +372,9 @@ class Inspector(QWidget):
                 self.message.emit(f"Inspection failed: {describe_error(error)}")
             else:
                 if finished and generation == self.document.generation and model is self.controller.model:
-                    for key, result in zip(keys, results):
-                        self.cache.put(key, result)
-                    self._show_result(box, *results)
+                    for job, result in zip(jobs, results):
+                        self.cache.put(job[-1], result)
+                    self._show_result(inspected_regions(boxes, jobs, results, self.document.mask))
                 else:
                     self.bits_label.setText("")  # stopped, or about an image no longer open or another model
                     self._stale = True
@@ -388,20 +382,16 @@ class Inspector(QWidget):
             if self._stale and not self.controller.busy:
                 self._debounce.start()
 
-        self.inspection.launch(StepThread(both()), inspection, WorkState.RUNNING)
+        self.inspection.launch(StepThread(all_regions()), inspection, WorkState.RUNNING)
 
     def shutdown(self) -> None:
         self._shut_down = True
         self._debounce.stop()
         self.inspection.shutdown()
 
-    def _show_result(self, box: Box, result, original_result) -> None:
-        self.box, self.result, self.original_result = box, result, original_result
-        whole = box == Box(0, 0, self.document.height, self.document.width)
-        text = f"{'Image' if whole else 'Region around the mask'}: {result.bits_per_dim:.3f} bits/dim"
-        if result.masked_bits_per_dim is not None:
-            text += f" · masked region: {result.masked_bits_per_dim:.3f} bits/dim"
-        self.bits_label.setText(text)
+    def _show_result(self, inspected: InspectedRegions) -> None:
+        self.results = inspected
+        self.bits_label.setText(inspected.summary())
         self._update_overlay()
         if self.pixel is not None:
             self.show_pixel(*self.pixel)
@@ -433,10 +423,11 @@ class Inspector(QWidget):
 
     def pixel_probs(self, row: int, col: int) -> np.ndarray | None:
         """(C, L) distributions the model predicts at image pixel (row, col), or None if not inspected."""
-        box = self.box
-        if self.result is None or box is None or not (box.top <= row < box.bottom and box.left <= col < box.right):
+        found = None if self.results is None else self.results.at(row, col)
+        if found is None:
             return None
-        return self.result.probs[row - box.top, col - box.left]
+        region, local_row, local_col = found
+        return region.result.probs[local_row, local_col]
 
     def show_pixel(self, row: int, col: int) -> None:
         if not self.document.inside(row, col):
@@ -468,27 +459,25 @@ class Inspector(QWidget):
             if original is not None:
                 markers["original"] = int(original[channel])
             histogram.show_distribution(title, dist, markers)
-            entropy = float(self.result.entropy_bits[row - self.box.top, col - self.box.left, channel])
+            region, local_row, local_col = self.results.at(row, col)
+            entropy = float(region.result.entropy_bits[local_row, local_col, channel])
             value = None if undrawn else int(current[channel])
             lines.append(channel_line(title, value, float(dist[current[channel]]), int(dist.argmax()), entropy))
         self.pixel_label.setText("<br>".join(lines))
 
     def heatmap_values(self) -> np.ndarray | None:
-        """(H, W) bits per pixel of the chosen heatmap over the whole image (NaN outside the box)."""
+        """(H, W) bits per pixel of the chosen heatmap over the whole image (NaN outside the inspected regions)."""
         choice = self.heatmap.currentText()
-        if choice == "None" or self.result is None or self.box is None:
+        if choice == "None" or self.results is None:
             return None
         if choice == "Entropy":
-            region = self.result.entropy_bits.sum(axis=-1)
+            values = self.results.image_map(lambda region: region.result.entropy_bits.sum(axis=-1))
         elif choice == "Surprisal of current value":
-            region = self.result.surprisal_bits.sum(axis=-1)
-        elif self.original_result is not None:
-            region = self.original_result.surprisal_bits.sum(axis=-1)
+            values = self.results.image_map(lambda region: region.result.surprisal_bits.sum(axis=-1))
         else:
+            values = self.results.image_map(lambda region: None if region.original is None else region.original.surprisal_bits.sum(axis=-1))
+        if values is None:
             self.message.emit("NLL of the original needs a fill first.")
-            return None
-        values = np.full((self.document.height, self.document.width), np.nan, dtype=np.float32)
-        values[self.box.slices] = region
         return values
 
     def _update_overlay(self) -> None:
@@ -510,7 +499,7 @@ class Inspector(QWidget):
 
     def _fill_changed(self) -> None:
         """A fill starting (or its candidates changing) may make the shown pixel one not drawn yet."""
-        if self.pixel is not None and self.result is not None:
+        if self.pixel is not None and self.results is not None:
             self.show_pixel(*self.pixel)
 
     def _update_export(self) -> None:
@@ -536,3 +525,14 @@ class Inspector(QWidget):
                 return
             self.files.remember_folder("lastExportFolder", Path(path).parent)
             self.message.emit(f"Saved the fill's probabilities to {path}")
+
+
+def inspected_regions(boxes: list, jobs: list, results: list, mask: np.ndarray) -> InspectedRegions:
+    """The finished inspections of ``jobs`` (region number, 0 = the image / 1 = before the fill, ...)
+    gathered by region."""
+    found: dict[tuple[int, int], prc.Inspection] = {(number, which): result for (number, which, *_), result in zip(jobs, results)}
+    regions = [
+        InspectedRegion(box, found[number, 0], found.get((number, 1)), int(mask[box.slices].sum()))
+        for number, box in enumerate(boxes)
+    ]
+    return InspectedRegions(regions, mask.shape)
