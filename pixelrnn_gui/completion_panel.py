@@ -36,6 +36,7 @@ from .qimages import rgb_to_qimage
 OPEN_CHECKPOINT = "Open checkpoint file…"
 CARD_LINES = 10  # the longest bundled card, wrapped at the panel's narrowest
 THUMBNAIL = 64
+THUMBNAIL_GROUPS = 4  # groups of holes a thumbnail shows, at most
 STRIP_TIP = "Completions ranked by likelihood of the known pixels after the hole; click one to apply it"
 SCORE_HELP = (
     "Share: the candidate's share of the posterior over the candidates, from how likely each makes "
@@ -54,22 +55,54 @@ def model_card(path: str, info: prc.CheckpointInfo) -> str:
     return "<br>".join([f"<b>{html.escape(model_label(path))}</b>", *map(html.escape, info.summary())])
 
 
-def thumbnail_box(mask: np.ndarray) -> Box:
-    """The part of the image a candidate's thumbnail shows: the hole with context around it (half the
-    hole's size on each side, at least 4 pixels), so the fill is visible even in a large image."""
-    box = Box.around(mask)
-    height, width = mask.shape
-    pad_rows = max(4, (box.bottom - box.top) // 2)
-    pad_cols = max(4, (box.right - box.left) // 2)
-    return Box(max(box.top - pad_rows, 0), max(box.left - pad_cols, 0), min(box.bottom + pad_rows, height), min(box.right + pad_cols, width))
+def thumbnail_box(hole: Box, shape: tuple[int, int]) -> Box:
+    """The part of the image a thumbnail shows of one ``hole`` (its box): the hole with context around it
+    (half the hole's size on each side, at least 4 pixels), so the fill is visible even in a large image."""
+    height, width = shape
+    pad_rows = max(4, (hole.bottom - hole.top) // 2)
+    pad_cols = max(4, (hole.right - hole.left) // 2)
+    return Box(max(hole.top - pad_rows, 0), max(hole.left - pad_cols, 0), min(hole.bottom + pad_rows, height), min(hole.right + pad_cols, width))
+
+
+def hole_groups(mask: np.ndarray, most: int = THUMBNAIL_GROUPS) -> list[Box]:
+    """The boxes of the groups of holes a fill of ``mask`` runs a window on (``prc.completion_windows``),
+    in the order filled; of more than ``most``, the ``most`` with the most masked pixels."""
+    groups = []
+    for window in prc.completion_windows(mask):
+        inside = Box.around(mask[window.rows, window.cols])
+        groups.append(Box(window.top + inside.top, window.left + inside.left, window.top + inside.bottom, window.left + inside.right))
+    if len(groups) > most:
+        sizes = [int(mask[group.slices].sum()) for group in groups]
+        largest = sorted(np.argsort(sizes, kind="stable")[::-1][:most])
+        groups = [groups[index] for index in largest]
+    return groups
 
 
 def candidate_view(before: np.ndarray, box: Box, pixels: np.ndarray, view: Box) -> np.ndarray:
-    """The ``view`` of the image with a candidate's ``pixels`` (its fill's ``box``) in place, the
-    rest as ``before`` the fill (``view`` contains ``box``)."""
+    """The ``view`` of the image with a candidate's ``pixels`` (its fill's ``box``) in place where they
+    overlap, the rest as ``before`` the fill."""
     crop = before[view.slices].copy()
-    crop[box.top - view.top : box.bottom - view.top, box.left - view.left : box.right - view.left] = pixels
+    top, left, bottom, right = max(box.top, view.top), max(box.left, view.left), min(box.bottom, view.bottom), min(box.right, view.right)
+    if top < bottom and left < right:
+        crop[top - view.top : bottom - view.top, left - view.left : right - view.left] = pixels[
+            top - box.top : bottom - box.top, left - box.left : right - box.left
+        ]
     return crop
+
+
+def thumbnail_view(before: np.ndarray, box: Box, pixels: np.ndarray, groups: list[Box]) -> np.ndarray:
+    """What a candidate's thumbnail shows: each of the ``groups`` of holes (:func:`hole_groups`) with
+    context around it, side by side at one height (nearest neighbour) between grey bars -- two small
+    holes far apart are two views, not a whole photo in which neither shows."""
+    views = [candidate_view(before, box, pixels, thumbnail_box(group, before.shape[:2])) for group in groups]
+    height = max(view.shape[0] for view in views)
+    bar = np.full((height, max(1, height // 16), 3), 128, dtype=np.uint8)
+    scaled = []
+    for view in views:
+        width = max(1, round(view.shape[1] * height / view.shape[0]))
+        rows, cols = np.arange(height) * view.shape[0] // height, np.arange(width) * view.shape[1] // width
+        scaled.extend([view[rows][:, cols], bar])
+    return np.concatenate(scaled[:-1], axis=1)
 
 
 def share_text(share: float, digits: int = 0) -> str:
@@ -399,9 +432,9 @@ class CompletionPanel(QWidget):
         scored = self.controller.known_pixels_after_hole()
         order = "" if len(candidates) < 2 else " (best first)" if scored else " (as drawn: nothing after the hole to rank by)"
         self.strip_title.setText(f"Candidates{order}")
-        shown = thumbnail_box(fill.mask) if candidates else None
+        groups = hole_groups(fill.mask) if candidates else []
         for candidate in candidates:
-            crop = candidate_view(fill.before, fill.box, candidate.pixels, shown)
+            crop = thumbnail_view(fill.before, fill.box, candidate.pixels, groups)
             thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
             icon = QIcon(thumbnail)
             icon.addPixmap(thumbnail, QIcon.Mode.Selected)  # the chosen one in its true colours, not tinted

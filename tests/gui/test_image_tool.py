@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 
 from pixelrnn_gui.canvas import Tool
+from pixelrnn_gui import completion_panel
 from pixelrnn_gui.completion_panel import model_card
 from pixelrnn_gui.mask_ops import outline
 from pixelrnn_gui.qimages import qimage_to_rgb
@@ -268,3 +269,33 @@ def test_every_bundled_model_card_fits_its_box(window):
     for name, path in prc.bundled_models().items():
         card.setText(model_card(str(path), prc.checkpoint_info(path)))
         assert card.heightForWidth(card.width()) <= card.height(), name
+
+
+def test_candidate_thumbnails_show_each_of_holes_far_apart(window, qtbot, rgb_model_file):
+    """Two small holes far apart: the thumbnail was the box around both, the whole image, where neither
+    showed; it is now the two holes with their context side by side."""
+    window.files.new_blank(200, 240)
+    window.load_checkpoint(str(rgb_model_file))
+    mask = np.zeros((200, 240), bool)
+    mask[20:24, 30:34] = True
+    mask[170:174, 200:204] = True
+    window.document.edit("Mask", "mask", mask)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
+    fill = window.controller.fill
+    shown = completion_panel.thumbnail_view(fill.before, fill.box, fill.candidates[0].pixels, completion_panel.hole_groups(mask))
+    first, second = window.document.image[16:28, 26:38], window.document.image[166:178, 196:208]  # each hole and 4 pixels around
+    np.testing.assert_array_equal(shown[:, :12], first)
+    np.testing.assert_array_equal(shown[:, 13:], second)
+    assert (shown[:, 12] == 128).all()  # a grey bar between them
+    icon = window.panel.strip.item(0).icon().pixmap(64, 64).toImage()
+    assert (icon.width(), icon.height()) == (64, pytest.approx(64 * 12 / 25, abs=1))
+    window.document.undo_stack.setClean()
+
+
+def test_a_thumbnail_shows_the_largest_groups_of_many_holes():
+    mask = np.zeros((400, 400), bool)
+    for index, corner in enumerate(range(10, 400, 60)):
+        mask[corner : corner + 1 + index, 5 : 6 + index] = True  # 7 holes far apart, each larger than the last
+    groups = completion_panel.hole_groups(mask)
+    assert [group.top for group in groups] == [190, 250, 310, 370]  # the 4 largest, in the order filled
