@@ -170,11 +170,13 @@ def run_complete(args: argparse.Namespace) -> int:
         print(f"candidates best first, as in the grid (log-likelihood of the known pixels after the hole, nats): {ranked}")
     elif args.samples > 1:
         print("no known pixels follow the hole, so the candidates are in the order drawn")
-    if job.orientation != "identity":
+    if job.orientation is None:
+        print(f"completed each group of holes in its own orientation, the most known pixels before it: {', '.join(job.orientations)}")
+    elif job.orientation != "identity":
         why = "as asked" if args.orientation == job.orientation else "the most known pixels before the hole"
         print(f"completed in the {job.orientation} orientation, {why}")
-        if not (info.data is not None and info.data.augment):
-            trained = "was trained only upright (without --augment)" if info.data is not None else "may have been trained only upright"
-            print(f"pixelrnn complete: warning: the model {trained}: it predicts worse turned", file=sys.stderr)
+    if set(job.orientations) - {"identity"} and not (info.data is not None and info.data.augment):
+        trained = "was trained only upright (without --augment)" if info.data is not None else "may have been trained only upright"
+        print(f"pixelrnn complete: warning: the model {trained}: it predicts worse turned", file=sys.stderr)
     print(f"wrote {args.out}")
     return 0

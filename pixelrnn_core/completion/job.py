@@ -22,13 +22,13 @@ import torch
 from ..memory import check_completion_memory
 from ..models.config import ModelConfig
 from ..models.multiscale import MultiScalePixelRNN
-from ..pixels.dihedral import inverse, transform_array, transform_position
+from ..pixels.dihedral import transform_array
 from .devices import frozen_copy, resolve_device
 from .engines import ENGINES
-from .orientation import best_orientation, check_orientation, restore
+from .orientation import best_orientation, check_orientation, restore, turned_box
 from .sampling import choose_values, draw_uniforms
 from .window_fill import WindowFill
-from .windowing import completion_windows
+from .windowing import Window, hole_groups, window_around
 
 
 # The temperature the app and `pixelrnn complete` fill at unless told otherwise. The library keeps 1
@@ -105,9 +105,10 @@ class CompletionJob:
     ``images[k]`` is the k-th sample drawn. ``engine``: "cached" (incremental) or "naive" (a full forward
     pass per sub-pixel); both give the same images for the same ``seed``. ``greedy`` takes the most
     likely value instead of sampling; ``temperature`` divides the logits. ``device``: where to run
-    (default: the model's device). ``orientation``: None, "auto" (the flip/transpose in which the most
-    known pixels precede the hole; for models trained with dihedral augmentation) or one of
-    :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is mapped back. ``window``:
+    (default: the model's device). ``orientation``: None, "auto" (for each group of holes, the
+    flip/transpose in which the most known pixels precede it; for models trained with dihedral
+    augmentation) or one of :data:`pixelrnn_core.completion.orientation.ORIENTATIONS`; the result is
+    mapped back (:attr:`orientations` says what each group got). ``window``:
     None (the hole with up to :data:`.windowing.COMPLETION_CONTEXT` pixels of context on every side) or
     (height, width), the size the model works on -- e.g. its training size for a large photo; holes
     farther apart than that are filled on windows of their own. Pixels outside the windows are untouched.
@@ -145,18 +146,16 @@ class CompletionJob:
         self.device = resolve_device(model, device)
         self.model = frozen_copy(model, self.device)
 
-        if orientation == "auto":
-            orientation = best_orientation(mask, self.model) if mask.any() else None
-        self.orientation = orientation or "identity"
-        check_orientation(self.orientation)
+        if orientation not in (None, "auto"):
+            check_orientation(orientation)
         self._image = image  # the caller's frame; the job works on views of it turned, and on its windows
-        self._mask = transform_array(mask, self.orientation)
-        self._oriented_shape = self._mask.shape
         align = cfg.scale if isinstance(self.model, MultiScalePixelRNN) else 1
-        windows = completion_windows(self._mask, window, align) if mask.any() else []  # nothing to fill: no copy, no engine
+        groups = hole_groups(mask, window, align)  # none for an empty mask: no copy, no engine
+        turns = [self._orientation_of(mask, group, orientation) for group in groups]
+        windows = [window_around(turned_box(group, mask.shape, turn), transform_array(mask, turn).shape, window, align)
+                   for group, turn in zip(groups, turns)]
         check_completion_memory(cfg, self.samples, [(w.height, w.width) for w in windows] or [(0, 0)], image.shape[:2])
-        oriented = transform_array(self._image, self.orientation)
-        self._fills = [WindowFill(self.model, oriented, self._mask, w, self.samples, engine, self.device) for w in windows]
+        self._fills = [WindowFill(self.model, image, mask, turn, w, self.samples, engine, self.device) for turn, w in zip(turns, windows)]
         # the index, in the whole generation order, of each window's first sub-pixel, and the total
         self._starts = np.cumsum([0] + [fill.total for fill in self._fills])
         self.total = int(self._starts[-1])
@@ -169,6 +168,26 @@ class CompletionJob:
         if self.total == 0:
             self.scores = np.zeros(self.samples)
 
+    def _orientation_of(self, mask: np.ndarray, group: Window, orientation: str | None) -> str:
+        """The orientation a group of holes is completed in: the one asked for, or for "auto" the one in
+        which the most known pixels of its window precede it."""
+        if orientation != "auto":
+            return orientation or "identity"
+        around = window_around(group, mask.shape, None, 1)
+        return best_orientation(mask[around.rows, around.cols], self.model)
+
+    @property
+    def orientations(self) -> list[str]:
+        """The orientation each group of holes is completed in, in the order they are filled."""
+        return [fill.orientation for fill in self._fills]
+
+    @property
+    def orientation(self) -> str | None:
+        """The orientation every group of holes is completed in ("identity" for an empty mask), or None
+        when "auto" chose different ones for different groups (then see :attr:`orientations`)."""
+        chosen = set(self.orientations) or {"identity"}
+        return chosen.pop() if len(chosen) == 1 else None
+
     @property
     def done(self) -> bool:
         return self._next >= self.total
@@ -177,11 +196,6 @@ class CompletionJob:
     def decided(self) -> int:
         """How many sub-pixels have been decided so far."""
         return self._next
-
-    def _source_positions(self, fill: WindowFill, rows: np.ndarray | int, cols: np.ndarray | int) -> tuple[np.ndarray | int, np.ndarray | int]:
-        """Coordinates in ``fill``'s window -> the caller's image coordinates."""
-        window = fill.window
-        return transform_position(window.top + rows, window.left + cols, self._oriented_shape, inverse(self.orientation))
 
     def _locate(self, index: int) -> tuple[WindowFill, int]:
         """The window the ``index``-th sub-pixel of the generation order lies in, and its index there."""
@@ -192,14 +206,19 @@ class CompletionJob:
     def generation_order(self) -> np.ndarray:
         """(P, 2) int: the (row, col) in the caller's image of every pixel to fill, in the order they
         are decided (the raster order of the image as the job orients it, one window after another)."""
-        positions = [np.stack(self._source_positions(f, f.pixels[:, 0], f.pixels[:, 1]), axis=1) for f in self._fills]
+        positions = [np.stack(f.image_positions(f.pixels[:, 0], f.pixels[:, 1]), axis=1) for f in self._fills]
         return np.concatenate(positions) if positions else np.zeros((0, 2), dtype=np.int64)
 
     @property
     def generation_lines(self) -> np.ndarray:
-        """(P,) int: the line of the generation order each pixel of :attr:`generation_order` lies on --
-        its row in the oriented image (a row, a column or a reversed one in the caller's image)."""
-        lines = [fill.window.top + fill.pixels[:, 0] for fill in self._fills]
+        """(P,) int: the line of the generation order each pixel of :attr:`generation_order` lies on,
+        numbered in the order they are decided: a row of its window as the job turns it (a row, a column
+        or a reversed one in the caller's image); each window starts a new line."""
+        lines, first = [], 0
+        for fill in self._fills:
+            rows = fill.pixels[:, 0]
+            lines.append(np.unique(rows, return_inverse=True)[1].reshape(-1) + first)
+            first = int(lines[-1].max()) + 1 if len(rows) else first
         return np.concatenate(lines) if lines else np.zeros(0, dtype=np.int64)
 
     def cancel(self) -> None:
@@ -231,7 +250,7 @@ class CompletionJob:
         fill.decide(local, values)
         self._next = index + 1
         row, col, channel = fill.position(local)
-        source_row, source_col = self._source_positions(fill, row, col)
+        source_row, source_col = fill.image_positions(row, col)
         return CompletionStep(index, self.total, int(source_row), int(source_col), channel, values.astype(np.uint8), probs)
 
     @property
@@ -248,7 +267,7 @@ class CompletionJob:
     def _region(self, fill: WindowFill) -> tuple[tuple[int, int], tuple[int, int]]:
         """The first and last row, and column, of the caller's image that ``fill``'s window covers."""
         window = fill.window
-        rows, cols = self._source_positions(fill, np.array([0, window.height - 1]), np.array([0, window.width - 1]))
+        rows, cols = fill.image_positions(np.array([0, window.height - 1]), np.array([0, window.width - 1]))
         return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
     def completed_region(self) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -282,8 +301,7 @@ class CompletionJob:
             raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: the mask is empty")
         number = self._window_holding(row, col)
         fill = self._fills[number]
-        oriented_row, oriented_col = transform_position(row, col, self._image.shape[:2], self.orientation)
-        start = int(self._starts[number]) + fill.index_of(oriented_row - fill.window.top, oriented_col - fill.window.left, channel)
+        start = int(self._starts[number]) + fill.index_of(*fill.window_position(row, col), channel)
         self._run_token += 1
         self._cancelled.clear()
         self.scores = None if self.total else self.scores
@@ -329,7 +347,7 @@ class CompletionJob:
             shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
             if shared_rows and shared_cols:
                 decided = fill.x.permute(2, 3, 0, 1).cpu().numpy().astype(np.uint8)  # (h, w, K, C): turn it back as one image
-                region = restore(decided, self.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
+                region = restore(decided, fill.orientation)[shifted(shared_rows, top), shifted(shared_cols, left)]
                 candidates[:, shifted(shared_rows, rows.start), shifted(shared_cols, cols.start)] = region.transpose(2, 0, 1, 3)
         return candidates
 

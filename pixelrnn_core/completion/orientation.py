@@ -14,8 +14,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..pixels.dihedral import SYMMETRIES, code_of, inverse, transform_array
-from .windowing import completion_windows
+from ..pixels.dihedral import SYMMETRIES, code_of, inverse, transform_array, transform_position
+from .windowing import Window, completion_window
 
 Transform = Callable[[np.ndarray], np.ndarray]
 
@@ -46,17 +46,21 @@ def known_before_hole(mask: np.ndarray, pixel_order: torch.Tensor) -> int:
 
 
 def best_orientation(mask: np.ndarray, model: torch.nn.Module) -> str:
-    """The orientation in which the most known pixels around the holes precede them (identity on ties):
-    around them means in the windows a completion runs on (:func:`.windowing.completion_windows`, each
-    a group of holes with :data:`.windowing.COMPLETION_CONTEXT` pixels on every side), summed over the
-    windows -- so a large image costs no more than its holes' surroundings."""
-    windows = [mask[window.rows, window.cols] for window in completion_windows(mask)]
+    """The orientation in which the most known pixels around the hole precede it (identity on ties):
+    around it means in its bounding box with :data:`.windowing.COMPLETION_CONTEXT` pixels on every
+    side, what a completion runs on -- so a large image costs no more than a small one. (A job with
+    groups of holes far apart asks this of each group's window.)"""
+    window = completion_window(mask)
+    around = mask[window.rows, window.cols]
 
     def context(name: str) -> int:
-        total = 0
-        for around in windows:
-            oriented = orient(around, name)
-            total += known_before_hole(oriented, model.pixel_order(*oriented.shape))
-        return total
+        oriented = orient(around, name)
+        return known_before_hole(oriented, model.pixel_order(*oriented.shape))
 
     return max(ORIENTATIONS, key=context)
+
+
+def turned_box(box: Window, shape: tuple[int, int], name: str) -> Window:
+    """Where ``box`` of an array of ``shape`` (rows, columns) lies in the array turned by ``name``."""
+    rows, cols = transform_position(np.array([box.top, box.top + box.height - 1]), np.array([box.left, box.left + box.width - 1]), shape, name)
+    return Window(int(rows.min()), int(cols.min()), int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1)

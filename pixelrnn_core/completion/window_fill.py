@@ -1,45 +1,60 @@
 """One window of a completion: its holes in the generation order, the candidates' values on it, and the
 engine that fills it.
 
-A completion runs on one window per group of holes (:func:`.windowing.completion_windows`); no window
-holds another's holes, so each is filled and scored on its own, one after the other.
+A completion runs on one window per group of holes (:func:`.windowing.hole_groups`), each in its own
+orientation (the one asked for, or the one "auto" chooses for that group); no window holds another's
+holes, so each is filled and scored on its own, one after the other.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from ..pixels.dihedral import inverse, transform_array, transform_position
 from .engines import Engine, make_engine
 from .windowing import Window
 
 
 class WindowFill:
-    """The masked sub-pixels of ``window`` of the (oriented) ``image`` in the model's generation order,
-    filled for ``samples`` candidates. The engine is built when the first sub-pixel is asked for and let
-    go once the last one is decided, so that only one window's states are held at a time."""
+    """The masked sub-pixels of ``window`` of the ``image`` turned by ``orientation`` (the window lies in
+    the turned image), in the model's generation order, filled for ``samples`` candidates. The engine is
+    built when the first sub-pixel is asked for and let go once the last one is decided, so that only one
+    window's states are held at a time."""
 
     def __init__(
         self,
         model: torch.nn.Module,
         image: np.ndarray,
         mask: np.ndarray,
+        orientation: str,
         window: Window,
         samples: int,
         engine: str,
         device: torch.device,
     ) -> None:
-        self.model, self.window, self.engine_name = model, window, engine
+        self.model, self.orientation, self.window, self.engine_name = model, orientation, window, engine
         self.channels = channels = model.config.channels
-        self.mask = mask[window.rows, window.cols]
+        turned_image, turned_mask = transform_array(image, orientation), transform_array(mask, orientation)
+        self.image_shape, self.turned_shape = mask.shape, turned_mask.shape
+        self.mask = turned_mask[window.rows, window.cols]
         pixel_rank = model.pixel_order(window.height, window.width).numpy()
         self.subpixel_rank = pixel_rank[:, :, None] * channels + np.arange(channels)
         order = np.argsort(pixel_rank[self.mask], kind="stable")
         self.pixels = np.argwhere(self.mask)[order]  # (P, 2) window coordinates
         self.total = len(self.pixels) * channels
-        values = torch.from_numpy(image[window.rows, window.cols].copy()).long()  # a copy: an empty view keeps negative strides
+        values = torch.from_numpy(turned_image[window.rows, window.cols].copy()).long()  # a copy: an empty view keeps negative strides
         self.x = values.permute(2, 0, 1)[None].repeat(samples, 1, 1, 1).to(device)
         self.x[:, :, self.pixels[:, 0], self.pixels[:, 1]] = 0
         self._engine: Engine | None = None
+
+    def image_positions(self, rows: np.ndarray | int, cols: np.ndarray | int) -> tuple[np.ndarray | int, np.ndarray | int]:
+        """Window coordinates -> the caller's image coordinates."""
+        return transform_position(self.window.top + rows, self.window.left + cols, self.turned_shape, inverse(self.orientation))
+
+    def window_position(self, row: int, col: int) -> tuple[int, int]:
+        """The caller's image coordinates -> window coordinates (outside the window when out of range)."""
+        turned_row, turned_col = transform_position(row, col, self.image_shape, self.orientation)
+        return int(turned_row) - self.window.top, int(turned_col) - self.window.left
 
     def position(self, index: int) -> tuple[int, int, int]:
         """(row, col, channel) in the window of its ``index``-th sub-pixel in the generation order."""

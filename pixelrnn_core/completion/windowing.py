@@ -85,21 +85,28 @@ def window_around(box: Window, shape: tuple[int, int], size: tuple[int, int] | N
 
 
 def completion_windows(mask: np.ndarray, size: tuple[int, int] | None = None, align: int = 1) -> list[Window]:
-    """The windows a completion of ``mask`` (H, W) runs on: one per group of holes, where holes whose windows (:func:`completion_window`) could not reach each other make
-    separate groups. No window holds a masked pixel of another group, so each group is filled and
-    scored on its own window: two small holes far apart cost two small windows, not one spanning both.
-    Groups are listed in raster order of their first masked pixel.
+    """The windows a completion of ``mask`` (H, W) runs on: :func:`completion_window` of each of its
+    :func:`hole_groups`. No window holds a masked pixel of another group, so each group is filled and
+    scored on its own window: two small holes far apart cost two small windows, not one spanning both."""
+    return [window_around(box, mask.shape, size, align) for box in hole_groups(mask, size, align)]
 
-    Groups are found by cutting the mask along runs of unmasked rows or columns (recursively, an
-    X-Y cut) at least as long as a window reaches past its hole: ``COMPLETION_CONTEXT`` (or the window's
-    ``size``) plus ``align`` - 1 rows it may move up to the grid. A hole's window lies within that reach
-    of its own box, and a box inside another is reached by no more than the outer box is, so windows
-    only ever meet known pixels of other groups.
+
+def hole_groups(mask: np.ndarray, size: tuple[int, int] | None = None, align: int = 1) -> list[Window]:
+    """The bounding boxes of the groups of holes of ``mask`` (H, W) that are completed on windows of
+    their own, in raster order of their first masked pixel: holes whose windows could reach each other
+    share a group.
+
+    Groups are found by cutting the mask along runs of unmasked rows or columns (recursively, an X-Y
+    cut) at least as long as a window reaches past its hole: ``COMPLETION_CONTEXT`` (or the longer side
+    of the window's ``size``) plus ``align`` - 1 lines it may move to the grid, in both directions, so
+    that it holds in every orientation a group may be completed in. A hole's window lies within that
+    reach of its own box, and a box inside another is reached by no more than the outer box is, so
+    windows only ever meet known pixels of other groups.
     """
-    reach = (COMPLETION_CONTEXT, COMPLETION_CONTEXT) if size is None else tuple(size)
-    boxes = separated_boxes(mask, (reach[0] + align, reach[1] + align))
+    gap = (COMPLETION_CONTEXT if size is None else max(size)) + align
+    boxes = separated_boxes(mask, (gap, gap))
     boxes.sort(key=lambda box: (box.top, int(np.argmax(mask[box.top, box.cols])) + box.left))
-    return [window_around(box, mask.shape, size, align) for box in boxes]
+    return boxes
 
 
 def separated_boxes(mask: np.ndarray, gaps: tuple[int, int]) -> list[Window]:

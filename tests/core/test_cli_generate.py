@@ -158,6 +158,24 @@ def test_training_writes_previews_to_the_run_folder(tmp_path, capsys):
     assert np.array_equal(grid[:3, 7:13], grid[:3, :6])
 
 
+def test_complete_says_which_way_each_group_of_holes_was_turned(tmp_path, capsys):
+    torch.manual_seed(0)
+    model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=6, layers=1, out_hidden=6)
+    augmented = tmp_path / "augmented.safetensors"
+    prc.save_checkpoint(augmented, model, image_size=[8, 8], data=prc.DatasetSpec("photos", augment=True).to_dict())
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (100, 120, 3), dtype=np.uint8)).save(tmp_path / "image.png")
+    mask = np.zeros((100, 120), dtype=np.uint8)
+    mask[0:4, 5:10] = mask[80:85, 0:4] = 255  # along the top edge, and along the left edge far below
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    assert main(["complete", str(augmented), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(tmp_path / "filled.png")]) == 0
+    captured = capsys.readouterr()
+    turns = prc.CompletionJob(model, np.asarray(Image.open(tmp_path / "image.png")), mask > 0, orientation="auto").orientations
+    assert len(set(turns)) == 2
+    assert f"completed each group of holes in its own orientation, the most known pixels before it: {', '.join(turns)}" in captured.out
+    assert "warning" not in captured.err
+
+
 def test_complete_uses_the_auto_orientation_for_a_model_trained_under_symmetries(tmp_path, capsys):
     torch.manual_seed(0)
     model = prc.build_model("pixelcnn", channels=3, levels=256, hidden=6, layers=1, out_hidden=6)

@@ -272,7 +272,17 @@ def test_generation_order_and_lines_are_those_the_job_decides_in(orientation, li
     job = prc.CompletionJob(model, image, mask, orientation=orientation)
     decided = [(step.row, step.col) for step in job.run() if step.channel == 0]
     assert [tuple(pixel) for pixel in job.generation_order] == decided
-    assert list(job.generation_lines) == [line_of(row, col) for row, col in decided]
+    lines, expected = list(job.generation_lines), [line_of(row, col) for row, col in decided]
+    assert [a != b for a, b in itertools.pairwise(lines)] == [a != b for a, b in itertools.pairwise(expected)]  # a new line where one starts
+
+
+def test_each_window_starts_a_new_line_of_the_generation_order():
+    """Two holes far apart on the same row: the app's Step row stops at the end of each."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(10, 100, 3), np.zeros((10, 100), bool)
+    mask[5, 2:4] = mask[5, 90:92] = True
+    job = prc.CompletionJob(model, image, mask)
+    assert list(job.generation_lines) == [0, 0, 1, 1]
 
 
 def test_a_checkpoint_says_which_orientation_completes_it(tmp_path):
@@ -356,3 +366,27 @@ def test_a_resample_in_the_second_window_keeps_the_first_and_can_be_taken_back()
     np.testing.assert_array_equal(job.images, images)
     with pytest.raises(ValueError, match=r"outside the parts of the image being completed \(the 2 windows around the holes\)"):
         job.resample_from(80, 5, 0)
+
+
+def test_auto_turns_each_group_of_holes_its_own_way():
+    """A hole along the top edge and one along the left edge, far apart: the first is completed upside
+    down and the second turned a quarter, each with the most context before it (one orientation for
+    both left one of them without any)."""
+    model = tiny_model("pixelcnn", 3)
+    image, mask = random_image(100, 120, 3), np.zeros((100, 120), bool)
+    mask[0:4, 5:10] = True  # along the top edge
+    mask[80:85, 0:4] = True  # along the left edge
+    job = prc.CompletionJob(model, image, mask, samples=2, seed=3, orientation="auto")
+    top, left = job.orientations
+    assert top in ("flip_vertical", "rotate_180") and left in ("rotate_90", "antitranspose") and job.orientation is None
+    finished(job)
+    naive = finished(prc.CompletionJob(model, image, mask, samples=2, seed=3, orientation="auto", engine="naive"))
+    np.testing.assert_array_equal(job.images, naive.images)
+    alone = np.zeros_like(mask)
+    alone[:40] = mask[:40]
+    np.testing.assert_array_equal(prc.complete(model, image, alone, seed=3, orientation="auto")[0, :40], job.images[0, :40])
+    np.testing.assert_array_equal(job.images[:, ~mask], np.stack([image[~mask]] * 2))
+    images = job.images
+    job.resample_from(82, 0, 0)
+    finished(job)
+    np.testing.assert_array_equal(job.images[:, :40], images[:, :40])

@@ -66,9 +66,9 @@ def test_no_window_holds_a_masked_pixel_of_another(size, align):
     """Scattered holes of every size: each window holds whole groups of holes, every masked pixel lies in
     exactly one window, and windows start on the multi-scale grid."""
     rng = np.random.default_rng(3)
-    mask = np.zeros((400, 500), bool)
+    mask = np.zeros((800, 1000), bool)
     for _ in range(40):
-        row, col, height, width = rng.integers(0, 400), rng.integers(0, 500), rng.integers(1, 12), rng.integers(1, 12)
+        row, col, height, width = rng.integers(0, 800), rng.integers(0, 1000), rng.integers(1, 12), rng.integers(1, 12)
         mask[row : row + height, col : col + width] = True
     windows = completion_windows(mask, size, align)
     assert len(windows) > 5
