@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import os
 import sys
+from collections import Counter
 
 import numpy as np
 
@@ -171,7 +172,8 @@ def run_complete(args: argparse.Namespace) -> int:
     elif args.samples > 1:
         print("no known pixels follow the hole, so the candidates are in the order drawn")
     if job.orientation is None:
-        print(f"completed each group of holes in its own orientation, the most known pixels before it: {', '.join(job.orientations)}")
+        turns = ", ".join(name if count == 1 else f"{name} x{count}" for name, count in Counter(job.orientations).most_common())
+        print(f"completed each group of holes in its own orientation, the most known pixels before it: {turns}")
     elif job.orientation != "identity":
         why = "as asked" if args.orientation == job.orientation else "the most known pixels before the hole"
         print(f"completed in the {job.orientation} orientation, {why}")

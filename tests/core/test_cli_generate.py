@@ -173,6 +173,11 @@ def test_complete_says_which_way_each_group_of_holes_was_turned(tmp_path, capsys
     turns = prc.CompletionJob(model, np.asarray(Image.open(tmp_path / "image.png")), mask > 0, orientation="auto").orientations
     assert len(set(turns)) == 2
     assert f"completed each group of holes in its own orientation, the most known pixels before it: {', '.join(turns)}" in captured.out
+    mask[40:42, 60:62] = mask[90:92, 110:112] = 255  # two more holes, filled upright
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    assert main(["complete", str(augmented), str(tmp_path / "image.png"), "--mask", str(tmp_path / "mask.png"),
+                 "--out", str(tmp_path / "filled.png")]) == 0
+    assert f"before it: identity x2, {turns[0]}, {turns[1]}" in capsys.readouterr().out  # the most common first
     assert "warning" not in captured.err
 
 
