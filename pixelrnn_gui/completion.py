@@ -24,12 +24,11 @@ from .background import Paused, StepThread, WorkController, WorkState, describe_
 from .document import Box, Candidate, Document, Fill
 from .levels import level_to_byte, to_levels, to_rgb
 
-# A fill keeps every candidate's distributions for Export fill probabilities up to this size (a 300x300
-# hole of an RGB photo with 4 candidates needs 1.1 GB); a larger fill runs without them.
+# A fill keeps every candidate's distributions of its masked sub-pixels for Export fill probabilities up to
+# this size (a 300x300 hole of an RGB photo with 4 candidates needs 1.1 GB); a larger fill runs without them.
 PROBABILITIES_KEPT_BYTES = 256 * 2**20
 TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for export (more than {PROBABILITIES_KEPT_BYTES // 2**20} MiB "
-                     "over the box around the whole mask): fill a smaller hole, holes far apart one at a time, or draw fewer "
-                     "candidates to export them")
+                     "for its candidates' masked sub-pixels): fill a smaller hole, or draw fewer candidates, to export them")
 
 
 def context_warning(mask: np.ndarray, any_side: bool = False) -> str | None:
@@ -223,8 +222,7 @@ class CompletionController(WorkController):
             temperature=temperature, greedy=greedy, device=self.device,
             orientation=self.info.completion_orientation if self.info is not None else None,
         )
-        height, width = box.bottom - box.top, box.right - box.left
-        kept = (samples, height, width, config.channels, config.levels)  # every candidate's distributions, for export
+        kept = (samples, int(mask.sum()), config.channels, config.levels)  # every candidate's distributions, for export
         self.document.begin_fill(Fill(
             mask=mask.copy(), before=self.document.image.copy(), box=box, total=int(mask.sum()) * config.channels,
             probs=np.zeros(kept, dtype=np.float32) if 4 * math.prod(kept) <= PROBABILITIES_KEPT_BYTES else None,
@@ -348,7 +346,6 @@ class CompletionController(WorkController):
             return
         channels, levels = self._drawing()
         image = self.document.image
-        top, left = fill.box.top, fill.box.left
         for step in steps:
             if step.channel == channels - 1 and fill.pending is not None:
                 fill.pending[step.row, step.col] = False
@@ -358,7 +355,7 @@ class CompletionController(WorkController):
             else:
                 image[step.row, step.col, step.channel] = shown
             if fill.probs is not None:
-                fill.probs[:, step.row - top, step.col - left, step.channel] = step.probs
+                fill.probs[:, step.index // channels, step.channel] = step.probs  # pixels in the order filled
         last = steps[-1]
         fill.decided = last.index + 1
         self.document.imageChanged.emit()
@@ -472,20 +469,20 @@ class CompletionController(WorkController):
         self.document.record(f"Apply candidate #{candidate.rank}", "image", before)
 
     def export_probabilities(self, path: str | Path) -> None:
-        """Save the last fill's distributions as .npz (atomic): ``probs`` (K, h, w, C, L), the fill
-        ``mask`` (h, w), the region's ``top``/``left`` in the image, and each draw's ``scores`` and
-        ``ranks`` (the number the strip gives it, 1 = best), in the order drawn."""
+        """Save the last fill's distributions as .npz (atomic): ``probs`` (K, P, C, L) of its P masked
+        pixels in the order they were filled, at image ``rows`` and ``cols`` (P,), and each draw's
+        ``scores`` and ``ranks`` (the number the strip gives it, 1 = best), in the order drawn."""
         fill = self.fill
         if fill is None:
             raise ValueError("there is no fill to export yet")
         if fill.probs is None:
             raise ValueError(TOO_LARGE_TO_KEEP)
         drawn = sorted(fill.candidates, key=lambda c: c.index)
+        order = fill.job.generation_order
         scores, ranks = np.array([c.score for c in drawn]), np.array([c.rank for c in drawn])
         prc.atomic_write(
             path,
             lambda stream: np.savez_compressed(
-                stream, probs=fill.probs, mask=fill.mask[fill.box.slices], top=fill.box.top,
-                left=fill.box.left, scores=scores, ranks=ranks,
+                stream, probs=fill.probs, rows=order[:, 0], cols=order[:, 1], scores=scores, ranks=ranks,
             ),
         )

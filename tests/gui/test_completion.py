@@ -713,13 +713,34 @@ def test_export_fill_probabilities(ready, qtbot, tmp_path):
     out = tmp_path / "fill.npz"
     window.controller.export_probabilities(out)
     saved = np.load(out)
-    assert saved["probs"].shape == (4, 3, 8, 3, 256) and saved["mask"].all()  # the 4 candidates
+    assert saved["probs"].shape == (4, 24, 3, 256)  # the 4 candidates, the 24 masked pixels
+    assert sorted(zip(saved["rows"].tolist(), saved["cols"].tolist())) == [(row, col) for row in range(5, 8) for col in range(8)]
     np.testing.assert_allclose(saved["probs"].sum(-1), 1.0, rtol=1e-4)
     assert saved["scores"].shape == (4,)
     numbered = {c.index: c.rank for c in window.controller.candidates}  # the strip's #1 .. #4
     assert saved["ranks"].tolist() == [numbered[draw] for draw in range(4)]
     value = window.document.image[6, 2, 1]
-    assert saved["probs"][window.document.fill.shown, 1, 2, 1, value] > 0  # the shown candidate's draw
+    pixel = int(np.flatnonzero((saved["rows"] == 6) & (saved["cols"] == 2))[0])
+    assert saved["probs"][window.document.fill.shown, pixel, 1, value] > 0  # the shown candidate's draw
+
+
+def test_the_fill_probabilities_of_holes_far_apart_are_kept(window, qtbot, model_file, tmp_path):
+    """They were kept over the box around the whole mask: two 4x4 holes at opposite corners of a
+    300x400 image needed 1.2 GB for 4 candidates, and Export was disabled."""
+    window.files.new_blank(300, 400)
+    window.load_checkpoint(str(model_file))
+    mask = np.zeros((300, 400), bool)
+    mask[10:14, 10:14] = mask[280:284, 380:384] = True
+    window.document.edit("Paint mask", "mask", mask)
+    window.panel.samples.setValue(4)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    assert window.inspector.export_button.isEnabled()
+    window.controller.export_probabilities(tmp_path / "fill.npz")
+    saved = np.load(tmp_path / "fill.npz")
+    assert saved["probs"].shape == (4, 32, 3, 256)
+    np.testing.assert_array_equal(np.stack([saved["rows"], saved["cols"]], axis=1), window.controller.fill.job.generation_order)
+    window.document.undo_stack.setClean()
 
 
 def test_the_export_dialog_starts_by_the_image_then_where_the_last_export_went(ready, qtbot, tmp_path, monkeypatch):
