@@ -9,7 +9,7 @@ from .completion.compiled_steps import completion_steps_cached, prepare_completi
 from .completion.inspection import Inspection, InspectionProgress, inspect, inspection_steps
 from .completion.job import FILL_TEMPERATURE, CompletionJob, CompletionStep, JobSnapshot, complete
 from .completion.orientation import ORIENTATIONS
-from .completion.windowing import COMPLETION_CONTEXT, Window, completion_windows
+from .completion.windowing import COMPLETION_CONTEXT, Window, completion_windows, hole_groups
 from .data import (
     DataError,
     DatasetSpec,
@@ -101,6 +101,7 @@ __all__ = [
     "evaluate_checkpoint",
     "evaluate_images",
     "find_checkpoint",
+    "hole_groups",
     "inspect",
     "inspection_steps",
     "keep_freed_memory",

@@ -92,8 +92,8 @@ MENUS: tuple[tuple[str, tuple[Action | str, ...]], ...] = (
     ("&View", (
         Action("&Fit", "Fit the image in the window", lambda w: w.canvas.fit, "F"),
         Action("&Actual size (1:1)", "One screen pixel per image pixel", lambda w: w.canvas.actual_size, "1"),
-        Action("Zoom to &mask", "Show the masked region with its surroundings", lambda w: w.zoom_to_mask, "Z",
-               keep="zoom_to_mask_action"),
+        Action("Zoom to &mask", "Show the masked region with its surroundings (holes far apart: the next group at each press)",
+               lambda w: w.zoom_to_mask, "Z", keep="zoom_to_mask_action"),
         Action("Zoom &in", "Zoom in", lambda w: lambda: w.canvas.zoom_by(1.25), Keys.ZoomIn),
         Action("Zoom &out", "Zoom out", lambda w: lambda: w.canvas.zoom_by(0.8), Keys.ZoomOut),
         Action("&Compare with original", "Show the image as it was before the last fill (or hold Tab)", lambda w: w.canvas.set_comparing,

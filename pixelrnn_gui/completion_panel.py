@@ -61,16 +61,14 @@ def thumbnail_box(hole: Box, shape: tuple[int, int]) -> Box:
     height, width = shape
     pad_rows = max(4, (hole.bottom - hole.top) // 2)
     pad_cols = max(4, (hole.right - hole.left) // 2)
-    return Box(max(hole.top - pad_rows, 0), max(hole.left - pad_cols, 0), min(hole.bottom + pad_rows, height), min(hole.right + pad_cols, width))
+    return Box(max(hole.top - pad_rows, 0), max(hole.left - pad_cols, 0),
+               min(hole.bottom + pad_rows, height), min(hole.right + pad_cols, width))
 
 
 def hole_groups(mask: np.ndarray, most: int = THUMBNAIL_GROUPS) -> list[Box]:
-    """The boxes of the groups of holes a fill of ``mask`` runs a window on (``prc.completion_windows``),
-    in the order filled; of more than ``most``, the ``most`` with the most masked pixels."""
-    groups = []
-    for window in prc.completion_windows(mask):
-        inside = Box.around(mask[window.rows, window.cols])
-        groups.append(Box(window.top + inside.top, window.left + inside.left, window.top + inside.bottom, window.left + inside.right))
+    """The boxes of the groups of holes a fill of ``mask`` runs a window on (``prc.hole_groups``), in the
+    order filled; of more than ``most``, the ``most`` with the most masked pixels."""
+    groups = [Box(group.top, group.left, group.top + group.height, group.left + group.width) for group in prc.hole_groups(mask)]
     if len(groups) > most:
         sizes = [int(mask[group.slices].sum()) for group in groups]
         largest = sorted(np.argsort(sizes, kind="stable")[::-1][:most])

@@ -69,7 +69,7 @@ class Fill:
 
     mask: np.ndarray  # (H, W) the pixels it fills
     before: np.ndarray  # the image when it started
-    probs: np.ndarray | None  # (K, P, C, L) the distributions each step drew from, masked pixels in the order filled; None: too large to keep
+    probs: np.ndarray | None  # (K, P, C, L) what each step drew from, masked pixels in the order filled; None: too large to keep
     box: Box  # the bounding box of ``mask``
     total: int  # sub-pixels to decide
     decided: int = 0  # sub-pixels decided so far

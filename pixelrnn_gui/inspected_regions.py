@@ -70,7 +70,8 @@ class InspectedRegions:
         """The bits/dim of the regions (weighted by their sub-pixels) and of their masked pixels."""
         sizes = [r.result.surprisal_bits.size for r in self.regions]
         bits = sum(r.result.bits_per_dim * size for r, size in zip(self.regions, sizes)) / sum(sizes)
-        name = "Image" if self.whole else ("Region around the mask" if len(self.regions) == 1 else f"The {len(self.regions)} regions around the mask")
+        count = len(self.regions)
+        name = f"The {count} regions around the mask" if count > 1 else "Image" if self.whole else "Region around the mask"
         text = f"{name}: {bits:.3f} bits/dim"
         masked = [r for r in self.regions if r.result.masked_bits_per_dim is not None and r.masked_pixels]
         if masked:

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.prefs = AppSettings(settings, self)
         self.settings = self.prefs.store
         self.document = Document(self)
+        self._zoomed_group = -1  # the group of holes Zoom to mask showed last: it steps through holes far apart
         self.canvas = Canvas(self.document)
         self.controller = CompletionController(self.document, self)
         self.panel = CompletionPanel(self.controller)
@@ -152,6 +153,8 @@ class MainWindow(QMainWindow):
         d.maskChanged.connect(lambda: self.message_bar.settle(MASK_TOPIC))
         self.prefs.recentChanged.connect(self._refresh_recent)
         d.maskChanged.connect(self._mask_changed)
+        for changed in (d.maskChanged, d.replaced):  # Zoom to mask starts again at the first group of holes
+            changed.connect(lambda: setattr(self, "_zoomed_group", -1))
         d.maskChanged.connect(self._hint_refill)
         d.replaced.connect(self._mask_changed)
         d.replaced.connect(self._choose_fitting_model)
@@ -327,12 +330,19 @@ class MainWindow(QMainWindow):
         self.brush_label.setText(f"Brush {size} px" if self.canvas.tool in BRUSH_TOOLS else "")
 
     def zoom_to_mask(self) -> None:
-        """Show the masked region with its surroundings (a hole in a photo is a spot at the fitted zoom)."""
-        if not self.document.mask.any():
+        """Show the masked region with its surroundings (a hole in a photo is a spot at the fitted zoom);
+        with holes far apart (a fill's groups, ``prc.hole_groups``), each press shows the next group."""
+        mask = self.document.mask
+        if not mask.any():
             self.message_bar.show_message("Paint a mask first: View ▸ Zoom to mask shows it.")
             return
-        if not self.canvas.zoom_to(Box.around(self.document.mask)):  # e.g. holes far apart
+        groups = prc.hole_groups(mask)
+        number = self._zoomed_group = (self._zoomed_group + 1) % len(groups)
+        group = groups[number]
+        if not self.canvas.zoom_to(Box(group.top, group.left, group.top + group.height, group.left + group.width)):
             self.statusBar().showMessage("The masked region spans the fitted view: it is shown whole (Z zooms to a smaller mask).", 6000)
+        elif len(groups) > 1:
+            self.statusBar().showMessage(f"Holes far apart: group {number + 1} of {len(groups)} shown; Z shows the next.", 6000)
 
     def mask_bottom_half(self) -> None:
         mask = np.zeros_like(self.document.mask)

@@ -3,10 +3,10 @@
 The model decides the masked sub-pixels in its generation order (raster, R -> G -> B inside a pixel;
 multi-scale: the small image first, §3.6), each drawn from its softmax given everything before it, on a
 window around the hole; holes too far apart to reach each other's windows are filled on windows of their
-own, one after the other (:func:`.windowing.completion_windows`). Candidates run as one batch. Each is scored by the log-likelihood of the known pixels after the hole
-given that candidate, log p(A | B, H_k): rank the candidates by it, or resample them with weights
-exp(score) (sampling-importance-resampling), so that pixels below and right of the hole count
-(docs/design.md, "Completion with pixels after the hole").
+own, one after the other (:func:`.windowing.hole_groups`). Candidates run as one batch. Each is scored by
+the log-likelihood of the known pixels after the hole given that candidate, log p(A | B, H_k): rank the
+candidates by it, or resample them with weights exp(score) (sampling-importance-resampling), so that
+pixels below and right of the hole count (docs/design.md, "Completion with pixels after the hole").
 """
 from __future__ import annotations
 

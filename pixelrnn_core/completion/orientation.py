@@ -62,5 +62,6 @@ def best_orientation(mask: np.ndarray, model: torch.nn.Module) -> str:
 
 def turned_box(box: Window, shape: tuple[int, int], name: str) -> Window:
     """Where ``box`` of an array of ``shape`` (rows, columns) lies in the array turned by ``name``."""
-    rows, cols = transform_position(np.array([box.top, box.top + box.height - 1]), np.array([box.left, box.left + box.width - 1]), shape, name)
+    corners = np.array([box.top, box.top + box.height - 1]), np.array([box.left, box.left + box.width - 1])
+    rows, cols = transform_position(*corners, shape, name)
     return Window(int(rows.min()), int(cols.min()), int(rows.max() - rows.min()) + 1, int(cols.max() - cols.min()) + 1)

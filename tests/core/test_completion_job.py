@@ -273,7 +273,7 @@ def test_generation_order_and_lines_are_those_the_job_decides_in(orientation, li
     decided = [(step.row, step.col) for step in job.run() if step.channel == 0]
     assert [tuple(pixel) for pixel in job.generation_order] == decided
     lines, expected = list(job.generation_lines), [line_of(row, col) for row, col in decided]
-    assert [a != b for a, b in itertools.pairwise(lines)] == [a != b for a, b in itertools.pairwise(expected)]  # a new line where one starts
+    assert [a != b for a, b in itertools.pairwise(lines)] == [a != b for a, b in itertools.pairwise(expected)]  # a line ends where one does
 
 
 def test_each_window_starts_a_new_line_of_the_generation_order():

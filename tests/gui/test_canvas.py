@@ -560,3 +560,32 @@ def test_the_window_warns_by_the_model_in_use(window, image_file):
     assert window.warning_label.text() == ""
     window.load_checkpoint(str(prc.bundled_models()["fashion-mnist"]))  # trained upright: reads top to bottom
     assert "first row" in window.warning_label.text()
+
+
+def test_zoom_to_mask_steps_through_holes_far_apart(window, qtbot):
+    """Two holes at opposite corners made one box spanning the photo, shown whole: Z now shows each in
+    turn, and starts again at the first once the mask changes."""
+    window.files.new_blank(1500, 2000)
+    canvas = window.canvas
+    qtbot.waitUntil(lambda: canvas.zoom == pytest.approx(canvas._fit_zoom()))
+    mask = np.zeros((1500, 2000), bool)
+    mask[100:140, 150:200] = mask[1300:1340, 1800:1850] = True
+    window._edit_mask("holes", mask)
+
+    def centre() -> tuple[int, int]:
+        return canvas.image_pixel(QPointF(canvas.width() / 2, canvas.height() / 2))
+
+    shown = []
+    for _ in range(3):
+        window.zoom_to_mask_action.trigger()
+        shown.append(centre())
+    assert [(100 <= r < 140 and 150 <= c < 200, 1300 <= r < 1340 and 1800 <= c < 1850) for r, c in shown] == [
+        (True, False), (False, True), (True, False)]
+    assert window.statusBar().currentMessage() == "Holes far apart: group 1 of 2 shown; Z shows the next."
+    window.zoom_to_mask_action.trigger()  # the second group again
+    mask[700:720, 1000:1020] = True
+    window._edit_mask("a third hole", mask)
+    window.zoom_to_mask_action.trigger()
+    r, c = centre()
+    assert 100 <= r < 140 and 150 <= c < 200
+    assert window.statusBar().currentMessage() == "Holes far apart: group 1 of 3 shown; Z shows the next."
