@@ -29,7 +29,7 @@ from .io.checkpoint_info import CheckpointInfo, checkpoint_info
 from .io.checkpoints import CheckpointError, checkpoint_metadata, load_checkpoint, save_checkpoint
 from .io.images import ImageFile, ImageFileError, read_image, read_image_file, read_mask, sample_grid, save_image
 from .io.model_limits import ModelLimits
-from .memory import MemoryRequestError, check_memory
+from .memory import MemoryRequestError, check_memory, inspection_bytes
 from .models.config import ARCHITECTURES, ModelConfig
 from .models.registry import PRESETS, build_model, model_config, model_from_config
 from .pixels.levels import MAX_LEVELS, MIN_LEVELS, is_grey, quantize, shows_only_levels, to_8bit, to_channels
@@ -103,6 +103,7 @@ __all__ = [
     "find_checkpoint",
     "hole_groups",
     "inspect",
+    "inspection_bytes",
     "inspection_steps",
     "keep_freed_memory",
     "load_checkpoint",

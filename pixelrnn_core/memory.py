@@ -61,11 +61,15 @@ def check_completion_memory(
     check_memory(need, f"{samples} sample(s) of {image[0]}x{image[1]} pixels")
 
 
+def inspection_bytes(config: ModelConfig, height: int, width: int) -> int:
+    """The memory an inspection of ``height`` x ``width`` pixels takes (an estimate): the forward pass
+    and the per-value arrays, the logits and the probabilities it returns, one per level of each sub-pixel."""
+    return height * width * (floats_per_pixel(config) * FLOAT_BYTES + 2 * config.channels * config.levels * FLOAT_BYTES)
+
+
 def check_inspection_memory(config: ModelConfig, height: int, width: int) -> None:
-    """Refuse inspecting an image whose forward pass and per-value arrays would not fit in memory: the
-    logits and the probabilities it returns, one per level of each sub-pixel."""
-    need = height * width * (floats_per_pixel(config) * FLOAT_BYTES + 2 * config.channels * config.levels * FLOAT_BYTES)
-    check_memory(need, f"inspecting {width}x{height} pixels")
+    """Refuse inspecting an image whose :func:`inspection_bytes` would not fit in memory."""
+    check_memory(inspection_bytes(config, height, width), f"inspecting {width}x{height} pixels")
 
 
 def check_training_memory(config: ModelConfig, batch_size: int, height: int, width: int) -> None:

@@ -343,6 +343,12 @@ class Inspector(QWidget):
         except ValueError as error:
             self.message.emit(str(error))
             return
+        try:  # each region fits (prc.inspect checks that), but the inspector keeps them all
+            prc.check_memory(sum(prc.inspection_bytes(config, *job[2].shape[:2]) for job in jobs),
+                             f"inspecting the {len(boxes)} region(s) around the mask")
+        except prc.MemoryRequestError as error:
+            self.message.emit(f"{error}: paint fewer holes, or inspect a smaller image")
+            return
 
         def all_regions():  # band by band (seconds for a large region): closing the window stops it after a band
             for index, (_, _, levels, mask, key) in enumerate(jobs):

@@ -565,6 +565,27 @@ def test_holes_far_apart_in_a_large_image_are_inspected_around_each(window, qtbo
     assert inspector.legend.range == pytest.approx((min(e.min() for e in entropies), max(e.max() for e in entropies)), rel=1e-5)
 
 
+def test_regions_that_fit_one_by_one_but_not_together_are_not_inspected(window, qtbot, model_file, monkeypatch):
+    """prc.inspect checks each region against the machine's memory; the inspector keeps them all, so it
+    checks their sum (300 single-pixel holes over a 1600x1200 photo, inspected before and after a fill,
+    would keep 600 regions of 65x65 pixels: 7.8 GB of distributions, computed)."""
+    from pixelrnn_core import memory
+
+    window.files.new_blank(300, 400)
+    window.load_checkpoint(str(model_file))
+    mask = np.zeros((300, 400), bool)
+    mask[10:14, 10:14] = mask[280:284, 380:384] = True
+    config = window.controller.model.config
+    first, second = (prc.inspection_bytes(config, w.height, w.width) for w in prc.completion_windows(mask))
+    monkeypatch.setattr(memory, "physical_memory", lambda: max(first, second) + min(first, second) // 2)  # each, not both
+    window.document.edit("Paint mask", "mask", mask)
+    qtbot.waitUntil(lambda: "would need about" in window.message_bar.text(), timeout=WAIT_MS)
+    assert window.message_bar.text().startswith("inspecting the 2 region(s) around the mask would need about")
+    assert window.message_bar.text().endswith(": paint fewer holes, or inspect a smaller image")
+    assert not window.inspector.inspection.busy and window.inspector.results is None
+    window.document.undo_stack.setClean()
+
+
 def test_the_inspector_follows_the_mask(window, qtbot, image_file, model_file):
     """The masked region's bits/dim comes and goes with the mask, and a large image is inspected once
     a mask says where (the numbers stayed those of the image as it was inspected last)."""
