@@ -56,7 +56,7 @@ def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]
     Returns a generator (iterate it: nothing is readied before): for each architecture (multi-scale on
     each base), or only for ``variants`` (architecture names, "multiscale (BASE)" for a multi-scale
     model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate
-    and for two, marks the variant's steps compiled, then yields its name, so a caller can stop between
+    and for two, and with a tiny logistic-mixture model, marks the variant's steps compiled, then yields its name, so a caller can stop between
     two. The first time after installation this compiles the steps (numba keeps them in its cache;
     about 12 s in all on a 2-core CPU, 5 s for the PixelCNN's alone); later it loads them (about a
     second). Run it ahead of time, e.g. on a background thread while an app starts.
@@ -76,6 +76,8 @@ def readied_variants(wanted: list[str]) -> Iterator[str]:
         model = build_model(arch, **settings, **extra).eval()
         for samples in (1, 2):
             complete(model, image, mask, samples=samples)
+        mixture = build_model(arch, **settings, **extra, output="logistic_mixture", mixtures=2).eval()
+        complete(mixture, image, mask)  # its distributions' step (kernels.mixture_log_probs_into)
         mark_compiled(name)
         yield name
 

@@ -2,6 +2,9 @@
 compiles only what the model at hand needs."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 import pixelrnn_core as prc
@@ -56,3 +59,13 @@ def test_preparing_ahead_makes_the_steps_count_as_cached(tmp_path, monkeypatch):
 def test_an_unknown_variant_is_refused_with_the_known_ones(call):
     with pytest.raises(ValueError, match=r"'bogus'.*multiscale \(row_lstm\)"):
         call()
+
+
+def test_readying_compiles_the_mixture_models_step_too():
+    """A logistic-mixture model (the bundled photo model) turns each sub-pixel's mixture into its
+    distribution in a compiled call; readying the steps readies it, so the first fill compiles nothing
+    more (a fresh process: another test may already have compiled it in this one)."""
+    script = ("from pixelrnn_core.completion import compiled_steps\nfrom pixelrnn_core.completion.cached import kernels\n"
+              "list(compiled_steps.prepare_completion(['pixelcnn']))\nprint(kernels.mixture_log_probs_into.signatures)")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert "Array(float32, 2, 'C'" in shown

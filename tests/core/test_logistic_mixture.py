@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 import pixelrnn_core as prc
-from pixelrnn_core.models.logistic_mixture import log_sum_exp, mixture_log_probs
+from pixelrnn_core.completion.cached.kernels import mixture_log_probs_into
+from pixelrnn_core.models.logistic_mixture import MIN_LOG_SCALE, log_sum_exp, mixture_log_probs
 
 
 def random_params(count: int, mixtures: int, seed: int = 0, dtype=torch.float64) -> torch.Tensor:
@@ -211,3 +213,16 @@ def test_the_inspector_shows_the_mixtures_probabilities_of_all_levels():
     with torch.no_grad():
         expected_bits = -model.log_likelihood(x).mean().item() / math.log(2)
     assert inspection.bits_per_dim == pytest.approx(expected_bits, rel=1e-5)
+
+
+@pytest.mark.parametrize("levels", [2, 16, 256])
+def test_the_cached_engines_compiled_distributions_are_the_mixtures(levels):
+    """The cached engine turns a sub-pixel's mixture into its L log-probabilities in one compiled call
+    (kernels.mixture_log_probs_into): the same maths as mixture_log_probs, random and extreme
+    parameters (far tails, edge bins, clamped scales, dominant weights)."""
+    cases = [(random_params(64, 5), 1e-12), (extreme_params().double(), 1e-12), (random_params(64, 5, dtype=torch.float32), 2e-4)]
+    for params, tolerance in cases:
+        out = np.empty((len(params), levels))
+        mixture_log_probs_into(params.numpy(), levels, MIN_LOG_SCALE, out)
+        expected = mixture_log_probs(params, levels).double().numpy()
+        np.testing.assert_allclose(out, expected, rtol=tolerance, atol=tolerance)

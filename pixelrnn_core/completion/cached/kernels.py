@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 compiled = numba.njit(cache=True, nogil=True)
 
@@ -158,3 +159,49 @@ def write_inputs(features, start, stop, buffer, position):
     for b in range(features.shape[0]):
         for f in range(start, stop):
             buffer[b, last, position, f] = features[b, f]
+
+
+@compiled
+def log_sigmoid(x):
+    """log(1 / (1 + exp(-x))) without overflow: min(x, 0) - log1p(exp(-|x|)), as torch computes it."""
+    return min(x, 0.0) - math.log1p(math.exp(-abs(x)))
+
+
+@compiled
+def mixture_log_probs_into(params, levels, min_log_scale, out):
+    """``out (B, L)``: the log-probabilities of all ``levels`` under the discretized logistic mixture of
+    each row of ``params (B, 3K)`` -- the maths of :func:`pixelrnn_core.models.logistic_mixture.mixture_log_probs`
+    (its docstring derives it), in float64, for the sub-pixel the cached engine decides: one log-sigmoid
+    per bin edge and component, and the components summed with each term at least e^-80 of the largest."""
+    batch, components = params.shape[0], params.shape[1] // 3
+    terms = np.empty((components, levels))
+    for b in range(batch):
+        top = -math.inf
+        for k in range(components):
+            top = max(top, params[b, k])
+        total = 0.0
+        for k in range(components):
+            total += math.exp(params[b, k] - top)
+        log_norm = top + math.log(total)
+        for k in range(components):
+            weight = params[b, k] - log_norm
+            mean, log_scale = params[b, components + k], max(params[b, 2 * components + k], min_log_scale)
+            inverse_scale = math.exp(-log_scale)
+            half_width = inverse_scale / (levels - 1)
+            inside = math.log(-math.expm1(-2.0 * half_width))
+            above_last = 0.0
+            for edge in range(levels - 1):
+                centred = (edge * (2.0 / (levels - 1)) - 1.0 - mean) * inverse_scale + half_width
+                below = log_sigmoid(centred)
+                terms[k, edge] = weight + (below if edge == 0 else below + above_last + inside)
+                above_last = below - centred
+            terms[k, levels - 1] = weight + above_last
+        for level in range(levels):
+            largest = -math.inf
+            for k in range(components):
+                largest = max(largest, terms[k, level])
+            shift = 0.0 if largest == -math.inf else largest
+            total = 0.0
+            for k in range(components):
+                total += math.exp(max(terms[k, level] - shift, -80.0))
+            out[b, level] = math.log(total) + largest
