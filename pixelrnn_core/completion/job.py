@@ -156,6 +156,9 @@ class CompletionJob:
                    for group, turn in zip(groups, turns)]
         check_completion_memory(cfg, self.samples, [(w.height, w.width) for w in windows] or [(0, 0)], image.shape[:2])
         self._fills = [WindowFill(self.model, image, mask, turn, w, self.samples, engine, self.device) for turn, w in zip(turns, windows)]
+        if self._fills:
+            with torch.no_grad():
+                self._fills[0].engine()  # here, not in the first step: the job is built where setting up may take a while
         # the index, in the whole generation order, of each window's first sub-pixel, and the total
         self._starts = np.cumsum([0] + [fill.total for fill in self._fills])
         self.total = int(self._starts[-1])

@@ -61,11 +61,15 @@ class WindowFill:
         row, col = (int(v) for v in self.pixels[index // self.channels])
         return row, col, index % self.channels
 
-    def logits(self, index: int) -> torch.Tensor:
-        """Logits (K, L) of the ``index``-th sub-pixel given everything before it in the window."""
+    def engine(self) -> Engine:
+        """The window's engine, built if it is not (setting up a large model's cached form takes a while)."""
         if self._engine is None:
             self._engine = make_engine(self.engine_name, self.model, len(self.x), self.window.height, self.window.width)
-        return self._engine.logits(self.x, *self.position(index))
+        return self._engine
+
+    def logits(self, index: int) -> torch.Tensor:
+        """Logits (K, L) of the ``index``-th sub-pixel given everything before it in the window."""
+        return self.engine().logits(self.x, *self.position(index))
 
     def decide(self, index: int, values: np.ndarray) -> None:
         """Write each candidate's value of the ``index``-th sub-pixel; after the last, let the engine go."""
