@@ -34,13 +34,16 @@ TOO_LARGE_TO_KEEP = (f"this fill's distributions were too large to keep for expo
 def context_warning(mask: np.ndarray, any_side: bool = False) -> str | None:
     """A warning when the mask leaves the model (almost) nothing to condition on: a raster-order model
     reads top to bottom, so a hole in the first row has no context before it; a model that fills from
-    any side (trained under the 8 symmetries) lacks it only when the hole touches every edge."""
+    any side (trained under the 8 symmetries) lacks it only when a hole touches every edge (holes far
+    apart are each filled from their own best side, ``prc.hole_groups``)."""
     if not mask.any():
         return None
     if mask.all():
         return "The mask covers the whole image: the model has no context and samples a new image."
     if any_side:
-        if mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any():
+        height, width = mask.shape
+        touches_every_edge = mask[0].any() and mask[-1].any() and mask[:, 0].any() and mask[:, -1].any()
+        if touches_every_edge and any(g.height == height and g.width == width for g in prc.hole_groups(mask)):
             return ("The mask touches every edge: the model, which fills from the side with the most known pixels, "
                     "has almost no context before the hole from any side. Leave an edge unmasked.")
         return None

@@ -549,6 +549,9 @@ def test_the_context_warning_knows_a_model_that_fills_from_any_side():
     ring = np.ones((8, 8), bool)
     ring[3:5, 3:5] = False
     assert "every edge" in context_warning(ring, any_side=True)
+    corners = np.zeros((200, 200), bool)
+    corners[:10, :10] = corners[-10:, -10:] = True  # together every edge, but each filled from its own open sides
+    assert context_warning(corners, any_side=True) is None
 
 
 def test_the_window_warns_by_the_model_in_use(window, image_file):
