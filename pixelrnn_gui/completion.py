@@ -99,21 +99,20 @@ def after_line_end(job: "prc.CompletionJob | None", last_channel: int) -> Callab
 
 
 def ranked_candidates(
-    images: np.ndarray, scores: np.ndarray, before: np.ndarray, mask: np.ndarray, box: Box, levels: int
+    images: np.ndarray, scores: np.ndarray, mask: np.ndarray, box: Box, levels: int
 ) -> list[Candidate]:
     """The K finished draws (``images``: each the ``box`` alone) best first (rank 1 = the highest
-    score), each as the ``box`` of ``before`` with its fill in the hole, with its share of the posterior
-    over the K: softmax of the scores (they are log-likelihoods of the same known pixels, so their
-    differences are log-odds between candidates)."""
+    score), each as the values of its hole's pixels, with its share of the posterior over the K:
+    softmax of the scores (they are log-likelihoods of the same known pixels, so their differences are
+    log-odds between candidates)."""
     scores = np.asarray(scores, dtype=np.float64)
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
     hole = mask[box.slices]
     ranked = []
     for rank, index in enumerate(np.argsort(-scores, kind="stable"), start=1):
-        pixels = before[box.slices].copy()
-        pixels[hole] = to_rgb(images[index], levels)[hole]
-        ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), pixels))
+        values = to_rgb(images[index][hole][None], levels)[0]  # (P, 3), as a one-row image
+        ranked.append(Candidate(rank, int(index), float(scores[index]), float(shares[index]), values))
     return ranked
 
 
@@ -375,11 +374,11 @@ class CompletionController(WorkController):
     def _completed(self) -> None:
         fill = self.fill
         drawn = fill.job.images_within(*fill.box.slices)
-        fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.before, fill.mask, fill.box, fill.job.levels)
+        fill.candidates = ranked_candidates(drawn, fill.job.scores, fill.mask, fill.box, fill.job.levels)
         self._end_work()
         shown = fill.candidate(fill.shown) if self._resampling else fill.candidates[0]
         fill.shown = shown.index
-        self.document.write("image", fill.box, shown.pixels)
+        self.document.write("image", fill.box, shown.in_box(fill.before, fill.mask, fill.box))
         self._record(fill, "Resample" if self._resampling else "Fill")
         self.document.fillChanged.emit()
         self.finished.emit()
@@ -464,11 +463,7 @@ class CompletionController(WorkController):
             return
         before = self.document.image.copy()
         fill.shown = candidate.index
-        box = fill.box
-        hole = fill.mask[box.slices]
-        pixels = before[box.slices].copy()
-        pixels[hole] = candidate.pixels[hole]
-        self.document.write("image", box, pixels)
+        self.document.write("image", fill.box, candidate.in_box(before, fill.mask, fill.box))
         self.document.record(f"Apply candidate #{candidate.rank}", "image", before)
 
     def export_probabilities(self, path: str | Path) -> None:

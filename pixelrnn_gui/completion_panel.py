@@ -76,23 +76,22 @@ def hole_groups(mask: np.ndarray, most: int = THUMBNAIL_GROUPS) -> list[Box]:
     return groups
 
 
-def candidate_view(before: np.ndarray, box: Box, pixels: np.ndarray, view: Box) -> np.ndarray:
-    """The ``view`` of the image with a candidate's ``pixels`` (its fill's ``box``) in place where they
-    overlap, the rest as ``before`` the fill."""
+def candidate_view(before: np.ndarray, mask: np.ndarray, box: Box, hole: np.ndarray, view: Box) -> np.ndarray:
+    """The ``view`` of the image as ``before`` the fill, with a candidate's ``hole`` values (P, 3), those
+    of the masked pixels of ``mask[box]`` in order, in place where they lie in it."""
     crop = before[view.slices].copy()
-    top, left, bottom, right = max(box.top, view.top), max(box.left, view.left), min(box.bottom, view.bottom), min(box.right, view.right)
-    if top < bottom and left < right:
-        crop[top - view.top : bottom - view.top, left - view.left : right - view.left] = pixels[
-            top - box.top : bottom - box.top, left - box.left : right - box.left
-        ]
+    rows, cols = np.nonzero(mask[box.slices])
+    rows, cols = rows + box.top, cols + box.left
+    inside = (rows >= view.top) & (rows < view.bottom) & (cols >= view.left) & (cols < view.right)
+    crop[rows[inside] - view.top, cols[inside] - view.left] = hole[inside]
     return crop
 
 
-def thumbnail_view(before: np.ndarray, box: Box, pixels: np.ndarray, groups: list[Box]) -> np.ndarray:
+def thumbnail_view(before: np.ndarray, mask: np.ndarray, box: Box, hole: np.ndarray, groups: list[Box]) -> np.ndarray:
     """What a candidate's thumbnail shows: each of the ``groups`` of holes (:func:`hole_groups`) with
     context around it, side by side at one height (nearest neighbour) between grey bars -- two small
     holes far apart are two views, not a whole photo in which neither shows."""
-    views = [candidate_view(before, box, pixels, thumbnail_box(group, before.shape[:2])) for group in groups]
+    views = [candidate_view(before, mask, box, hole, thumbnail_box(group, before.shape[:2])) for group in groups]
     height = max(view.shape[0] for view in views)
     bar = np.full((height, max(1, height // 16), 3), 128, dtype=np.uint8)
     scaled = []
@@ -432,7 +431,7 @@ class CompletionPanel(QWidget):
         self.strip_title.setText(f"Candidates{order}")
         groups = hole_groups(fill.mask) if candidates else []
         for candidate in candidates:
-            crop = thumbnail_view(fill.before, fill.box, candidate.pixels, groups)
+            crop = thumbnail_view(fill.before, fill.mask, fill.box, candidate.hole, groups)
             thumbnail = QPixmap.fromImage(rgb_to_qimage(crop)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio)
             icon = QIcon(thumbnail)
             icon.addPixmap(thumbnail, QIcon.Mode.Selected)  # the chosen one in its true colours, not tinted

@@ -53,14 +53,21 @@ class Box:
 class Candidate:
     """One finished completion: its rank (1 = best), which of the K draws it is, its score
     (log-likelihood of the known pixels after the hole, nats), its share of the K candidates'
-    posterior, and the RGB pixels of the fill's box with it (the whole image for each of the K took
-    144 MB a fill on a 12-megapixel photo)."""
+    posterior, and the RGB values (P, 3) it gave the P pixels of the fill's mask, in the order of
+    ``mask[box]`` (the whole image for each of the K took 144 MB a fill on a 12-megapixel photo, and
+    the box around two holes far apart most of it)."""
 
     rank: int
     index: int
     score: float
     share: float
-    pixels: np.ndarray
+    hole: np.ndarray
+
+    def in_box(self, before: np.ndarray, mask: np.ndarray, box: Box) -> np.ndarray:
+        """The ``box`` of ``before`` (H, W, 3) with this candidate in the holes of ``mask`` (H, W)."""
+        pixels = before[box.slices].copy()
+        pixels[mask[box.slices]] = self.hole
+        return pixels
 
 
 @dataclass
@@ -191,7 +198,7 @@ class Document(QObject):
         in_box = fill.mask[fill.box.slices]
         hole = self.image[fill.box.slices][in_box]
         shown_first = sorted(fill.candidates, key=lambda c: c.index != fill.shown)  # of equal holes, the one applied
-        return next((c for c in shown_first if np.array_equal(c.pixels[in_box], hole)), None)
+        return next((c for c in shown_first if np.array_equal(c.hole, hole)), None)
 
     def compare_image(self) -> np.ndarray | None:
         """The image with every filled pixel as it was before the first fill; None if none was filled."""

@@ -198,16 +198,18 @@ def test_the_panel_says_what_happens_between_the_last_sub_pixel_and_the_candidat
     assert (panel.progress.value(), panel.progress.maximum()) == (total, total)
 
 
-def test_a_fills_candidates_keep_only_the_holes_box(ready, qtbot):
+def test_a_fills_candidates_keep_only_the_holes_pixels(ready, qtbot):
     """Every fill kept K copies of the whole image for its candidates (and undo keeps every fill): on a
-    12-megapixel photo 144 MB a fill, 2.2 GB after five (a helper's real-window review)."""
+    12-megapixel photo 144 MB a fill, 2.2 GB after five (a helper's real-window review); then K copies of
+    the box around the mask, most of the photo for two holes in opposite corners."""
     window, pixels = ready
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         click(qtbot, window.panel.complete_button)
     fill = window.controller.fill
     assert fill.box == Box(5, 0, 8, 8)
-    assert [candidate.pixels.shape for candidate in fill.candidates] == [(3, 8, 3)] * window.panel.samples.value()
-    np.testing.assert_array_equal(window.document.image[5:], fill.candidate(fill.shown).pixels)
+    assert [candidate.hole.shape for candidate in fill.candidates] == [(24, 3)] * window.panel.samples.value()
+    np.testing.assert_array_equal(window.document.image[5:].reshape(-1, 3), fill.candidate(fill.shown).hole)
+    np.testing.assert_array_equal(window.document.image[5:], fill.candidate(fill.shown).in_box(fill.before, fill.mask, fill.box))
 
 
 def test_masking_more_after_a_fill_says_complete_fills_its_hole_again(ready, qtbot):
@@ -1029,19 +1031,19 @@ def test_undoing_a_resample_brings_back_the_fill_it_redrew_and_redo_the_resample
     panel, controller, document = window.panel, window.controller, window.document
     fill_with_candidates(window, qtbot, 3)
     chosen = choose_candidate(panel, qtbot, 1)
-    first, earlier = document.image.copy(), [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates]
+    first, earlier = document.image.copy(), [(c.index, c.hole.tobytes()) for c in controller.fill.candidates]
     with qtbot.waitSignal(controller.finished, timeout=WAIT_MS):
         assert controller.resample_from(6, 3)
-    again, later = document.image.copy(), [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates]
+    again, later = document.image.copy(), [(c.index, c.hole.tobytes()) for c in controller.fill.candidates]
     assert later != earlier and document.undo_stack.undoText() == "Resample"
     document.undo_stack.undo()
     np.testing.assert_array_equal(document.image, first)
-    assert [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates] == earlier
+    assert [(c.index, c.hole.tobytes()) for c in controller.fill.candidates] == earlier
     assert document.shown_candidate().index == chosen and panel.resample_button.isEnabled() and panel.strip.isEnabled()
     np.testing.assert_array_equal(controller.job.images[chosen], first)  # the job is back too: it resamples from here
     document.undo_stack.redo()
     np.testing.assert_array_equal(document.image, again)
-    assert [(c.index, c.pixels.tobytes()) for c in controller.fill.candidates] == later and document.shown_candidate().index == chosen
+    assert [(c.index, c.hole.tobytes()) for c in controller.fill.candidates] == later and document.shown_candidate().index == chosen
 
 
 def test_a_pinned_pixel_that_a_starting_fill_will_redraw_says_so_at_once(ready, qtbot):

@@ -283,7 +283,7 @@ def test_candidate_thumbnails_show_each_of_holes_far_apart(window, qtbot, rgb_mo
     with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
         qtbot.mouseClick(window.panel.complete_button, Qt.MouseButton.LeftButton)
     fill = window.controller.fill
-    shown = completion_panel.thumbnail_view(fill.before, fill.box, fill.candidates[0].pixels, completion_panel.hole_groups(mask))
+    shown = completion_panel.thumbnail_view(fill.before, mask, fill.box, fill.candidates[0].hole, completion_panel.hole_groups(mask))
     first, second = window.document.image[16:28, 26:38], window.document.image[166:178, 196:208]  # each hole and 4 pixels around
     np.testing.assert_array_equal(shown[:, :12], first)
     np.testing.assert_array_equal(shown[:, 13:], second)
