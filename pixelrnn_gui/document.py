@@ -241,7 +241,12 @@ class Document(QObject):
 
     def write(self, layer: str, box: Box, pixels: np.ndarray) -> None:
         """Put ``pixels`` into ``layer`` ("image" or "mask") at ``box`` and tell the views."""
-        getattr(self, layer)[box.slices] = pixels
+        self.put(layer, box.slices, pixels)
+
+    def put(self, layer: str, where: tuple, values: np.ndarray) -> None:
+        """Put ``values`` into ``layer`` at ``where`` (a box's slices, or the rows and columns of pixels)
+        and tell the views."""
+        getattr(self, layer)[where] = values
         (self.imageChanged if layer == "image" else self.maskChanged).emit()
 
     def record(self, text: str, layer: str, before: np.ndarray, restores: Restores | None = None, always: bool = False) -> None:
@@ -255,7 +260,8 @@ class Document(QObject):
             changed = changed.any(axis=2)
         box = Box.around(changed)
         if always or not box.empty:
-            self.undo_stack.push(PatchEdit(self, text, layer, box, before[box.slices].copy(), after[box.slices].copy(), restores))
+            where = changed_pixels(changed, box, after)
+            self.undo_stack.push(PatchEdit(self, text, layer, where, before[where].copy(), after[where].copy(), restores))
 
     def edit(self, text: str, layer: str, pixels: np.ndarray) -> None:
         """Replace ``layer`` as a whole by ``pixels`` as one undoable edit."""
@@ -264,22 +270,35 @@ class Document(QObject):
         self.record(text, layer, before)
 
 
-class PatchEdit(QUndoCommand):
-    """One undoable change of a box of the image or of the mask: strokes, mask tools, fills."""
+def changed_pixels(changed: np.ndarray, box: Box, layer: np.ndarray) -> tuple:
+    """Where an edit keeps its pixels, before and after: the slices of ``box`` (around every pixel
+    ``changed``), or the rows and columns of the changed pixels alone where that is less to keep (a fill
+    of holes far apart, whose box is most of a photo around a few hundred pixels)."""
+    inside = changed[box.slices]
+    count, per_pixel = int(inside.sum()), layer[:1, :1].nbytes
+    if count * (2 * np.dtype(np.int32).itemsize + 2 * per_pixel) < inside.size * 2 * per_pixel:
+        rows, cols = np.nonzero(changed)
+        return rows.astype(np.int32), cols.astype(np.int32)
+    return box.slices
 
-    def __init__(self, document: Document, text: str, layer: str, box: Box, before: np.ndarray, after: np.ndarray,
+
+class PatchEdit(QUndoCommand):
+    """One undoable change of the image or of the mask: strokes, mask tools, fills. ``where``: the
+    pixels it changed (:func:`changed_pixels`), ``before`` and ``after`` their values."""
+
+    def __init__(self, document: Document, text: str, layer: str, where: tuple, before: np.ndarray, after: np.ndarray,
                  restores: Restores | None = None):
         super().__init__(text)
-        self.document, self.layer, self.box = document, layer, box
+        self.document, self.layer, self.where = document, layer, where
         self.before, self.after = before, after
         self.restores = restores
 
     def redo(self) -> None:
-        self.document.write(self.layer, self.box, self.after)
+        self.document.put(self.layer, self.where, self.after)
         if self.restores is not None:
             self.restores[1]()
 
     def undo(self) -> None:
-        self.document.write(self.layer, self.box, self.before)
+        self.document.put(self.layer, self.where, self.before)
         if self.restores is not None:
             self.restores[0]()

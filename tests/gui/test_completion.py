@@ -747,6 +747,33 @@ def test_export_fill_probabilities(ready, qtbot, tmp_path):
     assert saved["probs"][window.document.fill.shown, pixel, 1, value] > 0  # the shown candidate's draw
 
 
+def test_the_undo_history_keeps_the_pixels_a_fill_of_holes_far_apart_changed(window, qtbot, model_file):
+    """A fill's undo step kept the box around the changes, before and after: for two holes in opposite
+    corners most of the image, twice. It keeps the changed pixels alone when that is less."""
+    window.files.new_blank(300, 400)
+    window.load_checkpoint(str(model_file))
+    mask = np.zeros((300, 400), bool)
+    mask[10:14, 10:14] = mask[280:284, 380:384] = True
+    window.document.edit("Paint mask", "mask", mask)
+    before = window.document.image.copy()
+    window.panel.samples.setValue(2)
+    with qtbot.waitSignal(window.controller.finished, timeout=WAIT_MS):
+        click(qtbot, window.panel.complete_button)
+    after = window.document.image.copy()
+    stack = window.document.undo_stack
+    fill_step = stack.command(stack.index() - 1)
+    assert fill_step.text() == "Fill" and fill_step.before.nbytes + fill_step.after.nbytes <= 2 * 32 * 3
+    stack.undo()
+    np.testing.assert_array_equal(window.document.image, before)
+    stack.redo()
+    np.testing.assert_array_equal(window.document.image, after)
+    assert (after[mask] != before[mask]).any()
+    assert stack.command(stack.index() - 2).before.shape == (32,)  # the mask of the two holes: its 32 pixels
+    window.mask_bottom_half()  # the top hole unmasked and the bottom half masked: half of that box changed,
+    assert stack.command(stack.index() - 1).before.shape == (290, 400)  # and the box is less to keep
+    window.document.undo_stack.setClean()
+
+
 def test_the_fill_probabilities_of_holes_far_apart_are_kept(window, qtbot, model_file, tmp_path):
     """They were kept over the box around the whole mask: two 4x4 holes at opposite corners of a
     300x400 image needed 1.2 GB for 4 candidates, and Export was disabled."""
