@@ -68,7 +68,7 @@ def thumbnail_box(hole: Box, shape: tuple[int, int]) -> Box:
 def hole_groups(mask: np.ndarray, most: int = THUMBNAIL_GROUPS) -> list[Box]:
     """The boxes of the groups of holes a fill of ``mask`` runs a window on (``prc.hole_groups``), in the
     order filled; of more than ``most``, the ``most`` with the most masked pixels."""
-    groups = [Box(group.top, group.left, group.top + group.height, group.left + group.width) for group in prc.hole_groups(mask)]
+    groups = [Box.of(group) for group in prc.hole_groups(mask)]
     if len(groups) > most:
         sizes = [int(mask[group.slices].sum()) for group in groups]
         largest = sorted(np.argsort(sizes, kind="stable")[::-1][:most])

@@ -41,6 +41,12 @@ class Box:
         return self.bottom <= self.top or self.right <= self.left
 
     @classmethod
+    def of(cls, window: prc.Window) -> "Box":
+        """The box of a window of the core (top, left, height, width): a group of holes, or the region
+        a fill runs on around it."""
+        return cls(window.top, window.left, window.top + window.height, window.left + window.width)
+
+    @classmethod
     def around(cls, changed: np.ndarray) -> "Box":
         """The smallest box holding every True of a (H, W) bool array (empty if none)."""
         rows, cols = np.nonzero(changed)

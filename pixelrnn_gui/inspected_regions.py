@@ -20,7 +20,7 @@ def inspection_boxes(mask: np.ndarray, whole_limit: int) -> list[Box]:
     height, width = mask.shape
     if height * width <= whole_limit:
         return [Box(0, 0, height, width)]
-    return [Box(w.top, w.left, w.top + w.height, w.left + w.width) for w in prc.completion_windows(mask)]
+    return [Box.of(window) for window in prc.completion_windows(mask)]
 
 
 @dataclass(frozen=True)

@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         groups = prc.hole_groups(mask)
         number = self._zoomed_group = (self._zoomed_group + 1) % len(groups)
         group = groups[number]
-        if not self.canvas.zoom_to(Box(group.top, group.left, group.top + group.height, group.left + group.width)):
+        if not self.canvas.zoom_to(Box.of(group)):
             self.statusBar().showMessage("The masked region spans the fitted view: it is shown whole (Z zooms to a smaller mask).", 6000)
         elif len(groups) > 1:
             self.statusBar().showMessage(f"Holes far apart: group {number + 1} of {len(groups)} shown; Z shows the next.", 6000)

@@ -1,7 +1,7 @@
 """Whether the cached engine's compiled steps (numba) are in numba's on-disk cache, and readying them.
 
 The first completion after installing compiles the per-pixel steps (~12 s for every architecture on a
-2-core CPU, ~5 s for the PixelCNN's alone); numba keeps them in its cache, so later processes only load
+2-core CPU, 5-6 s for the PixelCNN's alone); numba keeps them in its cache, so later processes only load
 them (about a second). A marker per architecture next to numba's cache, named after the compiled
 sources and the numba and Python versions, records that a compile finished, so a caller compiles only
 the steps its model uses and says what is happening only when it will take long.
@@ -56,10 +56,11 @@ def prepare_completion(variants: Collection[str] | None = None) -> Iterator[str]
     Returns a generator (iterate it: nothing is readied before): for each architecture (multi-scale on
     each base), or only for ``variants`` (architecture names, "multiscale (BASE)" for a multi-scale
     model on BASE: :func:`completion_variant`), it fills one row with a tiny model, for one candidate
-    and for two, and with a tiny logistic-mixture model, marks the variant's steps compiled, then yields its name, so a caller can stop between
-    two. The first time after installation this compiles the steps (numba keeps them in its cache;
-    about 12 s in all on a 2-core CPU, 5 s for the PixelCNN's alone); later it loads them (about a
-    second). Run it ahead of time, e.g. on a background thread while an app starts.
+    and for two, and with a tiny logistic-mixture model, marks the variant's steps compiled, then
+    yields its name, so a caller can stop between two. The first time after installation this compiles
+    the steps (numba keeps them in its cache; about 12 s in all on a 2-core CPU, 5-6 s for the
+    PixelCNN's alone); later it loads them (about a second). Run it ahead of time, e.g. on a background
+    thread while an app starts.
     """
     return readied_variants(chosen_variants(variants))  # an unknown name is refused at the call, not at the first step
 
@@ -126,7 +127,7 @@ def completion_steps_cached(variant: str | None = None) -> bool:
 
 def ready_completion_steps(report: Callable[[str], None], variant: str | None = None) -> float:
     """Compile (or load) the cached engine's steps, of ``variant`` only if given (the first completion
-    with a PixelCNN then compiles in ~5 s instead of ~12 s); when they are not cached yet, ``report`` a
+    with a PixelCNN then compiles in 5-6 s instead of ~12 s); when they are not cached yet, ``report`` a
     line before ("compiling ...") and one after with the time taken. Returns the seconds spent."""
     variants = chosen_variants(variant)
     compiling = not completion_steps_cached(variant)

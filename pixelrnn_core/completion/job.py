@@ -247,12 +247,12 @@ class CompletionJob:
     def _decide_next(self) -> CompletionStep:
         index = self._next
         fill, local = self._locate(index)
-        with torch.no_grad():
-            logits = fill.logits(local)
-        values, probs = choose_values(logits, self._uniforms[:, index], self.temperature, self.greedy)
-        fill.decide(local, values)
-        self._next = index + 1
         row, col, channel = fill.position(local)
+        with torch.no_grad():
+            logits = fill.logits(row, col, channel)
+        values, probs = choose_values(logits, self._uniforms[:, index], self.temperature, self.greedy)
+        fill.decide(local, row, col, channel, values)
+        self._next = index + 1
         source_row, source_col = fill.image_positions(row, col)
         return CompletionStep(index, self.total, int(source_row), int(source_col), channel, values.astype(np.uint8), probs)
 
@@ -267,16 +267,10 @@ class CompletionJob:
         the sum over the windows, which are filled independently."""
         return sum((fill.score() for fill in self._fills), np.zeros(self.samples))
 
-    def _region(self, fill: WindowFill) -> tuple[tuple[int, int], tuple[int, int]]:
-        """The first and last row, and column, of the caller's image that ``fill``'s window covers."""
-        window = fill.window
-        rows, cols = fill.image_positions(np.array([0, window.height - 1]), np.array([0, window.width - 1]))
-        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
-
     def completed_region(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The first and last row, and column, of the caller's image that the model runs on (the box
         around its windows; an empty range for an empty mask)."""
-        regions = [self._region(fill) for fill in self._fills]
+        regions = [fill.region() for fill in self._fills]
         if not regions:
             return (0, -1), (0, -1)  # an empty mask: nothing is completed
         return ((min(r[0][0] for r in regions), max(r[0][1] for r in regions)),
@@ -285,11 +279,11 @@ class CompletionJob:
     def _window_holding(self, row: int, col: int) -> int:
         """The number of the first window that holds the caller's pixel (row, col), or a ValueError."""
         for number, fill in enumerate(self._fills):
-            (top, bottom), (left, right) = self._region(fill)
+            (top, bottom), (left, right) = fill.region()
             if top <= row <= bottom and left <= col <= right:
                 return number
         if len(self._fills) == 1:
-            (top, bottom), (left, right) = self._region(self._fills[0])
+            (top, bottom), (left, right) = self._fills[0].region()
             raise ValueError(f"pixel ({row}, {col}) is outside the part of the image being completed: "
                              f"rows {top} to {bottom}, columns {left} to {right}")
         raise ValueError(f"pixel ({row}, {col}) is outside the parts of the image being completed "
@@ -345,7 +339,7 @@ class CompletionJob:
             raise ValueError("images_within takes slices of consecutive rows and columns")
         candidates = np.repeat(self._image[None, rows.start : rows.stop, cols.start : cols.stop], self.samples, axis=0)
         for fill in self._fills:
-            (top, bottom), (left, right) = self._region(fill)
+            (top, bottom), (left, right) = fill.region()
             shared_rows = range(max(top, rows.start), min(bottom + 1, rows.stop))
             shared_cols = range(max(left, cols.start), min(right + 1, cols.stop))
             if shared_rows and shared_cols:

@@ -67,16 +67,21 @@ class WindowFill:
             self._engine = make_engine(self.engine_name, self.model, len(self.x), self.window.height, self.window.width)
         return self._engine
 
-    def logits(self, index: int) -> torch.Tensor:
-        """Logits (K, L) of the ``index``-th sub-pixel given everything before it in the window."""
-        return self.engine().logits(self.x, *self.position(index))
+    def logits(self, row: int, col: int, channel: int) -> torch.Tensor:
+        """Logits (K, L) of window sub-pixel (row, col, channel) given everything before it in the window."""
+        return self.engine().logits(self.x, row, col, channel)
 
-    def decide(self, index: int, values: np.ndarray) -> None:
-        """Write each candidate's value of the ``index``-th sub-pixel; after the last, let the engine go."""
-        row, col, channel = self.position(index)
+    def decide(self, index: int, row: int, col: int, channel: int, values: np.ndarray) -> None:
+        """Write each candidate's value of the ``index``-th sub-pixel, at (row, col, channel) of the
+        window; after the last, let the engine go."""
         self.x[:, channel, row, col] = torch.from_numpy(values).to(self.x.device)
         if index == self.total - 1:
             self._engine = None
+
+    def region(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The first and last row, and column, of the caller's image that the window covers."""
+        rows, cols = self.image_positions(np.array([0, self.window.height - 1]), np.array([0, self.window.width - 1]))
+        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
 
     def clear_from(self, start: int, stop: int) -> None:
         """Undecide sub-pixels ``start`` to ``stop`` - 1; the engine recomputes from the top."""
