@@ -5,7 +5,8 @@
 
 1. the tests that need CUDA (``pytest -k cuda``);
 2. one training step (forward, backward, Adam) of each CIFAR-10 preset (32x32x3) in fp32 and in bf16
-   autocast, interleaved, as images/s (fused recurrent scans);
+   autocast, interleaved, as images/s (fused recurrent scans; on CUDA the objective's forward and backward
+   replayed as CUDA graphs, as the trainer runs them);
 3. for each architecture: the cached engine on the device fills the same image as the naive engine
    (same seed), and the device's logits equal the CPU's to float tolerance;
 4. the bottom-half fill of a 32x32 RGB image with each CIFAR-10 preset at K = 1 and K = 64 candidates;
@@ -34,6 +35,7 @@ import numpy as np
 import torch
 
 import pixelrnn_core as prc
+from pixelrnn_core.training.cuda_graphs import GraphedObjective
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress of a long call
 PRESETS = ("cifar10-pixelcnn", "cifar10-row-lstm", "cifar10-diagonal-bilstm")
@@ -63,15 +65,17 @@ def training_speed(device: torch.device, size: int, batch: int, reps: int, quick
     for name in PRESETS:
         for precision in ("fp32", "bf16"):
             model = preset(name, quick).to(device)
-            runs[name, precision] = (model, torch.optim.Adam(model.parameters(), lr=1e-4))
+            objective = GraphedObjective(model) if device.type == "cuda" else model.log_likelihood
+            runs[name, precision] = (objective, torch.optim.Adam(model.parameters(), lr=1e-4))
     batch_levels = torch.randint(0, 256, (batch, 3, size, size), device=device)
     rates: dict[tuple[str, str], list[float]] = {key: [] for key in runs}
     for rep in range(reps + 1):
-        for (name, precision), (model, optimizer) in runs.items():
+        for (name, precision), (objective, optimizer) in runs.items():
             synchronize(device)
             started = time.perf_counter()
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-                loss = -model.log_likelihood(batch_levels).float().mean()  # the trainer's objective
+            # without the weight cache, which CUDA graphs do not allow (as the trainer runs it)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16", cache_enabled=device.type != "cuda"):
+                loss = -objective(batch_levels).float().mean()  # the trainer's objective
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

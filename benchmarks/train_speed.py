@@ -12,7 +12,8 @@ and of the per-repetition ratio to pixelcnn. ``--scans fast reference`` also tim
 recurrences (the paper's definition) next to the fused scans; ``--precisions fp32 bf16`` also trains under bf16 autocast;
 ``--eval`` also times a forward pass under inference_mode at ``--eval-batch``. Models run channels-last, with freed memory
 kept for reuse, as the trainer runs them; ``--layouts contiguous channels_last`` also times the plain (B, C, H, W) layout.
-``--device cuda`` times on a CUDA GPU instead (synchronized before each clock read).
+``--device cuda`` times on a CUDA GPU instead (synchronized before each clock read), with the objective's forward and
+backward replayed as CUDA graphs as the trainer runs them; ``--cuda-graphs on off`` also times them run op by op.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import torch
 
 import pixelrnn_core as prc
 from pixelrnn_core.models.scans import SCANS, select_scan
+from pixelrnn_core.training.cuda_graphs import GraphedObjective
 from pixelrnn_core.training.layout import to_fast_layout
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
@@ -49,23 +51,33 @@ def build(arch: str, cifar: bool, scan: str, layout: str) -> tuple[torch.nn.Modu
     return (to_fast_layout(model) if layout == "channels_last" else model), shape
 
 
-def variants(arch: str, scans: list[str], precisions: list[str], layouts: list[str]) -> list[tuple[str, str, str, str]]:
-    """(name, scan, precision, layout) of each variant of ``arch`` to time; pixelcnn has no scan."""
+def variants(
+    arch: str, scans: list[str], precisions: list[str], layouts: list[str], graphs: list[str]
+) -> list[tuple[str, str, str, str, str]]:
+    """(name, scan, precision, layout, graphs) of each variant of ``arch`` to time; pixelcnn has no scan."""
     scans = scans[:1] if arch == "pixelcnn" else scans
 
     def name(*parts: tuple[str, list[str]]) -> str:
         return "/".join([arch] + [value for value, choices in parts if len(choices) > 1])
 
     return [
-        (name((scan, scans), (precision, precisions), (layout, layouts)), scan, precision, layout)
+        (name((scan, scans), (precision, precisions), (layout, layouts), (f"graphs-{graph}", [f"graphs-{g}" for g in graphs])),
+         scan, precision, layout, graph)
         for scan in scans
         for precision in precisions
         for layout in layouts
+        for graph in graphs
     ]
 
 
 def autocast(precision: str, device: torch.device):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    """bf16 autocast for "bf16" (without its weight cache, which CUDA graphs do not allow, as the trainer runs it)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16", cache_enabled=device.type != "cuda")
+
+
+def objective(model: torch.nn.Module, graphs: str):
+    """What a training step differentiates: log p of a batch, replayed as CUDA graphs where ``graphs`` is "on"."""
+    return GraphedObjective(model) if graphs == "on" else model.log_likelihood
 
 
 def synchronize(device: torch.device) -> None:
@@ -80,13 +92,13 @@ def seconds_since(started: float, device: torch.device) -> float:
     return time.perf_counter() - started
 
 
-def train_rate(model, optimizer, batch: torch.Tensor, steps: int, precision: str) -> float:
+def train_rate(log_likelihood, optimizer, batch: torch.Tensor, steps: int, precision: str) -> float:
     """Images per second of ``steps`` training steps on ``batch``."""
     synchronize(batch.device)
     started = time.perf_counter()
     for _ in range(steps):
         with autocast(precision, batch.device):
-            loss = -model.log_likelihood(batch).float().mean()  # the trainer's objective
+            loss = -log_likelihood(batch).float().mean()  # the trainer's objective
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -124,15 +136,18 @@ def main() -> None:
     parser.add_argument("--eval", action="store_true", help="also time inference_mode forward passes")
     parser.add_argument("--eval-batch", type=int, default=256)
     parser.add_argument("--device", type=torch.device, default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--cuda-graphs", nargs="+", choices=("on", "off"), default=["on"], help="on CUDA: replay steps as graphs")
     args = parser.parse_args()
+    graphs = args.cuda_graphs if args.device.type == "cuda" else ["off"]
     prc.keep_freed_memory()  # as the `pixelrnn` command does
     print(f"torch {torch.__version__} on {args.device}, {torch.get_num_threads()} threads, scans {args.scans}, {args.precisions}, "
           f"load {open('/proc/loadavg').read().split()[:3]}")
-    models, precision = {}, {}
+    models, precision, objectives = {}, {}, {}
     for arch in args.archs:
-        for name, scan, variant_precision, layout in variants(arch, args.scans, args.precisions, args.layouts):
+        for name, scan, variant_precision, layout, graph in variants(arch, args.scans, args.precisions, args.layouts, graphs):
             model, shape = build(arch, args.cifar, scan, layout)
             models[name], precision[name] = (model.to(args.device), shape), variant_precision
+            objectives[name] = objective(models[name][0], graph)
     optimizers = {arch: torch.optim.Adam(model.parameters(), lr=1e-4) for arch, (model, _) in models.items()}
     generator = torch.Generator().manual_seed(0)
     for batch_size in args.batch:
@@ -140,13 +155,13 @@ def main() -> None:
                    for arch, (model, shape) in models.items()}
         eval_batches = {arch: torch.randint(0, model.config.levels, (args.eval_batch, *shape), generator=generator).to(args.device)
                         for arch, (model, shape) in models.items()}
-        for arch, (model, _) in models.items():  # warm-up: allocator, oneDNN primitives
-            train_rate(model, optimizers[arch], batches[arch], 1, precision[arch])
+        for arch in models:  # warm-up: allocator, oneDNN primitives, recording the CUDA graphs
+            train_rate(objectives[arch], optimizers[arch], batches[arch], 1, precision[arch])
         rates: dict[str, list[float]] = {}
         for _ in range(args.reps):
             for arch, (model, _) in models.items():
                 rates.setdefault(arch, []).append(
-                    train_rate(model, optimizers[arch], batches[arch], args.steps, precision[arch]))
+                    train_rate(objectives[arch], optimizers[arch], batches[arch], args.steps, precision[arch]))
                 if args.eval:
                     rates.setdefault(f"{arch} eval", []).append(eval_rate(model, eval_batches[arch], precision[arch]))
         reference = next(iter(rates))

@@ -21,7 +21,7 @@ learned initial state (``h0``, ``c0``); any other slot starts at zero (the convo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import torch
 
@@ -78,11 +78,13 @@ def row_plan(batch: int, height: int, width: int, kernel: int) -> ScanPlan:
     )
 
 
-@lru_cache(maxsize=64)
+@cache
 def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
     """Diagonal LSTM (§3.2): step ``d`` is the diagonal ``r + c = d`` (a column of the skewed map). Slot
     ``r + 1`` holds row ``r``'s latest state and slot 0 the state above the image, so the 2-slot window
-    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image."""
+    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image.
+    Kept for the life of the process: a training step recorded as a CUDA graph
+    (:mod:`pixelrnn_core.training.cuda_graphs`) reads the plan's index tensors by address."""
     positions, starts_and_sizes = [], []
     for d in range(height + width - 1):
         first, last = max(0, d - width + 1), min(d, height - 1)

@@ -41,6 +41,8 @@ def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
         raise TypeError(f"expected an integer tensor of levels (int64), got dtype {x.dtype}")
     if x.dim() != 4 or x.shape[1] != channels:
         raise ValueError(f"expected shape (batch, {channels}, height, width), got {tuple(x.shape)}")
+    if x.is_cuda and torch.cuda.is_current_stream_capturing():
+        return  # recording a CUDA graph, where reading the values back is not allowed (training.cuda_graphs)
     if x.numel() and (int(x.min()) < 0 or int(x.max()) >= levels):
         raise ValueError(
             f"values must lie in [0, {levels}); got min {int(x.min())}, max {int(x.max())}"

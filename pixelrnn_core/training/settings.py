@@ -30,8 +30,8 @@ class TrainSettings(PlainData):
     ``batch_size`` is per process under torchrun. ``max_steps`` (optional) ends the run early.
     ``schedule``: "constant" or "cosine" decay to zero over the run, after ``warmup_steps`` of linear
     warm-up. ``grad_clip``: largest global gradient norm (0 disables clipping). ``precision``: "auto"
-    (bf16 autocast for training on a CPU with AMX and on CUDA GPUs, fp32 otherwise and for evaluation
-    on a CPU), "fp32", "bf16" or "fp16" (CUDA only); :func:`autocast_dtype` gives the reasons.
+    (bf16 autocast for training on a CPU with AMX, fp32 otherwise and for all evaluation), "fp32",
+    "bf16" or "fp16" (CUDA only); :func:`autocast_dtype` gives the reasons.
     ``ema``: decay of an exponential moving average of the weights (Polyak averaging) that validation,
     checkpoints and previews use instead of the raw weights (0: off).
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
@@ -141,9 +141,11 @@ def autocast_dtype(precision: str, device: torch.device, training: bool = False)
     "auto": bf16 only where it was measured to pay. On a CPU with AMX, bf16 for training: at equal
     CPU time it takes ~1.4x the steps and reached a lower test NLL than fp32 (docs/benchmarks.md,
     "Recipe comparison"). fp32 everywhere else: on other CPUs; for evaluation, where bf16 moves the
-    figures (by ~2e-4 bits/dim on a CPU, 1.1e-3 on a GPU); and on CUDA GPUs, where bf16 trained the
-    CIFAR-10 presets and the ~390k-parameter models at 0.82-1.01x fp32's images/s on an H200
-    (docs/benchmarks.md, "GPU"). "bf16" also works on CPUs; "fp16" (with loss scaling) needs CUDA.
+    figures (by ~2e-4 bits/dim on a CPU, 1.1e-3 on a GPU); and on CUDA GPUs: run op by op, bf16 trained
+    the CIFAR-10 presets and the ~390k-parameter models at 0.82-1.01x fp32's images/s on an H200; replayed
+    as CUDA graphs, as the trainer now runs them, the presets at 1.08-1.27x, but whether that buys a lower
+    test NLL per GPU-second is not measured (docs/benchmarks.md, "GPU", "Training steps replayed as CUDA
+    graphs"). "bf16" also works on CPUs; "fp16" (with loss scaling) needs CUDA.
     """
     check_precision(precision)
     if precision == "auto":

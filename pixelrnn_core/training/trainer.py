@@ -28,6 +28,7 @@ from ..memory import check_training_memory
 from ..models.config import ModelConfig
 from ..models.registry import model_from_config
 from .averaging import weight_average
+from .cuda_graphs import GraphedObjective, uses_cuda_graphs
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
 from .evaluation import check_eight_bit, check_images_fit_model, scored_images
 from .events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
@@ -70,6 +71,7 @@ class Trainer:
         self.settings = settings
         self.device = device
         self.preview = preview
+        self.graphed = uses_cuda_graphs(device, world_size())
         self.autocast = autocast_dtype(settings.precision, device, training=True)
         self.validation_autocast = autocast_dtype(settings.precision, device)
         self.optimizer = make_optimizer(settings, self.model.parameters())
@@ -187,7 +189,8 @@ class Trainer:
     def autocast_context(self):
         if self.autocast is None:
             return contextlib.nullcontext()
-        return torch.autocast(self.device.type, dtype=self.autocast)
+        # CUDA graphs record the casts: autocast must not keep cast weights between calls
+        return torch.autocast(self.device.type, dtype=self.autocast, cache_enabled=not self.graphed)
 
     def train_step(self, network: nn.Module, batch: torch.Tensor) -> float:
         """One optimizer step on uint8 images; returns the batch's loss in bits/dim."""
@@ -284,7 +287,7 @@ class Trainer:
             self.release()
 
     def train_events(self) -> Iterator[Event]:
-        network = LogLikelihood(self.model)
+        network = GraphedObjective(self.model) if self.graphed else LogLikelihood(self.model)
         if world_size() > 1:
             device_ids = [self.device.index] if self.device.type == "cuda" else None
             network = DistributedDataParallel(network, device_ids=device_ids)
