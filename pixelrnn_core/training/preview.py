@@ -45,8 +45,11 @@ def preview_image(data: TrainingData, size: int) -> np.ndarray:
 
 
 def fill(model: nn.Module, image: np.ndarray, mask: np.ndarray, seed: int, cancelled: Callable[[], bool]) -> np.ndarray | None:
-    """``prc.complete`` of one candidate, abandoned (None) as soon as ``cancelled()`` is true."""
-    job = CompletionJob(model, image, mask, seed=seed)
+    """``prc.complete`` of one candidate on the CPU, abandoned (None) as soon as ``cancelled()`` is true.
+    The CPU also when the model trains on a GPU: a fill there is a few hundred tiny kernels per sub-pixel,
+    launch-bound (the bottom half of a 32x32 RGB image took 6-9 s on an H200 and ~1 s on two CPU cores,
+    docs/benchmarks.md "GPU"), and training waits for the preview."""
+    job = CompletionJob(model, image, mask, seed=seed, device="cpu")
     for _ in job.run():
         if cancelled():
             return None

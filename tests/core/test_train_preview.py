@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import pixelrnn_core as prc
+from pixelrnn_core.training import preview as preview_module
 
 from .datafiles import write_image_folder
 
@@ -44,3 +45,19 @@ def test_a_preview_in_progress_is_abandoned_when_the_run_stops(tmp_path):
     checks = []
     hook = prc.preview_hook(data, cancelled=lambda: checks.append(1) or len(checks) >= 3)
     assert hook(model, 1) is None and len(checks) == 3
+
+
+def test_previews_run_on_the_cpu_whatever_device_trains(tmp_path, monkeypatch):
+    write_image_folder(tmp_path / "images", 8, 6)
+    data = prc.load_training_data(prc.DatasetSpec(str(tmp_path / "images"), size=6, levels=4, val_fraction=0.25))
+    devices = []
+
+    class RecordedJob(preview_module.CompletionJob):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            devices.append(kwargs.get("device"))  # None: the model's device
+
+    monkeypatch.setattr(preview_module, "CompletionJob", RecordedJob)
+    prc.preview_hook(data, size=4)(prc.build_model("pixelcnn", channels=3, levels=4, hidden=4, layers=1, out_hidden=4), 1)
+    # on a GPU a fill is launch-bound: the bottom half of 32x32 RGB took 6-9 s on an H200, ~1 s on 2 CPU cores
+    assert devices == ["cpu"] * 2
