@@ -12,7 +12,10 @@
 4. the bottom-half fill of a 32x32 RGB image with each CIFAR-10 preset at K = 1 and K = 64 candidates;
 5. where a fill's time goes on the device, for the bottom row of the same image: kernel time against
    wall time, and kernel launches per sub-pixel (launch overhead dominates when kernels keep the
-   device busy for a small part of the wall time).
+   device busy for a small part of the wall time);
+6. the trainer itself (``prc.new_run`` on the device, as `pixelrnn train` runs it) on a folder of random
+   28x28 grey images, each architecture at ~390k parameters, batch 16: the images/s it reports and how
+   long its completion previews (on the CPU) hold it up.
 
 A stage that raises is reported with its traceback and counted as failed; the later stages still run.
 ``--stages`` runs only the named ones (say, on a second call after one stage failed).
@@ -27,12 +30,15 @@ import functools
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 import pixelrnn_core as prc
 from pixelrnn_core.training.cuda_graphs import GraphedObjective
@@ -40,7 +46,8 @@ from pixelrnn_core.training.cuda_graphs import GraphedObjective
 print = functools.partial(print, flush=True)  # noqa: A001 - progress of a long call
 PRESETS = ("cifar10-pixelcnn", "cifar10-row-lstm", "cifar10-diagonal-bilstm")
 QUICK = dict(hidden=8, layers=2, out_hidden=16)
-STAGES = ("tests", "training", "agreement", "fill", "profile")
+STAGES = ("tests", "training", "agreement", "fill", "profile", "trainer")
+TRAINER_HIDDEN = {"pixelcnn": 56, "row_lstm": 36, "diagonal_bilstm": 37}  # ~390k parameters at 7 layers
 
 
 def preset(name: str, quick: bool) -> torch.nn.Module:
@@ -160,6 +167,38 @@ def fill_profile(device: torch.device, size: int, quick: bool) -> None:
         print(f"| {name} | {wall:.3f} | {kernel_seconds:.3f} | {kernel_seconds / wall:.2f} | {len(kernels) / subpixels:.0f} |")
 
 
+def trainer_speed(device: torch.device, quick: bool) -> None:
+    """Images/s that the trainer reports for each architecture (the first logging window, with the
+    start and the recording of the CUDA graphs, apart) and the seconds each preview took."""
+    compile_cpu_steps()  # the previews fill on the CPU
+    count, steps, every = (40, 6, 2) if quick else (4000, 300, 50)
+    with tempfile.TemporaryDirectory() as folder:
+        images = Path(folder) / "images"
+        images.mkdir()
+        rng = np.random.default_rng(0)
+        for index in range(count):
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(images / f"{index:04d}.png")
+        spec = prc.DatasetSpec(str(images), size=28, channels=1, levels=256)
+        data = prc.load_training_data(spec)
+        print(f"\ntrainer on {device}: {len(data.train)} random 28x28 grey images, batch 16, {steps} steps")
+        print("| model | images/s, first window | images/s, later windows (median) | previews, s each |")
+        print("|---|---|---|---|")
+        for arch, hidden in TRAINER_HIDDEN.items():
+            config = prc.ModelConfig(arch, channels=1, levels=256, **(QUICK if quick else {"hidden": hidden, "layers": 7}))
+            settings = prc.TrainSettings(batch_size=16, max_steps=steps, log_every=every, preview_every=steps // 3, checkpoint_every=steps)
+            trainer = prc.new_run(Path(folder) / f"run-{arch}", spec, config, settings, device, prc.preview_hook(data), data=data)
+            rates, previews, last = [], [], time.perf_counter()
+            for event in trainer.events():
+                now = time.perf_counter()
+                if isinstance(event, prc.TrainStep):
+                    rates.append(event.images_per_second)
+                elif isinstance(event, prc.Preview):
+                    previews.append(now - last)
+                last = now
+            later = statistics.median(rates[1:]) if len(rates) > 1 else float("nan")
+            print(f"| {arch} | {rates[0]:.1f} | {later:.1f} | {', '.join(f'{p:.2f}' for p in previews)} |")
+
+
 def compile_cpu_steps() -> None:
     """The CPU's compiled completion steps, so that no compile is timed."""
     for _ in prc.prepare_completion():
@@ -198,6 +237,7 @@ def main() -> int:
         "agreement": lambda: engines_agree(device),
         "fill": lambda: fill_speed(device, size, args.quick),
         "profile": lambda: fill_profile(device, size, args.quick),
+        "trainer": lambda: trainer_speed(device, args.quick),
     }
     results = [stage(name, stages[name]) for name in args.stages]  # every stage runs, whatever the others did
     passed = all(results)

@@ -64,7 +64,7 @@ def test_cuda_graphs_check_the_values_before_each_replay():
 
 
 @needs_cuda
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
 def test_cuda_training_with_graphs_reports_the_losses_of_training_without_them(tmp_path, monkeypatch, precision):
     write_image_folder(tmp_path / "images", 20, 6)  # 15 training images in batches of 4: a last batch of 3
 
