@@ -5,9 +5,11 @@ with the same luma). Files are written atomically (temp file + rename).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +37,11 @@ def unreadable(path: str | os.PathLike, reason: str) -> ImageFileError:
     return ImageFileError(f"cannot read image {os.fspath(path)!r}: {reason}", reason)
 
 
-def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Image.Image:
-    """The first frame of an image file as the viewer shows it (EXIF orientation applied). Refused
-    with an :class:`ImageFileError`: special files (FIFOs, devices; checked before reading), empty
-    and unreadable files, and images of more than ``max_pixels`` pixels (default: Pillow's
-    decompression-bomb limit), judged from the header before any pixel is decoded."""
+@contextlib.contextmanager
+def checked_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Iterator[Image.Image]:
+    """An image file opened, its header read and nothing decoded yet; refused with an
+    :class:`ImageFileError` as :func:`load_picture` says, also for what goes wrong while the caller
+    decodes it."""
     limit = Image.MAX_IMAGE_PIXELS if max_pixels is None else max_pixels
     try:
         with open_regular_file(path) as handle, warnings.catch_warnings():
@@ -50,9 +52,7 @@ def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Imag
                 width, height = picture.size
                 if limit and width * height > limit:
                     raise unreadable(path, f"too large ({width}x{height} pixels; limit {limit}), possibly a decompression bomb")
-                picture.seek(0)
-                picture.load()
-                return ImageOps.exif_transpose(picture)
+                yield picture
     except ImageFileError:
         raise
     except Image.DecompressionBombError as error:
@@ -65,6 +65,24 @@ def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Imag
         raise unreadable(path, "no such file") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise unreadable(path, f"unreadable or truncated ({error})") from None
+
+
+def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Image.Image:
+    """The first frame of an image file as the viewer shows it (EXIF orientation applied). Refused
+    with an :class:`ImageFileError`: special files (FIFOs, devices; checked before reading), empty
+    and unreadable files, and images of more than ``max_pixels`` pixels (default: Pillow's
+    decompression-bomb limit), judged from the header before any pixel is decoded."""
+    with checked_picture(path, max_pixels) as picture:
+        picture.seek(0)
+        picture.load()
+        return ImageOps.exif_transpose(picture)
+
+
+def image_side(path: str | os.PathLike) -> int:
+    """The shorter side of an image file in pixels, from its header alone (nothing decoded); refused
+    as :func:`load_picture` refuses a file it can tell from the header."""
+    with checked_picture(path) as picture:
+        return min(picture.size)
 
 
 def wide_to_8bit(picture: Image.Image) -> Image.Image:
