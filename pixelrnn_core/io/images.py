@@ -21,6 +21,7 @@ from .atomic import atomic_write
 from .regular_files import NotARegularFile, open_regular_file
 
 PIL_MODES = {1: "L", 3: "RGB"}
+GREY_MODES = ("1", "L", "LA", "La", "I", "F")  # Pillow modes without colour (and "I;16...")
 WHITE = (255, 255, 255)
 
 
@@ -78,11 +79,22 @@ def load_picture(path: str | os.PathLike, max_pixels: int | None = None) -> Imag
         return ImageOps.exif_transpose(picture)
 
 
-def image_side(path: str | os.PathLike) -> int:
-    """The shorter side of an image file in pixels, from its header alone (nothing decoded); refused
-    as :func:`load_picture` refuses a file it can tell from the header."""
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an image file's header tells without decoding a pixel: its shorter ``side`` and whether its
+    mode holds greys only (``grey_mode``: grey, 1-bit, 16-bit or float; an RGB or palette file may show
+    only greys too, which its pixels alone tell)."""
+
+    side: int
+    grey_mode: bool
+
+
+def image_header(path: str | os.PathLike) -> ImageHeader:
+    """The :class:`ImageHeader` of an image file; refused as :func:`load_picture` refuses a file it can
+    tell from the header."""
     with checked_picture(path) as picture:
-        return min(picture.size)
+        mode = picture.mode
+        return ImageHeader(min(picture.size), mode in GREY_MODES or mode.startswith("I;16"))
 
 
 def wide_to_8bit(picture: Image.Image) -> Image.Image:

@@ -328,9 +328,9 @@ def test_a_few_tiny_images_do_not_set_a_folders_size(tmp_path):
     assert prc.survey_folder(tmp_path / "sizes").size == 28
 
 
-def test_a_survey_decodes_images_only_until_one_has_colour(tmp_path, monkeypatch):
-    """64 phone photos took 11 s to survey, every one decoded; once an image has colour, the rest only
-    need their sizes, which their headers give."""
+def test_a_survey_decodes_only_images_that_could_show_colour_until_one_does(tmp_path, monkeypatch):
+    """64 phone photos took 11 s to survey, every one decoded. Headers give the sizes, and a grey file
+    (its mode) needs no decoding; an RGB file does, until one shows colour."""
     write_image_folder(tmp_path / "photos", 12, 40)
     Image.fromarray(np.zeros((30, 50), np.uint8)).save(tmp_path / "photos" / "sub" / "small-grey.png")
     (tmp_path / "photos" / "sub" / "broken.png").write_bytes(b"not an image")
@@ -341,7 +341,9 @@ def test_a_survey_decodes_images_only_until_one_has_colour(tmp_path, monkeypatch
     (tmp_path / "grey").mkdir()
     for index in range(3):
         Image.fromarray(np.full((20, 20), 40 * index, np.uint8)).save(tmp_path / "grey" / f"{index}.png")
-    assert prc.survey_folder(tmp_path / "grey") == prc.Proposal(20, 1) and len(decoded) == 4
+    Image.fromarray(np.full((24, 20, 3), 90, np.uint8)).save(tmp_path / "grey" / "rgb-but-grey.png")
+    assert prc.survey_folder(tmp_path / "grey") == prc.Proposal(20, 1)
+    assert [path.name for path in decoded[1:]] == ["rgb-but-grey.png"]
 
 
 @pytest.mark.parametrize("settings", [dict(columns=0), dict(gap=-1), dict(fill=300)])
