@@ -30,6 +30,11 @@ class GraphedObjective(nn.Module):
         super().__init__()
         self.model = model
         self.graphed: dict[tuple[int, ...], nn.Module] = {}
+        # The weights' gradient nodes are made while recording, on torch's side stream, and then fed on
+        # the default stream: torch warns of that (a long UserWarning, printed once per process by the
+        # benchmarks and tests that trained with graphs on an H200), and says to turn the warning off
+        # where the mismatch is meant, as it is here.
+        torch.autograd.graph.set_warn_on_accumulate_grad_stream_mismatch(False)
 
     def forward(self, levels: torch.Tensor) -> torch.Tensor:
         config = self.model.config
