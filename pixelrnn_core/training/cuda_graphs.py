@@ -33,8 +33,10 @@ class GraphedObjective(nn.Module):
         # The weights' gradient nodes are made while recording, on torch's side stream, and then fed on
         # the default stream: torch warns of that (a long UserWarning, printed once per process by the
         # benchmarks and tests that trained with graphs on an H200), and says to turn the warning off
-        # where the mismatch is meant, as it is here.
-        torch.autograd.graph.set_warn_on_accumulate_grad_stream_mismatch(False)
+        # where the mismatch is meant, as it is here. (Older torch, from 2.4 on, has neither.)
+        quiet = getattr(torch.autograd.graph, "set_warn_on_accumulate_grad_stream_mismatch", None)
+        if quiet is not None:
+            quiet(False)
 
     def forward(self, levels: torch.Tensor) -> torch.Tensor:
         config = self.model.config
