@@ -21,7 +21,7 @@ learned initial state (``h0``, ``c0``); any other slot starts at zero (the convo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import torch
 
@@ -78,13 +78,11 @@ def row_plan(batch: int, height: int, width: int, kernel: int) -> ScanPlan:
     )
 
 
-@cache
+@lru_cache(maxsize=64)
 def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
     """Diagonal LSTM (§3.2): step ``d`` is the diagonal ``r + c = d`` (a column of the skewed map). Slot
     ``r + 1`` holds row ``r``'s latest state and slot 0 the state above the image, so the 2-slot window
-    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image.
-    Kept for the life of the process: a training step recorded as a CUDA graph
-    (:mod:`pixelrnn_core.training.cuda_graphs`) reads the plan's index tensors by address."""
+    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image."""
     positions, starts_and_sizes = [], []
     for d in range(height + width - 1):
         first, last = max(0, d - width + 1), min(d, height - 1)
@@ -119,11 +117,18 @@ class PermutedRows(torch.autograd.Function):
         return PermutedRows.apply(grad, inverse, order), None, None
 
 
+# Plans whose index tensors a recorded CUDA graph reads by address (a training step replayed as a graph,
+# :mod:`pixelrnn_core.training.cuda_graphs`): kept for the life of the process, whatever the cache drops.
+PLANS_IN_GRAPHS: list[ScanPlan] = []
+
+
 def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
     """Maps (D, batch, F, H, W) as packed rows (D, N, F)."""
     directions, _, features = maps.shape[:3]
     if plan.pack is None:
         return maps.permute(0, 3, 1, 4, 2).reshape(directions, -1, features)
+    if maps.is_cuda and torch.cuda.is_current_stream_capturing():
+        PLANS_IN_GRAPHS.append(plan)
     return PermutedRows.apply(maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features), plan.pack, plan.unpack)
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import pixelrnn_core as prc
+from pixelrnn_core.models.fused_scan import diagonal_plan
 from pixelrnn_core.training import trainer as trainer_module
 from pixelrnn_core.training.cuda_graphs import GraphedObjective, uses_cuda_graphs
 from pixelrnn_core.training.objective import LogLikelihood
@@ -57,6 +58,25 @@ def test_cuda_graphs_train_the_same_weights_as_steps_run_op_by_op(name):
     assert sorted(replayed.graphed) == [(3, 3, 8, 8), (4, 3, 8, 8)]
     for before, after in zip(eager.parameters(), graphed.parameters()):
         torch.testing.assert_close(after, before, rtol=0, atol=1e-6)
+
+
+@needs_cuda
+def test_cuda_graphs_keep_the_diagonal_scan_plans_they_read():
+    """A recorded graph reads the Diagonal BiLSTM's index tensors by address: dropping them from the plan
+    cache (as 64 other image sizes would) must not free them under it."""
+    torch.manual_seed(0)
+    model = prc.build_model("diagonal_bilstm", channels=1, levels=4, hidden=4, layers=1, out_hidden=8).cuda()
+    eager, graphed = copy.deepcopy(model), copy.deepcopy(model)
+    plain, replayed = LogLikelihood(eager), GraphedObjective(graphed)
+    optimizers = [torch.optim.Adam(m.parameters(), lr=1e-2) for m in (eager, graphed)]
+    levels = torch.randint(0, 4, (2, 1, 6, 5), device="cuda")
+    assert adam_step(replayed, optimizers[1], levels) == adam_step(plain, optimizers[0], levels)
+    diagonal_plan.cache_clear()
+    torch.cuda.empty_cache()
+    for side in range(6, 30):  # other plans, allocated where the dropped ones were
+        eager(torch.randint(0, 4, (2, 1, side, 5), device="cuda"))
+    for _ in range(2):
+        assert adam_step(replayed, optimizers[1], levels) == adam_step(plain, optimizers[0], levels)
 
 
 @needs_cuda
