@@ -127,7 +127,7 @@ def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
     directions, _, features = maps.shape[:3]
     if plan.pack is None:
         return maps.permute(0, 3, 1, 4, 2).reshape(directions, -1, features)
-    if maps.is_cuda and torch.cuda.is_current_stream_capturing():
+    if maps.is_cuda and torch.cuda.is_current_stream_capturing() and all(kept is not plan for kept in PLANS_IN_GRAPHS):
         PLANS_IN_GRAPHS.append(plan)
     return PermutedRows.apply(maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features), plan.pack, plan.unpack)
 
