@@ -228,10 +228,12 @@ class TrainingPanel(QWidget):
         self.epochs_spin = self._spin("Epochs", 1, 100000, recipe.epochs, "Passes over the training images", "trainEpochsSpin")
         self.preview_spin = self._spin("Preview every", 0, 100000, 100, "Draw a sample and a completion every N steps (0: never)", "trainPreviewEverySpin")
         self.preview_spin.setSuffix(" steps")
-        self.device_combo = labelled(QComboBox(), "Device", "Where the model trains, with its memory")
+        self.device_combo = labelled(QComboBox(), "Device", "Where the model trains, with its memory (a GPU when there is one)")
         self.device_combo.setObjectName("trainDeviceCombo")
         for label, name in devices():
             self.device_combo.addItem(label, name)
+        # the first GPU when there is one, as `pixelrnn train` chooses
+        self.device_combo.setCurrentIndex(min(1, self.device_combo.count() - 1))
 
     def _make_run_widgets(self) -> None:
         self.workspace_edit = labelled(QLineEdit(str(self.settings.value("trainWorkspace", str(DEFAULT_WORKSPACE)))),

@@ -16,6 +16,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.cli import make_parser
 from pixelrnn_core.cli.train import train_settings
 from pixelrnn_gui import training as training_module
+from pixelrnn_gui import training_panel as training_panel_module
 from pixelrnn_gui.levels import to_levels, to_rgb
 from pixelrnn_gui.main_window import MainWindow
 from pixelrnn_gui.training_panel import CUSTOM_PRESET, pixmap
@@ -484,3 +485,14 @@ def test_choosing_a_runs_model_names_the_run_in_the_status_bar(window, tmp_path)
     prc.save_checkpoint(run / "best.safetensors", prc.build_model("pixelcnn", channels=3, levels=16, hidden=4, layers=1, out_hidden=4))
     assert window.controller.load_model(run / "best.safetensors")
     assert window.statusBar().currentMessage() == "Model: portraits-h32 (best)"
+
+
+@pytest.fixture
+def a_gpu(monkeypatch):
+    """The Train panel's devices as on a machine with one CUDA GPU (set before the window is made)."""
+    monkeypatch.setattr(training_panel_module, "devices", lambda: [("CPU (2 cores)", "cpu"), ("CUDA 0: a GPU (80.0 GiB)", "cuda:0")])
+
+
+def test_a_run_trains_on_the_gpu_when_there_is_one_as_pixelrnn_train_does(a_gpu, window):
+    assert window.training_panel.device_combo.currentData() == "cuda:0"
+    assert make_parser().parse_args(["train", "images"]).device == "auto"  # cuda when there is one
