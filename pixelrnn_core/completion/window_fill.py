@@ -12,6 +12,7 @@ import torch
 
 from ..pixels.dihedral import inverse, transform_array, transform_position
 from .engines import Engine, make_engine
+from .orientation import turned_box
 from .windowing import Window
 
 
@@ -80,8 +81,8 @@ class WindowFill:
 
     def region(self) -> tuple[tuple[int, int], tuple[int, int]]:
         """The first and last row, and column, of the caller's image that the window covers."""
-        rows, cols = self.image_positions(np.array([0, self.window.height - 1]), np.array([0, self.window.width - 1]))
-        return (int(rows.min()), int(rows.max())), (int(cols.min()), int(cols.max()))
+        box = turned_box(self.window, self.turned_shape, inverse(self.orientation))
+        return (box.top, box.top + box.height - 1), (box.left, box.left + box.width - 1)
 
     def clear_from(self, start: int, stop: int) -> None:
         """Undecide sub-pixels ``start`` to ``stop`` - 1; the engine recomputes from the top."""
