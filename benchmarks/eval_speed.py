@@ -6,7 +6,8 @@ Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam
 objective, the model's own preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it, freed memory
 kept for reuse) of the first ``--images`` test images at each ``--eval-batch``; the table gives medians
 of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
-plain per-step recurrences.
+plain per-step recurrences; ``--forms folded model`` also times a PixelCNN scored through the model's own
+``log_likelihood`` instead of its folded form (``pixelrnn_core.models.folded_pixelcnn``).
 
 It also prints what bounds evaluation on this machine: the multiply-adds of one image's forward pass
 through the model's convolutions (as they run: masked rows and columns skipped; an LSTM's scan products
@@ -16,10 +17,12 @@ of the model's widest 1x1 convolution over a batch of 16 images and of a 2048 x 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import functools
 import statistics
 import time
+from unittest import mock
 
 import torch
 
@@ -27,6 +30,7 @@ import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data, model_input
 from pixelrnn_core.models.masks import MaskedConv2d
 from pixelrnn_core.models.scans import SCANS, select_scan
+from pixelrnn_core.training import evaluation
 from pixelrnn_core.training.evaluation import evaluation_spec
 from pixelrnn_core.training.layout import to_fast_layout
 
@@ -44,10 +48,12 @@ def train_rate(model, optimizer, levels: torch.Tensor, steps: int) -> float:
     return steps * len(levels) / (time.perf_counter() - started)
 
 
-def eval_rate(model, images: torch.Tensor, spec, batch: int) -> float:
-    started = time.perf_counter()
-    prc.evaluate_images(model, images, spec, batch_size=batch)
-    return len(images) / (time.perf_counter() - started)
+def eval_rate(model, images: torch.Tensor, spec, batch: int, form: str) -> float:
+    unfolded = mock.patch.object(evaluation, "scoring_form", lambda model, autocast: model)
+    with unfolded if form == "model" else contextlib.nullcontext():
+        started = time.perf_counter()
+        prc.evaluate_images(model, images, spec, batch_size=batch)
+        return len(images) / (time.perf_counter() - started)
 
 
 def forward_flops(model: torch.nn.Module, levels: torch.Tensor) -> float:
@@ -86,6 +92,7 @@ def main() -> None:
     parser.add_argument("--eval-batch", nargs="+", type=int, default=[64, 256])
     parser.add_argument("--train-steps", type=int, default=10)
     parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"])
+    parser.add_argument("--forms", nargs="+", choices=["folded", "model"], default=["folded"])
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args()
     prc.keep_freed_memory()  # as the `pixelrnn` command does
@@ -104,7 +111,8 @@ def main() -> None:
         for _ in range(args.reps):
             rates.setdefault(f"{scan}: training, batch 16", []).append(train_rate(trained, optimizer, levels, args.train_steps))
             for batch in args.eval_batch:
-                rates.setdefault(f"{scan}: eval, batch {batch}", []).append(eval_rate(model, images, spec, batch))
+                for form in args.forms:
+                    rates.setdefault(f"{scan}: eval ({form}), batch {batch}", []).append(eval_rate(model, images, spec, batch, form))
     print(f"\n{args.reps} interleaved repetitions, load {open('/proc/loadavg').read().split()[:3]}")
     flops = forward_flops(model, levels)
     print(f"forward pass: {flops / 1e9:.3f} GFLOP per image in its convolutions")

@@ -1,0 +1,137 @@
+"""A PixelCNN's scores computed with fewer passes over memory, for evaluation on a CPU.
+
+The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten two ways:
+
+* **Skips folded into the blocks.** The skips (Table 1's learnable 1x1 connections) read the residual
+  stream, which is linear in each block's last 1x1 convolution: with ``x_0`` the first layer's maps,
+  ``r_j`` the maps block ``j`` expands (h maps), ``E_j`` its expand weights and ``W_i`` skip ``i``'s,
+
+      x_i = x_0 + sum_{j <= i} E_j r_j          (§3.5's residual connections; biases alike)
+      sum_i W_i x_i = (sum_i W_i) x_0 + sum_j (sum_{i >= j} W_i) E_j r_j
+
+  so each block expands ``r_j`` once into 4h maps — its residual update and its share of the skip sum —
+  instead of expanding into 2h maps and then running a 2h -> 2h skip on the result. The first layer
+  writes ``x_0`` and its skip share at once, from ``[A; (sum_i W_i) A]``. A product of masks respects
+  the colour groups of both (§3.4), so the folded weights are causal as the originals are.
+* **Each convolution fused with what follows it** (its ReLU, or its sum into the running maps),
+  through oneDNN's post-operations, as PyTorch's compiler does for frozen models; here without
+  compiling.
+
+Used by :func:`pixelrnn_core.training.evaluation.evaluate_images` (``pixelrnn eval``, the trainer's
+validation) where :func:`scoring_form` says it applies; docs/benchmarks.md has the measured gain.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..pixels.levels import scale_levels
+from .masks import MaskedConv2d
+from .pixel_model import check_input
+from .pixelcnn import PixelCNN
+
+NO_SCALARS: list[float] = []
+
+
+def fusion_available() -> bool:
+    """Whether this PyTorch runs CPU convolutions through oneDNN with fused post-operations."""
+    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_convolution_pointwise")
+
+
+def folds(model: nn.Module, autocast: torch.dtype | None) -> bool:
+    """Whether :class:`FoldedPixelCNN` scores ``model`` as it is: a PixelCNN with residual connections and
+    skips, without conditioning maps, in float32 on a CPU, evaluated without autocast."""
+    if not isinstance(model, PixelCNN) or autocast is not None or not fusion_available():
+        return False
+    cfg = model.config
+    weight = model.stem.weight
+    return cfg.residual and cfg.skip and not cfg.cond_features and weight.device.type == "cpu" and weight.dtype == torch.float32
+
+
+def scoring_form(model: nn.Module, autocast: torch.dtype | None) -> nn.Module:
+    """What evaluation should call ``log_likelihood`` on: the folded form of ``model`` where
+    :func:`folds` says so, else ``model`` itself."""
+    return FoldedPixelCNN(model) if folds(model, autocast) else model
+
+
+class FusedConv:
+    """A masked convolution's weights as applied (the rows and columns its mask leaves, see
+    :meth:`.masks.MaskedConv2d.forward`), run through oneDNN with a post-operation."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor, padding: tuple[int, int]) -> None:
+        self.weight = weight.detach().clone(memory_format=torch.channels_last)
+        self.bias = bias.detach().clone()
+        self.padding = list(padding)
+
+    @classmethod
+    def of(cls, conv: MaskedConv2d) -> FusedConv:
+        return cls(conv.convolved_weight(), conv.bias, conv.padding)
+
+    def __call__(self, x: torch.Tensor, then: str = "none") -> torch.Tensor:
+        """The convolution of ``x``, followed by ``then`` ("relu" or "none"), cut to ``x``'s rows."""
+        out = torch.ops.mkldnn._convolution_pointwise(
+            x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, ""
+        )
+        return out if out.shape[-2] == x.shape[-2] else out[:, :, : x.shape[-2]].contiguous(memory_format=torch.channels_last)
+
+    def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
+        """``total += conv(x)`` in one pass (a 1x1 convolution: no rows to cut)."""
+        torch.ops.mkldnn._convolution_pointwise_.binary(
+            total, x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
+        )
+
+
+def as_matrix(conv: MaskedConv2d) -> torch.Tensor:
+    """A 1x1 masked convolution's weight as an (out, in) matrix."""
+    return conv.masked_weight().detach()[:, :, 0, 0]
+
+
+class FoldedPixelCNN(nn.Module):
+    """:class:`.pixelcnn.PixelCNN`'s ``log_likelihood`` and ``forward`` with the skips folded into the blocks
+    and the convolutions fused (module docstring). A snapshot: build it again after the weights change."""
+
+    def __init__(self, model: PixelCNN) -> None:
+        super().__init__()
+        self.config = model.config
+        self.head = model.head
+        with torch.no_grad():
+            skips = [as_matrix(skip) for skip in model.skips]
+            later_skips = [sum(skips[j:]) for j in range(len(skips))]  # sum_{i >= j} W_i
+            self.stem = self.folded_stem(model.stem, later_skips[0], sum(skip.bias for skip in model.skips))
+            self.blocks = [self.folded_block(block, later) for block, later in zip(model.blocks, later_skips)]
+            self.hidden, self.logits = FusedConv.of(model.head.hidden), FusedConv.of(model.head.logits)
+
+    @staticmethod
+    def folded_stem(stem: MaskedConv2d, all_skips: torch.Tensor, skip_bias: torch.Tensor) -> FusedConv:
+        """The first layer widened to [A; (sum_i W_i) A]: the residual stream and the skip sum's start,
+        every skip's bias included."""
+        weight = stem.convolved_weight()
+        widened = torch.cat([weight, torch.einsum("om,mikl->oikl", all_skips, weight)])
+        return FusedConv(widened, torch.cat([stem.bias, all_skips @ stem.bias + skip_bias]), stem.padding)
+
+    @staticmethod
+    def folded_block(block: nn.Module, later_skips: torch.Tensor) -> tuple[FusedConv, FusedConv, FusedConv]:
+        """A block's reduce and k x k convolutions, and its expand widened to [E; (sum_{i >= j} W_i) E]."""
+        expand, bias = as_matrix(block.expand), block.expand.bias
+        widened = torch.cat([expand, later_skips @ expand])[:, :, None, None]
+        widened_bias = torch.cat([bias, later_skips @ bias])
+        return FusedConv.of(block.reduce), FusedConv.of(block.conv), FusedConv(widened, widened_bias, (0, 0))
+
+    def head_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The output head's maps ``(B, C * maps, H, W)``, as :meth:`.pixel_model.PixelModel.head_outputs`."""
+        check_input(x, self.config.channels, self.config.levels)
+        image = scale_levels(x, self.config.levels, torch.float32).contiguous(memory_format=torch.channels_last)
+        maps = self.stem(image)  # the residual stream, then the skip sum, 2h maps each
+        width = 2 * self.config.hidden
+        for reduce, conv, expand in self.blocks:
+            hidden = conv(reduce(torch.relu(maps[:, :width]), "relu"), "relu")
+            expand.add_into(maps, hidden)
+        return self.logits(self.hidden(torch.relu(maps[:, width:]), "relu"))
+
+    def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x_ijc | the sub-pixels before it) ``(B, C, H, W)``, nats (paper eq. 2)."""
+        return self.head.log_likelihood(self.head_outputs(x), x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scores ``(B, L, C, H, W)`` of every sub-pixel, as :meth:`.pixel_model.PixelModel.forward`."""
+        return self.head.scores(self.head_outputs(x))
