@@ -12,6 +12,7 @@ import torch.nn.functional as F
 import pixelrnn_core as prc
 from pixelrnn_core.completion.cached.kernels import mixture_log_probs_into
 from pixelrnn_core.models.logistic_mixture import MIN_LOG_SCALE, log_sum_exp, mixture_log_probs
+from pixelrnn_core.training.layout import to_fast_layout
 
 
 def random_params(count: int, mixtures: int, seed: int = 0, dtype=torch.float64) -> torch.Tensor:
@@ -104,15 +105,25 @@ def test_log_probabilities_of_given_values_are_those_of_all_levels_at_them(level
 
 @pytest.mark.parametrize("arch", ["pixelcnn", "row_lstm", "diagonal_bilstm", "multiscale"])
 @pytest.mark.parametrize("output", ["softmax", "logistic_mixture"])
-def test_model_log_likelihood_is_its_scores_at_the_values(arch, output):
+@pytest.mark.parametrize("fast_layout", [False, True])
+def test_model_log_likelihood_is_its_scores_at_the_values(arch, output, fast_layout):
     """What training and evaluation take (``log_likelihood``) equals the log-softmax of ``forward``'s
-    scores at the values, for both outputs: with a mixture, without computing every level."""
+    scores at the values, for both outputs (with a mixture, without computing every level) and both
+    layouts of the maps, and so does its gradient."""
     torch.manual_seed(0)
     model = prc.build_model(arch, channels=3, levels=256, hidden=6, layers=1, out_hidden=6,
                             upsample_features=4, output=output, mixtures=3).double()
+    if fast_layout:
+        to_fast_layout(model)
     x = torch.randint(0, 256, (2, 3, 4, 5), generator=torch.Generator().manual_seed(1))
+    weights = torch.rand(x.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     expected = -F.cross_entropy(model(x), x, reduction="none")
-    torch.testing.assert_close(model.log_likelihood(x), expected, rtol=0, atol=1e-10)
+    expected_grad = torch.autograd.grad((expected * weights).sum(), list(model.parameters()), allow_unused=True)
+    got = model.log_likelihood(x)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-10)
+    got_grad = torch.autograd.grad((got * weights).sum(), list(model.parameters()), allow_unused=True)
+    for ours, reference in zip(got_grad, expected_grad):
+        torch.testing.assert_close(ours, reference, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
