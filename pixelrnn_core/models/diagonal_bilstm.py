@@ -140,11 +140,11 @@ class DiagonalBiLSTMBlock(nn.Module):
         ])
         batch, four_h, height, width = gates.shape[1:]
         plan = diagonal_plan(batch, height, width, str(gates.device))
-        biases = torch.stack([lstm.state_to_state.bias for lstm in lstms]).view(2, 1, four_h, 1, 1)
+        biases = torch.stack([lstm.state_to_state.bias for lstm in lstms])
         # window slot t (0: above, 1: left), state i -> row t * h + i
         weight = torch.stack([lstm.state_to_state.weight for lstm in lstms]).permute(0, 3, 2, 1).reshape(2, -1, four_h)
         hidden = lstm_scan(
-            packed(gates + biases, plan), weight,
+            packed(gates, plan), biases, weight,
             torch.stack([lstm.initial_hidden for lstm in lstms]), torch.stack([lstm.initial_cell for lstm in lstms]), plan,
         )
         left, mirrored_right = unpacked(hidden, plan, height, width).to(gates.dtype)

@@ -166,26 +166,27 @@ def runs_compiled_steps(tensor: torch.Tensor) -> bool:
     return tensor.device.type == "cpu" and tensor.dtype == torch.float32
 
 
-def step_activations(gates, windows, weight, activations, offset: int, end: int) -> torch.Tensor:
-    """``activations[:, offset:end]`` = the step's ``[sigmoid(o), sigmoid(f), sigmoid(i), tanh(g)]`` of
-    ``gates + windows @ weight`` (one matrix product and two nonlinearities over the whole step)."""
-    h = gates.shape[2] // 4
-    step = torch.baddbmm(gates[:, offset:end], windows[:, offset:end], weight, out=activations[:, offset:end])
+def step_activations(windows, weight, activations, offset: int, end: int) -> torch.Tensor:
+    """``activations[:, offset:end]``, holding the step's input gates, becomes its ``[sigmoid(o), sigmoid(f),
+    sigmoid(i), tanh(g)]`` of ``input gates + windows @ weight`` (one matrix product and two nonlinearities
+    over the whole step, in place)."""
+    h = activations.shape[2] // 4
+    step = activations[:, offset:end].baddbmm_(windows[:, offset:end], weight)
     torch.sigmoid(step[..., : 3 * h], out=step[..., : 3 * h])
     torch.tanh(step[..., 3 * h :], out=step[..., 3 * h :])
     return step
 
 
-def forward_steps_as_ops(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
+def forward_steps_as_ops(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
     """The scan's steps forward as torch ops, for any device and dtype."""
     hidden_slots, cell_slots = slots
-    directions, _, four_h = gates.shape
+    directions, _, four_h = activations.shape
     h = four_h // 4
     for offset, start, size in plan.steps:
         end = offset + plan.batch * size
         shape = (directions, plan.batch, size, -1)
         windows[:, offset:end].view(shape).copy_(slot_view(hidden_slots, start, size, plan.kernel))
-        o, f, i, g = step_activations(gates, windows, weight, activations, offset, end).view(shape).split(h, dim=3)
+        o, f, i, g = step_activations(windows, weight, activations, offset, end).view(shape).split(h, dim=3)
         previous = previous_cells[:, offset:end].view(shape)
         previous.copy_(slot_view(cell_slots, start + plan.write, size))
         cell = torch.addcmul(i * g, f, previous)
@@ -195,14 +196,14 @@ def forward_steps_as_ops(gates, weight, plan, windows, activations, previous_cel
         slot_view(hidden_slots, start + plan.write, size).copy_(state)
 
 
-def forward_steps_compiled(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
+def forward_steps_compiled(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
     """The same steps with the element-wise work compiled (float32 on a CPU)."""
     arrays = [t.detach().numpy() for t in (windows, activations, previous_cells, tanh_cells, hidden, *slots)]
     window_array, activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots = arrays
     for offset, start, size in plan.steps:
         end = offset + plan.batch * size
         scan_kernels.move_windows(window_array, offset, hidden_slots, start, size, plan.kernel, False)
-        step_activations(gates, windows, weight, activations, offset, end)
+        step_activations(windows, weight, activations, offset, end)
         scan_kernels.forward_step(
             activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots,
             offset, start + plan.write, size,
@@ -263,23 +264,24 @@ def backward_steps_compiled(grad_hidden, weight, plan, activations, previous_cel
 class LSTMScan(torch.autograd.Function):
     """Hidden states (D, N, h) of the scan described by ``plan`` (module docstring).
 
-    ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``, bias included; ``weight``: the
-    state-to-state matrix (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
+    ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``; ``bias``: the state-to-state bias
+    (D, 4h), added as the gates are copied into the steps' buffer; ``weight``: the state-to-state matrix
+    (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
     Each step is one matrix product and the element-wise LSTM update, compiled in both passes where
     :func:`runs_compiled_steps` and torch ops elsewhere; everything that does not depend on the
     recurrence (the weight gradient) is computed for all steps at once.
     """
 
     @staticmethod
-    def forward(ctx, gates, weight, h0, c0, plan: ScanPlan):
+    def forward(ctx, gates, bias, weight, h0, c0, plan: ScanPlan):
         directions, rows, four_h = gates.shape
         h = four_h // 4
         slots = (initial_slots(plan, h0), initial_slots(plan, c0))
         windows = gates.new_empty(directions, rows, plan.kernel * h)
-        activations = torch.empty_like(gates)
+        activations = torch.add(gates, bias[:, None, :])
         previous_cells, tanh_cells, hidden = (gates.new_empty(directions, rows, h) for _ in range(3))
         steps = forward_steps_compiled if runs_compiled_steps(gates) else forward_steps_as_ops
-        steps(gates, weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots)
+        steps(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots)
         ctx.plan = plan
         ctx.save_for_backward(weight, windows, activations, previous_cells, tanh_cells)
         return hidden
@@ -299,12 +301,14 @@ class LSTMScan(torch.autograd.Function):
         grad_weight = torch.bmm(windows.transpose(1, 2), grad_gates)
         grad_h0 = hidden_slots[:, :, first:last].sum(dim=(1, 2))
         grad_c0 = cell_slots[:, :, first:last].sum(dim=(1, 2))
-        return grad_gates, grad_weight, grad_h0, grad_c0, None
+        return grad_gates, grad_gates.sum(dim=1), grad_weight, grad_h0, grad_c0, None
 
 
-def lstm_scan(gates: torch.Tensor, weight: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
+def lstm_scan(
+    gates: torch.Tensor, bias: torch.Tensor, weight: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor, plan: ScanPlan
+) -> torch.Tensor:
     """:class:`LSTMScan` in float32 or float64 (never under autocast: the cell state sums over the whole
     scan and the per-step products are small, so reduced precision would lose accuracy, not time)."""
     dtype = torch.promote_types(gates.dtype, torch.float32)
     with torch.autocast(gates.device.type, enabled=False):
-        return LSTMScan.apply(gates.to(dtype), weight.to(dtype), h0.to(dtype), c0.to(dtype), plan)
+        return LSTMScan.apply(*(t.to(dtype) for t in (gates, bias, weight, h0, c0)), plan)

@@ -68,9 +68,9 @@ class RowLSTMBlock(nn.Module):
         batch, four_h, height, width = gates.shape
         conv = self.state_to_state
         plan = row_plan(batch, height, width, conv.kernel_size[0])
-        rows = packed((gates + conv.bias.view(four_h, 1, 1)).unsqueeze(0), plan)
+        rows = packed(gates.unsqueeze(0), plan)
         weight = conv.weight.permute(2, 1, 0).reshape(1, -1, four_h)  # window slot t, state i -> row t * h + i
-        hidden = lstm_scan(rows, weight, self.initial_hidden[None], self.initial_cell[None], plan)
+        hidden = lstm_scan(rows, conv.bias[None], weight, self.initial_hidden[None], self.initial_cell[None], plan)
         return unpacked(hidden, plan, height, width)[0]
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor | None = None) -> torch.Tensor:
