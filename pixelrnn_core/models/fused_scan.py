@@ -123,10 +123,11 @@ PLANS_IN_GRAPHS: list[ScanPlan] = []
 
 
 def packed(maps: torch.Tensor, plan: ScanPlan) -> torch.Tensor:
-    """Maps (D, batch, F, H, W) as packed rows (D, N, F)."""
+    """Maps (D, batch, F, H, W) as packed rows (D, N, F); in row order, a (D, H, batch, W, F) view of them
+    whose positions run in the packed order (:class:`LSTMScan` copies them into its buffer)."""
     directions, _, features = maps.shape[:3]
     if plan.pack is None:
-        return maps.permute(0, 3, 1, 4, 2).reshape(directions, -1, features)
+        return maps.permute(0, 3, 1, 4, 2)
     if maps.is_cuda and torch.cuda.is_current_stream_capturing() and all(kept is not plan for kept in PLANS_IN_GRAPHS):
         PLANS_IN_GRAPHS.append(plan)
     return PermutedRows.apply(maps.permute(0, 1, 3, 4, 2).reshape(directions, -1, features), plan.pack, plan.unpack)
@@ -264,8 +265,9 @@ def backward_steps_compiled(grad_hidden, weight, plan, activations, previous_cel
 class LSTMScan(torch.autograd.Function):
     """Hidden states (D, N, h) of the scan described by ``plan`` (module docstring).
 
-    ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]``; ``bias``: the state-to-state bias
-    (D, 4h), added as the gates are copied into the steps' buffer; ``weight``: the state-to-state matrix
+    ``gates``: packed input gates (D, N, 4h) stacked ``[o, f, i, g]`` (or any (D, ..., 4h) view whose
+    positions run in the packed order, see :func:`packed`); ``bias``: the state-to-state bias (D, 4h),
+    added as the gates are copied into the steps' buffer; ``weight``: the state-to-state matrix
     (D, k * h, 4h) acting on a position's window of k slots; ``h0``, ``c0``: (D, h).
     Each step is one matrix product and the element-wise LSTM update, compiled in both passes where
     :func:`runs_compiled_steps` and torch ops elsewhere; everything that does not depend on the
@@ -274,11 +276,13 @@ class LSTMScan(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, gates, bias, weight, h0, c0, plan: ScanPlan):
-        directions, rows, four_h = gates.shape
-        h = four_h // 4
+        directions, four_h = gates.shape[0], gates.shape[-1]
+        rows, h = gates[0].numel() // four_h, four_h // 4
         slots = (initial_slots(plan, h0), initial_slots(plan, c0))
         windows = gates.new_empty(directions, rows, plan.kernel * h)
-        activations = torch.add(gates, bias[:, None, :])
+        activations = gates.new_empty(directions, rows, four_h)
+        torch.add(gates, bias.view(directions, *[1] * (gates.dim() - 2), four_h), out=activations.view(gates.shape))
+        ctx.gates_shape = gates.shape
         previous_cells, tanh_cells, hidden = (gates.new_empty(directions, rows, h) for _ in range(3))
         steps = forward_steps_compiled if runs_compiled_steps(gates) else forward_steps_as_ops
         steps(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots)
@@ -301,7 +305,7 @@ class LSTMScan(torch.autograd.Function):
         grad_weight = torch.bmm(windows.transpose(1, 2), grad_gates)
         grad_h0 = hidden_slots[:, :, first:last].sum(dim=(1, 2))
         grad_c0 = cell_slots[:, :, first:last].sum(dim=(1, 2))
-        return grad_gates, grad_gates.sum(dim=1), grad_weight, grad_h0, grad_c0, None
+        return grad_gates.view(ctx.gates_shape), grad_gates.sum(dim=1), grad_weight, grad_h0, grad_c0, None
 
 
 def lstm_scan(
