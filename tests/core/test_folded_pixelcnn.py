@@ -6,6 +6,7 @@ import torch
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import DatasetSpec
+from pixelrnn_core.models import folded_pixelcnn
 from pixelrnn_core.models.folded_pixelcnn import FoldedPixelCNN, folds, fusion_available, scoring_form
 from pixelrnn_core.training.layout import to_fast_layout
 
@@ -98,3 +99,19 @@ def test_evaluation_scores_a_pixelcnn_through_its_folded_form_with_the_models_ow
     assert folded.nats_per_image == pytest.approx(nats / 10, rel=1e-6)
     unfolded = prc.evaluate_images(model.double(), images, spec, batch_size=4)
     assert folded.bits_per_dim == pytest.approx(unfolded.bits_per_dim, rel=1e-6)
+
+
+def test_a_build_without_a_kernel_for_the_fused_convolutions_evaluates_the_model_itself(monkeypatch):
+    def no_kernel(*args):
+        raise NotImplementedError("Could not run 'mkldnn::_convolution_pointwise' with arguments from the 'CPU' backend")
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_convolution_pointwise", no_kernel)
+    fusion_available.cache_clear()
+    try:
+        model = tiny_pixelcnn()
+        assert not fusion_available()
+        assert scoring_form(model, None) is model
+    finally:
+        monkeypatch.undo()
+        fusion_available.cache_clear()
+    assert folded_pixelcnn.fusion_available()
