@@ -76,6 +76,8 @@ class FusedConv:
 
     @classmethod
     def of(cls, conv: MaskedConv2d) -> FusedConv:
+        """A square masked convolution (all a PixelCNN has): its rows down to the centre, convolved over the
+        symmetrically padded input, the extra rows at the bottom cut off."""
         return cls(conv.convolved_weight(), conv.bias, conv.padding)
 
     def __call__(self, x: torch.Tensor, then: str = "none") -> torch.Tensor:
