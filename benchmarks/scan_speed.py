@@ -53,16 +53,17 @@ def scan_call(scan: str, batch: int, side: int, h: int) -> tuple[Callable[[], No
         plan, directions = fused_scan.diagonal_plan(batch, side, side, "cpu"), 2
     rows = batch * side * side
     gates = torch.randn(directions, rows, 4 * h, requires_grad=True)
+    bias = torch.zeros(directions, 4 * h, requires_grad=True)
     weight = (0.1 * torch.randn(directions, plan.kernel * h, 4 * h)).requires_grad_()
     h0, c0 = (torch.zeros(directions, h, requires_grad=True) for _ in range(2))
     grad = torch.randn(directions, rows, h)
 
     def forward() -> None:
         with torch.no_grad():
-            fused_scan.LSTMScan.apply(gates, weight, h0, c0, plan)
+            fused_scan.LSTMScan.apply(gates, bias, weight, h0, c0, plan)
 
     def forward_backward() -> None:
-        fused_scan.LSTMScan.apply(gates, weight, h0, c0, plan).backward(grad)
+        fused_scan.LSTMScan.apply(gates, bias, weight, h0, c0, plan).backward(grad)
 
     return forward, forward_backward
 
