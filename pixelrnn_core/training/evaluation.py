@@ -92,9 +92,8 @@ def evaluate_images(
     binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
     process scores its share and the totals are summed. A PixelCNN in float32 on a CPU is scored through
     its folded form (:mod:`pixelrnn_core.models.folded_pixelcnn`: the same figure, fewer passes over
-    memory). ``progress`` is called with 0 when the scoring
-    starts (so a progress bar times the first batch too), then with the number of images of each
-    batch once it is scored."""
+    memory). ``progress`` is called with 0 when the scoring starts (so a progress bar times the first
+    batch too), then with the number of images of each batch once it is scored."""
     check_scored_images(model.config, images, spec, batch_size)
     return scored_images(model, images, spec, batch_size, autocast, seed, progress)
 
