@@ -1,6 +1,6 @@
 """A PixelCNN's scores computed with fewer passes over memory, for evaluation on a CPU.
 
-The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten two ways:
+The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten three ways:
 
 * **Skips folded into the blocks.** The skips (Table 1's learnable 1x1 connections) read the residual
   stream, which is linear in each block's last 1x1 convolution: with ``x_0`` the first layer's maps,
@@ -16,6 +16,12 @@ The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten 
 * **Each convolution fused with what follows it** (its ReLU, or its sum into the running maps),
   through oneDNN's post-operations, as PyTorch's compiler does for frozen models; here without
   compiling.
+* **No copies to cut rows.** A k x k convolution over the symmetrically padded input yields ``k // 2``
+  extra rows at the bottom (:meth:`.masks.MaskedConv2d.forward` cuts them off). Here the running maps
+  keep them: the first layer's image is padded by as many rows below, each block's expand adds its extra
+  rows onto the maps' own, and the ReLUs before the reduces and the head, which write new maps anyway,
+  read the image's rows only. Every convolution reads rows at or above the one it writes, so the
+  extra rows never reach the image's.
 
 Used by :func:`pixelrnn_core.training.evaluation.evaluate_images` (``pixelrnn eval``, the trainer's
 validation) where :func:`scoring_form` says it applies; docs/benchmarks.md has the measured gain.
@@ -26,6 +32,7 @@ import functools
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ..pixels.levels import scale_levels
 from .masks import MaskedConv2d
@@ -77,18 +84,16 @@ class FusedConv:
     @classmethod
     def of(cls, conv: MaskedConv2d) -> FusedConv:
         """A square masked convolution (all a PixelCNN has): its rows down to the centre, convolved over the
-        symmetrically padded input, the extra rows at the bottom cut off."""
+        symmetrically padded input."""
         return cls(conv.convolved_weight(), conv.bias, conv.padding)
 
     def __call__(self, x: torch.Tensor, then: str = "none") -> torch.Tensor:
-        """The convolution of ``x``, followed by ``then`` ("relu" or "none"), cut to ``x``'s rows."""
-        out = torch.ops.mkldnn._convolution_pointwise(
-            x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, ""
-        )
-        return out if out.shape[-2] == x.shape[-2] else out[:, :, : x.shape[-2]].contiguous(memory_format=torch.channels_last)
+        """The convolution of ``x``, followed by ``then`` ("relu" or "none"); a k x k convolution's output
+        has ``k // 2`` extra rows at the bottom (from the symmetric padding), left for the caller to skip."""
+        return torch.ops.mkldnn._convolution_pointwise(x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, "")
 
     def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
-        """``total += conv(x)`` in one pass (a 1x1 convolution: no rows to cut)."""
+        """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows)."""
         torch.ops.mkldnn._convolution_pointwise_.binary(
             total, x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
         )
@@ -113,14 +118,15 @@ class FoldedPixelCNN(nn.Module):
             self.stem = self.folded_stem(model.stem, later_skips[0], sum(skip.bias for skip in model.skips))
             self.blocks = [self.folded_block(block, later) for block, later in zip(model.blocks, later_skips)]
             self.hidden, self.logits = FusedConv.of(model.head.hidden), FusedConv.of(model.head.logits)
+        self.stem_padding = (model.stem.padding[0], self.config.kernel // 2)  # zero rows above and below the image
 
     @staticmethod
     def folded_stem(stem: MaskedConv2d, all_skips: torch.Tensor, skip_bias: torch.Tensor) -> FusedConv:
         """The first layer widened to [A; (sum_i W_i) A]: the residual stream and the skip sum's start,
-        every skip's bias included."""
+        every skip's bias included; the caller pads the image's rows."""
         weight = stem.convolved_weight()
         widened = torch.cat([weight, torch.einsum("om,mikl->oikl", all_skips, weight)])
-        return FusedConv(widened, torch.cat([stem.bias, all_skips @ stem.bias + skip_bias]), stem.padding)
+        return FusedConv(widened, torch.cat([stem.bias, all_skips @ stem.bias + skip_bias]), (0, stem.padding[1]))
 
     @staticmethod
     def folded_block(block: nn.Module, later_skips: torch.Tensor) -> tuple[FusedConv, FusedConv, FusedConv]:
@@ -133,13 +139,14 @@ class FoldedPixelCNN(nn.Module):
     def head_outputs(self, x: torch.Tensor) -> torch.Tensor:
         """The output head's maps ``(B, C * maps, H, W)``, as :meth:`.pixel_model.PixelModel.head_outputs`."""
         check_input(x, self.config.channels, self.config.levels)
-        image = scale_levels(x, self.config.levels, torch.float32).contiguous(memory_format=torch.channels_last)
-        maps = self.stem(image)  # the residual stream, then the skip sum, 2h maps each
+        rows = x.shape[-2]
+        image = F.pad(scale_levels(x, self.config.levels, torch.float32), (0, 0, *self.stem_padding))
+        maps = self.stem(image.contiguous(memory_format=torch.channels_last))  # the stream, then the skip sum: 2h maps each
         width = 2 * self.config.hidden
-        for reduce, conv, expand in self.blocks:
-            hidden = conv(reduce(torch.relu(maps[:, :width]), "relu"), "relu")
+        for reduce, conv, expand in self.blocks:  # every map keeps the k x k convolutions' extra rows
+            hidden = conv(reduce(torch.relu(maps[:, :width, :rows]), "relu"), "relu")
             expand.add_into(maps, hidden)
-        return self.logits(self.hidden(torch.relu(maps[:, width:]), "relu"))
+        return self.logits(self.hidden(torch.relu(maps[:, width:, :rows]), "relu"))
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x_ijc | the sub-pixels before it) ``(B, C, H, W)``, nats (paper eq. 2)."""
