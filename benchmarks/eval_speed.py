@@ -7,7 +7,8 @@ objective, the model's own preprocessing) and one evaluation (``prc.evaluate_ima
 kept for reuse) of the first ``--images`` test images at each ``--eval-batch``; the table gives medians
 of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
 plain per-step recurrences; ``--forms folded model`` also times a PixelCNN scored through the model's own
-``log_likelihood`` instead of its folded form (``pixelrnn_core.models.folded_pixelcnn``).
+``log_likelihood`` instead of its folded form (``pixelrnn_core.models.folded_pixelcnn``); a model without a
+folded form is timed once, as "model".
 
 It also prints what bounds evaluation on this machine: the multiply-adds of one image's forward pass
 through the model's convolutions (as they run: masked rows and columns skipped; an LSTM's scan products
@@ -29,6 +30,7 @@ import torch
 
 import pixelrnn_core as prc
 from pixelrnn_core.data import load_evaluation_data, model_input
+from pixelrnn_core.models.folded_pixelcnn import folds
 from pixelrnn_core.models.masks import MaskedConv2d
 from pixelrnn_core.models.scans import SCANS, select_scan
 from pixelrnn_core.training import evaluation
@@ -109,10 +111,11 @@ def main() -> None:
         trained = copy.deepcopy(model)
         optimizer = torch.optim.Adam(trained.parameters(), lr=1e-4)
         train_rate(trained, optimizer, levels, 1)
+        forms = args.forms if folds(model, None) else ["model"]
         for _ in range(args.reps):
             rates.setdefault(f"{scan}: training, batch 16", []).append(train_rate(trained, optimizer, levels, args.train_steps))
             for batch in args.eval_batch:
-                for form in args.forms:
+                for form in forms:
                     rates.setdefault(f"{scan}: eval ({form}), batch {batch}", []).append(eval_rate(model, images, spec, batch, form))
     print(f"\n{args.reps} interleaved repetitions, load {open('/proc/loadavg').read().split()[:3]}")
     flops = forward_flops(model, levels)
