@@ -5,7 +5,7 @@ position of a step at once from the hidden states of the step before: ``gates = 
 window @ W`` with ``window`` the ``k`` neighbouring previous states of the position, then the LSTM update
 of eq. 3. Run step by step under autograd that is ~15 tiny recorded ops per step and as many in the
 backward pass; on a CPU their per-op cost, not the arithmetic, dominates. Here a whole scan is one
-autograd node: each step is one matrix product and two gate nonlinearities (torch), then the rest of the
+autograd node: each step is one matrix product and its gate nonlinearities (torch), then the rest of the
 update written into preallocated buffers, unrecorded; everything that does not depend on the recurrence
 (the weight gradient) is computed for all steps at once. On a CPU in float32 that rest is one compiled
 call per step each way (:mod:`.scan_kernels`); elsewhere (CUDA, float64) it is ~8 torch ops per step
@@ -197,14 +197,27 @@ def forward_steps_as_ops(weight, plan, windows, activations, previous_cells, tan
         slot_view(hidden_slots, start + plan.write, size).copy_(state)
 
 
+def tanh_scales(activations: torch.Tensor) -> torch.Tensor:
+    """Per gate column of ``[o, f, i, g]``: 1/2 for the three sigmoid gates, 1 for ``g``. The compiled steps
+    take ``sigmoid(x) = (1 + tanh(x / 2)) / 2``, so that one ``tanh`` over a step's contiguous gates does
+    all four nonlinearities (~13 against ~48 us for a sigmoid and a tanh on the strided parts of 896 x 96
+    gates, docs/benchmarks.md)."""
+    h = activations.shape[-1] // 4
+    scales = activations.new_full((4 * h,), 0.5)
+    scales[3 * h :] = 1
+    return scales
+
+
 def forward_steps_compiled(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots):
-    """The same steps with the element-wise work compiled (float32 on a CPU)."""
+    """The same steps with the element-wise work compiled (float32 on a CPU). ``activations`` and
+    ``weight`` come scaled by :func:`tanh_scales`: each step's gates are ``tanh`` of it, and
+    :func:`.scan_kernels.forward_step` turns the first three into sigmoids."""
     arrays = [t.detach().numpy() for t in (windows, activations, previous_cells, tanh_cells, hidden, *slots)]
     window_array, activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots = arrays
     for offset, start, size in plan.steps:
         end = offset + plan.batch * size
         scan_kernels.move_windows(window_array, offset, hidden_slots, start, size, plan.kernel, False)
-        step_activations(windows, weight, activations, offset, end)
+        torch.tanh_(activations[:, offset:end].baddbmm_(windows[:, offset:end], weight))
         scan_kernels.forward_step(
             activation_array, previous_array, tanh_array, hidden_array, hidden_slots, cell_slots,
             offset, start + plan.write, size,
@@ -281,11 +294,17 @@ class LSTMScan(torch.autograd.Function):
         slots = (initial_slots(plan, h0), initial_slots(plan, c0))
         windows = gates.new_empty(directions, rows, plan.kernel * h)
         activations = gates.new_empty(directions, rows, four_h)
-        torch.add(gates, bias.view(directions, *[1] * (gates.dim() - 2), four_h), out=activations.view(gates.shape))
+        bias = bias.view(directions, *[1] * (gates.dim() - 2), four_h)
         ctx.gates_shape = gates.shape
         previous_cells, tanh_cells, hidden = (gates.new_empty(directions, rows, h) for _ in range(3))
-        steps = forward_steps_compiled if runs_compiled_steps(gates) else forward_steps_as_ops
-        steps(weight, plan, windows, activations, previous_cells, tanh_cells, hidden, slots)
+        state = (previous_cells, tanh_cells, hidden, slots)
+        if runs_compiled_steps(gates):
+            scales = tanh_scales(activations)
+            torch.addcmul(bias * scales, gates, scales, out=activations.view(gates.shape))
+            forward_steps_compiled(weight * scales, plan, windows, activations, *state)
+        else:
+            torch.add(gates, bias, out=activations.view(gates.shape))
+            forward_steps_as_ops(weight, plan, windows, activations, *state)
         ctx.plan = plan
         ctx.save_for_backward(weight, windows, activations, previous_cells, tanh_cells)
         return hidden

@@ -1,8 +1,9 @@
 """The element-wise part of each step of the fused LSTM scan as one compiled call (numba), float32 on a CPU.
 
-A step of :mod:`.fused_scan` is one matrix product (``window @ W``) and the gate nonlinearities, left to
-torch (they run near the CPU's peak), then the rest of the LSTM update of eq. 3 for every position of
-the step: the cell, its tanh, the hidden state, and the copies into and out of the slot buffer. As
+A step of :mod:`.fused_scan` is one matrix product (``window @ W``) and one ``tanh`` over the step's
+contiguous gates, left to torch (the sigmoid gates come scaled by 1/2, so that ``(1 + tanh) / 2`` of them
+is their sigmoid), then the rest of the LSTM update of eq. 3 for every position of the step: those
+sigmoids, the cell, its tanh, the hidden state, and the copies into and out of the slot buffer. As
 torch ops that is ~25 calls per step on tensors of a few thousand numbers, strided by gate, whose fixed
 cost took most of a Row LSTM layer's time; here it is one call per step forward (plus one gathering the
 step's windows) and one backward (plus one scattering the windows' gradient).
@@ -29,6 +30,7 @@ LN2_HIGH = np.float32(0.693145751953125)  # ln 2 split so that k * LN2_HIGH is e
 LN2_LOW = np.float32(1.4286068203094172e-06)
 ONE = np.float32(1.0)
 TWO = np.float32(2.0)
+HALF = np.float32(0.5)
 LOWEST, HIGHEST = np.float32(-87.0), np.float32(88.0)
 ROUNDING = np.float32(1.5 * 2**23)
 
@@ -86,15 +88,18 @@ def move_windows(windows, first_row, hidden_slots, start, size, kernel, into_slo
 
 @compiled
 def forward_step(activations, previous_cells, tanh_cells, hidden, hidden_slots, cell_slots, offset, start, size):
-    """Eq. 3 for one step whose gate activations ``[sigmoid(o), sigmoid(f), sigmoid(i), tanh(g)]`` are in
-    ``activations``: read each position's previous cell from slot ``start + m``, write the new cell and
-    hidden state there, and the previous cell, ``tanh(cell)`` and the hidden state to the packed
-    outputs. (Each pass touches few arrays, so that the compiler vectorises it.)"""
+    """Eq. 3 for one step whose ``activations`` hold ``[tanh(o / 2), tanh(f / 2), tanh(i / 2), tanh(g)]``:
+    turn the first three into the sigmoids of ``o, f, i`` (``(1 + tanh(x / 2)) / 2``), read each position's
+    previous cell from slot ``start + m``, write the new cell and hidden state there, and the previous
+    cell, ``tanh(cell)`` and the hidden state to the packed outputs. (Each pass touches few arrays, so
+    that the compiler vectorises it.)"""
     directions, batch, _, h = hidden_slots.shape
     for d in range(directions):
         for b in range(batch):
             for m in range(size):
                 row, slot = offset + b * size + m, start + m
+                for j in range(3 * h):
+                    activations[d, row, j] = HALF + HALF * activations[d, row, j]
                 for j in range(h):
                     previous_cells[d, row, j] = cell_slots[d, b, slot, j]
                 for j in range(h):
