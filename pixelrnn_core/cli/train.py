@@ -30,9 +30,6 @@ from .help_format import CHECKPOINT_HELP, DefaultsShown
 SKIPS_LISTED = 10
 # --output choices -> ModelConfig.output
 OUTPUT_CHOICES = {"softmax": "softmax", "logistic-mixture": "logistic_mixture"}
-# Measured (docs/benchmarks.md): on a CPU batches of 32 score the most images/s (bigger maps leave the
-# caches; smaller ones give the recurrences' steps too few rows), on a GPU large ones do.
-EVAL_BATCH_SIZES = {"cpu": 32, "cuda": 256}
 # The recipe defaults live in TrainSettings, shared with the app's Train panel.
 DEFAULTS = TrainSettings()
 PREVIEW_EVERY = 500  # a new run's previews from the command line (the library's default is none)
@@ -337,7 +334,6 @@ def run_eval(args: argparse.Namespace) -> int:
     """Print the NLL of a checkpoint on DATA."""
     try:
         device = local_device(args.device)
-        batch_size = EVAL_BATCH_SIZES.get(torch.device(device).type, EVAL_BATCH_SIZES["cpu"]) if args.batch_size is None else args.batch_size
         bars: list[tqdm] = []  # opened when scoring starts, after the checks, so a refusal stays one line
 
         def advance(done: int, total: int) -> None:
@@ -348,7 +344,7 @@ def run_eval(args: argparse.Namespace) -> int:
         checkpoint = find_checkpoint(args.checkpoint)
         try:
             result, image_set = evaluate_checkpoint(
-                checkpoint, args.data, batch_size, device, args.size, args.limit, args.precision, advance, args.fit
+                checkpoint, args.data, args.batch_size, device, args.size, args.limit, args.precision, advance, args.fit
             )
         finally:
             for bar in bars:

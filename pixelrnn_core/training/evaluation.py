@@ -26,6 +26,17 @@ from .layout import to_fast_layout
 from .model_names import find_checkpoint
 from .settings import autocast_dtype
 
+# Measured (docs/benchmarks.md): on a CPU batches of 32 score the most images/s (bigger maps leave the
+# caches; smaller ones give the recurrences' steps too few rows), on a GPU large ones do.
+EVAL_BATCH_SIZES = {"cpu": 32, "cuda": 256}
+
+
+def default_eval_batch_size(device: torch.device) -> int:
+    """Images per forward pass when scoring on ``device`` unless told. 32 on a CPU: larger batches of a
+    PixelCNN's maps outgrow the blocks glibc keeps for reuse (:mod:`pixelrnn_core.allocator`), and 64 ran
+    1.29x slower than 32 for the bundled ``fashion-mnist`` (docs/benchmarks.md); 256 on a GPU."""
+    return EVAL_BATCH_SIZES.get(device.type, EVAL_BATCH_SIZES["cpu"])
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -83,17 +94,20 @@ def evaluate_images(
     model: nn.Module,
     images: torch.Tensor,
     spec: DatasetSpec,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     autocast: torch.dtype | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Evaluation:
-    """NLL of uint8 images (N, C, H, W) under ``model``, preprocessed as ``spec`` says. Dynamic
+    """NLL of uint8 images (N, C, H, W) under ``model``, preprocessed as ``spec`` says, ``batch_size``
+    images at a time (None: :func:`default_eval_batch_size` of the model's device). Dynamic
     binarization draws one fixed sample (``seed``) so figures are comparable. Under torchrun each
     process scores its share and the totals are summed. A PixelCNN in float32 on a CPU is scored through
     its folded form (:mod:`pixelrnn_core.models.folded_pixelcnn`: the same figure, fewer passes over
     memory). ``progress`` is called with 0 when the scoring starts (so a progress bar times the first
     batch too), then with the number of images of each batch once it is scored."""
+    if batch_size is None:
+        batch_size = default_eval_batch_size(next(model.parameters()).device)
     check_scored_images(model.config, images, spec, batch_size)
     return scored_images(model, images, spec, batch_size, autocast, seed, progress)
 
@@ -152,7 +166,7 @@ def evaluation_spec(info: CheckpointInfo, data_path: str) -> DatasetSpec:
 def evaluate_checkpoint(
     checkpoint: str | os.PathLike,
     data_path: str | os.PathLike,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     device: str | torch.device = "cpu",
     size: int | None = None,
     limit: int | None = None,
@@ -163,9 +177,9 @@ def evaluate_checkpoint(
     """Evaluate a saved model (a checkpoint file or a bundled model's name) on the images of ``data_path``
     (the first ``limit``; at ``size`` instead of the training size, and cut to it by ``fit`` instead of
     the training's "crop", "resize" or "tiles", if given) at ``precision`` (as
-    :class:`~.settings.TrainSettings` says for evaluation); also returns the read report. ``progress(done, total)`` is called
-    after every batch."""
-    if not isinstance(batch_size, int) or batch_size < 1:
+    :class:`~.settings.TrainSettings` says for evaluation), ``batch_size`` images at a time (None: the
+    device's default); also returns the read report. ``progress(done, total)`` is called after every batch."""
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     checkpoint = find_checkpoint(checkpoint)
     spec = evaluation_spec(checkpoint_info(checkpoint), str(data_path)).replace(limit=limit)

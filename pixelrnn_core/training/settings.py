@@ -36,8 +36,10 @@ class TrainSettings(PlainData):
     checkpoints and previews use instead of the raw weights (0: off).
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
-    ``preview_every`` steps (0: never). ``init``: the checkpoint (a file or a bundled model's name)
-    whose weights a new run starts from, to fine-tune it (None: fresh weights).
+    ``preview_every`` steps (0: never). Validation scores ``eval_batch_size`` images per forward pass
+    (None: the device's default, :func:`.evaluation.default_eval_batch_size`). ``init``: the checkpoint
+    (a file or a bundled model's name) whose weights a new run starts from, to fine-tune it (None: fresh
+    weights).
     """
 
     KIND = "training settings"
@@ -55,7 +57,7 @@ class TrainSettings(PlainData):
     checkpoint_every: int = 500
     log_every: int = 10
     preview_every: int = 0
-    eval_batch_size: int = 64
+    eval_batch_size: int | None = None
     seed: int = 0
     init: str | None = None
 
@@ -67,7 +69,7 @@ class TrainSettings(PlainData):
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
         check_precision(self.precision)
         for name in ("batch_size", "epochs", "checkpoint_every", "log_every", "eval_batch_size"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {self.max_steps}")

@@ -30,7 +30,7 @@ from ..models.registry import model_from_config
 from .averaging import weight_average
 from .cuda_graphs import GraphedObjective, uses_cuda_graphs
 from .distributed import barrier, is_main_process, rank, sum_over_processes, world_size
-from .evaluation import check_eight_bit, check_images_fit_model, scored_images
+from .evaluation import check_eight_bit, check_images_fit_model, default_eval_batch_size, scored_images
 from .events import CheckpointSaved, Finished, Paused, Preview, StepDone, TrainStep, Validation
 from .layout import to_fast_layout
 from .model_names import find_checkpoint
@@ -222,10 +222,10 @@ class Trainer:
         """Validation NLL at the end of an epoch, recorded in the metrics; None without a validation set."""
         if not len(self.data.validation):
             return None
-        spec = self.data.spec
-        result = scored_images(
-            self.evaluated_model, self.data.validation, spec, self.settings.eval_batch_size, self.validation_autocast, spec.seed
-        )
+        spec, batch_size = self.data.spec, self.settings.eval_batch_size
+        if batch_size is None:
+            batch_size = default_eval_batch_size(self.device)
+        result = scored_images(self.evaluated_model, self.data.validation, spec, batch_size, self.validation_autocast, spec.seed)
         self.last_validation = result.bits_per_dim
         self.validated_step = self.step
         best = self.best_bits_per_dim is None or result.bits_per_dim < self.best_bits_per_dim

@@ -284,3 +284,14 @@ def test_evaluation_is_the_mean_cross_entropy_in_the_papers_units(arch):
     assert result.images == 5
     assert result.nats_per_image == pytest.approx(nats / 5, rel=1e-5)
     assert result.bits_per_dim == pytest.approx(nats / (5 * 3 * 36 * math.log(2)), rel=1e-5)
+
+
+@pytest.mark.parametrize(("eval_batch_size", "expected"), [(None, 32), (5, 5)])
+def test_validation_scores_in_the_devices_batches_unless_told(tmp_path, folder, monkeypatch, eval_batch_size, expected):
+    from pixelrnn_core.training import trainer as trainer_module
+
+    sizes, score = [], trainer_module.scored_images
+    monkeypatch.setattr(trainer_module, "scored_images", lambda model, images, spec, size, *rest: sizes.append(size) or score(
+        model, images, spec, size, *rest))
+    start(tmp_path / "run", folder, epochs=1, eval_batch_size=eval_batch_size).run()
+    assert sizes == [expected]  # 32 on a CPU, as `pixelrnn eval`: 64 was 1.29x slower for a PixelCNN (docs/benchmarks.md)
