@@ -29,13 +29,18 @@ from .settings import autocast_dtype
 # Measured (docs/benchmarks.md): on a CPU batches of 32 score the most images/s (bigger maps leave the
 # caches; smaller ones give the recurrences' steps too few rows), on a GPU large ones do.
 EVAL_BATCH_SIZES = {"cpu": 32, "cuda": 256}
+# Validation runs beside a training run's memory (its optimizer state, the CUDA graphs' pools): on a GPU it
+# keeps the 64 it always had, since 256 there is not measured beside them.
+VALIDATION_BATCH_SIZES = {"cpu": 32, "cuda": 64}
 
 
-def default_eval_batch_size(device: torch.device) -> int:
-    """Images per forward pass when scoring on ``device`` unless told. 32 on a CPU: larger batches of a
-    PixelCNN's maps outgrow the blocks glibc keeps for reuse (:mod:`pixelrnn_core.allocator`), and 64 ran
-    1.29x slower than 32 for the bundled ``fashion-mnist`` (docs/benchmarks.md); 256 on a GPU."""
-    return EVAL_BATCH_SIZES.get(device.type, EVAL_BATCH_SIZES["cpu"])
+def default_eval_batch_size(device: torch.device, beside_training: bool = False) -> int:
+    """Images per forward pass when scoring on ``device`` unless told (``beside_training``: a training
+    run's validation). 32 on a CPU: larger batches of a PixelCNN's maps outgrow the blocks glibc keeps
+    for reuse (:mod:`pixelrnn_core.allocator`), and 64 ran 1.29x slower than 32 for the bundled
+    ``fashion-mnist`` (docs/benchmarks.md); 256 on a GPU, 64 beside training."""
+    sizes = VALIDATION_BATCH_SIZES if beside_training else EVAL_BATCH_SIZES
+    return sizes.get(device.type, sizes["cpu"])
 
 
 @dataclass(frozen=True)

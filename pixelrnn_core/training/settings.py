@@ -37,7 +37,7 @@ class TrainSettings(PlainData):
     A checkpoint is written every ``checkpoint_every`` steps and at the end of every epoch; the mean
     training loss is reported every ``log_every`` steps; the preview hook runs every
     ``preview_every`` steps (0: never). Validation scores ``eval_batch_size`` images per forward pass
-    (None: the device's default, :func:`.evaluation.default_eval_batch_size`). ``init``: the checkpoint
+    (None: 32 on a CPU, 64 on a GPU, :func:`.evaluation.default_eval_batch_size`). ``init``: the checkpoint
     (a file or a bundled model's name) whose weights a new run starts from, to fine-tune it (None: fresh
     weights).
     """

@@ -224,7 +224,7 @@ class Trainer:
             return None
         spec, batch_size = self.data.spec, self.settings.eval_batch_size
         if batch_size is None:
-            batch_size = default_eval_batch_size(self.device)
+            batch_size = default_eval_batch_size(self.device, beside_training=True)
         result = scored_images(self.evaluated_model, self.data.validation, spec, batch_size, self.validation_autocast, spec.seed)
         self.last_validation = result.bits_per_dim
         self.validated_step = self.step
