@@ -131,12 +131,12 @@ class DiagonalBiLSTMBlock(nn.Module):
         self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Both directions' hidden maps from one fused scan over the diagonals (see :mod:`.fused_scan`):
-        the right-to-left LSTM runs on the mirrored maps as a second direction of the same scan."""
+        the right-to-left LSTM runs on the mirrored maps as a second direction of the same scan, whose
+        packing reads its gate maps mirrored (its input-to-state parts are 1x1, so they commute with
+        the mirroring) and writes its states back unmirrored."""
         lstms = (self.left_to_right, self.right_to_left)
-        mirrored_condition = None if condition is None else condition.flip(3)
         gates = torch.stack([
-            self.left_to_right.input_gates(x, condition, None),
-            self.right_to_left.input_gates(x.flip(3), mirrored_condition, image.flip(3)),
+            self.left_to_right.input_gates(x, condition, None), self.right_to_left.input_gates(x, condition, image)
         ])
         batch, four_h, height, width = gates.shape[1:]
         plan = diagonal_plan(batch, height, width, str(gates.device))
@@ -147,8 +147,8 @@ class DiagonalBiLSTMBlock(nn.Module):
             packed(gates, plan), biases, weight,
             torch.stack([lstm.initial_hidden for lstm in lstms]), torch.stack([lstm.initial_cell for lstm in lstms]), plan,
         )
-        left, mirrored_right = unpacked(hidden, plan, height, width).to(gates.dtype)
-        return left, mirrored_right.flip(3)
+        left, right = unpacked(hidden, plan, height, width).to(gates.dtype)
+        return left, right
 
     def reference_scans(
         self, x: torch.Tensor, condition: torch.Tensor | None, image: torch.Tensor

@@ -32,8 +32,9 @@ from . import scan_kernels
 class ScanPlan:
     """Where each step's positions sit in the packed tensors and in the slot buffer (module docstring).
 
-    ``pack``: for every packed row, its index in the flattened ``(batch, H, W)`` image grid; ``unpack``
-    the inverse permutation; both None for row order (step = image row), which is a plain transpose.
+    ``pack``: for every direction and packed row ``(D, N)``, its index in the flattened ``(batch, H, W)``
+    image grid; ``unpack`` the inverse permutations; both None for row order (step = image row), which is
+    a plain transpose.
     ``steps``: per step ``(offset, start, size)``.
     """
 
@@ -50,13 +51,18 @@ class ScanPlan:
 def packing(
     batch: int, height: int, width: int, positions: list[list[tuple[int, int]]], device: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Packed-row order (step by step, image by image, the step's ``(row, column)`` positions in turn)
-    and its inverse. Plans are cached, so these are never inference tensors, even when the first
-    forward pass at a size runs under ``torch.inference_mode`` (training may follow at that size)."""
+    """Packed-row orders (step by step, image by image, the step's ``(row, column)`` positions in turn)
+    ``(2, N)`` and their inverses: the first over the image, the second over its mirror image (column
+    ``c`` read as ``W - 1 - c``), so a direction that scans the mirrored image reads and writes the maps
+    in place of flipped copies. Plans are cached, so these are never inference tensors, even when the
+    first forward pass at a size runs under ``torch.inference_mode`` (training may follow at that size)."""
     with torch.inference_mode(False):
         grid = torch.arange(batch * height * width).view(batch, height, width)
-        pack = torch.cat([grid[:, [r for r, _ in step], [c for _, c in step]].reshape(-1) for step in positions])
-        return pack.to(device), torch.argsort(pack).to(device)
+        pack = torch.stack([
+            torch.cat([image[:, [r for r, _ in step], [c for _, c in step]].reshape(-1) for step in positions])
+            for image in (grid, grid.flip(2))
+        ])
+        return pack.to(device), torch.argsort(pack, dim=1).to(device)
 
 
 def steps_of(batch: int, starts_and_sizes: list[tuple[int, int]]) -> tuple[tuple[int, int, int], ...]:
@@ -82,7 +88,8 @@ def row_plan(batch: int, height: int, width: int, kernel: int) -> ScanPlan:
 def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
     """Diagonal LSTM (§3.2): step ``d`` is the diagonal ``r + c = d`` (a column of the skewed map). Slot
     ``r + 1`` holds row ``r``'s latest state and slot 0 the state above the image, so the 2-slot window
-    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image."""
+    of row ``r`` is (above, left). Slots of rows not reached yet hold ``h0, c0``: left of the image.
+    Two directions: the second scans the mirrored image (the BiLSTM's right-to-left LSTM)."""
     positions, starts_and_sizes = [], []
     for d in range(height + width - 1):
         first, last = max(0, d - width + 1), min(d, height - 1)
@@ -95,8 +102,9 @@ def diagonal_plan(batch: int, height: int, width: int, device: str) -> ScanPlan:
 
 
 def rows_in_order(x: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
-    """``x.index_select(1, order)`` for ``x`` (D, N, F), as one gather of whole rows of the flattened
-    (D * N, F) tensor: torch's index_select along dim 1 copies row by row, ~5x slower for F = 148."""
+    """``x[d].index_select(0, order[d])`` for every direction ``d`` of ``x`` (D, N, F) (``order``: (D, N)),
+    as one gather of whole rows of the flattened (D * N, F) tensor: torch's index_select along dim 1
+    copies row by row, ~5x slower for F = 148."""
     directions, rows, features = x.shape
     flat = (order + torch.arange(0, directions * rows, rows, device=order.device)[:, None]).reshape(-1)
     return x.reshape(-1, features).index_select(0, flat).view(directions, rows, features)
