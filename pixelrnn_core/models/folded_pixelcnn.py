@@ -1,6 +1,6 @@
 """A PixelCNN's scores computed with fewer passes over memory, for evaluation on a CPU.
 
-The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten three ways:
+The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten four ways:
 
 * **Skips folded into the blocks.** The skips (Table 1's learnable 1x1 connections) read the residual
   stream, which is linear in each block's last 1x1 convolution: with ``x_0`` the first layer's maps,
@@ -14,14 +14,16 @@ The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten 
   writes ``x_0`` and its skip share at once, from ``[A; (sum_i W_i) A]``. A product of masks respects
   the colour groups of both (§3.4), so the folded weights are causal as the originals are.
 * **Each convolution fused with what follows it** (its ReLU, or its sum into the running maps),
-  through oneDNN's post-operations, as PyTorch's compiler does for frozen models; here without
-  compiling.
+  through oneDNN's post-operations, its weights reordered once into oneDNN's layout, as PyTorch's
+  compiler does for frozen models; here without compiling.
 * **No copies to cut rows.** A k x k convolution over the symmetrically padded input yields ``k // 2``
   extra rows at the bottom (:meth:`.masks.MaskedConv2d.forward` cuts them off). Here the running maps
   keep them: the first layer's image is padded by as many rows below, each block's expand adds its extra
   rows onto the maps' own, and the ReLUs before the reduces and the head, which write new maps anyway,
   read the image's rows only. Every convolution reads rows at or above the one it writes, so the
   extra rows never reach the image's.
+* **The log-softmax in place.** A softmax head's scores are taken over the levels in the logits' own
+  memory, which nothing else reads, instead of written out as a second map of as many scores.
 
 Used by :func:`pixelrnn_core.training.evaluation.evaluate_images` (``pixelrnn eval``, the trainer's
 validation) where :func:`scoring_form` says it applies; docs/benchmarks.md has the measured gain.
@@ -74,12 +76,15 @@ def scoring_form(model: nn.Module, autocast: torch.dtype | None) -> nn.Module:
 
 class FusedConv:
     """A masked convolution's weights as applied (the rows and columns its mask leaves, see
-    :meth:`.masks.MaskedConv2d.forward`), run through oneDNN with a post-operation."""
+    :meth:`.masks.MaskedConv2d.forward`), run through oneDNN with a post-operation. The weights are
+    reordered into oneDNN's own layout once, for the first input's shape, as PyTorch's compiler does for
+    frozen models (otherwise every call reorders them again)."""
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor, padding: tuple[int, int]) -> None:
         self.weight = weight.detach().clone(memory_format=torch.channels_last)
         self.bias = bias.detach().clone()
         self.padding = list(padding)
+        self.packed: torch.Tensor | None = None
 
     @classmethod
     def of(cls, conv: MaskedConv2d) -> FusedConv:
@@ -87,16 +92,33 @@ class FusedConv:
         symmetrically padded input."""
         return cls(conv.convolved_weight(), conv.bias, conv.padding)
 
+    def packed_weight(self, x: torch.Tensor) -> torch.Tensor:
+        """The weights in oneDNN's layout for inputs shaped like ``x`` (any other shape also works)."""
+        if self.packed is None:
+            self.packed = torch.ops.mkldnn._reorder_convolution_weight(self.weight, self.padding, [1, 1], [1, 1], 1, list(x.shape))
+        return self.packed
+
     def __call__(self, x: torch.Tensor, then: str = "none") -> torch.Tensor:
         """The convolution of ``x``, followed by ``then`` ("relu" or "none"); a k x k convolution's output
         has ``k // 2`` extra rows at the bottom (from the symmetric padding), left for the caller to skip."""
-        return torch.ops.mkldnn._convolution_pointwise(x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, "")
+        weight = self.packed_weight(x)
+        return torch.ops.mkldnn._convolution_pointwise(x, weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, "")
 
     def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
         """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows)."""
         torch.ops.mkldnn._convolution_pointwise_.binary(
-            total, x, self.weight, self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
+            total, x, self.packed_weight(x), self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
         )
+
+
+def log_softmax_in_place_at(logits: torch.Tensor, x: torch.Tensor, levels: int) -> torch.Tensor:
+    """The log-softmax over the levels of the logits ``(B, C * L, H, W)`` at the levels ``x``
+    ``(B, C, H, W)``, as :func:`.pixel_model.log_softmax_at`, taken in the logits' own memory (they are
+    this call's to overwrite): no second map of B * C * L * H * W scores to write and read back."""
+    batch, channels, height, width = x.shape
+    scores = logits.permute(0, 2, 3, 1).reshape(batch, height, width, channels, levels)  # a view of channels-last maps
+    torch.log_softmax(scores, -1, out=scores)
+    return scores.gather(-1, x.permute(0, 2, 3, 1).unsqueeze(-1)).squeeze(-1).permute(0, 3, 1, 2)
 
 
 def as_matrix(conv: MaskedConv2d) -> torch.Tensor:
@@ -150,7 +172,9 @@ class FoldedPixelCNN(nn.Module):
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x_ijc | the sub-pixels before it) ``(B, C, H, W)``, nats (paper eq. 2)."""
-        return self.head.log_likelihood(self.head_outputs(x), x)
+        if self.config.output != "softmax":
+            return self.head.log_likelihood(self.head_outputs(x), x)
+        return log_softmax_in_place_at(self.head_outputs(x), x, self.config.levels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, L, C, H, W)`` of every sub-pixel, as :meth:`.pixel_model.PixelModel.forward`."""
