@@ -1,10 +1,11 @@
 """Evaluation speed of a bundled model against its own training speed, timed interleaved in one run.
 
-    OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/eval_speed.py fashion-mnist --images 2000 --reps 3
+    OMP_NUM_THREADS=2 PYTHONPATH=. python benchmarks/eval_speed.py fashion-mnist --train-steps 5 --reps 3
 
 Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam on the trainer's
 objective, the model's own preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it, freed memory
-kept for reuse) of the first ``--images`` test images at each ``--eval-batch``; the table gives medians
+kept for reuse) of the first ``--images`` test images (all of them unless told) at each ``--eval-batch``
+(`pixelrnn eval`'s CPU default unless told); the table gives medians
 of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
 plain per-step recurrences; ``--forms folded model`` also times a PixelCNN scored through the model's own
 ``log_likelihood`` instead of its folded form (``pixelrnn_core.models.folded_pixelcnn``); a model without a
@@ -34,7 +35,7 @@ from pixelrnn_core.models.folded_pixelcnn import folds
 from pixelrnn_core.models.masks import MaskedConv2d
 from pixelrnn_core.models.scans import SCANS, select_scan
 from pixelrnn_core.training import evaluation
-from pixelrnn_core.training.evaluation import evaluation_spec
+from pixelrnn_core.training.evaluation import default_eval_batch_size, evaluation_spec
 from pixelrnn_core.training.layout import to_fast_layout
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
@@ -91,8 +92,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a bundled model's name or a checkpoint file")
     parser.add_argument("--data", default=TEST_IMAGES)
-    parser.add_argument("--images", type=int, default=2000)
-    parser.add_argument("--eval-batch", nargs="+", type=int, default=[64, 256])
+    parser.add_argument("--images", type=int, default=None, help="the first N test images (default: all)")
+    parser.add_argument("--eval-batch", nargs="+", type=int, default=[default_eval_batch_size(torch.device("cpu"))])
     parser.add_argument("--train-steps", type=int, default=10)
     parser.add_argument("--scans", nargs="+", choices=SCANS, default=["fast"])
     parser.add_argument("--forms", nargs="+", choices=["folded", "model"], default=["folded"])
