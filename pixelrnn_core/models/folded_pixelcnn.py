@@ -101,24 +101,15 @@ class FusedConv:
     def __call__(self, x: torch.Tensor, then: str = "none") -> torch.Tensor:
         """The convolution of ``x``, followed by ``then`` ("relu" or "none"); a k x k convolution's output
         has ``k // 2`` extra rows at the bottom (from the symmetric padding), left for the caller to skip."""
-        weight = self.packed_weight(x)
-        return torch.ops.mkldnn._convolution_pointwise(x, weight, self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, "")
+        return torch.ops.mkldnn._convolution_pointwise(
+            x, self.packed_weight(x), self.bias, self.padding, [1, 1], [1, 1], 1, then, NO_SCALARS, ""
+        )
 
     def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
         """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows)."""
         torch.ops.mkldnn._convolution_pointwise_.binary(
             total, x, self.packed_weight(x), self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
         )
-
-
-def log_softmax_in_place_at(logits: torch.Tensor, x: torch.Tensor, levels: int) -> torch.Tensor:
-    """The log-softmax over the levels of the logits ``(B, C * L, H, W)`` at the levels ``x``
-    ``(B, C, H, W)``, as :func:`.pixel_model.log_softmax_at`, taken in the logits' own memory (they are
-    this call's to overwrite): no second map of B * C * L * H * W scores to write and read back."""
-    batch, channels, height, width = x.shape
-    scores = logits.permute(0, 2, 3, 1).reshape(batch, height, width, channels, levels)  # a view of channels-last maps
-    torch.log_softmax(scores, -1, out=scores)
-    return scores.gather(-1, x.permute(0, 2, 3, 1).unsqueeze(-1)).squeeze(-1).permute(0, 3, 1, 2)
 
 
 def as_matrix(conv: MaskedConv2d) -> torch.Tensor:
@@ -172,9 +163,7 @@ class FoldedPixelCNN(nn.Module):
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x_ijc | the sub-pixels before it) ``(B, C, H, W)``, nats (paper eq. 2)."""
-        if self.config.output != "softmax":
-            return self.head.log_likelihood(self.head_outputs(x), x)
-        return log_softmax_in_place_at(self.head_outputs(x), x, self.config.levels)
+        return self.head.log_likelihood(self.head_outputs(x), x, in_place=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, L, C, H, W)`` of every sub-pixel, as :meth:`.pixel_model.PixelModel.forward`."""

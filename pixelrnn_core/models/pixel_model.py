@@ -49,12 +49,14 @@ def check_input(x: torch.Tensor, channels: int, levels: int) -> None:
         )
 
 
-def log_softmax_at(logits: torch.Tensor, x: torch.Tensor, dim: int) -> torch.Tensor:
+def log_softmax_at(logits: torch.Tensor, x: torch.Tensor, dim: int, in_place: bool = False) -> torch.Tensor:
     """The log-softmax of ``logits`` over ``dim`` (the levels) at the levels ``x`` (``logits``' shape
     without ``dim``), taken on the logits' own memory order. One fused pass each way: a third of the time
     of a gather minus a log-sum-exp, forward and backward, on the 256 logits of 32x32 RGB
-    (docs/benchmarks.md, "The softmax head's log-likelihood")."""
-    return torch.log_softmax(logits, dim).gather(dim, x.unsqueeze(dim)).squeeze(dim)
+    (docs/benchmarks.md, "The softmax head's log-likelihood"). ``in_place`` (no autograd): written over
+    the logits instead of into a second tensor of as many scores."""
+    scores = torch.log_softmax(logits, dim, out=logits) if in_place else torch.log_softmax(logits, dim)
+    return scores.gather(dim, x.unsqueeze(dim)).squeeze(dim)
 
 
 class OutputHead(nn.Module):
@@ -83,9 +85,10 @@ class OutputHead(nn.Module):
             return outputs.transpose(1, 2)
         return mixture_log_prob_maps(outputs, cfg.levels)
 
-    def log_likelihood(self, outputs: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def log_likelihood(self, outputs: torch.Tensor, x: torch.Tensor, in_place: bool = False) -> torch.Tensor:
         """log p ``(B, C, H, W)`` (float32 or wider) of each sub-pixel's value ``x`` under the scores
-        of ``outputs``: the log-softmax at the value, or the mixture at the value alone."""
+        of ``outputs``: the log-softmax at the value, or the mixture at the value alone. ``in_place``:
+        ``outputs`` are the caller's to overwrite (evaluation without autograd)."""
         cfg = self.config
         batch, _, height, width = outputs.shape
         layout = layout_of(outputs)
@@ -94,8 +97,8 @@ class OutputHead(nn.Module):
             return mixture_log_likelihood_maps(outputs, cfg.levels, x)
         logits = outputs.to(torch.promote_types(outputs.dtype, torch.float32))
         if layout == torch.channels_last:
-            return log_softmax_at(logits.permute(0, 3, 4, 1, 2), x.permute(0, 2, 3, 1), -1).permute(0, 3, 1, 2)
-        return log_softmax_at(logits, x, 2)
+            return log_softmax_at(logits.permute(0, 3, 4, 1, 2), x.permute(0, 2, 3, 1), -1, in_place).permute(0, 3, 1, 2)
+        return log_softmax_at(logits, x, 2, in_place)
 
     def pixel_scores(self, outputs: torch.Tensor) -> torch.Tensor:
         """Scores ``(B, L)`` of one sub-pixel from its channel's outputs ``(B, maps)`` (the cached engine)."""
