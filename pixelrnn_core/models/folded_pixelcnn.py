@@ -11,8 +11,9 @@ The same function as :class:`.pixelcnn.PixelCNN` (to float rounding), rewritten 
 
   so each block expands ``r_j`` once into 4h maps — its residual update and its share of the skip sum —
   instead of expanding into 2h maps and then running a 2h -> 2h skip on the result. The first layer
-  writes ``x_0`` and its skip share at once, from ``[A; (sum_i W_i) A]``. A product of masks respects
-  the colour groups of both (§3.4), so the folded weights are causal as the originals are.
+  writes ``x_0`` and its skip share at once, from ``[A; (sum_i W_i) A]``. Nothing but the last skip reads
+  the last block's residual update, so that block expands into its skip share alone (2h maps). A product
+  of masks respects the colour groups of both (§3.4), so the folded weights are causal as the originals are.
 * **Each convolution fused with what follows it** (its ReLU, or its sum into the running maps),
   through oneDNN's post-operations, its weights reordered once into oneDNN's layout, as PyTorch's
   compiler does for frozen models; here without compiling.
@@ -106,7 +107,8 @@ class FusedConv:
         )
 
     def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
-        """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows)."""
+        """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows); ``total`` may be a slice of
+        the running maps' channels."""
         torch.ops.mkldnn._convolution_pointwise_.binary(
             total, x, self.packed_weight(x), self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
         )
@@ -129,7 +131,10 @@ class FoldedPixelCNN(nn.Module):
             skips = [as_matrix(skip) for skip in model.skips]
             later_skips = [sum(skips[j:]) for j in range(len(skips))]  # sum_{i >= j} W_i
             self.stem = self.folded_stem(model.stem, later_skips[0], sum(skip.bias for skip in model.skips))
-            self.blocks = [self.folded_block(block, later) for block, later in zip(model.blocks, later_skips)]
+            self.blocks = [
+                self.folded_block(block, later, update_stream=block is not model.blocks[-1])
+                for block, later in zip(model.blocks, later_skips)
+            ]
             self.hidden, self.logits = FusedConv.of(model.head.hidden), FusedConv.of(model.head.logits)
         self.stem_padding = (model.stem.padding[0], self.config.kernel // 2)  # zero rows above and below the image
 
@@ -142,12 +147,16 @@ class FoldedPixelCNN(nn.Module):
         return FusedConv(widened, torch.cat([stem.bias, all_skips @ stem.bias + skip_bias]), (0, stem.padding[1]))
 
     @staticmethod
-    def folded_block(block: nn.Module, later_skips: torch.Tensor) -> tuple[FusedConv, FusedConv, FusedConv]:
-        """A block's reduce and k x k convolutions, and its expand widened to [E; (sum_{i >= j} W_i) E]."""
+    def folded_block(
+        block: nn.Module, later_skips: torch.Tensor, update_stream: bool = True
+    ) -> tuple[FusedConv, FusedConv, FusedConv]:
+        """A block's reduce and k x k convolutions, and its expand widened to [E; (sum_{i >= j} W_i) E]
+        (without ``update_stream``, only the skip share (sum_{i >= j} W_i) E)."""
         expand, bias = as_matrix(block.expand), block.expand.bias
-        widened = torch.cat([expand, later_skips @ expand])[:, :, None, None]
-        widened_bias = torch.cat([bias, later_skips @ bias])
-        return FusedConv.of(block.reduce), FusedConv.of(block.conv), FusedConv(widened, widened_bias, (0, 0))
+        weights, biases = [later_skips @ expand], [later_skips @ bias]
+        if update_stream:
+            weights, biases = [expand, *weights], [bias, *biases]
+        return FusedConv.of(block.reduce), FusedConv.of(block.conv), FusedConv(torch.cat(weights)[:, :, None, None], torch.cat(biases), (0, 0))
 
     def head_outputs(self, x: torch.Tensor) -> torch.Tensor:
         """The output head's maps ``(B, C * maps, H, W)``, as :meth:`.pixel_model.PixelModel.head_outputs`."""
@@ -156,9 +165,10 @@ class FoldedPixelCNN(nn.Module):
         image = F.pad(scale_levels(x, self.config.levels, torch.float32), (0, 0, *self.stem_padding))
         maps = self.stem(image.contiguous(memory_format=torch.channels_last))  # the stream, then the skip sum: 2h maps each
         width = 2 * self.config.hidden
-        for reduce, conv, expand in self.blocks:  # every map keeps the k x k convolutions' extra rows
+        updated = [maps] * (len(self.blocks) - 1) + [maps[:, width:]]  # the last block: the skip sum alone
+        for (reduce, conv, expand), target in zip(self.blocks, updated):  # every map keeps the k x k convolutions' extra rows
             hidden = conv(reduce(torch.relu(maps[:, :width, :rows]), "relu"), "relu")
-            expand.add_into(maps, hidden)
+            expand.add_into(target, hidden)
         return self.logits(self.hidden(torch.relu(maps[:, width:, :rows]), "relu"))
 
     def log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
