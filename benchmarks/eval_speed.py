@@ -6,7 +6,8 @@ Each repetition times, in turn, ``--train-steps`` training steps (batch 16, Adam
 objective, the model's own preprocessing) and one evaluation (``prc.evaluate_images``, as `pixelrnn eval` runs it, freed memory
 kept for reuse) of the first ``--images`` test images (all of them unless told) at each ``--eval-batch``
 (`pixelrnn eval`'s CPU default unless told); the table gives medians
-of images/s and of the per-repetition ratio of evaluation to training images/s. ``--scans fast reference`` also times the
+of images/s and of the per-repetition ratio of evaluation to training images/s (with the lowest and highest
+ratio, the host's drift between repetitions). ``--scans fast reference`` also times the
 plain per-step recurrences; ``--forms folded model`` also times a PixelCNN scored through the model's own
 ``log_likelihood`` instead of its folded form (``pixelrnn_core.models.folded_pixelcnn``); a model without a
 folded form is timed once, as "model".
@@ -25,6 +26,7 @@ import copy
 import functools
 import statistics
 import time
+from pathlib import Path
 from unittest import mock
 
 import torch
@@ -38,8 +40,13 @@ from pixelrnn_core.training import evaluation
 from pixelrnn_core.training.evaluation import default_eval_batch_size, evaluation_spec
 from pixelrnn_core.training.layout import to_fast_layout
 
-print = functools.partial(print, flush=True)  # noqa: A001 - progress on a busy machine
+print = functools.partial(print, flush=True)  # progress on a busy machine
 TEST_IMAGES = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+
+
+def load_average() -> list[str]:
+    """The host's 1-, 5- and 15-minute load averages."""
+    return Path("/proc/loadavg").read_text().split()[:3]
 
 
 def train_rate(model, optimizer, levels: torch.Tensor, steps: int) -> float:
@@ -105,7 +112,7 @@ def main() -> None:
     images, _ = load_evaluation_data(spec)
     levels = model_input(images[:16], spec, torch.Generator().manual_seed(0))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.model} on {len(images)} images, "
-          f"load {open('/proc/loadavg').read().split()[:3]}")
+          f"load {load_average()}")
     rates: dict[str, list[float]] = {}
     for scan in args.scans:
         model = to_fast_layout(select_scan(prc.load_checkpoint(checkpoint), scan))  # as training and `pixelrnn eval` run it
@@ -118,16 +125,17 @@ def main() -> None:
             for batch in args.eval_batch:
                 for form in forms:
                     rates.setdefault(f"{scan}: eval ({form}), batch {batch}", []).append(eval_rate(model, images, spec, batch, form))
-    print(f"\n{args.reps} interleaved repetitions, load {open('/proc/loadavg').read().split()[:3]}")
+    print(f"\n{args.reps} interleaved repetitions, load {load_average()}")
     flops = forward_flops(model, levels)
     print(f"forward pass: {flops / 1e9:.3f} GFLOP per image in its convolutions")
-    print("| timed | images/s (median) | ratio to its training images/s (median) | convolution GFLOP/s in evaluation |")
+    print("| timed | images/s (median) | ratio to its training images/s (median, lowest–highest) | convolution GFLOP/s in evaluation |")
     print("|---|---|---|---|")
     for name, values in rates.items():
         training = rates[f"{name.split(':')[0]}: training, batch 16"]
-        ratio = statistics.median(v / t for v, t in zip(values, training))
+        ratios = [v / t for v, t in zip(values, training)]
         rate = "" if "training" in name else f"{statistics.median(values) * flops / 1e9:.0f}"
-        print(f"| {name} | {statistics.median(values):.1f} | {ratio:.2f}× | {rate} |")
+        spread = "" if "training" in name else f" ({min(ratios):.2f}–{max(ratios):.2f})"
+        print(f"| {name} | {statistics.median(values):.1f} | {statistics.median(ratios):.2f}×{spread} | {rate} |")
     width, pixels = 2 * model.config.hidden, images.shape[2] * images.shape[3]
     print(f"float32 matrix products: ({16 * pixels} x {width}) @ ({width} x {width}) {matmul_rate(16 * pixels, width, width):.0f} "
           f"GFLOP/s, (2048 x 2048) @ (2048 x 2048) {matmul_rate(2048, 2048, 2048):.0f} GFLOP/s")
