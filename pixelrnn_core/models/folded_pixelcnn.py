@@ -107,8 +107,9 @@ class FusedConv:
         )
 
     def add_into(self, total: torch.Tensor, x: torch.Tensor) -> None:
-        """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows); ``total`` may be a slice of
-        the running maps' channels."""
+        """``total += conv(x)`` in one pass (a 1x1 convolution: no extra rows). ``total`` may be a slice of
+        the running maps' channels, at a cost (ad hoc, batch 32, 56 -> 112 maps: 1.62-1.66 ms into 112 of
+        224 channels, 1.11-1.14 ms into a tensor of its own)."""
         torch.ops.mkldnn._convolution_pointwise_.binary(
             total, x, self.packed_weight(x), self.bias, self.padding, [1, 1], [1, 1], 1, "add", 1.0, None, NO_SCALARS, None
         )

@@ -26,8 +26,8 @@ from .layout import to_fast_layout
 from .model_names import find_checkpoint
 from .settings import autocast_dtype
 
-# Measured (docs/benchmarks.md): on a CPU batches of 32 score the most images/s (bigger maps leave the
-# caches; smaller ones give the recurrences' steps too few rows), on a GPU large ones do.
+# Measured (docs/benchmarks.md): on a CPU batches of 32 score the most images/s (larger ones: see
+# default_eval_batch_size; smaller ones give the recurrences' steps too few rows), on a GPU large ones do.
 EVAL_BATCH_SIZES = {"cpu": 32, "cuda": 256}
 # Validation runs beside a training run's memory (its optimizer state, the CUDA graphs' pools): on a GPU it
 # keeps the 64 it always had, since 256 there is not measured beside them.
